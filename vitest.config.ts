@@ -42,7 +42,6 @@ export default defineConfig({
           name: "e2e",
           include: ["test/e2e/**/*.test.ts"],
           environment: "node",
-          globalSetup: ["test/e2e/global-setup.ts"],
           testTimeout: 30000,
           hookTimeout: 120000,
         },

@@ -1,0 +1,80 @@
+/**
+ * Starts the real EdgeKMS worker locally (wrangler dev → miniflare → workerd) on a free loopback
+ * port with its Durable Object state in a given folder, so end-to-end tests drive exactly what
+ * `npm start` serves, and can stop and restart it on the same state.
+ */
+import { spawn, type ChildProcess } from "node:child_process";
+import { createServer } from "node:net";
+import { fileURLToPath } from "node:url";
+
+const root = fileURLToPath(new URL("../..", import.meta.url));
+
+/** A fixed root key for tests only; `npm start` generates a random one per checkout. */
+export const TEST_ROOT_KEY = "dGVzdC1yb290LWtleS0tMzItYnl0ZXMtb2YtZW50cm8=";
+
+export interface LocalWorker {
+  url: string;
+  persistDir: string;
+  stop(): Promise<void>;
+}
+
+async function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = createServer();
+    server.once("error", reject);
+    server.listen(0, "127.0.0.1", () => {
+      const address = server.address();
+      const port = typeof address === "object" && address ? address.port : 0;
+      server.close(() => resolve(port));
+    });
+  });
+}
+
+export async function startLocalWorker(options: { persistDir: string; vars?: Record<string, string> }): Promise<LocalWorker> {
+  const port = await freePort();
+  const vars = { ROOT_KEY: TEST_ROOT_KEY, ...options.vars };
+  const args = ["wrangler", "dev", "--ip", "127.0.0.1", "--port", String(port), "--persist-to", options.persistDir];
+  args.push("--show-interactive-dev-session=false", "--log-level", "warn");
+  for (const [name, value] of Object.entries(vars)) args.push("--var", `${name}:${value}`);
+  const child: ChildProcess = spawn("npx", args, {
+    cwd: root,
+    stdio: ["ignore", "pipe", "pipe"],
+    detached: true,
+    env: {
+      ...process.env,
+      WRANGLER_SEND_METRICS: "false",
+      WRANGLER_HIDE_BANNER: "true",
+      WRANGLER_SEND_ERROR_REPORTS: "false",
+      CLOUDFLARE_CF_FETCH_ENABLED: "false",
+    },
+  });
+  let output = "";
+  child.stdout?.on("data", (d) => (output += d));
+  child.stderr?.on("data", (d) => (output += d));
+  const url = `http://127.0.0.1:${port}`;
+  const deadline = Date.now() + 60_000;
+  for (;;) {
+    if (child.exitCode !== null) throw new Error(`local worker exited early:\n${output}`);
+    try {
+      const response = await fetch(`${url}/`, { method: "GET" });
+      await response.arrayBuffer();
+      break;
+    } catch {
+      if (Date.now() > deadline) throw new Error(`local worker did not start in time:\n${output}`);
+      await new Promise((r) => setTimeout(r, 200));
+    }
+  }
+  return {
+    url,
+    persistDir: options.persistDir,
+    async stop() {
+      if (child.exitCode !== null) return;
+      const exited = new Promise((r) => child.once("exit", r));
+      // The wrangler process group includes workerd; end all of it so the port and state are freed.
+      process.kill(-child.pid!, "SIGTERM");
+      const timer = setTimeout(() => process.kill(-child.pid!, "SIGKILL"), 5000);
+      await exited;
+      clearTimeout(timer);
+    },
+  };
+}
