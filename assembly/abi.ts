@@ -13,3 +13,8 @@ export function ioPtr(): usize {
 export function ioSize(): usize {
   return IO_SIZE;
 }
+
+/** Does nothing: the benchmark calls it to measure the fixed cost of one call into the module. */
+export function nop(): i32 {
+  return 0;
+}

@@ -2,3 +2,18 @@
 // narrow pointer-and-length ABI over fixed scratch buffers in linear memory; no managed objects
 // cross into JavaScript. The TypeScript binding in src/crypto/ is the only caller.
 export * from "./abi";
+// SHA-256, HMAC-SHA256, HKDF-SHA256: named exports keep the ABI to the documented entry points
+// (their files also export pointer-level helpers for each other, which must not reach JS).
+export { sha256_init, sha256_update, sha256_final, sha256_digest, sha256_save, sha256_restore } from "./sha256";
+export { hmac_init, hmac_update, hmac_final, hmac_save, hmac_restore } from "./hmac";
+export {
+  hkdf_extract_init,
+  hkdf_extract_update,
+  hkdf_extract_final,
+  hkdf_expand,
+  hkdf_expand_begin,
+  hkdf_expand_block_start,
+  hkdf_expand_block_update,
+  hkdf_expand_block_finish,
+  hkdf_expand_end,
+} from "./hkdf";
