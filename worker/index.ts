@@ -1,25 +1,10 @@
 /**
- * EdgeKMS worker entry: the Hono app that serves the AWS KMS JSON API, and the Durable Object
- * classes that hold per-key and per-account state.
+ * EdgeKMS worker entry: the HTTP app that serves the AWS KMS JSON API, and the Durable Object
+ * classes wrangler binds (see wrangler.toml).
  */
-import { Hono } from "hono";
-import { DurableObject } from "cloudflare:workers";
+import { app } from "./app.ts";
 
-export interface Env {
-  KMS_REGION: string;
-  ROOT_KEY: string;
-  KEYS: DurableObjectNamespace<KeyObject>;
-  ACCOUNTS: DurableObjectNamespace<AccountRegistry>;
-}
-
-const app = new Hono<{ Bindings: Env }>();
-app.post("/", (c) =>
-  c.json({ __type: "UnknownOperationException", message: "" }, 400, {
-    "Content-Type": "application/x-amz-json-1.1",
-  }),
-);
-
-export class KeyObject extends DurableObject<Env> {}
-export class AccountRegistry extends DurableObject<Env> {}
+export { KeyObject } from "./key-object.ts";
+export { AccountRegistry } from "./account-registry.ts";
 
 export default app;

@@ -36,7 +36,7 @@ export function core(): CoreExports {
  */
 export function ioBuffer(): Uint8Array {
   if (ioView === undefined) {
-    const exports = core();
+    const exports = core() as unknown as { memory: WebAssembly.Memory; ioPtr(): number; ioSize(): number };
     ioView = new Uint8Array(exports.memory.buffer, exports.ioPtr(), exports.ioSize());
   }
   return ioView;

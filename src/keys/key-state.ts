@@ -1,0 +1,81 @@
+/**
+ * Which key states each operation accepts: the guide's table "How Key State Affects Use of a
+ * Customer Master Key", restored in shared/guide/KEY-STATES.md, kept as data so that one guard
+ * turns it into AWS's errors.
+ */
+import { KmsError } from "../protocol/errors.ts";
+
+export type KeyState = "Enabled" | "Disabled" | "PendingDeletion" | "PendingImport";
+
+/**
+ * ok: allowed. D: DisabledException. P: pending deletion. I: pending import. N: not pending
+ * deletion. X: UnsupportedOperationException (rotation with imported material).
+ */
+type Rule = "ok" | "D" | "P" | "I" | "N" | "X";
+type Row = readonly [enabled: Rule, disabled: Rule, pendingDeletion: Rule, pendingImport: Rule];
+
+const USE: Row = ["ok", "D", "P", "I"];
+const MANAGE: Row = ["ok", "ok", "P", "ok"];
+const ANY: Row = ["ok", "ok", "ok", "ok"];
+const TOGGLE: Row = ["ok", "ok", "P", "I"];
+const ROTATION: Row = ["ok", "D", "P", "X"];
+
+export const KEY_STATE_RULES = {
+  CancelKeyDeletion: ["N", "N", "ok", "N"],
+  CreateAlias: MANAGE,
+  CreateGrant: USE,
+  Decrypt: USE,
+  DeleteAlias: ANY,
+  DeleteImportedKeyMaterial: ["ok", "ok", "ok", "ok"],
+  DescribeKey: ANY,
+  DisableKey: TOGGLE,
+  DisableKeyRotation: ROTATION,
+  EnableKey: TOGGLE,
+  EnableKeyRotation: ROTATION,
+  Encrypt: USE,
+  GenerateDataKey: USE,
+  GenerateDataKeyWithoutPlaintext: USE,
+  GetKeyPolicy: ANY,
+  ListKeyPolicies: ANY,
+  PutKeyPolicy: ANY,
+  GetKeyRotationStatus: ["ok", "ok", "ok", "X"],
+  GetParametersForImport: ["ok", "ok", "P", "ok"],
+  ImportKeyMaterial: ["ok", "ok", "P", "ok"],
+  ListGrants: ANY,
+  RetireGrant: ANY,
+  RevokeGrant: ANY,
+  ListResourceTags: ANY,
+  ReEncrypt: USE,
+  ScheduleKeyDeletion: MANAGE,
+  TagResource: MANAGE,
+  UntagResource: MANAGE,
+  UpdateAliasTarget: MANAGE,
+  UpdateAliasSource: ANY,
+  UpdateKeyDescription: MANAGE,
+} as const satisfies Record<string, Row>;
+
+export type KeyStateGuardedOperation = keyof typeof KEY_STATE_RULES;
+
+const COLUMN: Record<KeyState, 0 | 1 | 2 | 3> = { Enabled: 0, Disabled: 1, PendingDeletion: 2, PendingImport: 3 };
+
+/** @throws KmsError DisabledException, KMSInvalidStateException or UnsupportedOperationException. */
+export function assertKeyStateAllows(operation: KeyStateGuardedOperation, state: KeyState, keyArn: string): void {
+  const rule: Rule = KEY_STATE_RULES[operation][COLUMN[state]];
+  switch (rule) {
+    case "ok":
+      return;
+    case "D":
+      throw new KmsError("DisabledException", `${keyArn} is disabled.`);
+    case "P":
+      throw new KmsError("KMSInvalidStateException", `${keyArn} is pending deletion.`);
+    case "I":
+      throw new KmsError("KMSInvalidStateException", `${keyArn} is pending import.`);
+    case "N":
+      throw new KmsError("KMSInvalidStateException", `${keyArn} is not pending deletion.`);
+    case "X":
+      throw new KmsError(
+        "UnsupportedOperationException",
+        `${keyArn} origin is EXTERNAL which is not valid for this operation.`,
+      );
+  }
+}

@@ -1,0 +1,67 @@
+/**
+ * The Hono app: one POST route that speaks AWS JSON 1.1 for TrentService. For each request it
+ * authenticates the SigV4 signature, names the operation from X-Amz-Target, parses and validates
+ * the body, and dispatches to the operation's handler; every failure goes through one onError that
+ * answers with AWS's error shape.
+ */
+import { Hono } from "hono";
+import { loadIdentities, type Identities } from "../src/auth/identities.ts";
+import { verifyRequest } from "../src/auth/sigv4.ts";
+import { errorResponse, jsonResponse, KmsError, unsupportedOperation } from "../src/protocol/errors.ts";
+import { parseBody } from "../src/protocol/json.ts";
+import { parseTarget } from "../src/protocol/operations.ts";
+import type { ValidatedOperation } from "../src/protocol/shapes.ts";
+import { parseRequest } from "../src/protocol/validate.ts";
+import { settings, type Env } from "./config.ts";
+import { HANDLERS } from "./operations/index.ts";
+import type { Handler, OperationContext } from "./operations/context.ts";
+
+type AppEnv = { Bindings: Env; Variables: { requestId: string } };
+
+let identitiesCache: { source: string | undefined; identities: Identities } | undefined;
+
+/** Identities are parsed once per isolate (and again only if the configuration changes). */
+function identities(env: Env): Identities {
+  if (identitiesCache === undefined || identitiesCache.source !== env.EDGEKMS_IDENTITIES) {
+    identitiesCache = { source: env.EDGEKMS_IDENTITIES, identities: loadIdentities(env.EDGEKMS_IDENTITIES) };
+  }
+  return identitiesCache.identities;
+}
+
+export const app = new Hono<AppEnv>();
+
+app.use(async (c, next) => {
+  c.set("requestId", crypto.randomUUID());
+  await next();
+});
+
+app.post("/", async (c) => {
+  const requestId = c.get("requestId");
+  const config = settings(c.env);
+  const body = new Uint8Array(await c.req.arrayBuffer());
+  const principal = await verifyRequest(
+    { method: c.req.method, url: c.req.url, headers: c.req.raw.headers, body },
+    { region: config.region, service: "kms", now: new Date(), lookup: (id) => identities(c.env).credential(id) },
+  );
+  const operation = parseTarget(c.req.header("X-Amz-Target") ?? null);
+  const handler = HANDLERS[operation as ValidatedOperation] as Handler<ValidatedOperation> | undefined;
+  if (handler === undefined) throw unsupportedOperation(operation);
+  const request = parseRequest(operation as ValidatedOperation, parseBody(new TextDecoder().decode(body)));
+  const ctx: OperationContext = {
+    env: c.env,
+    settings: config,
+    caller: { accountId: principal.accountId, principalArn: principal.arn },
+    requestId,
+  };
+  return jsonResponse(await handler(ctx, request), requestId);
+});
+
+app.all("*", (c) => {
+  throw new KmsError("UnknownOperationException", `${c.req.method} ${new URL(c.req.url).pathname} is not an operation.`);
+});
+
+app.onError((err, c) =>
+  errorResponse(err, c.get("requestId") ?? crypto.randomUUID(), {
+    onUnexpected: (e) => console.error("unexpected error", e instanceof Error ? `${e.name}: ${e.stack}` : "non-error thrown"),
+  }),
+);

@@ -1,0 +1,43 @@
+/**
+ * Deployment settings read from the worker's environment (wrangler.toml [vars] and secrets), with
+ * AWS KMS's defaults. Periods and limits are configurable so tests can run rotation in seconds and
+ * reach limits with a handful of keys; the API itself keeps AWS's bounds.
+ */
+
+export interface Env {
+  KMS_REGION?: string;
+  /** Service root key: base64 of 32 random bytes (a Worker secret; `npm start` generates one). */
+  ROOT_KEY?: string;
+  /** JSON identity configuration (see src/auth/identities.ts); the local default when absent. */
+  EDGEKMS_IDENTITIES?: string;
+  ROTATION_PERIOD_SECONDS?: string;
+  KEYS_PER_ACCOUNT?: string;
+  ALIASES_PER_ACCOUNT?: string;
+  KEYS: DurableObjectNamespace<import("./key-object.ts").KeyObject>;
+  ACCOUNTS: DurableObjectNamespace<import("./account-registry.ts").AccountRegistry>;
+}
+
+export interface Settings {
+  region: string;
+  rotationPeriodMs: number;
+  keysPerAccount: number;
+  aliasesPerAccount: number;
+}
+
+const YEAR_SECONDS = 365 * 24 * 60 * 60;
+
+function positiveNumber(value: string | undefined, fallback: number, name: string): number {
+  if (value === undefined || value === "") return fallback;
+  const n = Number(value);
+  if (!Number.isFinite(n) || n <= 0) throw new Error(`configuration ${name} must be a positive number`);
+  return n;
+}
+
+export function settings(env: Env): Settings {
+  return {
+    region: env.KMS_REGION || "us-east-1",
+    rotationPeriodMs: positiveNumber(env.ROTATION_PERIOD_SECONDS, YEAR_SECONDS, "ROTATION_PERIOD_SECONDS") * 1000,
+    keysPerAccount: positiveNumber(env.KEYS_PER_ACCOUNT, 1000, "KEYS_PER_ACCOUNT"),
+    aliasesPerAccount: positiveNumber(env.ALIASES_PER_ACCOUNT, 1100, "ALIASES_PER_ACCOUNT"),
+  };
+}

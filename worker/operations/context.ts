@@ -1,0 +1,57 @@
+/**
+ * What every operation handler receives, and how it reaches the Durable Objects: the caller's
+ * account registry, a key's object, and the resolution of a KeyId parameter (key ID, key ARN, alias
+ * name or alias ARN) to the key ARN it names.
+ */
+import { aliasArn, keyArn, referencedAliasArn, resolveKeyReference, type KeyReference } from "../../src/arn.ts";
+import { aliasNotFound, keyNotFound } from "../../src/protocol/errors.ts";
+import type { RequestShapes, ValidatedOperation } from "../../src/protocol/shapes.ts";
+import type { Caller, KeyCall } from "../caller.ts";
+import type { Env, Settings } from "../config.ts";
+
+export interface OperationContext {
+  env: Env;
+  settings: Settings;
+  caller: Caller;
+  requestId: string;
+}
+
+export type Handler<Op extends ValidatedOperation> = (ctx: OperationContext, request: RequestShapes[Op]) => Promise<object>;
+
+export function registryOf(ctx: OperationContext, accountId: string = ctx.caller.accountId) {
+  return ctx.env.ACCOUNTS.get(ctx.env.ACCOUNTS.idFromName(`${accountId}:${ctx.settings.region}`));
+}
+
+export function keyObject(ctx: OperationContext, arn: string) {
+  return ctx.env.KEYS.get(ctx.env.KEYS.idFromName(arn));
+}
+
+/** The call descriptor a key object checks: who calls, and which key ARN they named. */
+export function keyCall(ctx: OperationContext, arn: string): KeyCall {
+  return { ...ctx.caller, keyArn: arn };
+}
+
+/**
+ * Resolves a KeyId parameter to a key ARN. Alias names are looked up in the caller's account,
+ * alias ARNs in the account they name. A reference to another region names no key here.
+ *
+ * @throws NotFoundException for a malformed reference, an unknown alias, or another region.
+ */
+export async function resolveKeyArn(ctx: OperationContext, keyId: string): Promise<string> {
+  const ref: KeyReference = resolveKeyReference(keyId, ctx.settings.region, ctx.caller.accountId);
+  if (ref.region !== ctx.settings.region) {
+    throw ref.kind === "keyArn" ? keyNotFound(ref.arn) : aliasNotFound(referencedAliasArn(ref) ?? keyId);
+  }
+  switch (ref.kind) {
+    case "keyId":
+      return keyArn(ref.region, ref.account, ref.keyId);
+    case "keyArn":
+      return ref.arn;
+    case "aliasName":
+    case "aliasArn": {
+      const target = await registryOf(ctx, ref.account).resolveAlias(ref.aliasName);
+      if (target === undefined) throw aliasNotFound(aliasArn(ref.region, ref.account, ref.aliasName));
+      return keyArn(ref.region, ref.account, target);
+    }
+  }
+}

@@ -1,0 +1,155 @@
+/**
+ * The cryptographic operations: Encrypt, Decrypt, ReEncrypt, GenerateDataKey,
+ * GenerateDataKeyWithoutPlaintext and GenerateRandom (the guide's "Envelope Encryption" and the API
+ * reference). Sealing and opening happen in the key's own Durable Object; this layer resolves
+ * which key, checks the algorithm and data-key parameters, and shapes AWS's responses.
+ */
+import { readCiphertextHeader } from "../../src/crypto/envelope.ts";
+import { KmsError } from "../../src/protocol/errors.ts";
+import { parseKeyArn } from "../../src/arn.ts";
+import { dataKeyLength } from "../../src/protocol/validate.ts";
+import { unwrap } from "../rpc.ts";
+import { keyCall, keyObject, resolveKeyArn, type Handler, type OperationContext } from "./context.ts";
+
+const SYMMETRIC_DEFAULT = "SYMMETRIC_DEFAULT";
+
+function checkAlgorithm(algorithm: string | undefined, keyArn: string): void {
+  if (algorithm !== undefined && algorithm !== SYMMETRIC_DEFAULT) {
+    throw new KmsError(
+      "InvalidKeyUsageException",
+      `You cannot use the encryption algorithm ${algorithm} with ${keyArn}. Its encryption algorithms are [SYMMETRIC_DEFAULT].`,
+    );
+  }
+}
+
+function invalidCiphertext(): KmsError {
+  return new KmsError("InvalidCiphertextException", "The ciphertext is invalid for this key and encryption context.");
+}
+
+function unsupportedRecipient(): KmsError {
+  return new KmsError("UnsupportedOperationException", "Recipient (Nitro Enclaves attestation) is not supported by EdgeKMS.");
+}
+
+function refuseDryRun(dryRun: boolean | undefined): void {
+  if (dryRun === true) throw new KmsError("UnsupportedOperationException", "DryRun is not supported by EdgeKMS.");
+}
+
+/**
+ * Which key a ciphertext blob names, checked against the KeyId parameter when one is given.
+ * @throws InvalidCiphertextException for a blob with no readable header, IncorrectKeyException
+ * when KeyId names another key.
+ */
+async function sourceKeyArn(ctx: OperationContext, blob: Uint8Array, keyId: string | undefined): Promise<string> {
+  const header = readCiphertextHeader(blob);
+  if (header === undefined || parseKeyArn(header.keyArn) === undefined) throw invalidCiphertext();
+  if (keyId !== undefined) {
+    const named = await resolveKeyArn(ctx, keyId);
+    if (named !== header.keyArn) {
+      throw new KmsError(
+        "IncorrectKeyException",
+        "The key ID in the request does not identify a CMK that can perform this operation.",
+      );
+    }
+  }
+  return header.keyArn;
+}
+
+/** Opens a blob in its key's object; a blob naming a key that does not exist is just invalid. */
+async function open(
+  ctx: OperationContext,
+  operation: "Decrypt" | "ReEncrypt",
+  arn: string,
+  blob: Uint8Array,
+  context: Record<string, string> | undefined,
+) {
+  try {
+    return await unwrap(keyObject(ctx, arn).decrypt(keyCall(ctx, arn), operation, blob, context ?? {}));
+  } catch (err) {
+    if (err instanceof KmsError && err.type === "NotFoundException") throw invalidCiphertext();
+    throw err;
+  }
+}
+
+export const Encrypt: Handler<"Encrypt"> = async (ctx, request) => {
+  refuseDryRun(request.DryRun);
+  const arn = await resolveKeyArn(ctx, request.KeyId);
+  checkAlgorithm(request.EncryptionAlgorithm, arn);
+  const sealed = await unwrap(
+    keyObject(ctx, arn).encrypt(keyCall(ctx, arn), "Encrypt", request.Plaintext, request.EncryptionContext ?? {}),
+  );
+  return { CiphertextBlob: sealed.ciphertext, KeyId: sealed.keyArn, EncryptionAlgorithm: SYMMETRIC_DEFAULT };
+};
+
+export const Decrypt: Handler<"Decrypt"> = async (ctx, request) => {
+  refuseDryRun(request.DryRun);
+  if (request.Recipient !== undefined) throw unsupportedRecipient();
+  const arn = await sourceKeyArn(ctx, request.CiphertextBlob, request.KeyId);
+  checkAlgorithm(request.EncryptionAlgorithm, arn);
+  const opened = await open(ctx, "Decrypt", arn, request.CiphertextBlob, request.EncryptionContext);
+  return { KeyId: opened.keyArn, Plaintext: opened.plaintext, EncryptionAlgorithm: SYMMETRIC_DEFAULT };
+};
+
+export const ReEncrypt: Handler<"ReEncrypt"> = async (ctx, request) => {
+  refuseDryRun(request.DryRun);
+  const source = await sourceKeyArn(ctx, request.CiphertextBlob, request.SourceKeyId);
+  checkAlgorithm(request.SourceEncryptionAlgorithm, source);
+  const destination = await resolveKeyArn(ctx, request.DestinationKeyId);
+  checkAlgorithm(request.DestinationEncryptionAlgorithm, destination);
+  const opened = await open(ctx, "ReEncrypt", source, request.CiphertextBlob, request.SourceEncryptionContext);
+  try {
+    const sealed = await unwrap(
+      keyObject(ctx, destination).encrypt(
+        keyCall(ctx, destination),
+        "ReEncrypt",
+        opened.plaintext,
+        request.DestinationEncryptionContext ?? {},
+      ),
+    );
+    return {
+      CiphertextBlob: sealed.ciphertext,
+      SourceKeyId: opened.keyArn,
+      KeyId: sealed.keyArn,
+      SourceEncryptionAlgorithm: SYMMETRIC_DEFAULT,
+      DestinationEncryptionAlgorithm: SYMMETRIC_DEFAULT,
+    };
+  } finally {
+    opened.plaintext.fill(0);
+  }
+};
+
+export const GenerateDataKey: Handler<"GenerateDataKey"> = async (ctx, request) => {
+  refuseDryRun(request.DryRun);
+  if (request.Recipient !== undefined) throw unsupportedRecipient();
+  const length = dataKeyLength(request);
+  const arn = await resolveKeyArn(ctx, request.KeyId);
+  const generated = await unwrap(
+    keyObject(ctx, arn).generateDataKey(keyCall(ctx, arn), "GenerateDataKey", length, request.EncryptionContext ?? {}),
+  );
+  return { CiphertextBlob: generated.ciphertext, Plaintext: generated.plaintext, KeyId: generated.keyArn };
+};
+
+export const GenerateDataKeyWithoutPlaintext: Handler<"GenerateDataKeyWithoutPlaintext"> = async (ctx, request) => {
+  refuseDryRun(request.DryRun);
+  const length = dataKeyLength(request);
+  const arn = await resolveKeyArn(ctx, request.KeyId);
+  const generated = await unwrap(
+    keyObject(ctx, arn).generateDataKey(
+      keyCall(ctx, arn),
+      "GenerateDataKeyWithoutPlaintext",
+      length,
+      request.EncryptionContext ?? {},
+    ),
+  );
+  return { CiphertextBlob: generated.ciphertext, KeyId: generated.keyArn };
+};
+
+export const GenerateRandom: Handler<"GenerateRandom"> = async (_ctx, request) => {
+  if (request.CustomKeyStoreId !== undefined) {
+    throw new KmsError("UnsupportedOperationException", "Custom key stores are not supported by EdgeKMS.");
+  }
+  if (request.Recipient !== undefined) throw unsupportedRecipient();
+  if (request.NumberOfBytes === undefined) {
+    throw new KmsError("ValidationException", "1 validation error detected: Value null at 'numberOfBytes' failed to satisfy constraint: Member must not be null");
+  }
+  return { Plaintext: crypto.getRandomValues(new Uint8Array(request.NumberOfBytes)) };
+};

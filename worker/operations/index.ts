@@ -1,0 +1,41 @@
+/**
+ * The operation registry: every TrentService operation EdgeKMS implements, by name. A known
+ * operation missing here is answered UnsupportedOperationException by the app, never a fake success.
+ */
+import type { ValidatedOperation } from "../../src/protocol/shapes.ts";
+import type { Handler } from "./context.ts";
+import * as aliases from "./aliases.ts";
+import * as crypto from "./crypto.ts";
+import * as keys from "./keys.ts";
+import * as policies from "./policies.ts";
+import * as tags from "./tags.ts";
+
+type Registry = { [Op in ValidatedOperation]?: Handler<Op> };
+
+export const HANDLERS: Registry = {
+  CreateKey: keys.CreateKey,
+  DescribeKey: keys.DescribeKey,
+  ListKeys: keys.ListKeys,
+  EnableKey: keys.EnableKey,
+  DisableKey: keys.DisableKey,
+  UpdateKeyDescription: keys.UpdateKeyDescription,
+  EnableKeyRotation: keys.EnableKeyRotation,
+  DisableKeyRotation: keys.DisableKeyRotation,
+  GetKeyRotationStatus: keys.GetKeyRotationStatus,
+  CreateAlias: aliases.CreateAlias,
+  UpdateAlias: aliases.UpdateAlias,
+  DeleteAlias: aliases.DeleteAlias,
+  ListAliases: aliases.ListAliases,
+  Encrypt: crypto.Encrypt,
+  Decrypt: crypto.Decrypt,
+  ReEncrypt: crypto.ReEncrypt,
+  GenerateDataKey: crypto.GenerateDataKey,
+  GenerateDataKeyWithoutPlaintext: crypto.GenerateDataKeyWithoutPlaintext,
+  GenerateRandom: crypto.GenerateRandom,
+  TagResource: tags.TagResource,
+  UntagResource: tags.UntagResource,
+  ListResourceTags: tags.ListResourceTags,
+  GetKeyPolicy: policies.GetKeyPolicy,
+  PutKeyPolicy: policies.PutKeyPolicy,
+  ListKeyPolicies: policies.ListKeyPolicies,
+};

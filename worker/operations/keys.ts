@@ -1,0 +1,130 @@
+/**
+ * Key management operations: CreateKey, DescribeKey, ListKeys, EnableKey, DisableKey,
+ * UpdateKeyDescription and the rotation switches. The guide's chapters "Creating Keys", "Viewing
+ * Keys", "Enabling and Disabling Keys" and "Rotating Customer Master Keys".
+ */
+import { keyArn } from "../../src/arn.ts";
+import { KmsError } from "../../src/protocol/errors.ts";
+import type { Tag } from "../../src/protocol/shapes.ts";
+import { unwrap } from "../rpc.ts";
+import { keyCall, keyObject, registryOf, resolveKeyArn, type Handler, type OperationContext } from "./context.ts";
+import { validateTags } from "./tags.ts";
+import { validatePolicyDocument } from "./policies.ts";
+
+/** The guide's default key policy: the owning account's root may do everything with the key. */
+export function defaultKeyPolicy(accountId: string): string {
+  return JSON.stringify(
+    {
+      Version: "2012-10-17",
+      Id: "key-default-1",
+      Statement: [
+        {
+          Sid: "Enable IAM User Permissions",
+          Effect: "Allow",
+          Principal: { AWS: `arn:aws:iam::${accountId}:root` },
+          Action: "kms:*",
+          Resource: "*",
+        },
+      ],
+    },
+    null,
+    2,
+  );
+}
+
+function unsupported(message: string): KmsError {
+  return new KmsError("UnsupportedOperationException", message);
+}
+
+export const CreateKey: Handler<"CreateKey"> = async (ctx, request) => {
+  const keySpec = request.KeySpec ?? request.CustomerMasterKeySpec ?? "SYMMETRIC_DEFAULT";
+  if (request.KeySpec !== undefined && request.CustomerMasterKeySpec !== undefined) {
+    throw new KmsError("ValidationException", "You cannot specify KeySpec and CustomerMasterKeySpec in the same request.");
+  }
+  if (keySpec !== "SYMMETRIC_DEFAULT") throw unsupported(`KeySpec ${keySpec} is not supported by EdgeKMS yet.`);
+  const keyUsage = request.KeyUsage ?? "ENCRYPT_DECRYPT";
+  if (keyUsage !== "ENCRYPT_DECRYPT") {
+    throw new KmsError("ValidationException", `KeyUsage ${keyUsage} is not compatible with KeySpec SYMMETRIC_DEFAULT`);
+  }
+  const origin = request.Origin ?? "AWS_KMS";
+  if (origin !== "AWS_KMS" && origin !== "EXTERNAL") throw unsupported(`Origin ${origin} is not supported by EdgeKMS.`);
+  if (request.CustomKeyStoreId !== undefined || request.XksKeyId !== undefined) {
+    throw unsupported("Custom key stores are not supported by EdgeKMS.");
+  }
+  if (request.MultiRegion === true) throw unsupported("Multi-Region keys are not supported by EdgeKMS.");
+  const tags: Tag[] = request.Tags ?? [];
+  validateTags(tags);
+  const policy = request.Policy ?? defaultKeyPolicy(ctx.caller.accountId);
+  if (request.Policy !== undefined) validatePolicyDocument(request.Policy);
+
+  const keyId = crypto.randomUUID();
+  const arn = keyArn(ctx.settings.region, ctx.caller.accountId, keyId);
+  const key = keyObject(ctx, arn);
+  // The key object is written first: until the registry lists it, nobody knows its random ID, so
+  // a failure between the two steps leaves nothing a client can see.
+  const metadata = await unwrap(
+    key.create({ keyId, arn, accountId: ctx.caller.accountId, description: request.Description ?? "", origin, policy, tags }),
+  );
+  try {
+    await unwrap(registryOf(ctx).addKey({ keyId, keyArn: arn }, ctx.settings.keysPerAccount));
+  } catch (err) {
+    await key.destroy();
+    throw err;
+  }
+  return { KeyMetadata: metadata };
+};
+
+export const DescribeKey: Handler<"DescribeKey"> = async (ctx, request) => {
+  const arn = await resolveKeyArn(ctx, request.KeyId);
+  return { KeyMetadata: await unwrap(keyObject(ctx, arn).describe(keyCall(ctx, arn))) };
+};
+
+export const ListKeys: Handler<"ListKeys"> = async (ctx, request) => {
+  const page = await unwrap(registryOf(ctx).listKeys(request.Limit ?? 100, request.Marker));
+  const response: { Keys: { KeyId: string; KeyArn: string }[]; Truncated: boolean; NextMarker?: string } = {
+    Keys: page.items.map((k) => ({ KeyId: k.keyId, KeyArn: k.keyArn })),
+    Truncated: page.nextMarker !== undefined,
+  };
+  if (page.nextMarker !== undefined) response.NextMarker = page.nextMarker;
+  return response;
+};
+
+async function withKey<T>(ctx: OperationContext, keyId: string, run: (arn: string) => Promise<T>): Promise<T> {
+  return run(await resolveKeyArn(ctx, keyId));
+}
+
+export const EnableKey: Handler<"EnableKey"> = (ctx, request) =>
+  withKey(ctx, request.KeyId, async (arn) => {
+    await unwrap(keyObject(ctx, arn).setEnabled(keyCall(ctx, arn), true));
+    return {};
+  });
+
+export const DisableKey: Handler<"DisableKey"> = (ctx, request) =>
+  withKey(ctx, request.KeyId, async (arn) => {
+    await unwrap(keyObject(ctx, arn).setEnabled(keyCall(ctx, arn), false));
+    return {};
+  });
+
+export const UpdateKeyDescription: Handler<"UpdateKeyDescription"> = (ctx, request) =>
+  withKey(ctx, request.KeyId, async (arn) => {
+    await unwrap(keyObject(ctx, arn).updateDescription(keyCall(ctx, arn), request.Description));
+    return {};
+  });
+
+export const EnableKeyRotation: Handler<"EnableKeyRotation"> = (ctx, request) =>
+  withKey(ctx, request.KeyId, async (arn) => {
+    await unwrap(keyObject(ctx, arn).setRotation(keyCall(ctx, arn), true));
+    return {};
+  });
+
+export const DisableKeyRotation: Handler<"DisableKeyRotation"> = (ctx, request) =>
+  withKey(ctx, request.KeyId, async (arn) => {
+    await unwrap(keyObject(ctx, arn).setRotation(keyCall(ctx, arn), false));
+    return {};
+  });
+
+export const GetKeyRotationStatus: Handler<"GetKeyRotationStatus"> = (ctx, request) =>
+  withKey(ctx, request.KeyId, async (arn) => {
+    const status = await unwrap(keyObject(ctx, arn).rotationStatus(keyCall(ctx, arn)));
+    return { KeyId: arn, ...status };
+  });
