@@ -2,10 +2,9 @@
 // Runs a TypeScript entry file (a benchmark, a tool) in Node: esbuild bundles it, turning
 // `import m from "x.wasm"` into a compiled WebAssembly.Module as wrangler does for the worker.
 import { build } from "esbuild";
-import { mkdtempSync, readFileSync, rmSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { mkdirSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { join, resolve } from "node:path";
-import { pathToFileURL } from "node:url";
+import { fileURLToPath, pathToFileURL } from "node:url";
 
 const [entry, ...args] = process.argv.slice(2);
 if (!entry) {
@@ -25,7 +24,11 @@ const compiledWasm = {
   },
 };
 
-const outDir = mkdtempSync(join(tmpdir(), "edgekms-run-"));
+// The bundle leaves packages external, so it must live inside the repository for Node to find them
+// in node_modules (a bundle under the OS temp dir cannot import @noble/*); .tmp/ is git-ignored.
+const tmpRoot = fileURLToPath(new URL("../.tmp/", import.meta.url));
+mkdirSync(tmpRoot, { recursive: true });
+const outDir = mkdtempSync(join(tmpRoot, "run-"));
 const outFile = join(outDir, "entry.mjs");
 try {
   await build({
