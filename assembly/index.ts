@@ -17,3 +17,17 @@ export {
   hkdf_expand_block_finish,
   hkdf_expand_end,
 } from "./hkdf";
+// AES-GCM (AES-128/AES-256, bitsliced): the streaming gcm_* ABI documented in gcm.ts.
+export {
+  gcm_init,
+  gcm_iv,
+  gcm_aad,
+  gcm_encrypt,
+  gcm_decrypt,
+  gcm_finish,
+  gcm_verify,
+  gcm_wipe,
+  gcm_save,
+  gcm_restore,
+  gcm_context_size,
+} from "./gcm";

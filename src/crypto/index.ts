@@ -11,3 +11,4 @@ export {
   hmacSha256,
   sha256,
 } from "./hash.ts";
+export { aesGcmEncrypt, aesGcmDecrypt } from "./aes-gcm.ts";
