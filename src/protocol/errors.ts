@@ -17,14 +17,15 @@
 import { toWire } from "./wire.ts";
 
 /**
- * HTTP status per error type. KMS-specific statuses come from the service model; AWS JSON 1.1
- * clients dispatch on `__type`, not on the status, but we match AWS so that proxies and logs agree.
+ * HTTP status per error type. AWS KMS speaks AWS JSON 1.1, whose clients dispatch on `__type`, and
+ * it answers every client error with 400 (the service model's `httpError` codes are not what it
+ * sends); only its own failures are 5xx.
  */
 export const ERROR_STATUS = {
   // KMS service model errors.
-  AlreadyExistsException: 409,
+  AlreadyExistsException: 400,
   DependencyTimeoutException: 503,
-  DisabledException: 409,
+  DisabledException: 400,
   ExpiredImportTokenException: 400,
   IncorrectKeyException: 400,
   IncorrectKeyMaterialException: 400,
@@ -37,15 +38,16 @@ export const ERROR_STATUS = {
   InvalidKeyUsageException: 400,
   InvalidMarkerException: 400,
   KMSInternalException: 500,
-  KMSInvalidStateException: 409,
+  KMSInvalidStateException: 400,
   KeyUnavailableException: 500,
   LimitExceededException: 400,
   MalformedPolicyDocumentException: 400,
-  NotFoundException: 404,
+  NotFoundException: 400,
   TagException: 400,
   UnsupportedOperationException: 400,
-  // Common errors of AWS JSON services (not in the KMS model; statuses as AWS KMS sends them).
+  // Common errors of AWS JSON services (not in the KMS model).
   AccessDeniedException: 400,
+  NotAuthorizedException: 400,
   ValidationException: 400,
   SerializationException: 400,
   UnknownOperationException: 400,

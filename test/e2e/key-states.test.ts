@@ -72,9 +72,10 @@ describe("a Disabled key", () => {
     await kms.send(new DisableKeyCommand({ KeyId: KeyMetadata!.KeyId }));
     for (const name of disabledErrors) {
       const err = await awsError(CALLS[name]!(kms, KeyMetadata!.KeyId!, enc.CiphertextBlob!, otherKey));
-      expect({ name, error: err.name, message: err.message }).toEqual({
+      expect({ name, error: err.name, status: err.status, message: err.message }).toEqual({
         name,
         error: "DisabledException",
+        status: 400,
         message: `${KeyMetadata!.Arn} is disabled.`,
       });
     }

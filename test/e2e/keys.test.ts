@@ -57,6 +57,7 @@ describe("CreateKey and DescribeKey", () => {
     const missing = "11111111-2222-4333-8444-555555555555";
     const unknownKey = await awsError(kms.send(new DescribeKeyCommand({ KeyId: missing })));
     expect(unknownKey.name).toBe("NotFoundException");
+    expect(unknownKey.status).toBe(400);
     expect(unknownKey.message).toBe(`Key 'arn:aws:kms:${REGION}:${ACCOUNT}:key/${missing}' does not exist`);
     const unknownAlias = await awsError(kms.send(new DescribeKeyCommand({ KeyId: "alias/nothing-here" })));
     expect(unknownAlias.name).toBe("NotFoundException");

@@ -18,13 +18,12 @@ import {
 const ARN = "arn:aws:kms:us-east-1:111122223333:key/1234abcd-12ab-34cd-56ef-1234567890ab";
 
 describe("error table", () => {
-  it("gives the service model's statuses to the KMS errors that are not 400", () => {
-    expect(ERROR_STATUS.NotFoundException).toBe(404);
-    expect(ERROR_STATUS.AlreadyExistsException).toBe(409);
-    expect(ERROR_STATUS.DisabledException).toBe(409);
-    expect(ERROR_STATUS.KMSInvalidStateException).toBe(409);
+  it("answers every client error with 400 and only the service's own failures with 5xx", () => {
+    const serverSide = ERROR_TYPES.filter((t) => ERROR_STATUS[t] !== 400);
+    expect(serverSide.sort()).toEqual(["DependencyTimeoutException", "KMSInternalException", "KeyUnavailableException"]);
+    expect(ERROR_STATUS.NotFoundException).toBe(400);
+    expect(ERROR_STATUS.DisabledException).toBe(400);
     expect(ERROR_STATUS.KMSInternalException).toBe(500);
-    expect(ERROR_STATUS.KeyUnavailableException).toBe(500);
     expect(ERROR_STATUS.DependencyTimeoutException).toBe(503);
   });
 
