@@ -31,3 +31,5 @@ export {
   gcm_restore,
   gcm_context_size,
 } from "./gcm";
+// KMS ciphertext blob v1 (envelope_seal / envelope_open): layout and ABI documented in envelope.ts.
+export * from "./envelope";

@@ -12,3 +12,5 @@ export {
   sha256,
 } from "./hash.ts";
 export { aesGcmEncrypt, aesGcmDecrypt } from "./aes-gcm.ts";
+export type { CiphertextHeader } from "./envelope.ts";
+export { openCiphertext, readCiphertextHeader, sealCiphertext } from "./envelope.ts";
