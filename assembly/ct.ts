@@ -1,22 +1,15 @@
-// Constant-time helpers shared by the crypto core: all-ones/all-zero masks, a byte-string
+// Constant-time helpers shared by the crypto core: a zero test without branches, a byte-string
 // comparison that decides once, and wiping of secrets.
 //
 // Why constant-time: every function here runs the same instruction sequence and touches the same
 // addresses whatever the secret values are. Comparisons OR the XOR of every byte pair into one
 // accumulator and turn it into a 0/1 result with arithmetic, never with an early exit (the classic
-// `memcmp` leak that lets an attacker forge a tag byte by byte). Masks are built with arithmetic
-// (`0 - bit`), never with `select` or `if` on a secret.
+// `memcmp` leak that lets an attacker forge a tag byte by byte) and never with `select` or `if`
+// on a secret.
 //
 // Caveat: WebAssembly engines do not promise constant-time execution, but the integer and v128
 // bitwise operations, shifts and multiplications used here compile to fixed-latency instructions
 // on the x86-64 and ARM64 engines we run on (V8 in workerd and Node).
-
-/** All-ones (0xffffffff) when `bit` is 1, zero when it is 0. `bit` must be 0 or 1. */
-// @ts-ignore: decorator
-@inline
-export function mask32(bit: u32): u32 {
-  return 0 - bit;
-}
 
 /** 1 when `x` is zero, 0 otherwise, without a branch. */
 // @ts-ignore: decorator

@@ -28,7 +28,7 @@
 
 import { IO_SIZE, ioPtr } from "./abi";
 import { aesEncrypt8, aesExpandKey, ROUND_KEYS_SIZE } from "./aes";
-import { bswap64, ghashBlocks } from "./ghash";
+import { bswap64, ghashBlocks, ghashSetKey, ghashWipe } from "./ghash";
 import { ctEqual, wipe } from "./ct";
 
 const STATUS_OK: u32 = 0;
@@ -94,6 +94,7 @@ export function gcm_wipe(): void {
   wipe(ctx, CTX_SIZE);
   wipe(roundKeys, ROUND_KEYS_SIZE);
   wipe(tagBuf, 16);
+  ghashWipe();
 }
 
 /** Loads a context saved by gcm_save from I/O bytes 0..gcm_context_size() and re-expands its key. */
@@ -107,6 +108,7 @@ export function gcm_restore(): u32 {
     return STATUS_BAD_STATE;
   }
   aesExpandKey(ctx + KEY, keyLen, roundKeys);
+  ghashSetKey(ctx + H);
   return STATUS_OK;
 }
 
@@ -209,6 +211,7 @@ export function gcm_verify(): u32 {
 function setHashKey(block: usize): void {
   store<u64>(ctx + H, bswap64(load<u64>(block, 0)), 0);
   store<u64>(ctx + H, bswap64(load<u64>(block, 8)), 8);
+  ghashSetKey(ctx + H);
 }
 
 // Writes eight counter blocks (SP 800-38D §6.5, inc32 wraps modulo 2^32) and advances the counter.
@@ -236,11 +239,11 @@ function absorb(data: usize, len: usize): void {
       store<u32>(ctx + GLEN, <u32>glen);
       return;
     }
-    ghashBlocks(ctx + Y, ctx + H, ctx + GBUF, 1);
+    ghashBlocks(ctx + Y, ctx + GBUF, 1);
     glen = 0;
   }
   const blocks = len >> 4;
-  if (blocks > 0) ghashBlocks(ctx + Y, ctx + H, data, blocks);
+  if (blocks > 0) ghashBlocks(ctx + Y, data, blocks);
   const rest = len & 15;
   memory.copy(ctx + GBUF, data + (blocks << 4), rest);
   store<u32>(ctx + GLEN, <u32>rest);
@@ -252,7 +255,7 @@ function flushPartial(): void {
   const glen = <usize>load<u32>(ctx + GLEN);
   if (glen == 0) return;
   wipe(ctx + GBUF + glen, 16 - glen);
-  ghashBlocks(ctx + Y, ctx + H, ctx + GBUF, 1);
+  ghashBlocks(ctx + Y, ctx + GBUF, 1);
   wipe(ctx + GBUF, 16);
   store<u32>(ctx + GLEN, 0);
 }
@@ -270,7 +273,7 @@ function finishIv(): u32 {
     flushPartial();
     store<u64>(ctx + GBUF, 0, 0);
     store<u64>(ctx + GBUF, bswap64(ivLen << 3), 8);
-    ghashBlocks(ctx + Y, ctx + H, ctx + GBUF, 1);
+    ghashBlocks(ctx + Y, ctx + GBUF, 1);
     store<u64>(ctx + CTR, bswap64(load<u64>(ctx + Y, 0)), 0);
     store<u64>(ctx + CTR, bswap64(load<u64>(ctx + Y, 8)), 8);
     store<u32>(ctx + NEXT_CTR, bswap<u32>(load<u32>(ctx + CTR + 12)));
@@ -366,7 +369,7 @@ function computeTag(mode: u32): u32 {
   flushPartial();
   store<u64>(ctx + GBUF, bswap64(load<u64>(ctx + AAD_LEN) << 3), 0);
   store<u64>(ctx + GBUF, bswap64(load<u64>(ctx + DATA_LEN) << 3), 8);
-  ghashBlocks(ctx + Y, ctx + H, ctx + GBUF, 1);
+  ghashBlocks(ctx + Y, ctx + GBUF, 1);
   store<u64>(tagBuf, bswap64(load<u64>(ctx + Y, 0)), 0);
   store<u64>(tagBuf, bswap64(load<u64>(ctx + Y, 8)), 8);
   v128.store(tagBuf, v128.xor(v128.load(tagBuf), v128.load(ctx + EJ0)));
