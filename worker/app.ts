@@ -1,20 +1,18 @@
 /**
  * The Hono app: one POST route that speaks AWS JSON 1.1 for TrentService. For each request it
- * authenticates the SigV4 signature, names the operation from X-Amz-Target, parses and validates
- * the body, and dispatches to the operation's handler; every failure goes through one onError that
- * answers with AWS's error shape.
+ * authenticates the SigV4 signature, names the operation from X-Amz-Target and parses the body,
+ * then runs the operation (dispatch.ts); every failure goes through one onError that answers with
+ * AWS's error shape.
  */
 import { Hono } from "hono";
 import { loadIdentities, type Identities } from "../src/auth/identities.ts";
 import { verifyRequest } from "../src/auth/sigv4.ts";
-import { errorResponse, jsonResponse, KmsError, unsupportedOperation } from "../src/protocol/errors.ts";
+import { errorResponse, jsonResponse, KmsError } from "../src/protocol/errors.ts";
 import { parseBody } from "../src/protocol/json.ts";
 import { parseTarget } from "../src/protocol/operations.ts";
-import type { ValidatedOperation } from "../src/protocol/shapes.ts";
-import { parseRequest } from "../src/protocol/validate.ts";
+import type { Caller } from "./caller.ts";
 import { settings, type Env } from "./config.ts";
-import { HANDLERS } from "./operations/index.ts";
-import type { Handler, OperationContext } from "./operations/context.ts";
+import { runOperation } from "./dispatch.ts";
 
 type AppEnv = { Bindings: Env; Variables: { requestId: string } };
 
@@ -39,21 +37,23 @@ app.post("/", async (c) => {
   const requestId = c.get("requestId");
   const config = settings(c.env);
   const body = new Uint8Array(await c.req.arrayBuffer());
-  const principal = await verifyRequest(
+  const verified = await verifyRequest(
     { method: c.req.method, url: c.req.url, headers: c.req.raw.headers, body },
     { region: config.region, service: "kms", now: new Date(), lookup: (id) => identities(c.env).credential(id) },
   );
   const operation = parseTarget(c.req.header("X-Amz-Target") ?? null);
-  const handler = HANDLERS[operation as ValidatedOperation] as Handler<ValidatedOperation> | undefined;
-  if (handler === undefined) throw unsupportedOperation(operation);
-  const request = parseRequest(operation as ValidatedOperation, parseBody(new TextDecoder().decode(body)));
-  const ctx: OperationContext = {
-    env: c.env,
-    settings: config,
-    caller: { accountId: principal.accountId, principalArn: principal.arn },
-    requestId,
+  const caller: Caller = {
+    accountId: verified.accountId,
+    principalArn: verified.arn,
+    principal: verified.principal,
+    accessKeyId: verified.accessKeyId,
+    sourceIp: c.req.header("CF-Connecting-IP") ?? "127.0.0.1",
+    userAgent: c.req.header("User-Agent"),
+    secureTransport: new URL(c.req.url).protocol === "https:",
+    via: "http",
   };
-  return jsonResponse(await handler(ctx, request), requestId);
+  const result = await runOperation(c.env, caller, operation, parseBody(new TextDecoder().decode(body)), requestId);
+  return jsonResponse(result, requestId);
 });
 
 app.all("*", (c) => {

@@ -5,10 +5,17 @@
 import { env, runDurableObjectAlarm, runInDurableObject } from "cloudflare:test";
 import { describe, expect, it } from "vitest";
 import { decodeRootKey, unsealBackingKey, type SealedBackingKey } from "../../src/keys/backing-key.ts";
+import type { Caller } from "../../worker/caller.ts";
 import type { KeyObject } from "../../worker/key-object.ts";
 
 const ACCOUNT = "111122223333";
-const caller = { accountId: ACCOUNT, principalArn: `arn:aws:iam::${ACCOUNT}:root` };
+const caller: Caller = {
+  accountId: ACCOUNT,
+  principalArn: `arn:aws:iam::${ACCOUNT}:root`,
+  principal: { type: "Root", accountId: ACCOUNT, arn: `arn:aws:iam::${ACCOUNT}:root`, principalId: ACCOUNT, policies: [] },
+  secureTransport: true,
+  via: "http",
+};
 
 async function newKey() {
   const keyId = crypto.randomUUID();

@@ -1,0 +1,39 @@
+/**
+ * Runs one TrentService operation for an authenticated caller, whatever the transport: the HTTP
+ * app and the service-binding entrypoint both come through here, so validation, authorization,
+ * key-state rules and the audit trail are the same for both.
+ */
+import { unsupportedOperation } from "../src/protocol/errors.ts";
+import type { OperationName } from "../src/protocol/operations.ts";
+import type { ValidatedOperation } from "../src/protocol/shapes.ts";
+import { hasSchema, parseRequest } from "../src/protocol/validate.ts";
+import type { Caller } from "./caller.ts";
+import { settings, type Env } from "./config.ts";
+import type { Handler, OperationContext } from "./operations/context.ts";
+import { HANDLERS } from "./operations/index.ts";
+
+function handlerFor(operation: OperationName): Handler<ValidatedOperation> | undefined {
+  if (!hasSchema(operation)) return undefined;
+  return HANDLERS[operation] as Handler<ValidatedOperation> | undefined;
+}
+
+/**
+ * Validates `body` as the operation's request and runs its handler.
+ * @throws KmsError for every refusal (UnsupportedOperationException for an operation EdgeKMS
+ * does not implement); anything else is a bug.
+ */
+export async function runOperation(
+  env: Env,
+  caller: Caller,
+  operation: OperationName,
+  body: unknown,
+  requestId: string,
+): Promise<object> {
+  const handler = handlerFor(operation);
+  if (handler === undefined) throw unsupportedOperation(operation);
+  const request = parseRequest(operation as ValidatedOperation, body);
+  const ctx: OperationContext = { env, settings: settings(env), caller, requestId };
+  return handler(ctx, request);
+}
+
+
