@@ -201,20 +201,32 @@ function finished(): Error {
   return new Error("this hash has already been finished or destroyed");
 }
 
+/** The core's save/restore/update/final exports for one incremental primitive. */
+interface IncrementalCore {
+  stateSize: number;
+  outputLength: number;
+  update(length: number): number;
+  save(): void;
+  restore(): void;
+  final(): void;
+}
+
 /**
- * Incremental SHA-256: `new Sha256().update(a).update(b).digest()` equals `sha256(a || b)`.
- * Any number may be in flight at once, interleaved with one-shot calls: between calls the state
- * (104 bytes) lives in the instance, not in the core.
+ * An incremental computation whose state lives in the instance between calls (so any number may
+ * be in flight, interleaved with one-shot calls) and is wiped by digest() or destroy().
  */
-export class Sha256 {
+abstract class Incremental {
   #state: Uint8Array | undefined;
 
-  constructor() {
-    const c = core();
+  protected constructor(
+    private readonly ops: () => IncrementalCore,
+    start: () => void,
+  ) {
+    const c = ops();
     try {
-      c.sha256_init();
-      c.sha256_save();
-      this.#state = take(SHA256_STATE_SIZE);
+      start();
+      c.save();
+      this.#state = take(c.stateSize);
     } finally {
       scrub();
     }
@@ -224,37 +236,71 @@ export class Sha256 {
   update(data: Uint8Array): this {
     const state = this.#state;
     if (state === undefined) throw finished();
-    const c = core();
+    const c = this.ops();
     try {
-      resume(state, c.sha256_restore);
-      feed(c.sha256_update, data);
-      c.sha256_save();
-      state.set(take(SHA256_STATE_SIZE));
+      resume(state, () => c.restore());
+      feed((n) => c.update(n), data);
+      c.save();
+      state.set(take(c.stateSize));
     } finally {
       scrub();
     }
     return this;
   }
 
-  /** Returns the 32-byte digest and wipes the state. @throws Error if already finished. */
+  /** Returns the 32-byte result and wipes the state. @throws Error if already finished. */
   digest(): Uint8Array {
     const state = this.#state;
     if (state === undefined) throw finished();
-    const c = core();
+    const c = this.ops();
     try {
-      resume(state, c.sha256_restore);
-      c.sha256_final();
-      return take(SHA256_LENGTH);
+      resume(state, () => c.restore());
+      c.final();
+      return take(c.outputLength);
     } finally {
       scrub();
       this.destroy();
     }
   }
 
-  /** Wipes the state without producing a digest; the instance cannot be used afterwards. */
+  /** Wipes the state without producing a result; the instance cannot be used afterwards. */
   destroy(): void {
     this.#state?.fill(0);
     this.#state = undefined;
+  }
+}
+
+function sha256Ops(): IncrementalCore {
+  const c = core();
+  return {
+    stateSize: SHA256_STATE_SIZE,
+    outputLength: SHA256_LENGTH,
+    update: (n) => c.sha256_update(n),
+    save: () => c.sha256_save(),
+    restore: () => c.sha256_restore(),
+    final: () => c.sha256_final(),
+  };
+}
+
+function hmacOps(): IncrementalCore {
+  const c = core();
+  return {
+    stateSize: HMAC_STATE_SIZE,
+    outputLength: SHA256_LENGTH,
+    update: (n) => c.hmac_update(n),
+    save: () => c.hmac_save(),
+    restore: () => c.hmac_restore(),
+    final: () => c.hmac_final(),
+  };
+}
+
+/**
+ * Incremental SHA-256: `new Sha256().update(a).update(b).digest()` equals `sha256(a || b)`.
+ * Between calls the state (104 bytes) lives in the instance, not in the core.
+ */
+export class Sha256 extends Incremental {
+  constructor() {
+    super(sha256Ops, () => core().sha256_init());
   }
 }
 
@@ -263,54 +309,8 @@ export class Sha256 {
  * HMAC midstates (168 bytes), which are as sensitive as the key: call digest() or destroy() to
  * zero them.
  */
-export class HmacSha256 {
-  #state: Uint8Array | undefined;
-
+export class HmacSha256 extends Incremental {
   constructor(key: Uint8Array) {
-    const c = core();
-    try {
-      keyHmac(c.hmac_init, key);
-      c.hmac_save();
-      this.#state = take(HMAC_STATE_SIZE);
-    } finally {
-      scrub();
-    }
-  }
-
-  /** Absorbs `data`. @throws Error after digest() or destroy(). */
-  update(data: Uint8Array): this {
-    const state = this.#state;
-    if (state === undefined) throw finished();
-    const c = core();
-    try {
-      resume(state, c.hmac_restore);
-      feed(c.hmac_update, data);
-      c.hmac_save();
-      state.set(take(HMAC_STATE_SIZE));
-    } finally {
-      scrub();
-    }
-    return this;
-  }
-
-  /** Returns the 32-byte tag and wipes the state. @throws Error if already finished. */
-  digest(): Uint8Array {
-    const state = this.#state;
-    if (state === undefined) throw finished();
-    const c = core();
-    try {
-      resume(state, c.hmac_restore);
-      c.hmac_final();
-      return take(SHA256_LENGTH);
-    } finally {
-      scrub();
-      this.destroy();
-    }
-  }
-
-  /** Wipes the state without producing a tag; the instance cannot be used afterwards. */
-  destroy(): void {
-    this.#state?.fill(0);
-    this.#state = undefined;
+    super(hmacOps, () => keyHmac(core().hmac_init, key));
   }
 }
