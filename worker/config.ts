@@ -13,6 +13,10 @@ export interface Env {
   ROTATION_PERIOD_SECONDS?: string;
   KEYS_PER_ACCOUNT?: string;
   ALIASES_PER_ACCOUNT?: string;
+  /** Length of one "day" of a deletion pending window, in seconds (tests shorten it). */
+  DELETION_DAY_SECONDS?: string;
+  /** How long GetParametersForImport's public key and import token stay valid, in seconds. */
+  IMPORT_PARAMETERS_VALID_SECONDS?: string;
   KEYS: DurableObjectNamespace<import("./key-object.ts").KeyObject>;
   ACCOUNTS: DurableObjectNamespace<import("./account-registry.ts").AccountRegistry>;
 }
@@ -22,9 +26,12 @@ export interface Settings {
   rotationPeriodMs: number;
   keysPerAccount: number;
   aliasesPerAccount: number;
+  deletionDayMs: number;
+  importParametersValidMs: number;
 }
 
 const YEAR_SECONDS = 365 * 24 * 60 * 60;
+const DAY_SECONDS = 24 * 60 * 60;
 
 function positiveNumber(value: string | undefined, fallback: number, name: string): number {
   if (value === undefined || value === "") return fallback;
@@ -39,5 +46,8 @@ export function settings(env: Env): Settings {
     rotationPeriodMs: positiveNumber(env.ROTATION_PERIOD_SECONDS, YEAR_SECONDS, "ROTATION_PERIOD_SECONDS") * 1000,
     keysPerAccount: positiveNumber(env.KEYS_PER_ACCOUNT, 1000, "KEYS_PER_ACCOUNT"),
     aliasesPerAccount: positiveNumber(env.ALIASES_PER_ACCOUNT, 1100, "ALIASES_PER_ACCOUNT"),
+    deletionDayMs: positiveNumber(env.DELETION_DAY_SECONDS, DAY_SECONDS, "DELETION_DAY_SECONDS") * 1000,
+    importParametersValidMs:
+      positiveNumber(env.IMPORT_PARAMETERS_VALID_SECONDS, DAY_SECONDS, "IMPORT_PARAMETERS_VALID_SECONDS") * 1000,
   };
 }

@@ -25,6 +25,7 @@ import { openCiphertext, readCiphertextHeader, sealCiphertext } from "../src/cry
 import { encodeEncryptionContext, type EncryptionContext } from "../src/crypto/encryption-context.ts";
 import { settings, type Env } from "./config.ts";
 import { rpcResult, type RpcResult } from "./rpc.ts";
+import { parseKeyArn } from "../src/arn.ts";
 import { decodeMarker, encodeMarker } from "./markers.ts";
 import type { KeyCall } from "./caller.ts";
 import type { KeyMetadata, Tag } from "../src/protocol/shapes.ts";
@@ -65,6 +66,23 @@ export interface RotationStatus {
   NextRotationDate?: Date;
 }
 
+/** ScheduleKeyDeletion's result. */
+export interface ScheduledDeletion {
+  keyArn: string;
+  deletionDate: Date;
+  pendingWindowInDays: number;
+}
+
+/**
+ * What remains of a key between the moment it is deleted (every method answers NotFound) and the
+ * moment the account registry has forgotten it and its aliases.
+ */
+interface Tombstone {
+  keyId: string;
+  arn: string;
+  accountId: string;
+}
+
 export interface TagPage {
   Tags: Tag[];
   Truncated: boolean;
@@ -75,6 +93,7 @@ export interface TagPage {
 export type EncryptingOperation = "Encrypt" | "GenerateDataKey" | "GenerateDataKeyWithoutPlaintext" | "ReEncrypt";
 
 const RECORD = "key";
+const TOMBSTONE = "deleted";
 const VERSION_PREFIX = "version:";
 
 function versionKey(version: number): string {
@@ -82,6 +101,8 @@ function versionKey(version: number): string {
 }
 
 const DAY_MS = 24 * 60 * 60 * 1000;
+/** Delay before the alarm retries the account-registry step of a deletion that failed. */
+const DELETION_RETRY_MS = 10_000;
 
 export class KeyObject extends DurableObject<Env> {
   private record: KeyRecord | undefined;
@@ -148,9 +169,11 @@ export class KeyObject extends DurableObject<Env> {
 
   async setEnabled(call: KeyCall, enabled: boolean): Promise<RpcResult<null>> {
     const operation = enabled ? "EnableKey" : "DisableKey";
-    return rpcResult(() => {
+    return rpcResult(async () => {
       const record = this.guard(call, operation, `kms:${operation}`);
       this.update(record, { keyState: enabled ? "Enabled" : "Disabled" });
+      // Rotation deadlines count only while the key is Enabled: re-derive the alarm.
+      await this.scheduleAlarm();
       return null;
     });
   }
@@ -161,6 +184,73 @@ export class KeyObject extends DurableObject<Env> {
       this.update(record, { description });
       return null;
     });
+  }
+
+  // ---- scheduled deletion (guide: "Deleting Customer Master Keys") -------------------------------
+
+  /**
+   * Puts the key in PendingDeletion for `pendingWindowInDays` "days" (each DELETION_DAY_SECONDS
+   * long; AWS's 7–30 bounds are checked by the handler). The alarm deletes it at DeletionDate.
+   */
+  async scheduleDeletion(call: KeyCall, pendingWindowInDays: number): Promise<RpcResult<ScheduledDeletion>> {
+    return rpcResult(async () => {
+      const record = this.guard(call, "ScheduleKeyDeletion", "kms:ScheduleKeyDeletion");
+      const deletionDate = Date.now() + pendingWindowInDays * settings(this.env).deletionDayMs;
+      this.update(record, { keyState: "PendingDeletion", deletionDate, pendingWindowInDays });
+      await this.scheduleAlarm();
+      return { keyArn: record.arn, deletionDate: new Date(deletionDate), pendingWindowInDays };
+    });
+  }
+
+  /**
+   * Takes the key out of PendingDeletion: to Disabled, or to PendingImport for an EXTERNAL key whose
+   * material expired or was deleted meanwhile. Returns the key ARN.
+   */
+  async cancelDeletion(call: KeyCall): Promise<RpcResult<string>> {
+    return rpcResult(async () => {
+      const record = this.guard(call, "CancelKeyDeletion", "kms:CancelKeyDeletion");
+      const keyState: KeyState = record.origin === "EXTERNAL" && record.currentVersion === 0 ? "PendingImport" : "Disabled";
+      this.update(record, { keyState, deletionDate: undefined, pendingWindowInDays: undefined });
+      await this.scheduleAlarm();
+      return record.arn;
+    });
+  }
+
+  /**
+   * Step 1 of a deletion, in one transaction: every stored value (backing keys, metadata, policy,
+   * tags, grants, import parameters) is removed and a tombstone left, so from here on every method
+   * answers NotFound. A CancelKeyDeletion that runs before this finds the key Disabled and this
+   * never runs; one that runs after finds no key. There is no state in between.
+   */
+  private markDeleted(record: KeyRecord): void {
+    this.ctx.storage.transactionSync(() => {
+      const keys = [...this.ctx.storage.kv.list()].map(([key]) => key);
+      for (const key of keys) this.ctx.storage.kv.delete(key);
+      const tombstone: Tombstone = { keyId: record.keyId, arn: record.arn, accountId: record.accountId };
+      this.ctx.storage.kv.put(TOMBSTONE, tombstone);
+      this.record = undefined;
+    });
+  }
+
+  /**
+   * Step 2: the account registry forgets the key and every alias pointing at it (idempotent), then
+   * the tombstone goes. If the registry cannot be reached, the alarm retries this step later.
+   */
+  private async finishDeletion(tombstone: Tombstone): Promise<void> {
+    const parsed = parseKeyArn(tombstone.arn);
+    if (parsed !== undefined) {
+      try {
+        const registry = this.env.ACCOUNTS.get(this.env.ACCOUNTS.idFromName(`${parsed.account}:${parsed.region}`));
+        await registry.removeKey(tombstone.keyId);
+      } catch (err) {
+        console.error("key deletion: account registry step failed; retrying", (err as Error)?.name);
+        await this.ctx.storage.setAlarm(Date.now() + DELETION_RETRY_MS);
+        return;
+      }
+    }
+    this.keyEvent("KMS CMK Deletion", tombstone);
+    await this.ctx.storage.deleteAlarm();
+    await this.ctx.storage.deleteAll();
   }
 
   // ---- rotation ----------------------------------------------------------------------------------
@@ -198,10 +288,15 @@ export class KeyObject extends DurableObject<Env> {
   }
 
   override async alarm(): Promise<void> {
-    const record = this.record;
-    if (record === undefined) return;
     const now = Date.now();
     // Alarms may fire late, early after a restart, or twice: act only on deadlines that have passed.
+    if (this.record?.keyState === "PendingDeletion" && this.record.deletionDate !== undefined && this.record.deletionDate <= now) {
+      this.markDeleted(this.record);
+    }
+    const tombstone = this.ctx.storage.kv.get<Tombstone>(TOMBSTONE);
+    if (tombstone !== undefined) return this.finishDeletion(tombstone);
+    const record = this.record;
+    if (record === undefined) return;
     if (record.rotationEnabled && record.nextRotation !== undefined && record.nextRotation <= now) {
       if (record.keyState === "Enabled") this.rotate(record, now);
     }
@@ -224,6 +319,7 @@ export class KeyObject extends DurableObject<Env> {
     if (record?.rotationEnabled && record.nextRotation !== undefined && record.keyState === "Enabled") {
       deadlines.push(record.nextRotation);
     }
+    if (record?.keyState === "PendingDeletion" && record.deletionDate !== undefined) deadlines.push(record.deletionDate);
     if (deadlines.length === 0) {
       await this.ctx.storage.deleteAlarm();
     } else {
@@ -389,6 +485,26 @@ export class KeyObject extends DurableObject<Env> {
   private save(record: KeyRecord): void {
     this.ctx.storage.kv.put(RECORD, record);
     this.record = record;
+  }
+
+  /**
+   * Lifecycle events in the shape of the guide's "AWS KMS Events" (CloudWatch Events). Until the
+   * audit module exports an emitter, they go to the worker log as one JSON line each; they carry
+   * identifiers only, never key material.
+   */
+  private keyEvent(detailType: "KMS CMK Deletion" | "KMS Imported Key Material Expiration", key: Tombstone): void {
+    const event = {
+      version: "0",
+      id: crypto.randomUUID(),
+      "detail-type": detailType,
+      source: "aws.kms",
+      account: key.accountId,
+      time: new Date().toISOString().replace(/\.\d{3}Z$/, "Z"),
+      region: parseKeyArn(key.arn)?.region ?? "",
+      resources: [key.arn],
+      detail: { "key-id": key.keyId },
+    };
+    console.log(JSON.stringify(event));
   }
 
   private rootKey(): Uint8Array {

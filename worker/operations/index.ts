@@ -7,6 +7,7 @@ import type { Handler } from "./context.ts";
 import * as aliases from "./aliases.ts";
 import * as crypto from "./crypto.ts";
 import * as keys from "./keys.ts";
+import * as lifecycle from "./lifecycle.ts";
 import * as policies from "./policies.ts";
 import * as tags from "./tags.ts";
 
@@ -22,6 +23,8 @@ export const HANDLERS: Registry = {
   EnableKeyRotation: keys.EnableKeyRotation,
   DisableKeyRotation: keys.DisableKeyRotation,
   GetKeyRotationStatus: keys.GetKeyRotationStatus,
+  ScheduleKeyDeletion: lifecycle.ScheduleKeyDeletion,
+  CancelKeyDeletion: lifecycle.CancelKeyDeletion,
   CreateAlias: aliases.CreateAlias,
   UpdateAlias: aliases.UpdateAlias,
   DeleteAlias: aliases.DeleteAlias,
