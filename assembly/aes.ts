@@ -15,9 +15,12 @@
 // - the bit transposition is the usual three-layer SWAPMOVE network, its own inverse.
 //
 // Why constant-time: no memory address and no branch depends on the key or the data. The only
-// branches test the round number, key length and Rcon, which are public. The key schedule runs
-// on bitsliced round keys and uses the same S-box circuit for SubWord (FIPS 197 §5.2), so it too
-// is table-free.
+// branches test the round number, key length and Rcon, which are public. The key schedule works
+// on one round key at a time in byte form and substitutes SubWord's bytes with `i8x16.swizzle`
+// over all sixteen 16-byte rows of the S-box (see subBytes): every row is loaded from a fixed
+// address, and the secret byte only ever indexes inside a register (pshufb / TBL), so it too is
+// table-lookup-free in the cache-timing sense. (Before, SubWord ran the bitsliced S-box over a
+// whole round key, 13 serial passes for AES-256 that cost more than encrypting a batch.)
 //
 // Rejected alternatives: T-table or S-box-table AES (fast, but the table index is secret, so it
 // leaks through the cache; noble-ciphers documents this for its own AES); Hamburg's vperm nibble
@@ -29,15 +32,28 @@
 // Caveat: bitslicing pays for eight blocks even when fewer are needed; callers batch work so that
 // small messages use one pass (see gcm.ts).
 
-import { wipe } from "./ct";
-
 /** Bytes of expanded key for AES-256: 15 round keys × 8 bit-planes × 16 bytes. */
 export const ROUND_KEYS_SIZE: usize = 15 * 128;
 
-// Bit-planes of the round key being substituted during key expansion; wiped after each expansion.
-const scratch: usize = memory.data(128, 16);
-// Two all-zero round keys: key expansion runs the cipher's final round with them as a plain S-box.
-const ZERO_KEYS: usize = memory.data(256, 16);
+// The S-box as sixteen rows of sixteen bytes, for the key schedule only (see subBytes). Public.
+const SBOX: usize = memory.data<u8>([
+  0x63, 0x7c, 0x77, 0x7b, 0xf2, 0x6b, 0x6f, 0xc5, 0x30, 0x01, 0x67, 0x2b, 0xfe, 0xd7, 0xab, 0x76,
+  0xca, 0x82, 0xc9, 0x7d, 0xfa, 0x59, 0x47, 0xf0, 0xad, 0xd4, 0xa2, 0xaf, 0x9c, 0xa4, 0x72, 0xc0,
+  0xb7, 0xfd, 0x93, 0x26, 0x36, 0x3f, 0xf7, 0xcc, 0x34, 0xa5, 0xe5, 0xf1, 0x71, 0xd8, 0x31, 0x15,
+  0x04, 0xc7, 0x23, 0xc3, 0x18, 0x96, 0x05, 0x9a, 0x07, 0x12, 0x80, 0xe2, 0xeb, 0x27, 0xb2, 0x75,
+  0x09, 0x83, 0x2c, 0x1a, 0x1b, 0x6e, 0x5a, 0xa0, 0x52, 0x3b, 0xd6, 0xb3, 0x29, 0xe3, 0x2f, 0x84,
+  0x53, 0xd1, 0x00, 0xed, 0x20, 0xfc, 0xb1, 0x5b, 0x6a, 0xcb, 0xbe, 0x39, 0x4a, 0x4c, 0x58, 0xcf,
+  0xd0, 0xef, 0xaa, 0xfb, 0x43, 0x4d, 0x33, 0x85, 0x45, 0xf9, 0x02, 0x7f, 0x50, 0x3c, 0x9f, 0xa8,
+  0x51, 0xa3, 0x40, 0x8f, 0x92, 0x9d, 0x38, 0xf5, 0xbc, 0xb6, 0xda, 0x21, 0x10, 0xff, 0xf3, 0xd2,
+  0xcd, 0x0c, 0x13, 0xec, 0x5f, 0x97, 0x44, 0x17, 0xc4, 0xa7, 0x7e, 0x3d, 0x64, 0x5d, 0x19, 0x73,
+  0x60, 0x81, 0x4f, 0xdc, 0x22, 0x2a, 0x90, 0x88, 0x46, 0xee, 0xb8, 0x14, 0xde, 0x5e, 0x0b, 0xdb,
+  0xe0, 0x32, 0x3a, 0x0a, 0x49, 0x06, 0x24, 0x5c, 0xc2, 0xd3, 0xac, 0x62, 0x91, 0x95, 0xe4, 0x79,
+  0xe7, 0xc8, 0x37, 0x6d, 0x8d, 0xd5, 0x4e, 0xa9, 0x6c, 0x56, 0xf4, 0xea, 0x65, 0x7a, 0xae, 0x08,
+  0xba, 0x78, 0x25, 0x2e, 0x1c, 0xa6, 0xb4, 0xc6, 0xe8, 0xdd, 0x74, 0x1f, 0x4b, 0xbd, 0x8b, 0x8a,
+  0x70, 0x3e, 0xb5, 0x66, 0x48, 0x03, 0xf6, 0x0e, 0x61, 0x35, 0x57, 0xb9, 0x86, 0xc1, 0x1d, 0x9e,
+  0xe1, 0xf8, 0x98, 0x11, 0x69, 0xd9, 0x8e, 0x94, 0x9b, 0x1e, 0x87, 0xe9, 0xce, 0x55, 0x28, 0xdf,
+  0x8c, 0xa1, 0x89, 0x0d, 0xbf, 0xe6, 0x42, 0x68, 0x41, 0x99, 0x2d, 0x0f, 0xb0, 0x54, 0xbb, 0x16
+]);
 
 // FIPS 197 §5.1.2: byte 4c + r of the result comes from byte 4((c + r) mod 4) + r.
 // @ts-ignore: decorator
@@ -92,16 +108,31 @@ function ortho(p: usize): void {
   swapMove(p, 48, 112, 4, m4);
 }
 
-// Bit i of every byte of `x`, spread to a whole byte (0x00 or 0xff).
+// Stores the eight bit-planes of the 16 bytes `x`, each bit repeated for all eight blocks: plane i
+// has 0xff in byte j exactly when bit i of byte j of `x` is set.
 // @ts-ignore: decorator
 @inline
-function spreadBit(x: v128, i: i32): v128 {
-  return i8x16.shr_s(i8x16.shl(x, 7 - i), 7);
+function spread(x: v128, out: usize): void {
+  for (let i = 0; i < 8; i++) {
+    const bit = i32x4.splat(0x01010101 << i);
+    v128.store(out + (<usize>i << 4), i8x16.eq(v128.and(x, bit), bit));
+  }
 }
 
-// Stores the eight bit-planes of the 16 bytes `x`, each bit repeated for all eight blocks.
-function spread(x: v128, out: usize): void {
-  for (let i = 0; i < 8; i++) v128.store(out + (<usize>i << 4), spreadBit(x, i));
+// SubBytes on the 16 bytes of `x`, without a memory access that depends on them: row h of the table
+// is read whole (fixed address) and indexed by `x ^ (h << 4)` with `i8x16.swizzle`, which yields 0
+// for every byte whose high nibble is not h (its index is then >= 16). XORing the sixteen rows'
+// results leaves S(x) in every byte. The index only ever lives in a register (pshufb / TBL, whose
+// timing does not depend on it). Used by the key schedule, where one word is substituted at a time
+// and bitslicing would waste seven of its eight blocks.
+// @ts-ignore: decorator
+@inline
+function subBytes(x: v128): v128 {
+  let r = v128.swizzle(v128.load(SBOX), x);
+  for (let h = 1; h < 16; h++) {
+    r = v128.xor(r, v128.swizzle(v128.load(SBOX + (<usize>h << 4)), v128.xor(x, i32x4.splat(0x10101010 * h))));
+  }
+  return r;
 }
 
 // Column j of the result is the XOR of columns 0..j of `x`: the chain w[i] = w[i - Nk] ^ w[i - 1]
@@ -118,42 +149,38 @@ function prefixXor(x: v128): v128 {
 
 /**
  * Expands a 16- or 32-byte key at `key` into bitsliced round keys at `rk` (ROUND_KEYS_SIZE bytes)
- * and returns the number of rounds (10 or 14). FIPS 197 §5.2, computed on whole bitsliced round
- * keys: SubWord is one pass of the bitsliced S-box over the previous round key (no table, no
- * transposition), RotWord and the broadcast of the substituted word are one shuffle, and the
- * chain w[i] = w[i - Nk] ^ temp is a prefix XOR across the four columns. Scratch is wiped.
+ * and returns the number of rounds (10 or 14). FIPS 197 §5.2, one round key (four words) per step
+ * in a v128: RotWord and the broadcast of w[i - 1] to all four columns are one shuffle, SubWord is
+ * subBytes, and the chain w[i] = w[i - Nk] ^ temp is a prefix XOR across the columns. Each round
+ * key is then spread into the cipher's eight bit-planes. Nothing secret is left in memory but the
+ * round keys themselves.
  */
 export function aesExpandKey(key: usize, keyLen: usize, rk: usize): i32 {
   const nk = <i32>(keyLen >> 2);
   const rounds = nk + 6;
-  const step = nk >> 2; // round keys per Nk words: 1 for AES-128, 2 for AES-256
-  spread(v128.load(key), rk);
-  if (step == 2) spread(v128.load(key, 16), rk + 128);
-  let rcon: u32 = 1;
-  for (let r = step; r <= rounds; r++) {
-    const out = rk + (<usize>r << 7);
-    const base = out - (<usize>step << 7); // holds w[i - Nk]
-    // Substitute every byte of the previous round key. The cipher's final round also applies
-    // ShiftRows, so S(byte m) is read back from position ShiftRows^-1(m): 12→12, 13→9, 14→6, 15→3.
-    memory.copy(scratch, out - 128, 128);
-    cipher(ZERO_KEYS, 1, scratch, false);
+  let prev2 = v128.load(key); // the round key before `prev`; for AES-128 unused
+  let prev = nk == 8 ? v128.load(key, 16) : prev2;
+  spread(prev2, rk);
+  if (nk == 8) spread(prev, rk + 128);
+  let rcon: i32 = 1;
+  for (let r = nk >> 2; r <= rounds; r++) {
     // AES-128 every round key, AES-256 even ones: temp = SubWord(RotWord(w[i - 1])) ^ Rcon;
-    // AES-256 odd ones: temp = SubWord(w[i - 1]). Either way broadcast to all four columns.
-    const rotate = step == 1 || (r & 1) == 0;
-    for (let i = 0; i < 8; i++) {
-      const sub = v128.load(scratch + (<usize>i << 4));
-      let temp = rotate
-        ? i8x16.shuffle(sub, sub, 9, 6, 3, 12, 9, 6, 3, 12, 9, 6, 3, 12, 9, 6, 3, 12)
-        : i8x16.shuffle(sub, sub, 12, 9, 6, 3, 12, 9, 6, 3, 12, 9, 6, 3, 12, 9, 6, 3);
-      // Rcon is public: it only depends on the round number.
-      if (rotate) temp = v128.xor(temp, i32x4.splat(<i32>(((rcon >> <u32>i) & 1) * 0xff)));
-      const plane = v128.load(base + (<usize>i << 4));
-      v128.store(out + (<usize>i << 4), v128.xor(prefixXor(plane), temp));
+    // AES-256 odd ones: temp = SubWord(w[i - 1]). Both branches test public values.
+    const base = nk == 8 ? prev2 : prev; // holds w[i - Nk]
+    let temp: v128;
+    if (nk == 4 || (r & 1) == 0) {
+      temp = subBytes(i8x16.shuffle(prev, prev, 13, 14, 15, 12, 13, 14, 15, 12, 13, 14, 15, 12, 13, 14, 15, 12));
+      temp = v128.xor(temp, i32x4.splat(rcon));
+      // Rcon[j + 1] = x · Rcon[j] in GF(2^8).
+      rcon = ((rcon << 1) ^ ((rcon >> 7) * 0x11b)) & 0xff;
+    } else {
+      temp = subBytes(i8x16.shuffle(prev, prev, 12, 13, 14, 15, 12, 13, 14, 15, 12, 13, 14, 15, 12, 13, 14, 15));
     }
-    // Rcon[j + 1] = x · Rcon[j] in GF(2^8).
-    if (rotate) rcon = ((rcon << 1) ^ ((rcon >> 7) * 0x11b)) & 0xff;
+    const next = v128.xor(prefixXor(base), temp);
+    spread(next, rk + (<usize>r << 7));
+    prev2 = prev;
+    prev = next;
   }
-  wipe(scratch, 128);
   return rounds;
 }
 
@@ -163,12 +190,7 @@ export function aesExpandKey(key: usize, keyLen: usize, rk: usize): i32 {
  * The state stays in eight locals for the whole cipher; only the transposition goes through memory.
  */
 export function aesEncrypt8(rk: usize, rounds: i32, blocks: usize): void {
-  cipher(rk, rounds, blocks, true);
-}
-
-// The cipher on eight blocks, or directly on eight bit-planes when `transpose` is false.
-function cipher(rk: usize, rounds: i32, blocks: usize, transpose: bool): void {
-  if (transpose) ortho(blocks);
+  ortho(blocks);
   let q0 = v128.xor(v128.load(blocks, 0), v128.load(rk, 0));
   let q1 = v128.xor(v128.load(blocks, 16), v128.load(rk, 16));
   let q2 = v128.xor(v128.load(blocks, 32), v128.load(rk, 32));
@@ -285,5 +307,5 @@ function cipher(rk: usize, rounds: i32, blocks: usize, transpose: bool): void {
   v128.store(blocks, q5, 80);
   v128.store(blocks, q6, 96);
   v128.store(blocks, q7, 112);
-  if (transpose) ortho(blocks);
+  ortho(blocks);
 }
