@@ -23,6 +23,7 @@ function compiledWasm(): Plugin {
 
 export default defineConfig({
   test: {
+    reporters: ["default", "./test/summary-reporter.ts"],
     projects: [
       {
         plugins: [compiledWasm()],
