@@ -9,7 +9,8 @@
 // half comes from the same multiplication of the bit-reversed operands. A 128×128 product uses
 // three such products per half (Karatsuba), then the 256-bit result is reduced modulo
 // x^128 + x^7 + x^2 + x + 1 with shifts and XORs. Blocks are taken four at a time against
-// H^4..H^1 so that the products are summed and reduced once per four blocks.
+// H^4..H^1 so that the products are summed and reduced once per four blocks. The hash-key side of
+// every product is stored already split into its four classes, so only the data side is masked.
 //
 // Why constant-time: integer multiplication, shifts and XORs take data-independent time on the
 // engines we target (x86-64 and ARM64 `imul`/`mul` have fixed latency), and there are no tables
@@ -22,19 +23,23 @@
 // bit of `hi`. In that bit-reflected form a product of two elements is the 255-bit carry-less
 // product shifted left by one bit, and reduction folds the low 128 bits into the high ones.
 
+const M0: u64 = 0x1111111111111111;
+const M1: u64 = 0x2222222222222222;
+const M2: u64 = 0x4444444444444444;
+const M3: u64 = 0x8888888888888888;
+
+// The low 64 bits of the carry-less product of x and y, with y given pre-split into its four residue
+// classes at `e` (the hash-key table stores H's words that way, saving the masking of that side).
 // @ts-ignore: decorator
 @inline
-function bmul64(x: u64, y: u64): u64 {
-  const x0 = x & 0x1111111111111111, x1 = x & 0x2222222222222222;
-  const x2 = x & 0x4444444444444444, x3 = x & 0x8888888888888888;
-  const y0 = y & 0x1111111111111111, y1 = y & 0x2222222222222222;
-  const y2 = y & 0x4444444444444444, y3 = y & 0x8888888888888888;
+function bmul64(x: u64, e: usize): u64 {
+  const x0 = x & M0, x1 = x & M1, x2 = x & M2, x3 = x & M3;
+  const y0 = load<u64>(e, 0), y1 = load<u64>(e, 8), y2 = load<u64>(e, 16), y3 = load<u64>(e, 24);
   const z0 = (x0 * y0) ^ (x1 * y3) ^ (x2 * y2) ^ (x3 * y1);
   const z1 = (x0 * y1) ^ (x1 * y0) ^ (x2 * y3) ^ (x3 * y2);
   const z2 = (x0 * y2) ^ (x1 * y1) ^ (x2 * y0) ^ (x3 * y3);
   const z3 = (x0 * y3) ^ (x1 * y2) ^ (x2 * y1) ^ (x3 * y0);
-  return (z0 & 0x1111111111111111) | (z1 & 0x2222222222222222)
-    | (z2 & 0x4444444444444444) | (z3 & 0x8888888888888888);
+  return (z0 & M0) | (z1 & M1) | (z2 & M2) | (z3 & M3);
 }
 
 // @ts-ignore: decorator
@@ -67,9 +72,10 @@ function bitrevBytes(v: v128): v128 {
 }
 
 // Powers of the hash key, H^4, H^3, H^2, H^1, so that four blocks can be multiplied and summed
-// before one reduction: Y' = (Y ^ X1)·H^4 ^ X2·H^3 ^ X3·H^2 ^ X4·H. Each entry holds the six
-// words the Karatsuba products need: hi, lo, hi ^ lo and their bit reversals.
-const ENTRY: usize = 48;
+// before one reduction: Y' = (Y ^ X1)·H^4 ^ X2·H^3 ^ X3·H^2 ^ X4·H. Each entry holds the six words
+// the Karatsuba products need (lo, hi, hi ^ lo and their bit reversals), each split into its four
+// residue classes (32 bytes per word).
+const ENTRY: usize = 6 * 32;
 const H1: usize = 3 * ENTRY;
 const POWERS_READY: usize = 4 * ENTRY; // u32: 1 once H^2..H^4 are filled in
 const TABLE_SIZE: usize = 4 * ENTRY + 16;
@@ -81,13 +87,20 @@ export function ghashWipe(): void {
   memory.fill(table, 0, TABLE_SIZE);
 }
 
+function setWord(p: usize, w: u64): void {
+  store<u64>(p, w & M0, 0);
+  store<u64>(p, w & M1, 8);
+  store<u64>(p, w & M2, 16);
+  store<u64>(p, w & M3, 24);
+}
+
 function setEntry(e: usize, hi: u64, lo: u64): void {
-  store<u64>(e, hi, 0);
-  store<u64>(e, lo, 8);
-  store<u64>(e, hi ^ lo, 16);
-  store<u64>(e, rev64(hi), 24);
-  store<u64>(e, rev64(lo), 32);
-  store<u64>(e, rev64(hi) ^ rev64(lo), 40);
+  setWord(e, lo);
+  setWord(e + 32, hi);
+  setWord(e + 64, hi ^ lo);
+  setWord(e + 96, rev64(lo));
+  setWord(e + 128, rev64(hi));
+  setWord(e + 160, rev64(hi) ^ rev64(lo));
 }
 
 /**
@@ -101,7 +114,9 @@ export function ghashSetKey(h: usize): void {
 
 // Fills the H^2, H^3 and H^4 entries from H^1.
 function computePowers(): void {
-  let hi = load<u64>(table + H1, 0), lo = load<u64>(table + H1, 8);
+  // H's words are the unions of their residue classes.
+  let lo = (load<u64>(table + H1, 0) | load<u64>(table + H1, 8)) | (load<u64>(table + H1, 16) | load<u64>(table + H1, 24));
+  let hi = (load<u64>(table + H1, 32) | load<u64>(table + H1, 40)) | (load<u64>(table + H1, 48) | load<u64>(table + H1, 56));
   for (let k = 2; k >= 0; k--) {
     multiply(powerScratch, hi, lo, table + H1);
     hi = load<u64>(powerScratch, 0);
@@ -118,12 +133,12 @@ function multiply(y: usize, x1: u64, x0: u64, e: usize): void {
   const x1r = rev64(x1), x0r = rev64(x0);
   reduce(
     y,
-    bmul64(x0, load<u64>(e, 8)),
-    bmul64(x1, load<u64>(e, 0)),
-    bmul64(x0 ^ x1, load<u64>(e, 16)),
-    bmul64(x0r, load<u64>(e, 32)),
-    bmul64(x1r, load<u64>(e, 24)),
-    bmul64(x0r ^ x1r, load<u64>(e, 40)),
+    bmul64(x0, e),
+    bmul64(x1, e + 32),
+    bmul64(x0 ^ x1, e + 64),
+    bmul64(x0r, e + 96),
+    bmul64(x1r, e + 128),
+    bmul64(x0r ^ x1r, e + 160),
   );
 }
 
@@ -181,12 +196,12 @@ export function ghashBlocks(y: usize, data: usize, blocks: usize): void {
       y1r = 0;
       y0r = 0;
       const e = table + j * ENTRY;
-      z0 ^= bmul64(x0, load<u64>(e, 8));
-      z1 ^= bmul64(x1, load<u64>(e, 0));
-      z2 ^= bmul64(x0 ^ x1, load<u64>(e, 16));
-      z0h ^= bmul64(x0r, load<u64>(e, 32));
-      z1h ^= bmul64(x1r, load<u64>(e, 24));
-      z2h ^= bmul64(x0r ^ x1r, load<u64>(e, 40));
+      z0 ^= bmul64(x0, e);
+      z1 ^= bmul64(x1, e + 32);
+      z2 ^= bmul64(x0 ^ x1, e + 64);
+      z0h ^= bmul64(x0r, e + 96);
+      z1h ^= bmul64(x1r, e + 128);
+      z2h ^= bmul64(x0r ^ x1r, e + 160);
     }
     reduce(y, z0, z1, z2, z0h, z1h, z2h);
   }
