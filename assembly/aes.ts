@@ -160,8 +160,10 @@ export function aesExpandKey(key: usize, keyLen: usize, rk: usize): i32 {
   const rounds = nk + 6;
   let prev2 = v128.load(key); // the round key before `prev`; for AES-128 unused
   let prev = nk == 8 ? v128.load(key, 16) : prev2;
+  // Round keys 1.. carry the S-box's affine constant 0x63, which the cipher's circuit omits.
+  const affine = i8x16.splat(0x63);
   spread(prev2, rk);
-  if (nk == 8) spread(prev, rk + 128);
+  if (nk == 8) spread(v128.xor(prev, affine), rk + 128);
   let rcon: i32 = 1;
   for (let r = nk >> 2; r <= rounds; r++) {
     // AES-128 every round key, AES-256 even ones: temp = SubWord(RotWord(w[i - 1])) ^ Rcon;
@@ -177,7 +179,7 @@ export function aesExpandKey(key: usize, keyLen: usize, rk: usize): i32 {
       temp = subBytes(i8x16.shuffle(prev, prev, 12, 13, 14, 15, 12, 13, 14, 15, 12, 13, 14, 15, 12, 13, 14, 15));
     }
     const next = v128.xor(prefixXor(base), temp);
-    spread(next, rk + (<usize>r << 7));
+    spread(v128.xor(next, affine), rk + (<usize>r << 7));
     prev2 = prev;
     prev = next;
   }
@@ -253,7 +255,9 @@ export function aesEncrypt8(rk: usize, rounds: i32, blocks: usize): void {
     const z12 = v128.and(t43, y13), z13 = v128.and(t40, y5), z14 = v128.and(t29, y2), z15 = v128.and(t42, y9);
     const z16 = v128.and(t45, y14), z17 = v128.and(t41, y8);
 
-    // Bottom linear transformation (includes the affine constant 0x63 through the NOTs).
+    // Bottom linear transformation. The circuit's four NOTs (the affine constant 0x63) are left
+    // out: ShiftRows and MixColumns map a state of all-0x63 bytes to itself, so the constant is
+    // folded into round keys 1.. instead (see aesExpandKey).
     const t46 = v128.xor(z15, z16), t47 = v128.xor(z10, z11), t48 = v128.xor(z5, z13), t49 = v128.xor(z9, z10);
     const t50 = v128.xor(z2, z12), t51 = v128.xor(z2, z5), t52 = v128.xor(z7, z8), t53 = v128.xor(z0, z3);
     const t54 = v128.xor(z6, z7), t55 = v128.xor(z16, z17);
@@ -261,12 +265,12 @@ export function aesEncrypt8(rk: usize, rounds: i32, blocks: usize): void {
     const t60 = v128.xor(t46, t57), t61 = v128.xor(z14, t57), t62 = v128.xor(t52, t58), t63 = v128.xor(t49, t58);
     const t64 = v128.xor(z4, t59), t65 = v128.xor(t61, t62), t66 = v128.xor(z1, t63);
     const s0 = v128.xor(t59, t63);
-    const s6 = v128.xor(t56, v128.not(t62));
-    const s7 = v128.xor(t48, v128.not(t60));
+    const s6 = v128.xor(t56, t62);
+    const s7 = v128.xor(t48, t60);
     const t67 = v128.xor(t64, t65);
     const s3 = v128.xor(t53, t66), s4 = v128.xor(t51, t66), s5 = v128.xor(t47, t65);
-    const s1 = v128.xor(t64, v128.not(s3));
-    const s2 = v128.xor(t55, v128.not(t67));
+    const s1 = v128.xor(t64, s3);
+    const s2 = v128.xor(t55, t67);
 
     if (r == rounds) {
       // Last round: ShiftRows and AddRoundKey only.
