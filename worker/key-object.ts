@@ -17,6 +17,7 @@ import { assertKeyStateAllows, type KeyState, type KeyStateGuardedOperation } fr
 import {
   decodeRootKey,
   newBackingKey,
+  sealBackingKey,
   type SealedBackingKey,
   unsealBackingKey,
   wipe,
@@ -26,6 +27,19 @@ import { encodeEncryptionContext, type EncryptionContext } from "../src/crypto/e
 import { settings, type Env } from "./config.ts";
 import { rpcResult, type RpcResult } from "./rpc.ts";
 import { parseKeyArn } from "../src/arn.ts";
+import {
+  bytesEqual,
+  issueImportToken,
+  materialFingerprint,
+  newTokenId,
+  openImportToken,
+  publicKeyHash,
+  sealWrappingKey,
+  unsealWrappingKey,
+  type ImportTokenClaims,
+  type SealedWrappingKey,
+} from "../src/keys/import-token.ts";
+import { generateWrappingKeyPair, unwrapKeyMaterial, type WrappingAlgorithm } from "../src/keys/import-wrapping.ts";
 import { decodeMarker, encodeMarker } from "./markers.ts";
 import type { KeyCall } from "./caller.ts";
 import type { KeyMetadata, Tag } from "../src/protocol/shapes.ts";
@@ -48,7 +62,17 @@ interface KeyRecord {
   currentVersion: number;
   deletionDate?: number;
   pendingWindowInDays?: number;
+  /** Imported material (EXTERNAL keys): how it expires while the key has it. */
+  expirationModel?: ExpirationModel;
+  validTo?: number;
+  /**
+   * Keyed fingerprint (src/keys/import-token.ts) of the material this key was first given; kept
+   * after the material expires or is deleted so that only the same material can come back.
+   */
+  materialFingerprint?: Uint8Array;
 }
+
+type ExpirationModel = "KEY_MATERIAL_EXPIRES" | "KEY_MATERIAL_DOES_NOT_EXPIRE";
 
 export interface NewKey {
   keyId: string;
@@ -65,6 +89,25 @@ export interface RotationStatus {
   RotationPeriodInDays?: number;
   NextRotationDate?: Date;
 }
+
+/** GetParametersForImport's result. */
+export interface ImportParameters {
+  keyArn: string;
+  publicKey: Uint8Array;
+  importToken: Uint8Array;
+  parametersValidTo: Date;
+}
+
+/** ImportKeyMaterial's input, checked by the handler (ExpirationModel and ValidTo consistent). */
+export interface NewKeyMaterial {
+  importToken: Uint8Array;
+  encryptedKeyMaterial: Uint8Array;
+  expirationModel: ExpirationModel;
+  validTo?: number;
+}
+
+/** An outstanding GetParametersForImport: the sealed wrapping private key and its token's claims. */
+type PendingImportParameters = ImportTokenClaims & SealedWrappingKey;
 
 /** ScheduleKeyDeletion's result. */
 export interface ScheduledDeletion {
@@ -94,6 +137,7 @@ export type EncryptingOperation = "Encrypt" | "GenerateDataKey" | "GenerateDataK
 
 const RECORD = "key";
 const TOMBSTONE = "deleted";
+const IMPORT_PREFIX = "import:";
 const VERSION_PREFIX = "version:";
 
 function versionKey(version: number): string {
@@ -253,12 +297,147 @@ export class KeyObject extends DurableObject<Env> {
     await this.ctx.storage.deleteAll();
   }
 
+  // ---- imported key material (guide: "Importing Key Material") ----------------------------------
+
+  /**
+   * A fresh RSA-2048 wrapping key pair and an import token bound to this key, the pair and the
+   * algorithm; the private key is kept sealed under the root key until it is used or expires.
+   */
+  async getParametersForImport(call: KeyCall, algorithm: WrappingAlgorithm): Promise<RpcResult<ImportParameters>> {
+    return rpcResult(async () => {
+      externalOnly(this.guard(call, "GetParametersForImport", "kms:GetParametersForImport"));
+      const pair = await generateWrappingKeyPair();
+      try {
+        // Key generation let other calls run: check the key again before storing anything.
+        const record = externalOnly(this.guard(call, "GetParametersForImport", "kms:GetParametersForImport"));
+        const rootKey = this.rootKey();
+        const claims: ImportTokenClaims = {
+          tokenId: newTokenId(),
+          validTo: Date.now() + settings(this.env).importParametersValidMs,
+          algorithm,
+          publicKeyHash: publicKeyHash(pair.publicKey),
+        };
+        const pending: PendingImportParameters = {
+          ...claims,
+          ...sealWrappingKey(rootKey, record.arn, claims.tokenId, pair.privateKey),
+        };
+        this.ctx.storage.kv.put(IMPORT_PREFIX + claims.tokenId, pending);
+        await this.scheduleAlarm();
+        return {
+          keyArn: record.arn,
+          publicKey: pair.publicKey,
+          importToken: issueImportToken(rootKey, record.arn, claims),
+          parametersValidTo: new Date(claims.validTo),
+        };
+      } finally {
+        wipe(pair.privateKey);
+      }
+    });
+  }
+
+  /**
+   * Unwraps and installs imported material as backing-key version 1. The token is checked in
+   * AWS's order (authentic and for this key, then not expired, then not used) and spent before
+   * its private key decrypts anything, whatever the outcome: each wrapping key answers at most one
+   * decryption, so no caller can use it as an oracle.
+   */
+  async importKeyMaterial(call: KeyCall, input: NewKeyMaterial): Promise<RpcResult<null>> {
+    return rpcResult(async () => {
+      const before = externalOnly(this.guard(call, "ImportKeyMaterial", "kms:ImportKeyMaterial"));
+      const rootKey = this.rootKey();
+      const claims = openImportToken(rootKey, before.arn, input.importToken);
+      if (claims === undefined) throw invalidImportToken();
+      if (claims.validTo <= Date.now()) {
+        throw new KmsError(
+          "ExpiredImportTokenException",
+          "The import token is expired. Use GetParametersForImport to get a new import token and public key.",
+        );
+      }
+      const slot = IMPORT_PREFIX + claims.tokenId;
+      const pending = this.ctx.storage.kv.get<PendingImportParameters>(slot);
+      if (pending === undefined || pending.algorithm !== claims.algorithm || !bytesEqual(pending.publicKeyHash, claims.publicKeyHash)) {
+        throw invalidImportToken();
+      }
+      this.ctx.storage.kv.delete(slot);
+      const privateKey = unsealWrappingKey(rootKey, before.arn, claims.tokenId, pending);
+      let material: Uint8Array | undefined;
+      try {
+        material = await unwrapKeyMaterial(claims.algorithm, privateKey, input.encryptedKeyMaterial);
+      } finally {
+        wipe(privateKey);
+      }
+      try {
+        // Unwrapping let other calls run: the key may have been scheduled for deletion meanwhile.
+        const record = externalOnly(this.guard(call, "ImportKeyMaterial", "kms:ImportKeyMaterial"));
+        // A PKCS #1 blob with bad padding arrives here as a synthetic message (import-wrapping.ts),
+        // almost always of the wrong length: it fails exactly like well-padded wrong material.
+        if (material === undefined || material.length !== 32) {
+          throw new KmsError("InvalidCiphertextException", "KMS could not decrypt the encrypted (wrapped) key material.");
+        }
+        const fingerprint = materialFingerprint(rootKey, record.arn, material);
+        if (record.materialFingerprint !== undefined && !bytesEqual(record.materialFingerprint, fingerprint)) {
+          throw new KmsError(
+            "IncorrectKeyMaterialException",
+            "The key material is not the same key material that was previously imported into this KMS key.",
+          );
+        }
+        const now = Date.now();
+        const sealed = sealBackingKey(rootKey, record.arn, 1, material, now);
+        this.ctx.storage.transactionSync(() => {
+          this.ctx.storage.kv.put(versionKey(1), sealed);
+          this.update(record, {
+            currentVersion: 1,
+            keyState: record.keyState === "PendingImport" ? "Enabled" : record.keyState,
+            expirationModel: input.expirationModel,
+            validTo: input.expirationModel === "KEY_MATERIAL_EXPIRES" ? input.validTo : undefined,
+            materialFingerprint: fingerprint,
+          });
+        });
+      } finally {
+        if (material !== undefined) wipe(material);
+      }
+      await this.scheduleAlarm();
+      return null;
+    });
+  }
+
+  /** Deletes the material now (as its expiry would); the key stays, PendingImport. */
+  async deleteImportedMaterial(call: KeyCall): Promise<RpcResult<null>> {
+    return rpcResult(async () => {
+      const record = externalOnly(this.guard(call, "DeleteImportedKeyMaterial", "kms:DeleteImportedKeyMaterial"));
+      this.removeMaterial(record);
+      await this.scheduleAlarm();
+      return null;
+    });
+  }
+
+  /**
+   * Wipes every backing key and the expiration; the key goes to PendingImport unless it is pending
+   * deletion (then CancelKeyDeletion will find it without material and return it to PendingImport).
+   */
+  private removeMaterial(record: KeyRecord): void {
+    this.ctx.storage.transactionSync(() => {
+      const versions = [...this.ctx.storage.kv.list({ prefix: VERSION_PREFIX })].map(([key]) => key);
+      for (const key of versions) this.ctx.storage.kv.delete(key);
+      this.update(record, {
+        currentVersion: 0,
+        keyState: record.keyState === "PendingDeletion" ? "PendingDeletion" : "PendingImport",
+        expirationModel: undefined,
+        validTo: undefined,
+      });
+    });
+  }
+
+  private pendingImports(): [string, PendingImportParameters][] {
+    return [...this.ctx.storage.kv.list<PendingImportParameters>({ prefix: IMPORT_PREFIX })];
+  }
+
   // ---- rotation ----------------------------------------------------------------------------------
 
   async setRotation(call: KeyCall, enabled: boolean): Promise<RpcResult<null>> {
     const operation = enabled ? "EnableKeyRotation" : "DisableKeyRotation";
     return rpcResult(async () => {
-      const record = this.guard(call, operation, `kms:${operation}`);
+      const record = this.guard(call, operation, `kms:${operation}`, refuseExternal);
       if (enabled) {
         const nextRotation = record.rotationEnabled && record.nextRotation ? record.nextRotation : Date.now() + this.period();
         this.update(record, { rotationEnabled: true, nextRotation });
@@ -272,7 +451,7 @@ export class KeyObject extends DurableObject<Env> {
 
   async rotationStatus(call: KeyCall): Promise<RpcResult<RotationStatus>> {
     return rpcResult(() => {
-      const record = this.guard(call, "GetKeyRotationStatus", "kms:GetKeyRotationStatus");
+      const record = this.guard(call, "GetKeyRotationStatus", "kms:GetKeyRotationStatus", refuseExternal);
       if (!record.rotationEnabled) return { KeyRotationEnabled: false };
       return {
         KeyRotationEnabled: true,
@@ -297,6 +476,13 @@ export class KeyObject extends DurableObject<Env> {
     if (tombstone !== undefined) return this.finishDeletion(tombstone);
     const record = this.record;
     if (record === undefined) return;
+    if (record.currentVersion > 0 && record.validTo !== undefined && record.validTo <= now) {
+      this.removeMaterial(record);
+      this.keyEvent("KMS Imported Key Material Expiration", record);
+    }
+    for (const [slot, pending] of this.pendingImports()) {
+      if (pending.validTo <= now) this.ctx.storage.kv.delete(slot);
+    }
     if (record.rotationEnabled && record.nextRotation !== undefined && record.nextRotation <= now) {
       if (record.keyState === "Enabled") this.rotate(record, now);
     }
@@ -320,6 +506,8 @@ export class KeyObject extends DurableObject<Env> {
       deadlines.push(record.nextRotation);
     }
     if (record?.keyState === "PendingDeletion" && record.deletionDate !== undefined) deadlines.push(record.deletionDate);
+    if (record !== undefined && record.currentVersion > 0 && record.validTo !== undefined) deadlines.push(record.validTo);
+    for (const [, pending] of this.pendingImports()) deadlines.push(pending.validTo);
     if (deadlines.length === 0) {
       await this.ctx.storage.deleteAlarm();
     } else {
@@ -462,7 +650,13 @@ export class KeyObject extends DurableObject<Env> {
    * The key must exist, the caller must be allowed to act on it, and its state must allow the
    * operation, checked in that order as AWS KMS does.
    */
-  private guard(call: KeyCall, operation: KeyStateGuardedOperation, action: string): KeyRecord {
+  private guard(
+    call: KeyCall,
+    operation: KeyStateGuardedOperation,
+    action: string,
+    /** A check that outranks the key state (e.g. rotation is refused for EXTERNAL keys in any state). */
+    beforeState?: (record: KeyRecord) => void,
+  ): KeyRecord {
     const record = this.record;
     if (record === undefined) throw keyNotFound(call.keyArn);
     // Until the policy engine lands, a principal may act on the keys of its own account only.
@@ -474,6 +668,7 @@ export class KeyObject extends DurableObject<Env> {
         `because no resource-based policy allows the ${action} action`,
       );
     }
+    beforeState?.(record);
     assertKeyStateAllows(operation, record.keyState, record.arn);
     return record;
   }
@@ -516,6 +711,25 @@ export class KeyObject extends DurableObject<Env> {
   }
 }
 
+/** @throws UnsupportedOperationException as AWS words it for a key whose origin is not EXTERNAL. */
+function externalOnly(record: KeyRecord): KeyRecord {
+  if (record.origin !== "EXTERNAL") {
+    throw new KmsError("UnsupportedOperationException", `${record.arn} origin is ${record.origin} which is not valid for this operation.`);
+  }
+  return record;
+}
+
+/** Automatic rotation is not available for keys with imported material, whatever their state. */
+function refuseExternal(record: KeyRecord): void {
+  if (record.origin === "EXTERNAL") {
+    throw new KmsError("UnsupportedOperationException", `${record.arn} origin is EXTERNAL which is not valid for this operation.`);
+  }
+}
+
+function invalidImportToken(): KmsError {
+  return new KmsError("InvalidImportTokenException", "The import token is invalid for this KMS key.");
+}
+
 function invalidCiphertext(): KmsError {
   return new KmsError("InvalidCiphertextException", "The ciphertext is invalid for this key and encryption context.");
 }
@@ -539,5 +753,9 @@ function metadataOf(record: KeyRecord): KeyMetadata {
   };
   if (record.deletionDate !== undefined) metadata.DeletionDate = new Date(record.deletionDate);
   if (record.pendingWindowInDays !== undefined) metadata.PendingDeletionWindowInDays = record.pendingWindowInDays;
+  if (record.origin === "EXTERNAL" && record.expirationModel !== undefined) {
+    metadata.ExpirationModel = record.expirationModel;
+    if (record.validTo !== undefined) metadata.ValidTo = new Date(record.validTo);
+  }
   return metadata;
 }

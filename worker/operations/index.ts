@@ -6,6 +6,7 @@ import type { ValidatedOperation } from "../../src/protocol/shapes.ts";
 import type { Handler } from "./context.ts";
 import * as aliases from "./aliases.ts";
 import * as crypto from "./crypto.ts";
+import * as importing from "./import.ts";
 import * as keys from "./keys.ts";
 import * as lifecycle from "./lifecycle.ts";
 import * as policies from "./policies.ts";
@@ -25,6 +26,9 @@ export const HANDLERS: Registry = {
   GetKeyRotationStatus: keys.GetKeyRotationStatus,
   ScheduleKeyDeletion: lifecycle.ScheduleKeyDeletion,
   CancelKeyDeletion: lifecycle.CancelKeyDeletion,
+  GetParametersForImport: importing.GetParametersForImport,
+  ImportKeyMaterial: importing.ImportKeyMaterial,
+  DeleteImportedKeyMaterial: importing.DeleteImportedKeyMaterial,
   CreateAlias: aliases.CreateAlias,
   UpdateAlias: aliases.UpdateAlias,
   DeleteAlias: aliases.DeleteAlias,

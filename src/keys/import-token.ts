@@ -1,0 +1,171 @@
+/**
+ * The secrets of an import at rest (guide: "Importing Key Material", step 2 "Use of the import
+ * token"): the import token a caller carries between GetParametersForImport and ImportKeyMaterial,
+ * the wrapping private key the key object keeps meanwhile, and the fingerprint that lets a key
+ * accept only the material it had before.
+ *
+ * Import token, version 1 (90 bytes, opaque to callers):
+ *
+ * | offset | length | field                                                         |
+ * |-------:|-------:|---------------------------------------------------------------|
+ * |      0 |      1 | version, 0x01                                                 |
+ * |      1 |     16 | token ID (random; names the stored wrapping key)              |
+ * |     17 |      8 | ParametersValidTo, ms since the epoch, unsigned big-endian    |
+ * |     25 |      1 | wrapping algorithm: 1 OAEP SHA-256, 2 OAEP SHA-1, 3 PKCS1 v1.5 |
+ * |     26 |     32 | SHA-256 of the wrapping public key (DER SubjectPublicKeyInfo)  |
+ * |     58 |     32 | HMAC-SHA256 tag over "edgekms import token v1\n" ‖ key ARN ‖ 0x00 ‖ bytes 0–57 |
+ *
+ * The tag key is HKDF-SHA256(root key, info "edgekms import token v1"), so a token is bound to
+ * the key it was issued for (the ARN is in the tag, not in the token), to one wrapping key pair
+ * and to one algorithm; a token for another key, a forged or a truncated one fails the same way.
+ *
+ * Wrapping private keys are sealed with AES-256-GCM under HKDF(root key, "edgekms import wrapping
+ * key v1"), bound by AAD to the key ARN and token ID. Material fingerprints are HMAC-SHA256 under
+ * HKDF(root key, "edgekms imported material fingerprint v1") over the ARN and the material: they
+ * identify the material to the key object without storing it, and are useless without the root key.
+ *
+ * Security: derived keys are wiped after each use; tags and fingerprints are compared by
+ * accumulating differences and deciding once.
+ */
+import { aesGcmDecrypt, aesGcmEncrypt, hkdfSha256, hmacSha256, sha256 } from "../crypto/index.ts";
+import type { WrappingAlgorithm } from "./import-wrapping.ts";
+
+export const IMPORT_TOKEN_LENGTH = 90;
+const VERSION = 1;
+const TAG_OFFSET = 58;
+
+const ALGORITHM_CODES: Record<WrappingAlgorithm, number> = {
+  RSAES_OAEP_SHA_256: 1,
+  RSAES_OAEP_SHA_1: 2,
+  RSAES_PKCS1_V1_5: 3,
+};
+
+export interface ImportTokenClaims {
+  /** 32 lowercase hex digits. */
+  tokenId: string;
+  /** ParametersValidTo, ms since the epoch. */
+  validTo: number;
+  algorithm: WrappingAlgorithm;
+  publicKeyHash: Uint8Array;
+}
+
+export interface SealedWrappingKey {
+  iv: Uint8Array;
+  sealed: Uint8Array;
+}
+
+const utf8 = new TextEncoder();
+
+function derive(rootKey: Uint8Array, purpose: string): Uint8Array {
+  return hkdfSha256(rootKey, new Uint8Array(0), utf8.encode(purpose), 32);
+}
+
+function concat(...parts: Uint8Array[]): Uint8Array {
+  const out = new Uint8Array(parts.reduce((n, p) => n + p.length, 0));
+  let at = 0;
+  for (const p of parts) {
+    out.set(p, at);
+    at += p.length;
+  }
+  return out;
+}
+
+/** True when a and b are equal; the time taken does not depend on where they differ. */
+export function bytesEqual(a: Uint8Array, b: Uint8Array): boolean {
+  if (a.length !== b.length) return false;
+  let diff = 0;
+  for (let i = 0; i < a.length; i++) diff |= a[i]! ^ b[i]!;
+  return diff === 0;
+}
+
+function toHex(bytes: Uint8Array): string {
+  return Array.from(bytes, (b) => b.toString(16).padStart(2, "0")).join("");
+}
+
+function fromHex(hex: string): Uint8Array {
+  return Uint8Array.from(hex.match(/../g) ?? [], (h) => parseInt(h, 16));
+}
+
+export function publicKeyHash(publicKeySpki: Uint8Array): Uint8Array {
+  return sha256(publicKeySpki);
+}
+
+function tag(rootKey: Uint8Array, keyArn: string, body: Uint8Array): Uint8Array {
+  const macKey = derive(rootKey, "edgekms import token v1");
+  try {
+    return hmacSha256(macKey, concat(utf8.encode(`edgekms import token v1\n${keyArn}`), new Uint8Array([0]), body));
+  } finally {
+    macKey.fill(0);
+  }
+}
+
+/** A new token ID: 16 random bytes as hex. */
+export function newTokenId(): string {
+  return toHex(crypto.getRandomValues(new Uint8Array(16)));
+}
+
+export function issueImportToken(rootKey: Uint8Array, keyArn: string, claims: ImportTokenClaims): Uint8Array {
+  const body = new Uint8Array(TAG_OFFSET);
+  const view = new DataView(body.buffer);
+  body[0] = VERSION;
+  body.set(fromHex(claims.tokenId), 1);
+  view.setBigUint64(17, BigInt(claims.validTo));
+  body[25] = ALGORITHM_CODES[claims.algorithm];
+  body.set(claims.publicKeyHash, 26);
+  return concat(body, tag(rootKey, keyArn, body));
+}
+
+/**
+ * Authenticates `token` as issued for `keyArn` under this root key and returns its claims, or
+ * undefined for anything else (another key's token, a forged, altered or truncated one). Whether
+ * it has expired is the caller's check (ExpiredImportTokenException comes after authenticity).
+ */
+export function openImportToken(rootKey: Uint8Array, keyArn: string, token: Uint8Array): ImportTokenClaims | undefined {
+  if (token.length !== IMPORT_TOKEN_LENGTH || token[0] !== VERSION) return undefined;
+  const body = token.subarray(0, TAG_OFFSET);
+  if (!bytesEqual(tag(rootKey, keyArn, body), token.subarray(TAG_OFFSET))) return undefined;
+  const algorithm = (Object.keys(ALGORITHM_CODES) as WrappingAlgorithm[]).find((a) => ALGORITHM_CODES[a] === body[25]);
+  if (algorithm === undefined) return undefined;
+  return {
+    tokenId: toHex(body.subarray(1, 17)),
+    validTo: Number(new DataView(body.buffer, body.byteOffset).getBigUint64(17)),
+    algorithm,
+    publicKeyHash: body.slice(26, 58),
+  };
+}
+
+function wrappingKeyAad(keyArn: string, tokenId: string): Uint8Array {
+  return utf8.encode(`edgekms import wrapping key v1\n${keyArn}\n${tokenId}`);
+}
+
+export function sealWrappingKey(rootKey: Uint8Array, keyArn: string, tokenId: string, privateKey: Uint8Array): SealedWrappingKey {
+  const key = derive(rootKey, "edgekms import wrapping key v1");
+  try {
+    const iv = crypto.getRandomValues(new Uint8Array(12));
+    return { iv, sealed: aesGcmEncrypt(key, iv, privateKey, wrappingKeyAad(keyArn, tokenId)) };
+  } finally {
+    key.fill(0);
+  }
+}
+
+/** @throws Error when the record was not sealed under this root key for this key and token. */
+export function unsealWrappingKey(rootKey: Uint8Array, keyArn: string, tokenId: string, record: SealedWrappingKey): Uint8Array {
+  const key = derive(rootKey, "edgekms import wrapping key v1");
+  try {
+    return aesGcmDecrypt(key, record.iv, record.sealed, wrappingKeyAad(keyArn, tokenId));
+  } finally {
+    key.fill(0);
+  }
+}
+
+/** The keyed fingerprint of imported material for one key. */
+export function materialFingerprint(rootKey: Uint8Array, keyArn: string, material: Uint8Array): Uint8Array {
+  const key = derive(rootKey, "edgekms imported material fingerprint v1");
+  const input = concat(utf8.encode(keyArn), new Uint8Array([0]), material);
+  try {
+    return hmacSha256(key, input);
+  } finally {
+    key.fill(0);
+    input.fill(0);
+  }
+}

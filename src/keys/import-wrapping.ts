@@ -1,0 +1,331 @@
+/**
+ * The RSA side of importing key material (guide: "Importing Key Material", steps 2–4): a fresh
+ * 2048-bit wrapping key pair per GetParametersForImport, and the unwrapping of the caller's
+ * encrypted key material with the algorithm they chose.
+ *
+ * Spec: RFC 8017 (PKCS #1 v2.2) §7.1 RSAES-OAEP and §7.2 RSAES-PKCS1-v1_5; implicit rejection for
+ * PKCS #1 v1.5 as in draft-irtf-cfrg-rsa-guidance (Kario, "Implicit Rejection") and OpenSSL 3.2's
+ * `ossl_rsa_padding_check_PKCS1_type_2`.
+ *
+ * - RSAES_OAEP_SHA_256 / RSAES_OAEP_SHA_1 use the platform's WebCrypto RSA-OAEP (workerd, Node,
+ *   Deno): its failure is one opaque rejection, which is all this module reports.
+ * - RSAES_PKCS1_V1_5 is not in WebCrypto, so decryption is done here with BigInt from the PKCS #8
+ *   private key. It never reports a padding failure: a ciphertext whose padding is wrong decrypts
+ *   to a *synthetic* message derived from the private exponent and the ciphertext (a keyed PRF), of
+ *   a pseudo-random length, so a caller cannot tell "bad padding" from "valid padding, wrong
+ *   message" — both simply fail the later checks on the key material (Bleichenbacher's oracle needs
+ *   that distinction). Only public facts are reported: a ciphertext that is not exactly k bytes or
+ *   not below the modulus.
+ *
+ * Security caveats, honestly: JavaScript BigInt arithmetic is not constant-time (its multiplication
+ * and division take time that depends on operand values), and neither is the JIT-compiled padding
+ * check, even though it is written with masks rather than branches on secret bytes. A remote
+ * attacker who can time many decryptions under one private key could in principle learn about the
+ * key or the padding. Mitigations: RSA blinding (a random r^e factor on the input) and exponent
+ * blinding (d_p + k·(p−1)) so that timings do not correlate with the ciphertext or the exponent
+ * bits; a result check (m^e ≡ c) against faults; and, above all, EdgeKMS uses each wrapping key for
+ * at most one decryption (worker/key-object.ts consumes the import token before unwrapping), so no
+ * private key ever answers more than one query.
+ */
+import { hmacSha256, sha256 } from "../crypto/index.ts";
+
+export const WRAPPING_ALGORITHMS = ["RSAES_OAEP_SHA_256", "RSAES_OAEP_SHA_1", "RSAES_PKCS1_V1_5"] as const;
+export type WrappingAlgorithm = (typeof WRAPPING_ALGORITHMS)[number];
+
+export function isWrappingAlgorithm(value: string): value is WrappingAlgorithm {
+  return (WRAPPING_ALGORITHMS as readonly string[]).includes(value);
+}
+
+export interface WrappingKeyPair {
+  /** DER SubjectPublicKeyInfo, what GetParametersForImport returns as PublicKey. */
+  publicKey: Uint8Array;
+  /** DER PKCS #8 PrivateKeyInfo; callers seal it at rest and wipe it after use. */
+  privateKey: Uint8Array;
+}
+
+/** A fresh RSA-2048 key pair (e = 65537) from the platform's WebCrypto. */
+export async function generateWrappingKeyPair(): Promise<WrappingKeyPair> {
+  const pair = (await crypto.subtle.generateKey(
+    { name: "RSA-OAEP", modulusLength: 2048, publicExponent: new Uint8Array([1, 0, 1]), hash: "SHA-256" },
+    true,
+    ["encrypt", "decrypt"],
+  )) as CryptoKeyPair;
+  const publicKey = new Uint8Array((await crypto.subtle.exportKey("spki", pair.publicKey)) as ArrayBuffer);
+  const privateKey = new Uint8Array((await crypto.subtle.exportKey("pkcs8", pair.privateKey)) as ArrayBuffer);
+  return { publicKey, privateKey };
+}
+
+/**
+ * Unwraps imported key material. Returns undefined when OAEP decryption fails or a PKCS #1
+ * ciphertext is malformed (wrong length, not below n); a PKCS #1 ciphertext with bad padding
+ * returns a synthetic message instead (see the module comment). Never throws for bad input.
+ */
+export async function unwrapKeyMaterial(
+  algorithm: WrappingAlgorithm,
+  privateKeyPkcs8: Uint8Array,
+  wrapped: Uint8Array,
+): Promise<Uint8Array | undefined> {
+  switch (algorithm) {
+    case "RSAES_OAEP_SHA_256":
+      return rsaOaepDecrypt(privateKeyPkcs8, "SHA-256", wrapped);
+    case "RSAES_OAEP_SHA_1":
+      return rsaOaepDecrypt(privateKeyPkcs8, "SHA-1", wrapped);
+    case "RSAES_PKCS1_V1_5":
+      return rsaPkcs1v15Decrypt(privateKeyPkcs8, wrapped);
+  }
+}
+
+/** RSAES-OAEP decryption (RFC 8017 §7.1.2) by WebCrypto; undefined on any failure. */
+export async function rsaOaepDecrypt(
+  privateKeyPkcs8: Uint8Array,
+  hash: "SHA-1" | "SHA-256",
+  ciphertext: Uint8Array,
+  label: Uint8Array = new Uint8Array(0),
+): Promise<Uint8Array | undefined> {
+  try {
+    const key = await crypto.subtle.importKey("pkcs8", privateKeyPkcs8, { name: "RSA-OAEP", hash }, false, ["decrypt"]);
+    return new Uint8Array(await crypto.subtle.decrypt({ name: "RSA-OAEP", label }, key, ciphertext));
+  } catch {
+    return undefined;
+  }
+}
+
+// ---- PKCS #1 v1.5 with implicit rejection --------------------------------------------------------
+
+interface RsaPrivateKey {
+  n: bigint;
+  e: bigint;
+  d: bigint;
+  p: bigint;
+  q: bigint;
+  dp: bigint;
+  dq: bigint;
+  qinv: bigint;
+  /** Modulus length in bytes. */
+  k: number;
+}
+
+/**
+ * RSAES-PKCS1-v1_5 decryption (RFC 8017 §7.2.2) with implicit rejection. Returns undefined only for
+ * a ciphertext whose length is not k or whose value is not below n (public checks, §7.2.2 step 1
+ * and RSADP step 1).
+ * @throws Error when `privateKeyPkcs8` is not an RSA PKCS #8 key (a caller bug).
+ */
+export function rsaPkcs1v15Decrypt(privateKeyPkcs8: Uint8Array, ciphertext: Uint8Array): Uint8Array | undefined {
+  const key = parsePkcs8RsaKey(privateKeyPkcs8);
+  if (ciphertext.length !== key.k || key.k < 11) return undefined;
+  const c = os2ip(ciphertext);
+  if (c >= key.n) return undefined;
+  const em = i2osp(rsadp(key, c), key.k);
+  const synthetic = syntheticMessage(key, ciphertext);
+  try {
+    return selectMessage(em, synthetic.message, synthetic.length);
+  } finally {
+    em.fill(0);
+    synthetic.message.fill(0);
+  }
+}
+
+/** 0 or 1 without a branch: 1 when a === b (for small non-negative integers). */
+function eq(a: number, b: number): number {
+  return (((a ^ b) - 1) >>> 31) & 1;
+}
+
+/** 1 when a < b, for 0 ≤ a, b < 2^31. */
+function lt(a: number, b: number): number {
+  return ((a - b) >>> 31) & 1;
+}
+
+/** a when bit = 1, b when bit = 0. */
+function select(bit: number, a: number, b: number): number {
+  const mask = -bit;
+  return (a & mask) | (b & ~mask);
+}
+
+/**
+ * EME-PKCS1-v1_5 decoding (§7.2.2 step 3) decided with masks over every byte: EM = 0x00 || 0x02 ||
+ * PS (≥ 8 non-zero bytes) || 0x00 || M. The result is M when the padding is good, otherwise the
+ * last `syntheticLength` bytes of `synthetic`; both candidates are tails of a k-byte buffer, so the
+ * bytes are selected over the whole buffer and only the final length is used to slice.
+ */
+function selectMessage(em: Uint8Array, synthetic: Uint8Array, syntheticLength: number): Uint8Array {
+  const k = em.length;
+  let good = eq(em[0]!, 0) & eq(em[1]!, 2);
+  let foundZero = 0;
+  let zeroIndex = 0;
+  for (let i = 2; i < k; i++) {
+    const isZero = eq(em[i]!, 0);
+    zeroIndex = select(isZero & (foundZero ^ 1), i, zeroIndex);
+    foundZero |= isZero;
+  }
+  good &= foundZero;
+  good &= 1 - lt(zeroIndex, 2 + 8); // PS is at least 8 bytes
+  const length = select(good, k - (zeroIndex + 1), syntheticLength);
+  const out = new Uint8Array(k);
+  for (let i = 0; i < k; i++) out[i] = select(good, em[i]!, synthetic[i]!);
+  const message = out.slice(k - length);
+  out.fill(0);
+  return message;
+}
+
+const utf8 = new TextEncoder();
+
+/**
+ * The implicit-rejection PRF of draft-irtf-cfrg-rsa-guidance: KDK = HMAC-SHA256(SHA-256(d as k
+ * bytes), C); PRF(label, bits) = the concatenation of HMAC-SHA256(KDK, I2OSP(i, 2) || label ||
+ * I2OSP(bits, 2)) for i = 0, 1, … truncated to bits/8 bytes.
+ */
+function syntheticMessage(key: RsaPrivateKey, ciphertext: Uint8Array): { message: Uint8Array; length: number } {
+  const dBytes = i2osp(key.d, key.k);
+  const kdk = hmacSha256(sha256(dBytes), ciphertext);
+  dBytes.fill(0);
+  const prf = (label: string, bits: number): Uint8Array => {
+    const out = new Uint8Array(bits / 8);
+    const labelBytes = utf8.encode(label);
+    for (let i = 0, pos = 0; pos < out.length; i++, pos += 32) {
+      const input = new Uint8Array(2 + labelBytes.length + 2);
+      input[0] = i >>> 8;
+      input[1] = i & 0xff;
+      input.set(labelBytes, 2);
+      input[2 + labelBytes.length] = (bits >>> 8) & 0xff;
+      input[3 + labelBytes.length] = bits & 0xff;
+      out.set(hmacSha256(kdk, input).subarray(0, Math.min(32, out.length - pos)), pos);
+    }
+    return out;
+  };
+  const message = prf("message", key.k * 8);
+  const candidates = prf("length", 128 * 16);
+  // Lengths up to k − 11 (the longest PKCS #1 message); candidates are masked to the bit length of
+  // that bound and the last one below it wins, chosen without branching on the values.
+  const maxSeparatorOffset = key.k - 2 - 8;
+  let mask = maxSeparatorOffset;
+  for (let shift = 1; shift < 16; shift <<= 1) mask |= mask >>> shift;
+  let length = 0;
+  for (let i = 0; i < 128; i++) {
+    const candidate = ((candidates[2 * i]! << 8) | candidates[2 * i + 1]!) & mask;
+    length = select(lt(candidate, maxSeparatorOffset), candidate, length);
+  }
+  kdk.fill(0);
+  candidates.fill(0);
+  return { message, length };
+}
+
+/** RSADP (§5.1.2) by the CRT with message and exponent blinding, and a check of the result. */
+function rsadp(key: RsaPrivateKey, c: bigint): bigint {
+  const r = randomBelow(key.n);
+  const blinded = (c * modPow(r, key.e, key.n)) % key.n;
+  const dp = key.dp + randomBigInt(8) * (key.p - 1n);
+  const dq = key.dq + randomBigInt(8) * (key.q - 1n);
+  const m1 = modPow(blinded % key.p, dp, key.p);
+  const m2 = modPow(blinded % key.q, dq, key.q);
+  const h = (key.qinv * (((m1 - m2) % key.p) + key.p)) % key.p;
+  const mBlinded = m2 + h * key.q;
+  const m = (mBlinded * modInverse(r, key.n)) % key.n;
+  // A faulty computation would leak the factorisation (Boneh–DeMillo–Lipton): verify with e.
+  if (modPow(m, key.e, key.n) !== c) throw new Error("RSA decryption self-check failed");
+  return m;
+}
+
+function modPow(base: bigint, exponent: bigint, modulus: bigint): bigint {
+  let result = 1n;
+  let b = base % modulus;
+  let e = exponent;
+  while (e > 0n) {
+    if (e & 1n) result = (result * b) % modulus;
+    b = (b * b) % modulus;
+    e >>= 1n;
+  }
+  return result;
+}
+
+/** a⁻¹ mod m by the extended Euclidean algorithm. @throws Error when gcd(a, m) ≠ 1. */
+function modInverse(a: bigint, m: bigint): bigint {
+  let [oldR, r] = [a % m, m];
+  let [oldS, s] = [1n, 0n];
+  while (r !== 0n) {
+    const q = oldR / r;
+    [oldR, r] = [r, oldR - q * r];
+    [oldS, s] = [s, oldS - q * s];
+  }
+  if (oldR !== 1n) throw new Error("not invertible");
+  return ((oldS % m) + m) % m;
+}
+
+function randomBigInt(bytes: number): bigint {
+  return os2ip(crypto.getRandomValues(new Uint8Array(bytes)));
+}
+
+/** A uniformly random r with 2 ≤ r < n (64 extra bits make the modulo bias negligible). */
+function randomBelow(n: bigint): bigint {
+  const bytes = Math.ceil(n.toString(16).length / 2) + 8;
+  return (randomBigInt(bytes) % (n - 2n)) + 2n;
+}
+
+function os2ip(bytes: Uint8Array): bigint {
+  let hex = "0x0";
+  for (const b of bytes) hex += b.toString(16).padStart(2, "0");
+  return BigInt(hex);
+}
+
+function i2osp(x: bigint, length: number): Uint8Array {
+  const hex = x.toString(16).padStart(length * 2, "0");
+  if (hex.length > length * 2) throw new Error("integer too large");
+  const out = new Uint8Array(length);
+  for (let i = 0; i < length; i++) out[i] = parseInt(hex.slice(2 * i, 2 * i + 2), 16);
+  return out;
+}
+
+// ---- DER: just enough to read an RSA PKCS #8 private key (RFC 5208, RFC 8017 A.1.2) -------------
+
+const RSA_ENCRYPTION_OID = Uint8Array.from([0x2a, 0x86, 0x48, 0x86, 0xf7, 0x0d, 0x01, 0x01, 0x01]);
+
+interface Tlv {
+  tag: number;
+  start: number;
+  end: number;
+}
+
+function readTlv(der: Uint8Array, offset: number, limit: number): Tlv {
+  if (offset + 2 > limit) throw new Error("truncated DER");
+  const tag = der[offset]!;
+  let length = der[offset + 1]!;
+  let start = offset + 2;
+  if (length & 0x80) {
+    const count = length & 0x7f;
+    if (count === 0 || count > 4 || start + count > limit) throw new Error("bad DER length");
+    length = 0;
+    for (let i = 0; i < count; i++) length = length * 256 + der[start + i]!;
+    start += count;
+  }
+  const end = start + length;
+  if (end > limit) throw new Error("truncated DER");
+  return { tag, start, end };
+}
+
+function expectTag(tlv: Tlv, tag: number): Tlv {
+  if (tlv.tag !== tag) throw new Error("unexpected DER tag");
+  return tlv;
+}
+
+/** @throws Error when `der` is not an RSA PKCS #8 PrivateKeyInfo. */
+function parsePkcs8RsaKey(der: Uint8Array): RsaPrivateKey {
+  const outer = expectTag(readTlv(der, 0, der.length), 0x30);
+  const version = expectTag(readTlv(der, outer.start, outer.end), 0x02);
+  const algorithm = expectTag(readTlv(der, version.end, outer.end), 0x30);
+  const oid = expectTag(readTlv(der, algorithm.start, algorithm.end), 0x06);
+  const oidBytes = der.subarray(oid.start, oid.end);
+  if (oidBytes.length !== RSA_ENCRYPTION_OID.length || oidBytes.some((b, i) => b !== RSA_ENCRYPTION_OID[i])) {
+    throw new Error("not an RSA key");
+  }
+  const octets = expectTag(readTlv(der, algorithm.end, outer.end), 0x04);
+  const rsa = expectTag(readTlv(der, octets.start, octets.end), 0x30);
+  const ints: bigint[] = [];
+  let at = rsa.start;
+  for (let i = 0; i < 9; i++) {
+    const int = expectTag(readTlv(der, at, rsa.end), 0x02);
+    ints.push(os2ip(der.subarray(int.start, int.end)));
+    at = int.end;
+  }
+  const [, n, e, d, p, q, dp, dq, qinv] = ints as [bigint, bigint, bigint, bigint, bigint, bigint, bigint, bigint, bigint];
+  return { n, e, d, p, q, dp, dq, qinv, k: Math.ceil(n.toString(2).length / 8) };
+}

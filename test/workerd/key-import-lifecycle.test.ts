@@ -1,0 +1,140 @@
+/**
+ * Imported key material in the KeyObject inside workerd: what it stores (neither the material nor
+ * the wrapping private key in the clear), and the alarm that expires material at ValidTo and
+ * discards unused import parameters once they expire. Alarms are fired with runDurableObjectAlarm
+ * after moving stored deadlines into the past through runInDurableObject.
+ */
+import { env, runDurableObjectAlarm, runInDurableObject } from "cloudflare:test";
+import { describe, expect, it } from "vitest";
+import type { Caller } from "../../worker/caller.ts";
+import type { KeyObject } from "../../worker/key-object.ts";
+import { defaultKeyPolicy } from "../../worker/operations/keys.ts";
+
+const ACCOUNT = "111122223333";
+const caller: Caller = {
+  accountId: ACCOUNT,
+  principalArn: `arn:aws:iam::${ACCOUNT}:root`,
+  principal: { type: "Root", accountId: ACCOUNT, arn: `arn:aws:iam::${ACCOUNT}:root`, principalId: ACCOUNT, policies: [] },
+  secureTransport: true,
+  via: "http",
+};
+
+async function externalKey() {
+  const keyId = crypto.randomUUID();
+  const arn = `arn:aws:kms:us-east-1:${ACCOUNT}:key/${keyId}`;
+  const stub = env.KEYS.get(env.KEYS.idFromName(arn));
+  expect((await stub.create({ keyId, arn, accountId: ACCOUNT, description: "", origin: "EXTERNAL", policy: defaultKeyPolicy(ACCOUNT), tags: [] })).ok).toBe(true);
+  return { stub, call: { ...caller, keyArn: arn } };
+}
+
+async function wrapOaep(spki: Uint8Array, material: Uint8Array): Promise<Uint8Array> {
+  const key = await crypto.subtle.importKey("spki", spki, { name: "RSA-OAEP", hash: "SHA-256" }, false, ["encrypt"]);
+  return new Uint8Array(await crypto.subtle.encrypt({ name: "RSA-OAEP" }, key, material));
+}
+
+function contains(haystack: Uint8Array, needle: Uint8Array): boolean {
+  outer: for (let i = 0; i + needle.length <= haystack.length; i++) {
+    for (let j = 0; j < needle.length; j++) if (haystack[i + j] !== needle[j]) continue outer;
+    return true;
+  }
+  return false;
+}
+
+/** Every stored value, flattened to byte strings. */
+function dump(state: DurableObjectState): Uint8Array[] {
+  const out: Uint8Array[] = [];
+  const visit = (value: unknown): void => {
+    if (value instanceof Uint8Array) out.push(value);
+    else if (typeof value === "string") out.push(new TextEncoder().encode(value));
+    else if (value !== null && typeof value === "object") for (const inner of Object.values(value)) visit(inner);
+  };
+  for (const [key, value] of state.storage.kv.list()) {
+    visit(key);
+    visit(value);
+  }
+  return out;
+}
+
+describe("imported key material in the key object", () => {
+  it("is stored only sealed: no stored value contains the material", async () => {
+    const { stub, call } = await externalKey();
+    const params = await stub.getParametersForImport(call, "RSAES_OAEP_SHA_256");
+    if (!params.ok) throw new Error(params.message);
+    const material = crypto.getRandomValues(new Uint8Array(32));
+    const imported = await stub.importKeyMaterial(call, {
+      importToken: params.value.importToken,
+      encryptedKeyMaterial: await wrapOaep(params.value.publicKey, material),
+      expirationModel: "KEY_MATERIAL_DOES_NOT_EXPIRE",
+    });
+    expect(imported).toEqual({ ok: true, value: null });
+    await runInDurableObject(stub, async (_i: KeyObject, state) => {
+      const values = dump(state);
+      expect(values.length).toBeGreaterThan(3);
+      for (const bytes of values) expect(contains(bytes, material)).toBe(false);
+      expect(state.storage.kv.get("version:0000000001")).toBeDefined();
+      // The used wrapping key is gone.
+      expect([...state.storage.kv.list({ prefix: "import:" })]).toEqual([]);
+    });
+  });
+
+  it("expires at ValidTo when the alarm fires: backing keys wiped, PendingImport, the fingerprint kept", async () => {
+    const { stub, call } = await externalKey();
+    const params = await stub.getParametersForImport(call, "RSAES_OAEP_SHA_256");
+    if (!params.ok) throw new Error(params.message);
+    const material = crypto.getRandomValues(new Uint8Array(32));
+    const validTo = Date.now() + 3_600_000;
+    await stub.importKeyMaterial(call, {
+      importToken: params.value.importToken,
+      encryptedKeyMaterial: await wrapOaep(params.value.publicKey, material),
+      expirationModel: "KEY_MATERIAL_EXPIRES",
+      validTo,
+    });
+    await runInDurableObject(stub, async (_i: KeyObject, state) => {
+      expect(await state.storage.getAlarm()).toBe(validTo);
+    });
+    // Firing early changes nothing.
+    await runDurableObjectAlarm(stub);
+    const early = await stub.describe(call);
+    expect(early.ok && early.value.KeyState).toBe("Enabled");
+    await runInDurableObject(stub, async (instance: KeyObject, state) => {
+      const record = state.storage.kv.get<Record<string, unknown>>("key")!;
+      state.storage.kv.put("key", { ...record, validTo: Date.now() - 1 });
+      (instance as unknown as { record: unknown }).record = state.storage.kv.get("key");
+      await state.storage.setAlarm(Date.now() + 3_600_000);
+    });
+    expect(await runDurableObjectAlarm(stub)).toBe(true);
+    const described = await stub.describe(call);
+    if (!described.ok) throw new Error(described.message);
+    expect(described.value).toMatchObject({ KeyState: "PendingImport", Enabled: false });
+    expect(described.value.ExpirationModel).toBeUndefined();
+    expect(described.value.ValidTo).toBeUndefined();
+    await runInDurableObject(stub, async (_i: KeyObject, state) => {
+      expect([...state.storage.kv.list({ prefix: "version:" })]).toEqual([]);
+      const record = state.storage.kv.get<{ materialFingerprint?: Uint8Array }>("key")!;
+      expect(record.materialFingerprint?.length).toBe(32);
+      expect(await state.storage.getAlarm()).toBeNull();
+    });
+    // Firing again after expiry is harmless.
+    await runInDurableObject(stub, (_i: KeyObject, state) => state.storage.setAlarm(Date.now() + 3_600_000));
+    await runDurableObjectAlarm(stub);
+    const again = await stub.describe(call);
+    expect(again.ok && again.value.KeyState).toBe("PendingImport");
+  });
+
+  it("discards unused import parameters when they expire, and the alarm is armed for them", async () => {
+    const { stub, call } = await externalKey();
+    const params = await stub.getParametersForImport(call, "RSAES_PKCS1_V1_5");
+    if (!params.ok) throw new Error(params.message);
+    await runInDurableObject(stub, async (_i: KeyObject, state) => {
+      expect(await state.storage.getAlarm()).toBe(params.value.parametersValidTo.getTime());
+      const [[slot, pending]] = [...state.storage.kv.list<Record<string, unknown>>({ prefix: "import:" })] as [[string, Record<string, unknown>]];
+      state.storage.kv.put(slot, { ...pending, validTo: Date.now() - 1 });
+      await state.storage.setAlarm(Date.now() + 3_600_000);
+    });
+    await runDurableObjectAlarm(stub);
+    await runInDurableObject(stub, async (_i: KeyObject, state) => {
+      expect([...state.storage.kv.list({ prefix: "import:" })]).toEqual([]);
+      expect(await state.storage.getAlarm()).toBeNull();
+    });
+  });
+});
