@@ -1,0 +1,613 @@
+/**
+ * The envelope-encryption client: encrypts data of any size under a fresh data key from KMS
+ * GenerateDataKey and decrypts it with one KMS Decrypt of the stored encrypted data key (the
+ * guide's "Envelope Encryption"), in the framed, authenticated format of ./format.ts.
+ *
+ *   const envelope = new EnvelopeClient({ kms: bindingTransport(env.KMS), keyId: "alias/app" });
+ *   const sealed = await envelope.encrypt(bytes, { encryptionContext: { tenant: "t1" } });
+ *   const { plaintext } = await envelope.decrypt(sealed, { encryptionContext: { tenant: "t1" } });
+ *   // or, for data of any size:  body.pipeThrough(envelope.encryptStream({ encryptionContext }))
+ *
+ * Whole messages (`encrypt`/`decrypt`) return nothing until everything has verified. Streams
+ * (`encryptStream`/`decryptStream`, Web Streams TransformStreams) hold at most one frame (default
+ * 64 KiB) plus the header in memory, whatever the message size; a decrypting stream releases each
+ * regular frame once it verifies (the final frame only when the input has ended right after it)
+ * and errors — without closing normally — when the message turns out to be truncated, reordered,
+ * duplicated, extended or otherwise modified.
+ *
+ * Failures: every problem with a message (malformed, incomplete, modified, wrong key commitment,
+ * or an expected encryption context it does not carry) is the same opaque KmsError
+ * InvalidCiphertextException; errors from KMS (AccessDeniedException, NotFoundException,
+ * InvalidCiphertextException for an encrypted data key KMS will not open, ...) pass through
+ * unchanged. Bad arguments throw TypeError or RangeError.
+ *
+ * Security caveats: the plaintext data key is wiped as soon as the message key has been derived
+ * (with caching on, the cache keeps its own copy until an entry expires; see ./cache.ts). The
+ * message key lives until the message ends, fails or its stream errors; a stream abandoned without
+ * an error keeps it until garbage collection. Web standards only: runs in Node, workerd and Deno.
+ */
+import type { EncryptionContext } from "../crypto/encryption-context.ts";
+import { KmsError } from "../protocol/errors.ts";
+import { DataKeyCache, type DataKeyCacheOptions } from "./cache.ts";
+import { wasmCipher, type CipherSuite, type MessageCipher } from "./cipher.ts";
+import {
+  checkFrameSize,
+  DATA_KEY_LENGTH,
+  DEFAULT_FRAME_SIZE,
+  encodeHeader,
+  FINAL_FRAME_OVERHEAD,
+  FINAL_MARKER,
+  FormatError,
+  FRAME_FINAL,
+  FRAME_REGULAR,
+  frameAad,
+  frameIv,
+  MAX_DATA_KEYS,
+  MAX_HEADER_LENGTH,
+  MAX_SEQUENCE,
+  MESSAGE_ID_LENGTH,
+  parseHeader,
+  REGULAR_FRAME_OVERHEAD,
+  TAG_LENGTH,
+  type ParsedHeader,
+} from "./format.ts";
+import type { KmsTransport } from "./transport.ts";
+
+export interface EnvelopeClientOptions {
+  /** How to reach KMS: bindingTransport(env.KMS) or awsSdkTransport(new KMSClient(...)). */
+  kms: KmsTransport;
+  /** The KMS key (key ID, key ARN, alias name or alias ARN) new messages are encrypted under. */
+  keyId?: string;
+  /** Further KMS keys that each get a copy of the data key (needs a transport with encrypt()). */
+  additionalKeyIds?: string[];
+  /** Plaintext bytes per frame when encrypting, 1 B to 16 MiB; default 64 KiB. */
+  frameSize?: number;
+  /** Data-key caching (off when absent): a DataKeyCache, or options to create one. */
+  cache?: DataKeyCache | DataKeyCacheOptions;
+  /** The AES-GCM/HKDF implementation; default the WebAssembly core (wasmCipher). */
+  cipher?: CipherSuite;
+}
+
+export interface EncryptOptions {
+  encryptionContext?: EncryptionContext;
+  /** Overrides the client's keyId for this message. */
+  keyId?: string;
+}
+
+export interface EncryptStreamOptions extends EncryptOptions {
+  /** The exact number of bytes the stream will carry; lets a cache with maxBytes be used. */
+  plaintextLength?: number;
+}
+
+export interface DecryptOptions {
+  /** Pairs the message's encryption context must contain (with these values). */
+  encryptionContext?: EncryptionContext;
+}
+
+/** What a message says about itself once its header has verified. */
+export interface MessageInfo {
+  encryptionContext: EncryptionContext;
+  /** The KMS key that decrypted the data key (as KMS reports it: a key ARN). */
+  keyId: string;
+  frameSize: number;
+}
+
+export interface DecryptResult extends MessageInfo {
+  plaintext: Uint8Array;
+}
+
+/** A decrypting TransformStream whose `info` settles once the header has verified. */
+export type DecryptStream = TransformStream<Uint8Array, Uint8Array> & { readonly info: Promise<MessageInfo> };
+
+/** The one error for every message that cannot be opened. */
+export function invalidMessage(): KmsError {
+  return new KmsError(
+    "InvalidCiphertextException",
+    "The envelope message is malformed, incomplete or modified, or does not carry the expected encryption context.",
+  );
+}
+
+function checkContext(context: unknown): EncryptionContext {
+  if (context === undefined) return {};
+  if (context === null || typeof context !== "object" || Array.isArray(context)) {
+    throw new TypeError("encryptionContext must be an object of string values");
+  }
+  for (const value of Object.values(context)) {
+    if (typeof value !== "string") throw new TypeError("encryptionContext must be an object of string values");
+  }
+  return context as EncryptionContext;
+}
+
+function requireBytes(value: unknown, name: string): asserts value is Uint8Array {
+  if (!(value instanceof Uint8Array)) throw new TypeError(`${name} must be a Uint8Array`);
+}
+
+/** Compares two arrays in time that depends only on their lengths. */
+function constantTimeEqual(a: Uint8Array, b: Uint8Array): boolean {
+  if (a.length !== b.length) return false;
+  let diff = 0;
+  for (let i = 0; i < a.length; i++) diff |= a[i]! ^ b[i]!;
+  return diff === 0;
+}
+
+/** KMS requests omit an empty context, as the AWS SDKs do. */
+function kmsContext(context: EncryptionContext): EncryptionContext | undefined {
+  return Object.keys(context).length === 0 ? undefined : context;
+}
+
+/** Writes one sealed frame into `out` at `at`; returns the frame's length. */
+async function sealFrameInto(
+  cipher: MessageCipher,
+  sequence: number,
+  final: boolean,
+  plaintext: Uint8Array,
+  out: Uint8Array,
+  at: number,
+): Promise<number> {
+  if (sequence > MAX_SEQUENCE) throw new RangeError("message has too many frames for its frame size");
+  const view = new DataView(out.buffer, out.byteOffset, out.byteLength);
+  const aad = frameAad(final ? FRAME_FINAL : FRAME_REGULAR, sequence, plaintext.length);
+  const sealed = await cipher.seal(frameIv(sequence), plaintext, aad);
+  if (final) {
+    view.setUint32(at, FINAL_MARKER);
+    view.setUint32(at + 4, sequence);
+    view.setUint32(at + 8, plaintext.length);
+    out.set(sealed, at + 12);
+    return FINAL_FRAME_OVERHEAD + plaintext.length;
+  }
+  view.setUint32(at, sequence);
+  out.set(sealed, at + 4);
+  return REGULAR_FRAME_OVERHEAD + plaintext.length;
+}
+
+async function sealFrame(cipher: MessageCipher, sequence: number, final: boolean, plaintext: Uint8Array): Promise<Uint8Array> {
+  const out = new Uint8Array((final ? FINAL_FRAME_OVERHEAD : REGULAR_FRAME_OVERHEAD) + plaintext.length);
+  await sealFrameInto(cipher, sequence, final, plaintext, out, 0);
+  return out;
+}
+
+/** A FIFO of byte chunks that hands out contiguous views, copying only across chunk edges. */
+class ByteQueue {
+  #chunks: Uint8Array[] = [];
+  #offset = 0;
+  length = 0;
+
+  push(chunk: Uint8Array): void {
+    if (chunk.length === 0) return;
+    this.#chunks.push(chunk);
+    this.length += chunk.length;
+  }
+
+  /** The first `n` bytes (n <= length) without consuming them. */
+  peek(n: number): Uint8Array {
+    const first = this.#chunks[0];
+    if (first !== undefined && first.length - this.#offset >= n) return first.subarray(this.#offset, this.#offset + n);
+    const out = new Uint8Array(n);
+    let filled = 0;
+    let offset = this.#offset;
+    for (const chunk of this.#chunks) {
+      const part = chunk.subarray(offset, offset + (n - filled));
+      out.set(part, filled);
+      filled += part.length;
+      offset = 0;
+      if (filled === n) break;
+    }
+    return out;
+  }
+
+  peekUint32(at: number): number {
+    const b = this.peek(at + 4);
+    return ((b[at]! << 24) | (b[at + 1]! << 16) | (b[at + 2]! << 8) | b[at + 3]!) >>> 0;
+  }
+
+  take(n: number): Uint8Array {
+    const out = this.peek(n);
+    this.length -= n;
+    let left = n;
+    while (left > 0) {
+      const first = this.#chunks[0]!;
+      const available = first.length - this.#offset;
+      if (available > left) {
+        this.#offset += left;
+        break;
+      }
+      left -= available;
+      this.#chunks.shift();
+      this.#offset = 0;
+    }
+    return out;
+  }
+}
+
+type Unlock = (header: ParsedHeader) => Promise<{ cipher: MessageCipher; keyId: string }>;
+
+/** Reads one message from pushed bytes: header, KMS unlock, then frames in order. */
+class MessageReader {
+  #state: "header" | "frames" | "done" = "header";
+  #queue = new ByteQueue();
+  #cipher: MessageCipher | undefined;
+  #header: ParsedHeader | undefined;
+  #sequence = 1;
+  #final: Uint8Array | undefined;
+  info: MessageInfo | undefined;
+
+  constructor(
+    private readonly unlock: Unlock,
+    private readonly expected: EncryptionContext,
+    private readonly onInfo: (info: MessageInfo) => void,
+  ) {}
+
+  /** Consumes `chunk` and emits every frame's plaintext that has verified. */
+  async push(chunk: Uint8Array, emit: (plaintext: Uint8Array) => void): Promise<void> {
+    requireBytes(chunk, "ciphertext chunk");
+    try {
+      this.#queue.push(chunk);
+      if (this.#state === "header") await this.#readHeader();
+      if (this.#state === "frames") await this.#readFrames(emit);
+      if (this.#state === "done" && this.#queue.length > 0) throw invalidMessage();
+    } catch (err) {
+      this.abort();
+      throw err instanceof FormatError ? invalidMessage() : err;
+    }
+  }
+
+  /**
+   * The input has ended: it must have ended right after a final frame, whose plaintext is released
+   * now.
+   */
+  finish(emit: (plaintext: Uint8Array) => void): void {
+    if (this.#state !== "done" || this.#final === undefined) {
+      this.abort();
+      throw invalidMessage();
+    }
+    emit(this.#final);
+    this.#final = undefined;
+  }
+
+  abort(): void {
+    this.#final?.fill(0);
+    this.#final = undefined;
+    this.#cipher?.destroy();
+    this.#cipher = undefined;
+    this.#state = "done";
+    this.#queue = new ByteQueue();
+  }
+
+  async #readHeader(): Promise<void> {
+    const available = Math.min(this.#queue.length, MAX_HEADER_LENGTH);
+    const header = parseHeader(this.#queue.peek(available));
+    if (header === "incomplete") {
+      if (this.#queue.length >= MAX_HEADER_LENGTH) throw invalidMessage();
+      return;
+    }
+    this.#queue.take(header.length);
+    for (const [key, value] of Object.entries(this.expected)) {
+      if (!Object.hasOwn(header.encryptionContext, key) || header.encryptionContext[key] !== value) throw invalidMessage();
+    }
+    const { cipher, keyId } = await this.unlock(header);
+    this.#cipher = cipher;
+    this.#header = header;
+    this.#state = "frames";
+    this.info = { encryptionContext: header.encryptionContext, keyId, frameSize: header.frameSize };
+    this.onInfo(this.info);
+  }
+
+  async #readFrames(emit: (plaintext: Uint8Array) => void): Promise<void> {
+    const frameSize = this.#header!.frameSize;
+    const queue = this.#queue;
+    while (this.#state === "frames" && queue.length >= 4) {
+      const first = queue.peekUint32(0);
+      const sequence = this.#sequence;
+      if (first === FINAL_MARKER) {
+        if (queue.length < 12) return;
+        const length = queue.peekUint32(8);
+        if (queue.peekUint32(4) !== sequence || length > frameSize) throw invalidMessage();
+        if (queue.length < FINAL_FRAME_OVERHEAD + length) return;
+        const frame = queue.take(FINAL_FRAME_OVERHEAD + length);
+        // Held back until the input ends, so that nothing is released from a message with data
+        // after its final frame (appended bytes, a duplicated final frame).
+        this.#final = await this.#open(sequence, FRAME_FINAL, frame.subarray(12), length);
+        this.#cipher!.destroy();
+        this.#cipher = undefined;
+        this.#state = "done";
+      } else {
+        if (first !== sequence || sequence >= MAX_SEQUENCE) throw invalidMessage();
+        if (queue.length < REGULAR_FRAME_OVERHEAD + frameSize) return;
+        const frame = queue.take(REGULAR_FRAME_OVERHEAD + frameSize);
+        emit(await this.#open(sequence, FRAME_REGULAR, frame.subarray(4), frameSize));
+        this.#sequence = sequence + 1;
+      }
+    }
+  }
+
+  async #open(sequence: number, type: number, sealed: Uint8Array, length: number): Promise<Uint8Array> {
+    try {
+      return await this.#cipher!.open(frameIv(sequence), sealed, frameAad(type, sequence, length));
+    } catch {
+      throw invalidMessage();
+    }
+  }
+}
+
+interface EncryptionSetup {
+  header: Uint8Array;
+  cipher: MessageCipher;
+  frameSize: number;
+}
+
+export class EnvelopeClient {
+  readonly #kms: KmsTransport;
+  readonly #keyId: string | undefined;
+  readonly #additionalKeyIds: readonly string[];
+  readonly #frameSize: number;
+  readonly #cache: DataKeyCache | undefined;
+  readonly #cipher: CipherSuite;
+
+  /** @throws TypeError or RangeError for invalid options. */
+  constructor(options: EnvelopeClientOptions) {
+    if (options?.kms === undefined || typeof options.kms.generateDataKey !== "function" || typeof options.kms.decrypt !== "function") {
+      throw new TypeError("EnvelopeClient needs a kms transport with generateDataKey and decrypt");
+    }
+    this.#kms = options.kms;
+    this.#keyId = options.keyId;
+    this.#additionalKeyIds = options.additionalKeyIds ?? [];
+    if (this.#additionalKeyIds.length + 1 > MAX_DATA_KEYS) throw new RangeError(`at most ${MAX_DATA_KEYS} KMS keys per message`);
+    if (this.#additionalKeyIds.length > 0 && typeof options.kms.encrypt !== "function") {
+      throw new TypeError("additionalKeyIds need a kms transport with encrypt");
+    }
+    this.#frameSize = options.frameSize ?? DEFAULT_FRAME_SIZE;
+    checkFrameSize(this.#frameSize);
+    this.#cache = options.cache === undefined || options.cache instanceof DataKeyCache ? options.cache : new DataKeyCache(options.cache);
+    this.#cipher = options.cipher ?? wasmCipher;
+  }
+
+  /** Encrypts a whole message. */
+  async encrypt(plaintext: Uint8Array, options: EncryptOptions = {}): Promise<Uint8Array> {
+    requireBytes(plaintext, "plaintext");
+    const { header, cipher, frameSize } = await this.#beginEncryption(options, plaintext.length);
+    try {
+      const regular = plaintext.length === 0 ? 0 : Math.ceil(plaintext.length / frameSize) - 1;
+      const finalLength = plaintext.length - regular * frameSize;
+      const out = new Uint8Array(header.length + regular * (REGULAR_FRAME_OVERHEAD + frameSize) + FINAL_FRAME_OVERHEAD + finalLength);
+      out.set(header, 0);
+      let at = header.length;
+      for (let i = 0; i < regular; i++) {
+        at += await sealFrameInto(cipher, i + 1, false, plaintext.subarray(i * frameSize, (i + 1) * frameSize), out, at);
+      }
+      await sealFrameInto(cipher, regular + 1, true, plaintext.subarray(regular * frameSize), out, at);
+      return out;
+    } finally {
+      cipher.destroy();
+    }
+  }
+
+  /** Decrypts a whole message; returns nothing unless all of it verifies. */
+  async decrypt(message: Uint8Array, options: DecryptOptions = {}): Promise<DecryptResult> {
+    requireBytes(message, "message");
+    const pieces: Uint8Array[] = [];
+    const reader = new MessageReader((header) => this.#unlock(header), checkContext(options.encryptionContext), () => {});
+    try {
+      await reader.push(message, (piece) => pieces.push(piece));
+      reader.finish((piece) => pieces.push(piece));
+    } catch (err) {
+      for (const piece of pieces) piece.fill(0);
+      throw err;
+    }
+    const plaintext = new Uint8Array(pieces.reduce((n, p) => n + p.length, 0));
+    let at = 0;
+    for (const piece of pieces) {
+      plaintext.set(piece, at);
+      at += piece.length;
+      piece.fill(0);
+    }
+    return { plaintext, ...reader.info! };
+  }
+
+  /**
+   * A TransformStream that encrypts the bytes written to it into one message. The KMS call happens
+   * when the stream starts; a failure errors the stream.
+   */
+  encryptStream(options: EncryptStreamOptions = {}): TransformStream<Uint8Array, Uint8Array> {
+    const declared = options.plaintextLength;
+    if (declared !== undefined && (!Number.isSafeInteger(declared) || declared < 0)) {
+      throw new RangeError("plaintextLength must be a non-negative integer");
+    }
+    let setup: EncryptionSetup | undefined;
+    let pending: Uint8Array | undefined;
+    let pendingLength = 0;
+    let sequence = 1;
+    let total = 0;
+    const fail = (err: unknown): never => {
+      setup?.cipher.destroy();
+      pending?.fill(0);
+      throw err;
+    };
+    return new TransformStream<Uint8Array, Uint8Array>({
+      start: async (controller) => {
+        setup = await this.#beginEncryption(options, declared);
+        pending = new Uint8Array(setup.frameSize);
+        controller.enqueue(setup.header);
+      },
+      transform: async (chunk, controller) => {
+        try {
+          requireBytes(chunk, "plaintext chunk");
+          total += chunk.length;
+          if (declared !== undefined && total > declared) throw new RangeError("the stream carries more bytes than plaintextLength");
+          const { cipher, frameSize } = setup!;
+          let offset = 0;
+          while (offset < chunk.length) {
+            // A full frame goes out only once more data follows: the last frame must be the final one.
+            if (pendingLength === frameSize) {
+              controller.enqueue(await sealFrame(cipher, sequence++, false, pending!));
+              pendingLength = 0;
+            }
+            if (pendingLength === 0 && chunk.length - offset > frameSize) {
+              controller.enqueue(await sealFrame(cipher, sequence++, false, chunk.subarray(offset, offset + frameSize)));
+              offset += frameSize;
+              continue;
+            }
+            const n = Math.min(frameSize - pendingLength, chunk.length - offset);
+            pending!.set(chunk.subarray(offset, offset + n), pendingLength);
+            pendingLength += n;
+            offset += n;
+          }
+        } catch (err) {
+          fail(err);
+        }
+      },
+      flush: async (controller) => {
+        try {
+          if (declared !== undefined && total !== declared) throw new RangeError("the stream carried fewer bytes than plaintextLength");
+          controller.enqueue(await sealFrame(setup!.cipher, sequence, true, pending!.subarray(0, pendingLength)));
+          setup!.cipher.destroy();
+          pending!.fill(0);
+        } catch (err) {
+          fail(err);
+        }
+      },
+    });
+  }
+
+  /**
+   * A TransformStream that decrypts one message written to it. Each regular frame's plaintext is
+   * released when that frame verifies, the final frame's when the input ends right after it; the
+   * stream errors (InvalidCiphertextException) on any problem,
+   * including input that ends before the final frame, so treat its output as complete only when it
+   * closes normally. `info` settles when the header has verified.
+   */
+  decryptStream(options: DecryptOptions = {}): DecryptStream {
+    let resolveInfo!: (info: MessageInfo) => void;
+    let rejectInfo!: (err: unknown) => void;
+    const info = new Promise<MessageInfo>((resolve, reject) => {
+      resolveInfo = resolve;
+      rejectInfo = reject;
+    });
+    // `info` is optional to await; an unobserved rejection must not be reported as unhandled.
+    info.catch(() => {});
+    const reader = new MessageReader((header) => this.#unlock(header), checkContext(options.encryptionContext), resolveInfo);
+    const stream = new TransformStream<Uint8Array, Uint8Array>({
+      transform: async (chunk, controller) => {
+        try {
+          await reader.push(chunk, (plaintext) => controller.enqueue(plaintext));
+        } catch (err) {
+          rejectInfo(err);
+          throw err;
+        }
+      },
+      flush: (controller) => {
+        try {
+          reader.finish((plaintext) => controller.enqueue(plaintext));
+        } catch (err) {
+          rejectInfo(err);
+          throw err;
+        }
+      },
+    });
+    return Object.assign(stream, { info });
+  }
+
+  async #beginEncryption(options: EncryptOptions, length: number | undefined): Promise<EncryptionSetup> {
+    const keyId = options.keyId ?? this.#keyId;
+    if (typeof keyId !== "string" || keyId === "") throw new TypeError("no KMS key: pass keyId to the client or to encrypt");
+    const context = checkContext(options.encryptionContext);
+    const keyIds = [keyId, ...this.#additionalKeyIds];
+    const cacheId = DataKeyCache.encryptionId(keyIds, context);
+    const cached = this.#cache?.takeForEncryption(cacheId, length);
+    let dataKey: Uint8Array;
+    let encryptedDataKeys: Uint8Array[];
+    if (cached !== undefined) {
+      ({ dataKey, encryptedDataKeys } = cached);
+    } else {
+      const generated = await this.#kms.generateDataKey({ KeyId: keyId, KeySpec: "AES_256", EncryptionContext: kmsContext(context) });
+      if (!(generated.Plaintext instanceof Uint8Array) || !(generated.CiphertextBlob instanceof Uint8Array)) {
+        generated.Plaintext?.fill?.(0);
+        throw new TypeError("GenerateDataKey returned no data key");
+      }
+      dataKey = generated.Plaintext;
+      try {
+        if (dataKey.length !== DATA_KEY_LENGTH) throw new TypeError("GenerateDataKey returned a data key of the wrong length");
+        encryptedDataKeys = [generated.CiphertextBlob];
+        for (const extra of this.#additionalKeyIds) {
+          const wrapped = await this.#kms.encrypt!({ KeyId: extra, Plaintext: dataKey, EncryptionContext: kmsContext(context) });
+          if (!(wrapped.CiphertextBlob instanceof Uint8Array)) throw new TypeError("Encrypt returned no ciphertext");
+          encryptedDataKeys.push(wrapped.CiphertextBlob);
+        }
+        this.#cache?.putForEncryption(cacheId, { dataKey, encryptedDataKeys, keyId: generated.KeyId ?? keyId }, length);
+      } catch (err) {
+        dataKey.fill(0);
+        throw err;
+      }
+    }
+    const messageId = crypto.getRandomValues(new Uint8Array(MESSAGE_ID_LENGTH));
+    let cipher: MessageCipher;
+    try {
+      cipher = await this.#cipher.begin(dataKey, messageId);
+    } finally {
+      dataKey.fill(0);
+    }
+    try {
+      const authenticated = encodeHeader({
+        messageId,
+        commitment: cipher.commitment,
+        frameSize: this.#frameSize,
+        encryptionContext: context,
+        encryptedDataKeys,
+      });
+      const tag = await cipher.seal(frameIv(0), new Uint8Array(0), authenticated);
+      const header = new Uint8Array(authenticated.length + TAG_LENGTH);
+      header.set(authenticated);
+      header.set(tag, authenticated.length);
+      return { header, cipher, frameSize: this.#frameSize };
+    } catch (err) {
+      cipher.destroy();
+      throw err;
+    }
+  }
+
+  /**
+   * Gets the data key of a parsed header from KMS (or the cache), checks the key commitment and
+   * the header tag, and returns the message's cipher.
+   */
+  async #unlock(header: ParsedHeader): Promise<{ cipher: MessageCipher; keyId: string }> {
+    const context = header.encryptionContext;
+    let firstError: unknown;
+    for (const encryptedDataKey of header.encryptedDataKeys) {
+      const cacheId = DataKeyCache.decryptionId(encryptedDataKey, context);
+      let dataKey: Uint8Array;
+      let keyId: string;
+      let fromCache = false;
+      const cached = this.#cache?.takeForDecryption(cacheId);
+      if (cached !== undefined) {
+        ({ dataKey, keyId } = cached);
+        fromCache = true;
+      } else {
+        try {
+          const opened = await this.#kms.decrypt({ CiphertextBlob: encryptedDataKey, EncryptionContext: kmsContext(context) });
+          if (!(opened.Plaintext instanceof Uint8Array)) throw new TypeError("Decrypt returned no plaintext");
+          dataKey = opened.Plaintext;
+          keyId = opened.KeyId ?? "";
+        } catch (err) {
+          firstError ??= err;
+          continue;
+        }
+      }
+      try {
+        if (dataKey.length !== DATA_KEY_LENGTH) throw invalidMessage();
+        const cipher = await this.#cipher.begin(dataKey, header.messageId);
+        try {
+          // Commitment before anything is decrypted: the data key must be the one the writer used.
+          if (!constantTimeEqual(cipher.commitment, header.commitment)) throw invalidMessage();
+          await cipher.open(frameIv(0), header.tag, header.authenticated);
+        } catch {
+          cipher.destroy();
+          throw invalidMessage();
+        }
+        if (!fromCache) this.#cache?.putForDecryption(cacheId, { dataKey, keyId });
+        return { cipher, keyId };
+      } finally {
+        dataKey.fill(0);
+      }
+    }
+    throw firstError ?? invalidMessage();
+  }
+}
