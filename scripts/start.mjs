@@ -3,7 +3,7 @@
 // Builds the WebAssembly core when it is missing or older than its sources, and on first start
 // generates the local secrets (the service root key) into .dev.vars, which git ignores.
 import { spawn, spawnSync } from "node:child_process";
-import { existsSync, readdirSync, statSync, writeFileSync } from "node:fs";
+import { appendFileSync, existsSync, readFileSync, readdirSync, statSync, writeFileSync } from "node:fs";
 import { randomBytes } from "node:crypto";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -27,6 +27,11 @@ if (!existsSync(devVars)) {
     mode: 0o600,
   });
   console.log("Generated local secrets in .dev.vars (git-ignored).");
+}
+// The bearer token of GET /metrics and GET /key-events; added to older .dev.vars files too.
+if (!/^METRICS_TOKEN=/m.test(readFileSync(devVars, "utf8"))) {
+  appendFileSync(devVars, `METRICS_TOKEN=${randomBytes(24).toString("base64url")}\n`);
+  console.log("Generated METRICS_TOKEN in .dev.vars (curl -H \"Authorization: Bearer $METRICS_TOKEN\" .../metrics).");
 }
 
 const args = ["wrangler", "dev", "--ip", "127.0.0.1", "--port", process.env.PORT ?? "8787"];

@@ -19,6 +19,14 @@ export interface Env {
   IMPORT_PARAMETERS_VALID_SECONDS?: string;
   KEYS: DurableObjectNamespace<import("./key-object.ts").KeyObject>;
   ACCOUNTS: DurableObjectNamespace<import("./account-registry.ts").AccountRegistry>;
+  /** The audit trail: one AuditLog Durable Object per account and region (worker/audit-log.ts). */
+  AUDIT: DurableObjectNamespace<import("./audit-log.ts").AuditLog>;
+  /** Days audit records and key events are kept (default 90; fractions allowed for tests). */
+  AUDIT_RETENTION_DAYS?: string;
+  /** Bearer token for GET /metrics and GET /key-events (a secret; unset disables both). */
+  METRICS_TOKEN?: string;
+  /** Optional Cloudflare Queue receiving the key events (rotation, material expiry, deletion). */
+  KEY_EVENTS_QUEUE?: Queue<import("../src/audit/events.ts").KeyEvent>;
 }
 
 export interface Settings {
@@ -26,6 +34,7 @@ export interface Settings {
   rotationPeriodMs: number;
   keysPerAccount: number;
   aliasesPerAccount: number;
+  auditRetentionMs: number;
   deletionDayMs: number;
   importParametersValidMs: number;
 }
@@ -46,6 +55,7 @@ export function settings(env: Env): Settings {
     rotationPeriodMs: positiveNumber(env.ROTATION_PERIOD_SECONDS, YEAR_SECONDS, "ROTATION_PERIOD_SECONDS") * 1000,
     keysPerAccount: positiveNumber(env.KEYS_PER_ACCOUNT, 1000, "KEYS_PER_ACCOUNT"),
     aliasesPerAccount: positiveNumber(env.ALIASES_PER_ACCOUNT, 1100, "ALIASES_PER_ACCOUNT"),
+    auditRetentionMs: positiveNumber(env.AUDIT_RETENTION_DAYS, 90, "AUDIT_RETENTION_DAYS") * 24 * 60 * 60 * 1000,
     deletionDayMs: positiveNumber(env.DELETION_DAY_SECONDS, DAY_SECONDS, "DELETION_DAY_SECONDS") * 1000,
     importParametersValidMs:
       positiveNumber(env.IMPORT_PARAMETERS_VALID_SECONDS, DAY_SECONDS, "IMPORT_PARAMETERS_VALID_SECONDS") * 1000,

@@ -7,6 +7,7 @@ import { unsupportedOperation } from "../src/protocol/errors.ts";
 import type { OperationName } from "../src/protocol/operations.ts";
 import type { ValidatedOperation } from "../src/protocol/shapes.ts";
 import { hasSchema, parseRequest } from "../src/protocol/validate.ts";
+import { AuditWriteError, recordCall } from "./audit.ts";
 import type { Caller } from "./caller.ts";
 import { settings, type Env } from "./config.ts";
 import type { Handler, OperationContext } from "./operations/context.ts";
@@ -18,9 +19,10 @@ function handlerFor(operation: OperationName): Handler<ValidatedOperation> | und
 }
 
 /**
- * Validates `body` as the operation's request and runs its handler.
+ * Validates `body` as the operation's request and runs its handler, then records the call in the
+ * audit trail — success or failure, exactly once — before returning (see audit.ts).
  * @throws KmsError for every refusal (UnsupportedOperationException for an operation EdgeKMS
- * does not implement); anything else is a bug.
+ * does not implement); AuditWriteError when the record could not be written; anything else is a bug.
  */
 export async function runOperation(
   env: Env,
@@ -29,11 +31,25 @@ export async function runOperation(
   body: unknown,
   requestId: string,
 ): Promise<object> {
-  const handler = handlerFor(operation);
-  if (handler === undefined) throw unsupportedOperation(operation);
-  const request = parseRequest(operation as ValidatedOperation, body);
-  const ctx: OperationContext = { env, settings: settings(env), caller, requestId };
-  return handler(ctx, request);
+  const startedAt = Date.now();
+  const touchedKeys = new Set<string>();
+  let request: unknown = body;
+  let result: object;
+  try {
+    const handler = handlerFor(operation);
+    if (handler === undefined) throw unsupportedOperation(operation);
+    const validated = parseRequest(operation as ValidatedOperation, body);
+    request = validated;
+    const ctx: OperationContext = { env, settings: settings(env), caller, requestId, touchedKeys };
+    result = await handler(ctx, validated);
+  } catch (err) {
+    if (!(err instanceof AuditWriteError)) {
+      await recordCall(env, { identity: caller, eventName: operation, request, error: err, keyArns: touchedKeys, requestId, startedAt });
+    }
+    throw err;
+  }
+  await recordCall(env, { identity: caller, eventName: operation, request, response: result, keyArns: touchedKeys, requestId, startedAt });
+  return result;
 }
 
 

@@ -6,5 +6,6 @@ import { app } from "./app.ts";
 
 export { KeyObject } from "./key-object.ts";
 export { AccountRegistry } from "./account-registry.ts";
+export { AuditLog } from "./audit-log.ts";
 
 export default app;

@@ -42,6 +42,7 @@ import {
 import { generateWrappingKeyPair, unwrapKeyMaterial, type WrappingAlgorithm } from "../src/keys/import-wrapping.ts";
 import { decodeMarker, encodeMarker } from "./markers.ts";
 import type { KeyCall } from "./caller.ts";
+import { emitKeyEvent, keyEvent as cloudWatchKeyEvent } from "./key-events.ts";
 import type { KeyMetadata, Tag } from "../src/protocol/shapes.ts";
 
 /** What the key object stores about its key; KeyMetadata is derived from it. */
@@ -461,6 +462,17 @@ export class KeyObject extends DurableObject<Env> {
     });
   }
 
+  /**
+   * State and imported-material expiry for GET /metrics (the operator's endpoint, not an API call:
+   * no caller, nothing secret). Undefined when the key does not exist.
+   */
+  async metricsSnapshot(): Promise<{ keyState: KeyState; validTo?: number } | undefined> {
+    const record = this.record;
+    if (record === undefined) return undefined;
+    const validTo = metadataOf(record).ValidTo;
+    return validTo === undefined ? { keyState: record.keyState } : { keyState: record.keyState, validTo: validTo.getTime() };
+  }
+
   /** The number of backing-key versions; rotation adds one and never removes any. */
   async backingKeyVersions(): Promise<number> {
     return this.record?.currentVersion ?? 0;
@@ -484,7 +496,10 @@ export class KeyObject extends DurableObject<Env> {
       if (pending.validTo <= now) this.ctx.storage.kv.delete(slot);
     }
     if (record.rotationEnabled && record.nextRotation !== undefined && record.nextRotation <= now) {
-      if (record.keyState === "Enabled") this.rotate(record, now);
+      if (record.keyState === "Enabled") {
+        this.rotate(record, now);
+        await emitKeyEvent(this.env, cloudWatchKeyEvent("KMS CMK Rotation", record.arn, new Date(now)));
+      }
     }
     await this.scheduleAlarm();
   }

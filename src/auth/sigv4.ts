@@ -84,7 +84,8 @@ export interface ReceivedRequest {
 export interface VerifyOptions {
   /** The region this deployment serves; the credential scope must name it. */
   region: string;
-  service: "kms";
+  /** The signing name the credential scope must carry: "kms", or "cloudtrail" for the audit trail's LookupEvents. */
+  service: "kms" | "cloudtrail";
   now: Date;
   lookup: (accessKeyId: string) => Credential | undefined;
 }
@@ -163,6 +164,15 @@ function parseAuthorization(header: string, hasDate: boolean): AuthorizationPart
     signedHeaders: params.get("SignedHeaders")!.split(";").map((h) => h.trim().toLowerCase()).filter((h) => h !== ""),
     signature: params.get("Signature")!,
   };
+}
+
+/**
+ * The access key ID an Authorization header claims (`Credential=<id>/...`), without verifying
+ * anything: the audit trail uses it to attribute a request whose authentication failed.
+ */
+export function claimedAccessKeyId(authorization: string | undefined): string | undefined {
+  if (authorization === undefined) return undefined;
+  return /Credential=([\w]{1,128})\//.exec(authorization)?.[1];
 }
 
 /** yyyyMMdd'T'HHmmss'Z' → Date, or undefined. */

@@ -57,6 +57,12 @@ export const ERROR_STATUS = {
   UnrecognizedClientException: 400,
   InvalidSignatureException: 400,
   IncompleteSignatureException: 400,
+  // CloudTrail LookupEvents errors (the audit trail's query endpoint, src/audit/lookup.ts).
+  InvalidLookupAttributesException: 400,
+  InvalidTimeRangeException: 400,
+  InvalidMaxResultsException: 400,
+  InvalidNextTokenException: 400,
+  InvalidEventCategoryException: 400,
 } as const satisfies Record<string, number>;
 
 export type KmsErrorType = keyof typeof ERROR_STATUS;

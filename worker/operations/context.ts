@@ -14,6 +14,8 @@ export interface OperationContext {
   settings: Settings;
   caller: Caller;
   requestId: string;
+  /** Key ARNs the operation acted on, collected by keyCall() for the audit record's resources. */
+  touchedKeys?: Set<string>;
 }
 
 export type Handler<Op extends ValidatedOperation> = (ctx: OperationContext, request: RequestShapes[Op]) => Promise<object>;
@@ -28,6 +30,7 @@ export function keyObject(ctx: OperationContext, arn: string) {
 
 /** The call descriptor a key object checks: who calls, and which key ARN they named. */
 export function keyCall(ctx: OperationContext, arn: string): KeyCall {
+  ctx.touchedKeys?.add(arn);
   return { ...ctx.caller, keyArn: arn };
 }
 

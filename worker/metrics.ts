@@ -1,0 +1,87 @@
+/**
+ * The operator endpoints, both behind the METRICS_TOKEN bearer token (a Worker secret; `npm start`
+ * generates one into .dev.vars; without it both answer 404, as if absent):
+ *
+ * - GET /metrics — Prometheus text (src/audit/metrics.ts) for every account of the identity
+ *   configuration: request counters and latency from each account's AuditLog, keys by state and
+ *   the AWS/KMS SecondsUntilKeyMaterialExpiration gauge from the keys themselves.
+ * - GET /key-events?account=<id>[&limit=n] — the key events (rotation, material expiry, deletion)
+ *   of an account's keys, newest first, as the guide's CloudWatch Events JSON.
+ *
+ * Cost: a scrape reads one AuditLog per account and asks each key object for its state and
+ * ValidTo (one small RPC per key, in parallel batches), so it is O(keys); it reads nothing secret.
+ * Scrape every minute or less often; AWS publishes its KMS metrics per minute as well.
+ */
+import { prometheusText, type AccountMetrics, type KeyStatus } from "../src/audit/metrics.ts";
+import { unwrap } from "./rpc.ts";
+import { auditLogOf } from "./audit.ts";
+import { settings, type Env } from "./config.ts";
+
+const KEY_BATCH = 50;
+
+/** Constant-time comparison of the presented bearer token with the configured one. */
+function authorized(env: Env, request: Request): boolean {
+  const expected = env.METRICS_TOKEN;
+  const header = request.headers.get("Authorization") ?? "";
+  if (expected === undefined || expected === "" || !header.startsWith("Bearer ")) return false;
+  const presented = header.slice("Bearer ".length);
+  let diff = presented.length ^ expected.length;
+  for (let i = 0; i < Math.max(presented.length, expected.length); i++) {
+    diff |= (presented.charCodeAt(i) | 0) ^ (expected.charCodeAt(i) | 0);
+  }
+  return diff === 0;
+}
+
+/** The refusal for a request without the right token (or any, when no token is configured). */
+function refusal(env: Env): Response | undefined {
+  if (env.METRICS_TOKEN === undefined || env.METRICS_TOKEN === "") return new Response("Not Found\n", { status: 404 });
+  return new Response("Unauthorized\n", { status: 401, headers: { "WWW-Authenticate": 'Bearer realm="edgekms"' } });
+}
+
+async function keyStatuses(env: Env, accountId: string, region: string): Promise<KeyStatus[]> {
+  const registry = env.ACCOUNTS.get(env.ACCOUNTS.idFromName(`${accountId}:${region}`));
+  const entries: { keyId: string; keyArn: string }[] = [];
+  let marker: string | undefined;
+  do {
+    const page = await unwrap(registry.listKeys(1000, marker));
+    entries.push(...page.items);
+    marker = page.nextMarker;
+  } while (marker !== undefined);
+  const out: KeyStatus[] = [];
+  for (let i = 0; i < entries.length; i += KEY_BATCH) {
+    const batch = entries.slice(i, i + KEY_BATCH);
+    const snapshots = await Promise.all(
+      batch.map((e) => env.KEYS.get(env.KEYS.idFromName(e.keyArn)).metricsSnapshot()),
+    );
+    snapshots.forEach((s, j) => {
+      if (s !== undefined) out.push({ keyId: batch[j]!.keyId, ...s });
+    });
+  }
+  return out;
+}
+
+export async function metricsResponse(env: Env, request: Request, accountIds: readonly string[]): Promise<Response> {
+  if (!authorized(env, request)) return refusal(env)!;
+  const region = settings(env).region;
+  const accounts: AccountMetrics[] = await Promise.all(
+    accountIds.map(async (accountId) => ({
+      accountId,
+      region,
+      requests: await auditLogOf(env, accountId, region).requestStats(),
+      keys: await keyStatuses(env, accountId, region),
+    })),
+  );
+  return new Response(prometheusText(accounts, Date.now()), {
+    headers: { "Content-Type": "text/plain; version=0.0.4; charset=utf-8" },
+  });
+}
+
+export async function keyEventsResponse(env: Env, request: Request): Promise<Response> {
+  if (!authorized(env, request)) return refusal(env)!;
+  const url = new URL(request.url);
+  const account = url.searchParams.get("account") ?? "";
+  if (!/^\d{12}$/.test(account)) return Response.json({ message: "account must be a 12-digit account ID" }, { status: 400 });
+  const limit = Math.min(1000, Math.max(1, Number(url.searchParams.get("limit") ?? "100") || 100));
+  const events = await auditLogOf(env, account, settings(env).region).keyEvents(limit);
+  return Response.json({ Events: events });
+}
