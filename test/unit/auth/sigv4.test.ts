@@ -3,7 +3,7 @@ import { describe, expect, it } from "vitest";
 import { SignatureV4 } from "@smithy/signature-v4";
 import { KMSClient, EncryptCommand, ListKeysCommand } from "@aws-sdk/client-kms";
 import type { HttpRequest as SmithyRequest, SourceData } from "@smithy/types";
-import { Sha256, verifyRequest, type ReceivedRequest, type VerifyOptions } from "../../../src/auth/sigv4.ts";
+import { claimedAccessKeyId, Sha256, verifyRequest, type ReceivedRequest, type VerifyOptions } from "../../../src/auth/sigv4.ts";
 import { loadIdentities } from "../../../src/auth/identities.ts";
 import { KmsError } from "../../../src/protocol/errors.ts";
 
@@ -327,5 +327,25 @@ describe("verifyRequest: failures worded as AWS words them", () => {
     const err = await failure(verifyRequest(req, opts()));
     expect(err.type).toBe("IncompleteSignatureException");
     expect(err.message).toBe("Date must be in ISO-8601 'basic format'. Got '2024-05-22T11:51:59Z'. See http://en.wikipedia.org/wiki/ISO_8601");
+  });
+});
+
+describe("the signing service", () => {
+  it("verifies a request signed for cloudtrail when asked for cloudtrail, and refuses it for kms and vice versa", async () => {
+    const forCloudTrail = await signed({ service: "cloudtrail" });
+    await expect(verifyRequest(forCloudTrail, opts({ service: "cloudtrail" }))).resolves.toMatchObject({ accessKeyId: "alice" });
+    expect((await failure(verifyRequest(forCloudTrail, opts({ service: "kms" })))).message).toBe(
+      "Credential should be scoped to correct service: 'kms'. ",
+    );
+    expect((await failure(verifyRequest(await signed(), opts({ service: "cloudtrail" })))).message).toBe(
+      "Credential should be scoped to correct service: 'cloudtrail'. ",
+    );
+  });
+
+  it("reads the claimed access key ID from an Authorization header without verifying it", async () => {
+    const req = await signed({ accessKeyId: "bob", secretAccessKey: "wrong" });
+    expect(claimedAccessKeyId((req.headers as Record<string, string>).authorization)).toBe("bob");
+    expect(claimedAccessKeyId(undefined)).toBeUndefined();
+    expect(claimedAccessKeyId("Bearer token")).toBeUndefined();
   });
 });

@@ -1,0 +1,58 @@
+/**
+ * The guide's "Determining Past Usage of a Customer Master Key", followed with the real AWS CLI
+ * against a local worker: use a key, then ask CloudTrail (`aws cloudtrail lookup-events
+ * --endpoint-url ...`) for every event that names it, as the README shows. Skipped with a note
+ * where the CLI is not installed.
+ */
+import { execFileSync, spawnSync } from "node:child_process";
+import { CreateKeyCommand, DecryptCommand, EncryptCommand, GenerateDataKeyCommand } from "@aws-sdk/client-kms";
+import { describe, expect, it } from "vitest";
+import { useLocalWorker, utf8 } from "./support.ts";
+
+const hasCli = spawnSync("aws", ["--version"]).status === 0;
+if (!hasCli) console.warn("aws CLI not installed: skipping the CloudTrail CLI walk-through (apt-get install awscli)");
+
+const worker = useLocalWorker();
+
+function aws(...args: string[]): string {
+  return execFileSync("aws", ["--endpoint-url", worker.url, "--output", "json", ...args], {
+    env: {
+      ...process.env,
+      AWS_ACCESS_KEY_ID: "test",
+      AWS_SECRET_ACCESS_KEY: "test",
+      AWS_DEFAULT_REGION: "us-east-1",
+      AWS_CONFIG_FILE: "/dev/null",
+      AWS_SHARED_CREDENTIALS_FILE: "/dev/null",
+      AWS_EC2_METADATA_DISABLED: "true",
+      AWS_PAGER: "",
+    },
+    encoding: "utf8",
+  });
+}
+
+describe.skipIf(!hasCli)("aws cloudtrail lookup-events", () => {
+  it("lists a key's past usage, newest first, with each record's parameters", async () => {
+    const kms = worker.client();
+    const { KeyMetadata } = await kms.send(new CreateKeyCommand({ Description: "past usage" }));
+    const keyId = KeyMetadata!.KeyId!;
+    const { CiphertextBlob } = await kms.send(new EncryptCommand({ KeyId: keyId, Plaintext: utf8("hello"), EncryptionContext: { dept: "finance" } }));
+    await kms.send(new DecryptCommand({ CiphertextBlob, EncryptionContext: { dept: "finance" } }));
+    // More events than one page of 50, so the CLI has to follow NextToken.
+    for (let i = 0; i < 55; i++) await kms.send(new GenerateDataKeyCommand({ KeyId: keyId, KeySpec: "AES_128" }));
+
+    const out = JSON.parse(
+      aws("cloudtrail", "lookup-events", "--lookup-attributes", `AttributeKey=ResourceName,AttributeValue=${keyId}`, "--start-time", "2020-01-01T00:00:00Z"),
+    ) as { Events: { EventName: string; EventSource: string; CloudTrailEvent: string; Username: string }[] };
+    const names = out.Events.map((e) => e.EventName);
+    expect(names).toHaveLength(58);
+    expect(names.slice(-3)).toEqual(["CreateKey", "Encrypt", "Decrypt"].reverse());
+    expect(out.Events.every((e) => e.EventSource === "kms.amazonaws.com" && e.Username === "root")).toBe(true);
+    const encrypt = JSON.parse(out.Events.find((e) => e.EventName === "Encrypt")!.CloudTrailEvent);
+    expect(encrypt.requestParameters).toEqual({ keyId, encryptionContext: { dept: "finance" } });
+
+    const decrypts = JSON.parse(
+      aws("cloudtrail", "lookup-events", "--lookup-attributes", "AttributeKey=EventName,AttributeValue=Decrypt", "--max-results", "5"),
+    ) as { Events: { CloudTrailEvent: string }[] };
+    expect(decrypts.Events.map((e) => JSON.parse(e.CloudTrailEvent).resources[0].ARN)).toContain(KeyMetadata!.Arn);
+  }, 60_000);
+});
