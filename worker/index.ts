@@ -7,5 +7,7 @@ import { app } from "./app.ts";
 export { KeyObject } from "./key-object.ts";
 export { AccountRegistry } from "./account-registry.ts";
 export { AuditLog } from "./audit-log.ts";
+// Service-binding entrypoint for other workers (worker/entrypoint.ts).
+export { KmsBinding } from "./entrypoint.ts";
 
 export default app;

@@ -24,12 +24,13 @@ type AnyMethods = Record<string, unknown>;
  */
 export function kmsBinding<T extends object>(stub: T): T {
   return new Proxy(stub, {
-    get(target, property, receiver) {
-      const value = Reflect.get(target as AnyMethods, property, receiver);
+    get(target, property) {
+      const value = Reflect.get(target as AnyMethods, property);
       if (typeof value !== "function" || property === "then") return value;
       return async (...args: unknown[]) => {
         try {
-          return await (value as (...a: unknown[]) => unknown).apply(target, args);
+          // A direct call: on an RPC stub, `value.apply` would itself be a remote method named "apply".
+          return await (target as Record<PropertyKey, (...a: unknown[]) => unknown>)[property]!(...args);
         } catch (err) {
           throw restoreBindingError(err);
         }

@@ -90,6 +90,8 @@ export interface MessageInfo {
   /** The KMS key that decrypted the data key (as KMS reports it: a key ARN). */
   keyId: string;
   frameSize: number;
+  /** Bytes of the header; with the frame size, gives the plaintext length (format.ts plaintextLength). */
+  headerLength: number;
 }
 
 export interface DecryptResult extends MessageInfo {
@@ -288,7 +290,7 @@ class MessageReader {
     this.#cipher = cipher;
     this.#header = header;
     this.#state = "frames";
-    this.info = { encryptionContext: header.encryptionContext, keyId, frameSize: header.frameSize };
+    this.info = { encryptionContext: header.encryptionContext, keyId, frameSize: header.frameSize, headerLength: header.length };
     this.onInfo(this.info);
   }
 
@@ -471,9 +473,10 @@ export class EnvelopeClient {
   /**
    * A TransformStream that decrypts one message written to it. Each regular frame's plaintext is
    * released when that frame verifies, the final frame's when the input ends right after it; the
-   * stream errors (InvalidCiphertextException) on any problem,
-   * including input that ends before the final frame, so treat its output as complete only when it
-   * closes normally. `info` settles when the header has verified.
+   * stream errors (InvalidCiphertextException) on any problem, including input that ends before
+   * the final frame, so treat its output as complete only when it closes normally. `info` settles
+   * when the header has verified (or rejects with the reason it did not), even before anything
+   * reads the plaintext.
    */
   decryptStream(options: DecryptOptions = {}): DecryptStream {
     let resolveInfo!: (info: MessageInfo) => void;
@@ -485,7 +488,7 @@ export class EnvelopeClient {
     // `info` is optional to await; an unobserved rejection must not be reported as unhandled.
     info.catch(() => {});
     const reader = new MessageReader((header) => this.#unlock(header), checkContext(options.encryptionContext), resolveInfo);
-    const stream = new TransformStream<Uint8Array, Uint8Array>({
+    const transformer: Transformer<Uint8Array, Uint8Array> = {
       transform: async (chunk, controller) => {
         try {
           await reader.push(chunk, (plaintext) => controller.enqueue(plaintext));
@@ -502,7 +505,10 @@ export class EnvelopeClient {
           throw err;
         }
       },
-    });
+    };
+    // One queued chunk on the readable side, so the header is read (and `info` settles) before
+    // anyone reads: a server can await `info` and still answer a bad header with an error status.
+    const stream = new TransformStream<Uint8Array, Uint8Array>(transformer, undefined, { highWaterMark: 1 });
     return Object.assign(stream, { info });
   }
 

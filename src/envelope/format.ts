@@ -143,6 +143,21 @@ export function frameAad(type: number, sequence: number, length: number): Uint8A
   return aad;
 }
 
+/**
+ * The plaintext length of a well-formed message of `messageLength` bytes whose header is
+ * `headerLength` bytes and whose frames hold `frameSize` bytes; undefined when no well-formed
+ * message has that length. Lets a server announce a streamed plaintext's length (a body cut short
+ * then shows as incomplete) before it has read the frames.
+ */
+export function plaintextLength(messageLength: number, headerLength: number, frameSize: number): number | undefined {
+  const frames = messageLength - headerLength - FINAL_FRAME_OVERHEAD;
+  if (frames < 0) return undefined;
+  const regular = Math.floor(frames / (frameSize + REGULAR_FRAME_OVERHEAD));
+  const finalLength = frames - regular * (frameSize + REGULAR_FRAME_OVERHEAD);
+  if (finalLength > frameSize) return undefined;
+  return regular * frameSize + finalLength;
+}
+
 export function checkFrameSize(frameSize: number): void {
   if (!Number.isInteger(frameSize) || frameSize < MIN_FRAME_SIZE || frameSize > MAX_FRAME_SIZE) {
     throw new RangeError(`frame size must be an integer from ${MIN_FRAME_SIZE} to ${MAX_FRAME_SIZE} bytes`);

@@ -19,4 +19,4 @@ export { DataKeyCache, type DataKeyCacheOptions } from "./cache.ts";
 export { wasmCipher, webCryptoCipher, type CipherSuite, type MessageCipher } from "./cipher.ts";
 export { bindingTransport, kmsBinding, restoreBindingError } from "./binding.ts";
 export type { KmsTransport } from "./transport.ts";
-export { DEFAULT_FRAME_SIZE, MAX_FRAME_SIZE } from "./format.ts";
+export { DEFAULT_FRAME_SIZE, MAX_FRAME_SIZE, plaintextLength } from "./format.ts";

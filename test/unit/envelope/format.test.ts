@@ -7,7 +7,7 @@
 import { createDecipheriv, hkdfSync } from "node:crypto";
 import { describe, expect, it } from "vitest";
 import { EnvelopeClient } from "../../../src/envelope/client.ts";
-import { decodeEncryptionContext, encodeHeader, frameIv, FormatError, parseHeader } from "../../../src/envelope/format.ts";
+import { decodeEncryptionContext, encodeHeader, frameIv, FormatError, parseHeader, plaintextLength } from "../../../src/envelope/format.ts";
 import { encodeEncryptionContext } from "../../../src/crypto/encryption-context.ts";
 import type { KmsTransport } from "../../../src/envelope/transport.ts";
 import { inProcessKms } from "./in-process-kms.ts";
@@ -108,6 +108,22 @@ describe("the documented byte table", () => {
     const seen = new Set<string>();
     for (let s = 0; s < 5000; s++) seen.add(Buffer.from(frameIv(s)).toString("hex"));
     expect(seen.size).toBe(5000);
+  });
+});
+
+describe("plaintext length from message length", () => {
+  it("gives every message's plaintext length from its length, header length and frame size, and undefined for impossible lengths", async () => {
+    const kms = inProcessKms();
+    const client = new EnvelopeClient({ kms, keyId: kms.createKey(), frameSize: 50 });
+    const message = await client.encrypt(random(0));
+    const headerLength = message.length - 28;
+    for (let size = 0; size <= 400; size++) {
+      const m = size === 0 ? message : await client.encrypt(random(size));
+      expect(plaintextLength(m.length, headerLength, 50)).toBe(size);
+    }
+    expect(plaintextLength(headerLength + 27, headerLength, 50)).toBeUndefined();
+    // 28 + 51 bytes after the header: a final frame cannot hold 51 bytes, and a regular one needs 70.
+    expect(plaintextLength(headerLength + 28 + 51, headerLength, 50)).toBeUndefined();
   });
 });
 

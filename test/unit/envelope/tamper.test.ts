@@ -240,6 +240,6 @@ describe("encryption context", () => {
     await expect(bad.info).rejects.toMatchObject({ name: "InvalidCiphertextException" });
     const good = await streamDecrypt(client, message);
     expect(good.error).toBeUndefined();
-    await expect(good.info).resolves.toEqual({ encryptionContext: CONTEXT, keyId, frameSize: F });
+    await expect(good.info).resolves.toEqual({ encryptionContext: CONTEXT, keyId, frameSize: F, headerLength: layout(message).headerLength });
   });
 });

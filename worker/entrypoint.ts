@@ -1,0 +1,168 @@
+/**
+ * The service-binding entrypoint: other workers call EdgeKMS's data-plane operations and
+ * DescribeKey as RPC methods, with the JSON API's parameters and results (AWS member names, blobs
+ * as Uint8Array, timestamps as Date).
+ *
+ *   # the calling worker's wrangler.toml
+ *   services = [{ binding = "KMS", service = "edgekms", entrypoint = "KmsBinding",
+ *                 props = { accessKeyId = "AKIA..." } }]      # or props = { principalArn = "arn:aws:iam::..." }
+ *
+ * Who calls: the principal named in the binding's props (`ctx.props`, set by whoever deploys the
+ * calling worker, never by the caller at run time), looked up in the same identity configuration
+ * SigV4 uses (EDGEKMS_IDENTITIES). Method arguments cannot name a principal. A binding without
+ * props, or whose props name no configured identity, is refused on every call.
+ *
+ * Every call goes through runOperation (dispatch.ts), the path HTTP requests take after SigV4, so
+ * validation, authorization, key-state rules and audit records are the same; the request is put in
+ * its wire form first so the one validator checks it. Errors are KmsErrors encoded for RPC
+ * (src/binding/errors.ts: the message starts with the AWS error name; `restoreBindingError` on the
+ * calling side gives back a KmsError whose `name` is that name). Anything unexpected is logged
+ * by name and stack only and becomes the opaque KMSInternalException.
+ *
+ * Security: props are configuration, trusted like EDGEKMS_IDENTITIES; there is no secret in them
+ * (the binding itself is the credential: only workers deployed with it can call). Error messages
+ * never hold plaintext or key material.
+ */
+import { WorkerEntrypoint } from "cloudflare:workers";
+import { loadIdentities, type Identities, type Principal } from "../src/auth/identities.ts";
+import { encodeBindingError } from "../src/binding/errors.ts";
+import { internalError, KmsError } from "../src/protocol/errors.ts";
+import type { OperationName } from "../src/protocol/operations.ts";
+import type {
+  DecryptRequest,
+  DecryptResponse,
+  DescribeKeyRequest,
+  DescribeKeyResponse,
+  EncryptRequest,
+  EncryptResponse,
+  GenerateDataKeyRequest,
+  GenerateDataKeyResponse,
+  GenerateDataKeyWithoutPlaintextRequest,
+  GenerateDataKeyWithoutPlaintextResponse,
+  GenerateRandomRequest,
+  GenerateRandomResponse,
+  ReEncryptRequest,
+  ReEncryptResponse,
+} from "../src/protocol/shapes.ts";
+import { toWire } from "../src/protocol/wire.ts";
+import type { Caller } from "./caller.ts";
+import type { Env } from "./config.ts";
+import { runOperation } from "./dispatch.ts";
+
+/** What a binding's `props` may hold: exactly one of the two names a configured identity. */
+export interface KmsBindingProps {
+  /** An access key ID from the identity configuration; the call runs as its principal. */
+  accessKeyId?: string;
+  /** A principal ARN from the identity configuration (arn:aws:iam::<acct>:root, :user/<name>, ...). */
+  principalArn?: string;
+}
+
+/** Blob members of each method's request: they must arrive as Uint8Array, never as base64 text. */
+const BLOB_MEMBERS: Partial<Record<OperationName, readonly string[]>> = {
+  Encrypt: ["Plaintext"],
+  Decrypt: ["CiphertextBlob"],
+  ReEncrypt: ["CiphertextBlob"],
+};
+
+let identitiesCache: { source: string | undefined; identities: Identities } | undefined;
+
+function identities(env: Env): Identities {
+  if (identitiesCache === undefined || identitiesCache.source !== env.EDGEKMS_IDENTITIES) {
+    identitiesCache = { source: env.EDGEKMS_IDENTITIES, identities: loadIdentities(env.EDGEKMS_IDENTITIES) };
+  }
+  return identitiesCache.identities;
+}
+
+/**
+ * The principal a binding's props name.
+ * @throws AccessDeniedException when the props name no principal (or both kinds of name);
+ * UnrecognizedClientException when they name one the identity configuration does not hold.
+ */
+export function bindingPrincipal(env: Env, props: unknown): Principal {
+  const p = (props !== null && typeof props === "object" ? props : {}) as Record<string, unknown>;
+  const { accessKeyId, principalArn } = p;
+  const hasKey = typeof accessKeyId === "string" && accessKeyId !== "";
+  const hasArn = typeof principalArn === "string" && principalArn !== "";
+  if (hasKey === hasArn) {
+    throw new KmsError(
+      "AccessDeniedException",
+      "This service binding has no configured principal: set exactly one of props.accessKeyId or props.principalArn in the calling worker's binding.",
+    );
+  }
+  const config = identities(env);
+  if (hasKey) {
+    const credential = config.credential(accessKeyId as string);
+    if (credential !== undefined) return credential.principal;
+  } else {
+    for (const account of config.accounts) {
+      const principal = account.principals.find((candidate) => candidate.arn === principalArn);
+      if (principal !== undefined) return principal;
+    }
+  }
+  // AWS's wording for an access key it does not know; the name itself is not echoed.
+  throw new KmsError("UnrecognizedClientException", "The security token included in the request is invalid.");
+}
+
+function requestBody(operation: OperationName, request: unknown): unknown {
+  if (request === null || typeof request !== "object" || Array.isArray(request)) return request;
+  for (const member of BLOB_MEMBERS[operation] ?? []) {
+    const value = (request as Record<string, unknown>)[member];
+    if (value !== undefined && !(value instanceof Uint8Array)) {
+      throw new KmsError("SerializationException", `${member} must be a Uint8Array when called through a service binding.`);
+    }
+  }
+  // The wire form (base64 blobs) is what the one validator reads, so both transports share it.
+  return toWire(request);
+}
+
+export class KmsBinding extends WorkerEntrypoint<Env, KmsBindingProps> {
+  encrypt(request: EncryptRequest): Promise<EncryptResponse> {
+    return this.#run("Encrypt", request);
+  }
+
+  decrypt(request: DecryptRequest): Promise<DecryptResponse> {
+    return this.#run("Decrypt", request);
+  }
+
+  reEncrypt(request: ReEncryptRequest): Promise<ReEncryptResponse> {
+    return this.#run("ReEncrypt", request);
+  }
+
+  generateDataKey(request: GenerateDataKeyRequest): Promise<GenerateDataKeyResponse> {
+    return this.#run("GenerateDataKey", request);
+  }
+
+  generateDataKeyWithoutPlaintext(
+    request: GenerateDataKeyWithoutPlaintextRequest,
+  ): Promise<GenerateDataKeyWithoutPlaintextResponse> {
+    return this.#run("GenerateDataKeyWithoutPlaintext", request);
+  }
+
+  generateRandom(request: GenerateRandomRequest): Promise<GenerateRandomResponse> {
+    return this.#run("GenerateRandom", request);
+  }
+
+  describeKey(request: DescribeKeyRequest): Promise<DescribeKeyResponse> {
+    return this.#run("DescribeKey", request);
+  }
+
+  async #run<T>(operation: OperationName, request: unknown): Promise<T> {
+    try {
+      const principal = bindingPrincipal(this.env, this.ctx.props);
+      const caller: Caller = {
+        accountId: principal.accountId,
+        principalArn: principal.arn,
+        principal,
+        // In-process call between workers of one deployment: no network hop to protect.
+        secureTransport: true,
+        via: "binding",
+      };
+      const body = requestBody(operation, request);
+      return (await runOperation(this.env, caller, operation, body, crypto.randomUUID())) as T;
+    } catch (err) {
+      if (err instanceof KmsError) throw encodeBindingError(err);
+      console.error("unexpected error in binding call", err instanceof Error ? `${err.name}: ${err.stack}` : "non-error thrown");
+      throw encodeBindingError(internalError());
+    }
+  }
+}
