@@ -5,6 +5,10 @@
  *
  * It never holds key material or key state: a key's own KeyObject is the truth about the key, and
  * the worker checks the key there before it changes an alias here.
+ *
+ * It also indexes, for ListRetirableGrants, the grants (on any key, in any account) whose
+ * retiring principal is in this account: key objects add and remove entries as they create and
+ * retire grants (worker/key-grants.ts says in which order), so the list needs no scan of keys.
  */
 import { DurableObject } from "cloudflare:workers";
 import { KmsError } from "../src/protocol/errors.ts";
@@ -22,6 +26,19 @@ export interface AliasEntry {
   targetKeyId: string;
   creationDate: number;
   lastUpdatedDate: number;
+}
+
+/** A grant as ListRetirableGrants lists it (GrantListEntry with the date in ms). */
+export interface RetirableGrantEntry {
+  KeyId: string;
+  GrantId: string;
+  Name?: string;
+  CreationDate: number;
+  GranteePrincipal: string;
+  RetiringPrincipal: string;
+  IssuingAccount: string;
+  Operations: string[];
+  Constraints?: { EncryptionContextSubset?: Record<string, string>; EncryptionContextEquals?: Record<string, string> };
 }
 
 export interface Page<T> {
@@ -47,6 +64,70 @@ export class AccountRegistry extends DurableObject<Env> {
       updated INTEGER NOT NULL
     )`);
     this.sql.exec("CREATE INDEX IF NOT EXISTS aliases_by_key ON aliases (target_key_id, alias_name)");
+    this.sql.exec(`CREATE TABLE IF NOT EXISTS retirable_grants (
+      retiring_principal TEXT NOT NULL,
+      key_arn TEXT NOT NULL,
+      grant_id TEXT NOT NULL,
+      entry TEXT NOT NULL,
+      PRIMARY KEY (retiring_principal, key_arn, grant_id)
+    )`);
+    this.sql.exec("CREATE INDEX IF NOT EXISTS retirable_grants_by_key ON retirable_grants (key_arn)");
+  }
+
+  // ---- retirable grants index (ListRetirableGrants) ----------------------------------------------
+
+  /** Records a grant under its retiring principal (idempotent). */
+  async indexRetirableGrant(entry: RetirableGrantEntry): Promise<void> {
+    this.sql.exec(
+      "INSERT OR REPLACE INTO retirable_grants (retiring_principal, key_arn, grant_id, entry) VALUES (?, ?, ?, ?)",
+      entry.RetiringPrincipal,
+      entry.KeyId,
+      entry.GrantId,
+      JSON.stringify(entry),
+    );
+  }
+
+  /** Forgets one grant (idempotent). */
+  async unindexRetirableGrant(retiringPrincipal: string, keyArn: string, grantId: string): Promise<void> {
+    this.sql.exec(
+      "DELETE FROM retirable_grants WHERE retiring_principal = ? AND key_arn = ? AND grant_id = ?",
+      retiringPrincipal,
+      keyArn,
+      grantId,
+    );
+  }
+
+  /** Forgets every grant of a deleted key (idempotent). */
+  async forgetRetirableGrantsOfKey(keyArn: string): Promise<void> {
+    this.sql.exec("DELETE FROM retirable_grants WHERE key_arn = ?", keyArn);
+  }
+
+  async listRetirableGrants(
+    retiringPrincipal: string,
+    limit: number,
+    marker: string | undefined,
+  ): Promise<RpcResult<Page<RetirableGrantEntry>>> {
+    return rpcResult(() => {
+      const position = marker === undefined ? undefined : decodeMarker(marker, "retirable");
+      const [afterKey, afterGrant] = position === undefined ? ["", ""] : position.split("\n");
+      if (afterKey === undefined || afterGrant === undefined) throw new KmsError("InvalidMarkerException", "Invalid marker.");
+      const rows = this.sql
+        .exec<{ key_arn: string; grant_id: string; entry: string }>(
+          `SELECT key_arn, grant_id, entry FROM retirable_grants
+           WHERE retiring_principal = ? AND (key_arn > ? OR (key_arn = ? AND grant_id > ?))
+           ORDER BY key_arn, grant_id LIMIT ?`,
+          retiringPrincipal,
+          afterKey,
+          afterKey,
+          afterGrant,
+          limit + 1,
+        )
+        .toArray();
+      const page = rows.slice(0, limit);
+      const items = page.map((r) => JSON.parse(r.entry) as RetirableGrantEntry);
+      const last = page[page.length - 1];
+      return rows.length > limit && last ? { items, nextMarker: encodeMarker("retirable", `${last.key_arn}\n${last.grant_id}`) } : { items };
+    });
   }
 
   /** Registers a newly created key, refusing it when the account is at its key limit. */

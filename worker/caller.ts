@@ -5,6 +5,8 @@
  * so it survives Durable Object RPC.
  */
 import type { Principal } from "../src/auth/identities.ts";
+import type { RequestFacts } from "../src/policy/context.ts";
+import type { GrantConstraints } from "../src/policy/grants.ts";
 
 export interface Caller {
   accountId: string;
@@ -19,7 +21,19 @@ export interface Caller {
   via: "http" | "binding";
 }
 
-/** A call on one key: the caller plus the key ARN the request resolved to. */
+/**
+ * The request's condition-key facts a handler knows (encryption context, CreateGrant parameters,
+ * request tags, BypassPolicyLockoutSafetyCheck, ...) plus the grant tokens it carried; who calls,
+ * from where and when come from the Caller (see worker/access.ts).
+ */
+export type CallFacts = Omit<RequestFacts, "action" | "resource" | "principal" | "now" | "sourceIp" | "secureTransport"> & {
+  grantTokens?: readonly string[];
+  /** CreateGrant: the grant being created, so a grant that allows CreateGrant can be held to "equal or narrower". */
+  newGrant?: { operations: readonly string[]; constraints?: GrantConstraints };
+};
+
+/** A call on one key: the caller plus the key ARN the request resolved to and the request's facts. */
 export interface KeyCall extends Caller {
   keyArn: string;
+  facts?: CallFacts;
 }

@@ -44,6 +44,20 @@ import { decodeMarker, encodeMarker } from "./markers.ts";
 import type { KeyCall } from "./caller.ts";
 import { emitKeyEvent, keyEvent as cloudWatchKeyEvent } from "./key-events.ts";
 import type { KeyMetadata, Tag } from "../src/protocol/shapes.ts";
+// ---- access control and grants (issue 4) ----
+import { authorizeOnKey, checkNewKeyPolicy, iamAllows } from "./access.ts";
+import {
+  grantLimits,
+  grantNotFound,
+  KeyGrants,
+  listItem,
+  mayRetire,
+  prepareGrant,
+  tokenOpener,
+  type GrantListItem,
+  type NewGrant,
+} from "./key-grants.ts";
+import { issueGrantToken } from "../src/grants/token.ts";
 
 /** What the key object stores about its key; KeyMetadata is derived from it. */
 interface KeyRecord {
@@ -151,10 +165,13 @@ const DELETION_RETRY_MS = 10_000;
 
 export class KeyObject extends DurableObject<Env> {
   private record: KeyRecord | undefined;
+  /** The key's grants, in this object's SQLite storage (worker/key-grants.ts). */
+  private readonly grants: KeyGrants;
 
   constructor(ctx: DurableObjectState, env: Env) {
     super(ctx, env);
     this.record = ctx.storage.kv.get<KeyRecord>(RECORD);
+    this.grants = new KeyGrants(ctx.storage.sql);
   }
 
   // ---- lifecycle ---------------------------------------------------------------------------------
@@ -285,6 +302,8 @@ export class KeyObject extends DurableObject<Env> {
     const parsed = parseKeyArn(tombstone.arn);
     if (parsed !== undefined) {
       try {
+        // The key's grants and their retiring-principal index entries go first (issue 4).
+        await this.grants.forgetAll(this.env, tombstone.arn);
         const registry = this.env.ACCOUNTS.get(this.env.ACCOUNTS.idFromName(`${parsed.account}:${parsed.region}`));
         await registry.removeKey(tombstone.keyId);
       } catch (err) {
@@ -293,7 +312,7 @@ export class KeyObject extends DurableObject<Env> {
         return;
       }
     }
-    this.keyEvent("KMS CMK Deletion", tombstone);
+    await this.keyEvent("KMS CMK Deletion", tombstone);
     await this.ctx.storage.deleteAlarm();
     await this.ctx.storage.deleteAll();
   }
@@ -490,7 +509,7 @@ export class KeyObject extends DurableObject<Env> {
     if (record === undefined) return;
     if (record.currentVersion > 0 && record.validTo !== undefined && record.validTo <= now) {
       this.removeMaterial(record);
-      this.keyEvent("KMS Imported Key Material Expiration", record);
+      await this.keyEvent("KMS Imported Key Material Expiration", record);
     }
     for (const [slot, pending] of this.pendingImports()) {
       if (pending.validTo <= now) this.ctx.storage.kv.delete(slot);
@@ -541,7 +560,7 @@ export class KeyObject extends DurableObject<Env> {
   ): Promise<RpcResult<{ keyArn: string; ciphertext: Uint8Array }>> {
     return rpcResult(() => {
       const action = operation === "ReEncrypt" ? "kms:ReEncryptTo" : `kms:${operation}`;
-      const record = this.guard(call, operation, action);
+      const record = this.guard(withEncryptionContext(call, context), operation, action);
       return { keyArn: record.arn, ciphertext: this.seal(record, plaintext, context) };
     });
   }
@@ -554,7 +573,7 @@ export class KeyObject extends DurableObject<Env> {
     context: EncryptionContext,
   ): Promise<RpcResult<{ keyArn: string; ciphertext: Uint8Array; plaintext?: Uint8Array }>> {
     return rpcResult(() => {
-      const record = this.guard(call, operation, `kms:${operation}`);
+      const record = this.guard(withEncryptionContext(call, context), operation, `kms:${operation}`);
       const dataKey = crypto.getRandomValues(new Uint8Array(length));
       const ciphertext = this.seal(record, dataKey, context);
       if (operation === "GenerateDataKey") return { keyArn: record.arn, ciphertext, plaintext: dataKey };
@@ -575,7 +594,7 @@ export class KeyObject extends DurableObject<Env> {
   ): Promise<RpcResult<{ keyArn: string; plaintext: Uint8Array }>> {
     return rpcResult(() => {
       const action = operation === "ReEncrypt" ? "kms:ReEncryptFrom" : "kms:Decrypt";
-      const record = this.guard(call, operation, action);
+      const record = this.guard(withEncryptionContext(call, context), operation, action);
       const header = readCiphertextHeader(blob);
       if (header === undefined || header.keyArn !== record.arn) throw invalidCiphertext();
       const stored = this.ctx.storage.kv.get<SealedBackingKey>(versionKey(header.backingKeyVersion));
@@ -647,6 +666,7 @@ export class KeyObject extends DurableObject<Env> {
   async putPolicy(call: KeyCall, policy: string): Promise<RpcResult<null>> {
     return rpcResult(() => {
       const record = this.guard(call, "PutKeyPolicy", "kms:PutKeyPolicy");
+      checkNewKeyPolicy(call, call.facts ?? {}, record.arn, record.tags, policy);
       this.update(record, { policy });
       return null;
     });
@@ -657,6 +677,97 @@ export class KeyObject extends DurableObject<Env> {
       this.guard(call, "ListKeyPolicies", "kms:ListKeyPolicies");
       return ["default"];
     });
+  }
+
+  // ---- grants (issue 4; storage, index and rules in worker/key-grants.ts) -------------------------
+
+  /**
+   * CreateGrant: a new grant (or, for a Name with identical parameters, the existing one) and a
+   * fresh grant token. The retiring principal's index entry is written before the grant.
+   */
+  async createGrant(call: KeyCall, input: NewGrant): Promise<RpcResult<{ grantId: string; grantToken: string }>> {
+    return rpcResult(() =>
+      this.exclusive(async () => {
+        const record = this.guard(call, "CreateGrant", "kms:CreateGrant");
+        const { record: grant, existing } = prepareGrant(this.grants, record, input, grantLimits(this.env), Date.now());
+        if (!existing) {
+          await this.grants.index(this.env, record.arn, grant);
+          this.grants.insert(grant);
+        }
+        return { grantId: grant.grantId, grantToken: issueGrantToken(this.rootKey(), { keyArn: record.arn, grantId: grant.grantId }) };
+      }),
+    );
+  }
+
+  /** ListGrants: one page in creation order, optionally only one grant ID or one grantee. */
+  async listGrants(
+    call: KeyCall,
+    filter: { grantId?: string; grantee?: string },
+    limit: number,
+    marker: string | undefined,
+  ): Promise<RpcResult<{ grants: GrantListItem[]; nextMarker?: string }>> {
+    return rpcResult(() => {
+      const record = this.guard(call, "ListGrants", "kms:ListGrants");
+      const page = this.grants.page(filter, limit, marker === undefined ? 0 : decodeMarker(marker, "grants"));
+      const grants = page.items.map((g) => listItem(record.arn, g));
+      return page.next === undefined ? { grants } : { grants, nextMarker: encodeMarker("grants", page.next) };
+    });
+  }
+
+  /**
+   * RetireGrant: not controlled by policy ("Permission to retire a grant is specified in the
+   * grant"): allowed for the grant's retiring principal, its grantee when it allows RetireGrant,
+   * and the key's account (see key-grants.ts `mayRetire`).
+   */
+  async retireGrant(call: KeyCall, grantId: string): Promise<RpcResult<null>> {
+    return rpcResult(() =>
+      this.exclusive(async () => {
+        const record = this.record;
+        if (record === undefined) throw keyNotFound(call.keyArn);
+        const grant = this.grants.get(grantId);
+        if (grant === undefined) throw grantNotFound(grantId, record.arn);
+        if (!mayRetire(grant, call.principal, record.accountId, () => iamAllows(call, "kms:RetireGrant", record.arn))) {
+          throw accessDenied(call.principalArn, "kms:RetireGrant", record.arn);
+        }
+        assertKeyStateAllows("RetireGrant", record.keyState, record.arn);
+        await this.grants.unindex(this.env, record.arn, grant);
+        this.grants.remove(grant.grantId);
+        return null;
+      }),
+    );
+  }
+
+  /** RevokeGrant: kms:RevokeGrant on the key. */
+  async revokeGrant(call: KeyCall, grantId: string): Promise<RpcResult<null>> {
+    return rpcResult(() =>
+      this.exclusive(async () => {
+        const record = this.guard(call, "RevokeGrant", "kms:RevokeGrant");
+        const grant = this.grants.get(grantId);
+        if (grant === undefined) throw grantNotFound(grantId, record.arn);
+        await this.grants.unindex(this.env, record.arn, grant);
+        this.grants.remove(grant.grantId);
+        return null;
+      }),
+    );
+  }
+
+  /**
+   * Runs a read-check-write that awaits another object (the retiring-principal index) without
+   * letting any other call into this object meanwhile. Errors are carried out of
+   * blockConcurrencyWhile, which would otherwise reset the object.
+   */
+  private async exclusive<T>(run: () => Promise<T>): Promise<T> {
+    type Outcome = { ok: true; value: T } | { ok: false; error: unknown };
+    let outcome = { ok: false, error: new Error("not run") } as Outcome;
+    await this.ctx.blockConcurrencyWhile(async () => {
+      try {
+        outcome = { ok: true, value: await run() };
+      } catch (error) {
+        outcome = { ok: false, error };
+      }
+    });
+    if (!outcome.ok) throw outcome.error;
+    return outcome.value;
   }
 
   // ---- guards and storage ------------------------------------------------------------------------
@@ -674,15 +785,16 @@ export class KeyObject extends DurableObject<Env> {
   ): KeyRecord {
     const record = this.record;
     if (record === undefined) throw keyNotFound(call.keyArn);
-    // Until the policy engine lands, a principal may act on the keys of its own account only.
-    if (call.accountId !== record.accountId) {
-      throw accessDenied(
-        call.principalArn,
-        action,
-        record.arn,
-        `because no resource-based policy allows the ${action} action`,
-      );
-    }
+    // Access control (issue 4): key policy, the caller's IAM policies and grants (worker/access.ts).
+    authorizeOnKey({
+      caller: call,
+      ...(call.facts === undefined ? {} : { facts: call.facts }),
+      action,
+      keyArn: record.arn,
+      keyPolicy: record.policy,
+      keyTags: record.tags,
+      grants: (context) => this.grants.applicable(context, call.facts, record.arn, tokenOpener(() => this.rootKey())),
+    });
     beforeState?.(record);
     assertKeyStateAllows(operation, record.keyState, record.arn);
     return record;
@@ -698,23 +810,16 @@ export class KeyObject extends DurableObject<Env> {
   }
 
   /**
-   * Lifecycle events in the shape of the guide's "AWS KMS Events" (CloudWatch Events). Until the
-   * audit module exports an emitter, they go to the worker log as one JSON line each; they carry
-   * identifiers only, never key material.
+   * The guide's "KMS CMK Deletion" and "KMS Imported Key Material Expiration" events, recorded by
+   * the audit module (worker/key-events.ts). An audit outage must not hold back a deletion or an
+   * expiry, so a failure to record is logged (by error name only) and the lifecycle step stands.
    */
-  private keyEvent(detailType: "KMS CMK Deletion" | "KMS Imported Key Material Expiration", key: Tombstone): void {
-    const event = {
-      version: "0",
-      id: crypto.randomUUID(),
-      "detail-type": detailType,
-      source: "aws.kms",
-      account: key.accountId,
-      time: new Date().toISOString().replace(/\.\d{3}Z$/, "Z"),
-      region: parseKeyArn(key.arn)?.region ?? "",
-      resources: [key.arn],
-      detail: { "key-id": key.keyId },
-    };
-    console.log(JSON.stringify(event));
+  private async keyEvent(detailType: "KMS CMK Deletion" | "KMS Imported Key Material Expiration", key: Tombstone): Promise<void> {
+    try {
+      await emitKeyEvent(this.env, cloudWatchKeyEvent(detailType, key.arn, new Date()));
+    } catch (err) {
+      console.error("key event not recorded", detailType, (err as Error)?.name);
+    }
   }
 
   private rootKey(): Uint8Array {
@@ -724,6 +829,11 @@ export class KeyObject extends DurableObject<Env> {
   private period(): number {
     return settings(this.env).rotationPeriodMs;
   }
+}
+
+/** The call with the encryption context the key object will use, so that policies see exactly that one. */
+function withEncryptionContext(call: KeyCall, context: EncryptionContext): KeyCall {
+  return { ...call, facts: { ...call.facts, encryptionContext: context } };
 }
 
 /** @throws UnsupportedOperationException as AWS words it for a key whose origin is not EXTERNAL. */

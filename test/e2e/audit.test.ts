@@ -9,7 +9,6 @@ import { LookupEventsCommand } from "@aws-sdk/client-cloudtrail";
 import {
   CancelKeyDeletionCommand,
   CreateAliasCommand,
-  CreateGrantCommand,
   CreateKeyCommand,
   DecryptCommand,
   DeleteAliasCommand,
@@ -24,6 +23,7 @@ import {
   GenerateRandomCommand,
   GetKeyPolicyCommand,
   GetKeyRotationStatusCommand,
+  GetPublicKeyCommand,
   KMSClient,
   ListAliasesCommand,
   ListKeyPoliciesCommand,
@@ -176,7 +176,7 @@ beforeAll(async () => {
   o.Disabled = await call(kms, new EncryptCommand({ KeyId: otherArn, Plaintext: utf8(plaintext) }));
   o.Denied = await call(worker.client("external"), new DescribeKeyCommand({ KeyId: keyArn }));
   o.Missing = await call(kms, new DescribeKeyCommand({ KeyId: "alias/does-not-exist" }));
-  o.Unsupported = await call(kms, new CreateGrantCommand({ KeyId: keyId, GranteePrincipal: "arn:aws:iam::111122223333:user/bob", Operations: ["Decrypt"] }));
+  o.Unsupported = await call(kms, new GetPublicKeyCommand({ KeyId: keyId }));
   const invalid = await rawKms("TrentService.Encrypt", JSON.stringify({ KeyId: keyId, Plaintext: Buffer.from(plaintext).toString("base64"), EncryptionAlgorithm: "ROT13" }));
   o.Invalid = { requestId: invalid.headers.get("x-amzn-RequestId")!, error: await wireError(invalid) };
   const unknown = await rawKms("TrentService.LaunchMissiles", "{}");
@@ -297,8 +297,9 @@ describe("the audit trail", () => {
     expect(invalid.requestParameters).toEqual({ keyId, encryptionAlgorithm: "ROT13" });
     expect(records.get(outcomes.Unknown!.requestId)!).toMatchObject({ eventName: "LaunchMissiles", errorCode: "UnknownOperationException" });
     expect(records.get(outcomes.Unsupported!.requestId)!).toMatchObject({
-      eventName: "CreateGrant",
-      requestParameters: { keyId, granteePrincipal: "arn:aws:iam::111122223333:user/bob", operations: ["Decrypt"] },
+      eventName: "GetPublicKey",
+      errorCode: "UnsupportedOperationException",
+      requestParameters: { keyId },
     });
     // A signature that does not verify, under a recognised access key, is attributed to its owner.
     const forged = records.get(outcomes.BadSignature!.requestId)!;

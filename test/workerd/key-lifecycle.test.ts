@@ -9,6 +9,7 @@ import { env, runDurableObjectAlarm, runInDurableObject } from "cloudflare:test"
 import { describe, expect, it } from "vitest";
 import type { Caller } from "../../worker/caller.ts";
 import type { KeyObject } from "../../worker/key-object.ts";
+import { defaultKeyPolicy } from "../../worker/operations/keys.ts";
 
 const ACCOUNT = "111122223333";
 const REGION = "us-east-1";
@@ -26,7 +27,7 @@ async function newKey(origin: "AWS_KMS" | "EXTERNAL" = "AWS_KMS") {
   const keyId = crypto.randomUUID();
   const arn = `arn:aws:kms:${REGION}:${ACCOUNT}:key/${keyId}`;
   const stub = env.KEYS.get(env.KEYS.idFromName(arn));
-  const created = await stub.create({ keyId, arn, accountId: ACCOUNT, description: "", origin, policy: "{}", tags: [] });
+  const created = await stub.create({ keyId, arn, accountId: ACCOUNT, description: "", origin, policy: defaultKeyPolicy(ACCOUNT), tags: [] });
   expect(created.ok).toBe(true);
   expect((await registry().addKey({ keyId, keyArn: arn }, 1000)).ok).toBe(true);
   const call = { ...caller, keyArn: arn };
@@ -97,6 +98,11 @@ describe("scheduled key deletion in the key object", () => {
       expect([...state.storage.kv.list()]).toEqual([]);
       expect(await state.storage.getAlarm()).toBeNull();
     });
+    // The guide's "KMS CMK Deletion" event, recorded by the audit module.
+    const events = await env.AUDIT.get(env.AUDIT.idFromName(`${ACCOUNT}:${REGION}`)).keyEvents(1000);
+    expect(events.filter((e) => e.resources[0] === call.keyArn)).toMatchObject([
+      { "detail-type": "KMS CMK Deletion", source: "aws.kms", account: ACCOUNT, region: REGION, detail: { "key-id": keyId } },
+    ]);
   });
 
   it("is idempotent: an alarm firing again after the deletion changes nothing and throws nothing", async () => {

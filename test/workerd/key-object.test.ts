@@ -7,6 +7,7 @@ import { describe, expect, it } from "vitest";
 import { decodeRootKey, unsealBackingKey, type SealedBackingKey } from "../../src/keys/backing-key.ts";
 import type { Caller } from "../../worker/caller.ts";
 import type { KeyObject } from "../../worker/key-object.ts";
+import { defaultKeyPolicy } from "../../worker/operations/keys.ts";
 
 const ACCOUNT = "111122223333";
 const caller: Caller = {
@@ -21,7 +22,7 @@ async function newKey() {
   const keyId = crypto.randomUUID();
   const arn = `arn:aws:kms:us-east-1:${ACCOUNT}:key/${keyId}`;
   const stub = env.KEYS.get(env.KEYS.idFromName(arn));
-  const created = await stub.create({ keyId, arn, accountId: ACCOUNT, description: "", origin: "AWS_KMS", policy: "{}", tags: [] });
+  const created = await stub.create({ keyId, arn, accountId: ACCOUNT, description: "", origin: "AWS_KMS", policy: defaultKeyPolicy(ACCOUNT), tags: [] });
   expect(created.ok).toBe(true);
   return { arn, stub };
 }

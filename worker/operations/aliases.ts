@@ -6,6 +6,7 @@
  */
 import { aliasArn, isKeyId, keyArn, parseKeyArn } from "../../src/arn.ts";
 import { aliasNotFound, KmsError } from "../../src/protocol/errors.ts";
+import { requireIamPermission } from "../access.ts";
 import { unwrap } from "../rpc.ts";
 import { keyCall, keyObject, registryOf, resolveKeyArn, type Handler, type OperationContext } from "./context.ts";
 
@@ -44,19 +45,23 @@ function keyIdOf(arn: string): string {
 
 export const CreateAlias: Handler<"CreateAlias"> = async (ctx, request) => {
   checkAliasName(request.AliasName);
+  const arn = aliasArn(ctx.settings.region, ctx.caller.accountId, request.AliasName);
+  // Two resources, two permissions (permissions reference): the alias (IAM), then the key.
+  requireIamPermission(ctx.caller, "kms:CreateAlias", arn);
   const target = targetKeyArn(ctx, request.TargetKeyId);
   await unwrap(keyObject(ctx, target).checkAliasTarget(keyCall(ctx, target), "CreateAlias"));
-  const arn = aliasArn(ctx.settings.region, ctx.caller.accountId, request.AliasName);
   await unwrap(registryOf(ctx).createAlias(request.AliasName, keyIdOf(target), ctx.settings.aliasesPerAccount, arn));
   return {};
 };
 
 export const UpdateAlias: Handler<"UpdateAlias"> = async (ctx, request) => {
   checkAliasName(request.AliasName);
+  const arn = aliasArn(ctx.settings.region, ctx.caller.accountId, request.AliasName);
+  // Three resources: the alias (IAM), the key it points to now and the new target key.
+  requireIamPermission(ctx.caller, "kms:UpdateAlias", arn);
   const newTarget = targetKeyArn(ctx, request.TargetKeyId);
   const registry = registryOf(ctx);
   const currentId = await registry.resolveAlias(request.AliasName);
-  const arn = aliasArn(ctx.settings.region, ctx.caller.accountId, request.AliasName);
   if (currentId === undefined) throw aliasNotFound(arn);
   const current = keyArn(ctx.settings.region, ctx.caller.accountId, currentId);
   await unwrap(keyObject(ctx, current).checkAliasTarget(keyCall(ctx, current), "UpdateAliasSource"));
@@ -71,6 +76,7 @@ export const DeleteAlias: Handler<"DeleteAlias"> = async (ctx, request) => {
   checkAliasName(request.AliasName);
   const registry = registryOf(ctx);
   const arn = aliasArn(ctx.settings.region, ctx.caller.accountId, request.AliasName);
+  requireIamPermission(ctx.caller, "kms:DeleteAlias", arn);
   const currentId = await registry.resolveAlias(request.AliasName);
   if (currentId === undefined) throw aliasNotFound(arn);
   const current = keyArn(ctx.settings.region, ctx.caller.accountId, currentId);
@@ -80,6 +86,7 @@ export const DeleteAlias: Handler<"DeleteAlias"> = async (ctx, request) => {
 };
 
 export const ListAliases: Handler<"ListAliases"> = async (ctx, request) => {
+  requireIamPermission(ctx.caller, "kms:ListAliases", "*");
   let filterKeyId: string | undefined;
   if (request.KeyId !== undefined) {
     const arn = await resolveKeyArn(ctx, request.KeyId);

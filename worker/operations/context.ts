@@ -6,7 +6,7 @@
 import { aliasArn, keyArn, referencedAliasArn, resolveKeyReference, type KeyReference } from "../../src/arn.ts";
 import { aliasNotFound, keyNotFound } from "../../src/protocol/errors.ts";
 import type { RequestShapes, ValidatedOperation } from "../../src/protocol/shapes.ts";
-import type { Caller, KeyCall } from "../caller.ts";
+import type { CallFacts, Caller, KeyCall } from "../caller.ts";
 import type { Env, Settings } from "../config.ts";
 
 export interface OperationContext {
@@ -28,10 +28,13 @@ export function keyObject(ctx: OperationContext, arn: string) {
   return ctx.env.KEYS.get(ctx.env.KEYS.idFromName(arn));
 }
 
-/** The call descriptor a key object checks: who calls, and which key ARN they named. */
-export function keyCall(ctx: OperationContext, arn: string): KeyCall {
+/**
+ * The call descriptor a key object checks: who calls, which key ARN they named, and the request's
+ * condition-key facts and grant tokens (worker/access.ts turns them into the policy context).
+ */
+export function keyCall(ctx: OperationContext, arn: string, facts?: CallFacts): KeyCall {
   ctx.touchedKeys?.add(arn);
-  return { ...ctx.caller, keyArn: arn };
+  return facts === undefined ? { ...ctx.caller, keyArn: arn } : { ...ctx.caller, keyArn: arn, facts };
 }
 
 /**

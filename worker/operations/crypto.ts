@@ -8,6 +8,8 @@ import { readCiphertextHeader } from "../../src/crypto/envelope.ts";
 import { KmsError } from "../../src/protocol/errors.ts";
 import { parseKeyArn } from "../../src/arn.ts";
 import { dataKeyLength } from "../../src/protocol/validate.ts";
+import { requireIamPermission } from "../access.ts";
+import type { CallFacts } from "../caller.ts";
 import { unwrap } from "../rpc.ts";
 import { keyCall, keyObject, resolveKeyArn, type Handler, type OperationContext } from "./context.ts";
 
@@ -54,6 +56,15 @@ async function sourceKeyArn(ctx: OperationContext, blob: Uint8Array, keyId: stri
   return header.keyArn;
 }
 
+/** The condition-key facts of a cryptographic request: its encryption context and grant tokens. */
+function cryptoFacts(context: Record<string, string> | undefined, grantTokens: string[] | undefined, extra: CallFacts = {}): CallFacts {
+  return {
+    ...extra,
+    encryptionContext: context ?? {},
+    ...(grantTokens === undefined ? {} : { grantTokens }),
+  };
+}
+
 /** Opens a blob in its key's object; a blob naming a key that does not exist is just invalid. */
 async function open(
   ctx: OperationContext,
@@ -61,9 +72,10 @@ async function open(
   arn: string,
   blob: Uint8Array,
   context: Record<string, string> | undefined,
+  facts: CallFacts,
 ) {
   try {
-    return await unwrap(keyObject(ctx, arn).decrypt(keyCall(ctx, arn), operation, blob, context ?? {}));
+    return await unwrap(keyObject(ctx, arn).decrypt(keyCall(ctx, arn, facts), operation, blob, context ?? {}));
   } catch (err) {
     if (err instanceof KmsError && err.type === "NotFoundException") throw invalidCiphertext();
     throw err;
@@ -75,7 +87,12 @@ export const Encrypt: Handler<"Encrypt"> = async (ctx, request) => {
   const arn = await resolveKeyArn(ctx, request.KeyId);
   checkAlgorithm(request.EncryptionAlgorithm, arn);
   const sealed = await unwrap(
-    keyObject(ctx, arn).encrypt(keyCall(ctx, arn), "Encrypt", request.Plaintext, request.EncryptionContext ?? {}),
+    keyObject(ctx, arn).encrypt(
+      keyCall(ctx, arn, cryptoFacts(request.EncryptionContext, request.GrantTokens)),
+      "Encrypt",
+      request.Plaintext,
+      request.EncryptionContext ?? {},
+    ),
   );
   return { CiphertextBlob: sealed.ciphertext, KeyId: sealed.keyArn, EncryptionAlgorithm: SYMMETRIC_DEFAULT };
 };
@@ -85,7 +102,8 @@ export const Decrypt: Handler<"Decrypt"> = async (ctx, request) => {
   if (request.Recipient !== undefined) throw unsupportedRecipient();
   const arn = await sourceKeyArn(ctx, request.CiphertextBlob, request.KeyId);
   checkAlgorithm(request.EncryptionAlgorithm, arn);
-  const opened = await open(ctx, "Decrypt", arn, request.CiphertextBlob, request.EncryptionContext);
+  const facts = cryptoFacts(request.EncryptionContext, request.GrantTokens);
+  const opened = await open(ctx, "Decrypt", arn, request.CiphertextBlob, request.EncryptionContext, facts);
   return { KeyId: opened.keyArn, Plaintext: opened.plaintext, EncryptionAlgorithm: SYMMETRIC_DEFAULT };
 };
 
@@ -95,11 +113,14 @@ export const ReEncrypt: Handler<"ReEncrypt"> = async (ctx, request) => {
   checkAlgorithm(request.SourceEncryptionAlgorithm, source);
   const destination = await resolveKeyArn(ctx, request.DestinationKeyId);
   checkAlgorithm(request.DestinationEncryptionAlgorithm, destination);
-  const opened = await open(ctx, "ReEncrypt", source, request.CiphertextBlob, request.SourceEncryptionContext);
+  // kms:ReEncryptFrom on the source and kms:ReEncryptTo on the destination (permissions reference).
+  const sameKey = { reEncryptOnSameKey: source === destination };
+  const sourceFacts = cryptoFacts(request.SourceEncryptionContext, request.GrantTokens, sameKey);
+  const opened = await open(ctx, "ReEncrypt", source, request.CiphertextBlob, request.SourceEncryptionContext, sourceFacts);
   try {
     const sealed = await unwrap(
       keyObject(ctx, destination).encrypt(
-        keyCall(ctx, destination),
+        keyCall(ctx, destination, cryptoFacts(request.DestinationEncryptionContext, request.GrantTokens, sameKey)),
         "ReEncrypt",
         opened.plaintext,
         request.DestinationEncryptionContext ?? {},
@@ -123,7 +144,12 @@ export const GenerateDataKey: Handler<"GenerateDataKey"> = async (ctx, request) 
   const length = dataKeyLength(request);
   const arn = await resolveKeyArn(ctx, request.KeyId);
   const generated = await unwrap(
-    keyObject(ctx, arn).generateDataKey(keyCall(ctx, arn), "GenerateDataKey", length, request.EncryptionContext ?? {}),
+    keyObject(ctx, arn).generateDataKey(
+      keyCall(ctx, arn, cryptoFacts(request.EncryptionContext, request.GrantTokens)),
+      "GenerateDataKey",
+      length,
+      request.EncryptionContext ?? {},
+    ),
   );
   return { CiphertextBlob: generated.ciphertext, Plaintext: generated.plaintext, KeyId: generated.keyArn };
 };
@@ -134,7 +160,7 @@ export const GenerateDataKeyWithoutPlaintext: Handler<"GenerateDataKeyWithoutPla
   const arn = await resolveKeyArn(ctx, request.KeyId);
   const generated = await unwrap(
     keyObject(ctx, arn).generateDataKey(
-      keyCall(ctx, arn),
+      keyCall(ctx, arn, cryptoFacts(request.EncryptionContext, request.GrantTokens)),
       "GenerateDataKeyWithoutPlaintext",
       length,
       request.EncryptionContext ?? {},
@@ -143,7 +169,8 @@ export const GenerateDataKeyWithoutPlaintext: Handler<"GenerateDataKeyWithoutPla
   return { CiphertextBlob: generated.ciphertext, KeyId: generated.keyArn };
 };
 
-export const GenerateRandom: Handler<"GenerateRandom"> = async (_ctx, request) => {
+export const GenerateRandom: Handler<"GenerateRandom"> = async (ctx, request) => {
+  requireIamPermission(ctx.caller, "kms:GenerateRandom", "*");
   if (request.CustomKeyStoreId !== undefined) {
     throw new KmsError("UnsupportedOperationException", "Custom key stores are not supported by EdgeKMS.");
   }

@@ -6,6 +6,7 @@ import type { ValidatedOperation } from "../../src/protocol/shapes.ts";
 import type { Handler } from "./context.ts";
 import * as aliases from "./aliases.ts";
 import * as crypto from "./crypto.ts";
+import * as grants from "./grants.ts";
 import * as importing from "./import.ts";
 import * as keys from "./keys.ts";
 import * as lifecycle from "./lifecycle.ts";
@@ -45,4 +46,9 @@ export const HANDLERS: Registry = {
   GetKeyPolicy: policies.GetKeyPolicy,
   PutKeyPolicy: policies.PutKeyPolicy,
   ListKeyPolicies: policies.ListKeyPolicies,
+  CreateGrant: grants.CreateGrant,
+  ListGrants: grants.ListGrants,
+  ListRetirableGrants: grants.ListRetirableGrants,
+  RetireGrant: grants.RetireGrant,
+  RevokeGrant: grants.RevokeGrant,
 };

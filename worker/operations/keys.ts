@@ -9,7 +9,8 @@ import type { Tag } from "../../src/protocol/shapes.ts";
 import { unwrap } from "../rpc.ts";
 import { keyCall, keyObject, registryOf, resolveKeyArn, type Handler, type OperationContext } from "./context.ts";
 import { validateTags } from "./tags.ts";
-import { validatePolicyDocument } from "./policies.ts";
+import { checkNewKeyPolicy, requireIamPermission } from "../access.ts";
+import type { CallFacts } from "../caller.ts";
 
 /** The guide's default key policy: the owning account's root may do everything with the key. */
 export function defaultKeyPolicy(accountId: string): string {
@@ -54,11 +55,19 @@ export const CreateKey: Handler<"CreateKey"> = async (ctx, request) => {
   if (request.MultiRegion === true) throw unsupported("Multi-Region keys are not supported by EdgeKMS.");
   const tags: Tag[] = request.Tags ?? [];
   validateTags(tags);
-  const policy = request.Policy ?? defaultKeyPolicy(ctx.caller.accountId);
-  if (request.Policy !== undefined) validatePolicyDocument(request.Policy);
+  // IAM-only permissions (guide, permissions reference): kms:CreateKey, and kms:TagResource when
+  // the request carries tags; then the new policy's validity and the lockout safety check.
+  const facts: CallFacts = {
+    bypassPolicyLockoutSafetyCheck: request.BypassPolicyLockoutSafetyCheck === true,
+    ...(tags.length === 0 ? {} : { requestTags: Object.fromEntries(tags.map((t) => [t.TagKey, t.TagValue])) }),
+  };
+  requireIamPermission(ctx.caller, "kms:CreateKey", "*", facts);
+  if (tags.length > 0) requireIamPermission(ctx.caller, "kms:TagResource", "*", facts);
 
   const keyId = crypto.randomUUID();
   const arn = keyArn(ctx.settings.region, ctx.caller.accountId, keyId);
+  const policy = request.Policy ?? defaultKeyPolicy(ctx.caller.accountId);
+  if (request.Policy !== undefined) checkNewKeyPolicy(ctx.caller, facts, arn, tags, request.Policy);
   const key = keyObject(ctx, arn);
   // The key object is written first: until the registry lists it, nobody knows its random ID, so
   // a failure between the two steps leaves nothing a client can see.
@@ -76,10 +85,12 @@ export const CreateKey: Handler<"CreateKey"> = async (ctx, request) => {
 
 export const DescribeKey: Handler<"DescribeKey"> = async (ctx, request) => {
   const arn = await resolveKeyArn(ctx, request.KeyId);
-  return { KeyMetadata: await unwrap(keyObject(ctx, arn).describe(keyCall(ctx, arn))) };
+  const facts = request.GrantTokens === undefined ? undefined : { grantTokens: request.GrantTokens };
+  return { KeyMetadata: await unwrap(keyObject(ctx, arn).describe(keyCall(ctx, arn, facts))) };
 };
 
 export const ListKeys: Handler<"ListKeys"> = async (ctx, request) => {
+  requireIamPermission(ctx.caller, "kms:ListKeys", "*");
   const page = await unwrap(registryOf(ctx).listKeys(request.Limit ?? 100, request.Marker));
   const response: { Keys: { KeyId: string; KeyArn: string }[]; Truncated: boolean; NextMarker?: string } = {
     Keys: page.items.map((k) => ({ KeyId: k.keyId, KeyArn: k.keyArn })),

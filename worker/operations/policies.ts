@@ -1,35 +1,15 @@
 /**
  * GetKeyPolicy, PutKeyPolicy and ListKeyPolicies. A key has one policy, named `default`.
  *
- * Until the policy engine lands (access-control issue) a document is checked for what can be
- * checked without it: JSON, a Statement, and AWS's 32 KB limit; the full grammar is that issue's.
+ * PutKeyPolicy validates the document with the policy engine (src/policy/document.ts:
+ * MalformedPolicyDocumentException for invalid JSON, unknown or misplaced elements, bad
+ * principals or condition operators, documents over 32 KB) before anything else, then the key
+ * object checks kms:PutKeyPolicy and the policy lockout safety check (worker/access.ts).
  */
+import { parsePolicy } from "../../src/policy/index.ts";
 import { KmsError } from "../../src/protocol/errors.ts";
 import { unwrap } from "../rpc.ts";
 import { keyCall, keyObject, resolveKeyArn, type Handler } from "./context.ts";
-
-export const MAX_POLICY_BYTES = 32 * 1024;
-
-function malformed(message: string): KmsError {
-  return new KmsError("MalformedPolicyDocumentException", message);
-}
-
-/** @throws MalformedPolicyDocumentException */
-export function validatePolicyDocument(policy: string): void {
-  if (new TextEncoder().encode(policy).length > MAX_POLICY_BYTES) {
-    throw malformed(`The policy document exceeds the maximum size of ${MAX_POLICY_BYTES} bytes.`);
-  }
-  let document: unknown;
-  try {
-    document = JSON.parse(policy);
-  } catch {
-    throw malformed("The policy document is not valid JSON.");
-  }
-  if (document === null || typeof document !== "object" || Array.isArray(document)) {
-    throw malformed("The policy document must be a JSON object.");
-  }
-  if (!("Statement" in document)) throw malformed("The policy document has no Statement.");
-}
 
 function checkPolicyName(name: string): void {
   if (name !== "default") throw new KmsError("NotFoundException", `No such policy exists: ${name}`);
@@ -46,9 +26,10 @@ export const PutKeyPolicy: Handler<"PutKeyPolicy"> = async (ctx, request) => {
   if ((request.PolicyName ?? "default") !== "default") {
     throw new KmsError("ValidationException", "PolicyName must be default.");
   }
-  validatePolicyDocument(request.Policy);
+  parsePolicy(request.Policy, "key");
   const arn = await resolveKeyArn(ctx, request.KeyId);
-  await unwrap(keyObject(ctx, arn).putPolicy(keyCall(ctx, arn), request.Policy));
+  const facts = { bypassPolicyLockoutSafetyCheck: request.BypassPolicyLockoutSafetyCheck === true };
+  await unwrap(keyObject(ctx, arn).putPolicy(keyCall(ctx, arn, facts), request.Policy));
   return {};
 };
 

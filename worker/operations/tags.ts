@@ -28,7 +28,8 @@ export function validateTags(tags: Tag[]): void {
 export const TagResource: Handler<"TagResource"> = async (ctx, request) => {
   validateTags(request.Tags);
   const arn = await resolveKeyArn(ctx, request.KeyId);
-  await unwrap(keyObject(ctx, arn).tag(keyCall(ctx, arn), request.Tags));
+  const requestTags = Object.fromEntries(request.Tags.map((t) => [t.TagKey, t.TagValue]));
+  await unwrap(keyObject(ctx, arn).tag(keyCall(ctx, arn, { requestTags }), request.Tags));
   return {};
 };
 
@@ -39,7 +40,7 @@ export const UntagResource: Handler<"UntagResource"> = async (ctx, request) => {
     }
   }
   const arn = await resolveKeyArn(ctx, request.KeyId);
-  await unwrap(keyObject(ctx, arn).untag(keyCall(ctx, arn), request.TagKeys));
+  await unwrap(keyObject(ctx, arn).untag(keyCall(ctx, arn, { tagKeys: request.TagKeys }), request.TagKeys));
   return {};
 };
 

@@ -1,0 +1,146 @@
+/**
+ * CreateGrant, ListGrants, ListRetirableGrants, RetireGrant and RevokeGrant (guide: "Using
+ * Grants", "Grant Tokens", "Examining Grants"; KMS API Reference for the parameters). Grants live
+ * in their key's object (worker/key-grants.ts); this layer checks parameters, resolves keys and
+ * grant tokens, and shapes AWS's responses.
+ */
+import { parseArn } from "../../src/arn.ts";
+import { constraintType, isValidGrantPrincipal, normaliseConstraints, validateGrantParameters } from "../../src/grants/rules.ts";
+import { isGrantId, openGrantToken } from "../../src/grants/token.ts";
+import { decodeRootKey } from "../../src/keys/backing-key.ts";
+import { KmsError } from "../../src/protocol/errors.ts";
+import { requireIamPermission } from "../access.ts";
+import type { CallFacts } from "../caller.ts";
+import { invalidGrantToken } from "../key-grants.ts";
+import { unwrap } from "../rpc.ts";
+import { keyCall, keyObject, registryOf, resolveKeyArn, type Handler, type OperationContext } from "./context.ts";
+
+/** ListGrants and ListRetirableGrants: Limit 1–100, default 50 (KMS API Reference). */
+const MAX_GRANT_LIST_LIMIT = 100;
+const DEFAULT_GRANT_LIST_LIMIT = 50;
+
+function refuseDryRun(dryRun: boolean | undefined): void {
+  if (dryRun === true) throw new KmsError("UnsupportedOperationException", "DryRun is not supported by EdgeKMS.");
+}
+
+/** @throws ValidationException in AWS's constraint wording for a Limit over 100. */
+function listLimit(limit: number | undefined): number {
+  if (limit !== undefined && limit > MAX_GRANT_LIST_LIMIT) {
+    throw new KmsError(
+      "ValidationException",
+      `1 validation error detected: Value '${limit}' at 'limit' failed to satisfy constraint: Member must have value less than or equal to ${MAX_GRANT_LIST_LIMIT}`,
+    );
+  }
+  return limit ?? DEFAULT_GRANT_LIST_LIMIT;
+}
+
+/** @throws InvalidGrantIdException for a grant ID that cannot be one of ours. */
+function checkGrantId(grantId: string): void {
+  if (!isGrantId(grantId)) throw new KmsError("InvalidGrantIdException", `Invalid grant ID: ${grantId}`);
+}
+
+function rootKey(ctx: OperationContext): Uint8Array {
+  return decodeRootKey(ctx.env.ROOT_KEY);
+}
+
+export const CreateGrant: Handler<"CreateGrant"> = async (ctx, request) => {
+  refuseDryRun(request.DryRun);
+  const arn = await resolveKeyArn(ctx, request.KeyId);
+  const operations = [...new Set(request.Operations)];
+  const constraints = normaliseConstraints(request.Constraints);
+  validateGrantParameters({
+    granteePrincipal: request.GranteePrincipal,
+    ...(request.RetiringPrincipal === undefined ? {} : { retiringPrincipal: request.RetiringPrincipal }),
+    operations,
+    constraints,
+  });
+  const type = constraintType(constraints);
+  const facts: CallFacts = {
+    grantOperations: operations,
+    grantIsForAWSResource: false,
+    newGrant: constraints === undefined ? { operations } : { operations, constraints },
+    ...(type === undefined ? {} : { grantConstraintType: type }),
+    ...(request.GrantTokens === undefined ? {} : { grantTokens: request.GrantTokens }),
+  };
+  const created = await unwrap(
+    keyObject(ctx, arn).createGrant(keyCall(ctx, arn, facts), {
+      granteePrincipal: request.GranteePrincipal,
+      operations,
+      ...(request.Name === undefined ? {} : { name: request.Name }),
+      ...(request.RetiringPrincipal === undefined ? {} : { retiringPrincipal: request.RetiringPrincipal }),
+      ...(constraints === undefined ? {} : { constraints }),
+    }),
+  );
+  return { GrantId: created.grantId, GrantToken: created.grantToken };
+};
+
+export const ListGrants: Handler<"ListGrants"> = async (ctx, request) => {
+  const limit = listLimit(request.Limit);
+  if (request.GrantId !== undefined) checkGrantId(request.GrantId);
+  const arn = await resolveKeyArn(ctx, request.KeyId);
+  const page = await unwrap(
+    keyObject(ctx, arn).listGrants(
+      keyCall(ctx, arn),
+      {
+        ...(request.GrantId === undefined ? {} : { grantId: request.GrantId }),
+        ...(request.GranteePrincipal === undefined ? {} : { grantee: request.GranteePrincipal }),
+      },
+      limit,
+      request.Marker,
+    ),
+  );
+  return page.nextMarker === undefined
+    ? { Grants: page.grants, Truncated: false }
+    : { Grants: page.grants, Truncated: true, NextMarker: page.nextMarker };
+};
+
+/**
+ * The grants whose retiring principal is the given one, on any key in any account (this region).
+ * The index lives in the registry of the retiring principal's account, so a caller lists grants
+ * retirable by principals of its own account — AWS: "Enter a principal in your AWS account".
+ */
+export const ListRetirableGrants: Handler<"ListRetirableGrants"> = async (ctx, request) => {
+  requireIamPermission(ctx.caller, "kms:ListRetirableGrants", "*");
+  const limit = listLimit(request.Limit);
+  const principal = request.RetiringPrincipal;
+  if (!isValidGrantPrincipal(principal) || parseArn(principal) === undefined) {
+    throw new KmsError("InvalidArnException", `${principal} is not a valid ARN.`);
+  }
+  const page = await unwrap(registryOf(ctx).listRetirableGrants(principal, limit, request.Marker));
+  const grants = page.items.map((e) => ({ ...e, CreationDate: new Date(e.CreationDate) }));
+  return page.nextMarker === undefined
+    ? { Grants: grants, Truncated: false }
+    : { Grants: grants, Truncated: true, NextMarker: page.nextMarker };
+};
+
+export const RetireGrant: Handler<"RetireGrant"> = async (ctx, request) => {
+  refuseDryRun(request.DryRun);
+  let arn: string;
+  let grantId: string;
+  if (request.GrantToken !== undefined) {
+    const claims = openGrantToken(rootKey(ctx), request.GrantToken);
+    if (claims === undefined) throw invalidGrantToken();
+    if (request.GrantId !== undefined && request.GrantId !== claims.grantId) {
+      throw new KmsError("ValidationException", "The GrantId does not match the grant named by the GrantToken.");
+    }
+    arn = claims.keyArn;
+    grantId = claims.grantId;
+  } else {
+    if (request.KeyId === undefined || request.GrantId === undefined) {
+      throw new KmsError("ValidationException", "Either GrantToken, or both KeyId and GrantId, must be specified.");
+    }
+    checkGrantId(request.GrantId);
+    arn = await resolveKeyArn(ctx, request.KeyId);
+    grantId = request.GrantId;
+  }
+  await unwrap(keyObject(ctx, arn).retireGrant(keyCall(ctx, arn), grantId));
+  return {};
+};
+
+export const RevokeGrant: Handler<"RevokeGrant"> = async (ctx, request) => {
+  refuseDryRun(request.DryRun);
+  checkGrantId(request.GrantId);
+  const arn = await resolveKeyArn(ctx, request.KeyId);
+  await unwrap(keyObject(ctx, arn).revokeGrant(keyCall(ctx, arn), request.GrantId));
+  return {};
+};
