@@ -103,6 +103,10 @@ describe("imported key material in the key object", () => {
       await state.storage.setAlarm(Date.now() + 3_600_000);
     });
     expect(await runDurableObjectAlarm(stub)).toBe(true);
+    const events = await env.AUDIT.get(env.AUDIT.idFromName(`${ACCOUNT}:us-east-1`)).keyEvents(1000);
+    expect(events.filter((e) => e.resources[0] === call.keyArn).map((e) => e["detail-type"])).toEqual([
+      "KMS Imported Key Material Expiration",
+    ]);
     const described = await stub.describe(call);
     if (!described.ok) throw new Error(described.message);
     expect(described.value).toMatchObject({ KeyState: "PendingImport", Enabled: false });
