@@ -20,6 +20,7 @@ import { awsSdkTransport } from "../../src/envelope/aws-sdk.ts";
 import { webCryptoCipher } from "../../src/envelope/cipher.ts";
 import { EnvelopeClient } from "../../src/envelope/client.ts";
 import { parseHeader } from "../../src/envelope/format.ts";
+import { cloudTrailClient, lookupAll, recordOf } from "./audit-support.ts";
 import { useWorkers } from "./multi-worker.ts";
 import { awsError, kmsClient, utf8, type Identity } from "./support.ts";
 
@@ -215,6 +216,27 @@ describe("binding configuration", () => {
     expect(error!.name).toBe("Error");
     expect(error!.message).toBe(`AccessDeniedException: ${error!.restored.message}`);
     expect(error!.restored.name).toBe("AccessDeniedException");
+  });
+});
+
+describe("the audit trail", () => {
+  it("records binding calls like HTTP ones, as the binding's principal, marked as invoked by a service binding", async () => {
+    const marker = crypto.randomUUID();
+    await rpcValue("KMS_BOB", "encrypt", { KeyId: key.KeyId, Plaintext: bytes(utf8("audited")), EncryptionContext: { marker } });
+    await rpcError("KMS_ALICE", "encrypt", { KeyId: key.KeyId, Plaintext: bytes(utf8("audited")), EncryptionContext: { marker } });
+    const records = (await lookupAll(cloudTrailClient(workers.url, "test"), { StartTime: new Date(0) }))
+      .map(recordOf)
+      .filter((r) => JSON.stringify(r.requestParameters ?? {}).includes(marker));
+    expect(records.length).toBe(2);
+    const bob = records.find((r) => r.userIdentity.arn.endsWith("user/bob"))!;
+    const alice = records.find((r) => r.userIdentity.arn.endsWith("user/alice"))!;
+    expect(bob).toMatchObject({ eventName: "Encrypt", userIdentity: { type: "IAMUser", invokedBy: "service-binding" } });
+    expect(bob.userIdentity.accessKeyId).toBeUndefined();
+    expect(bob.errorCode).toBeUndefined();
+    expect(alice).toMatchObject({ eventName: "Encrypt", userIdentity: { invokedBy: "service-binding" } });
+    expect(alice.errorCode).toMatch(/AccessDenied/);
+    // Plaintext never reaches the trail.
+    expect(JSON.stringify(records)).not.toContain(Buffer.from("audited").toString("base64"));
   });
 });
 
