@@ -32,8 +32,11 @@ async function freePort(): Promise<number> {
 
 export async function startLocalWorker(options: { persistDir: string; vars?: Record<string, string> }): Promise<LocalWorker> {
   const port = await freePort();
+  // Each worker gets its own devtools port too: parallel test files would otherwise race for 9229.
+  const inspectorPort = await freePort();
   const vars = { ROOT_KEY: TEST_ROOT_KEY, ...options.vars };
   const args = ["wrangler", "dev", "--ip", "127.0.0.1", "--port", String(port), "--persist-to", options.persistDir];
+  args.push("--inspector-port", String(inspectorPort));
   args.push("--show-interactive-dev-session=false", "--log-level", "warn");
   for (const [name, value] of Object.entries(vars)) args.push("--var", `${name}:${value}`);
   const child: ChildProcess = spawn("npx", args, {
