@@ -24,6 +24,10 @@ import {
   GetKeyPolicyCommand,
   GetKeyRotationStatusCommand,
   GetPublicKeyCommand,
+  CreateGrantCommand,
+  ListGrantsCommand,
+  GetParametersForImportCommand,
+  ImportKeyMaterialCommand,
   KMSClient,
   ListAliasesCommand,
   ListKeyPoliciesCommand,
@@ -38,6 +42,7 @@ import {
   UpdateKeyDescriptionCommand,
 } from "@aws-sdk/client-kms";
 import { SignatureV4 } from "@smithy/signature-v4";
+import { constants, createPublicKey, publicEncrypt, randomBytes } from "node:crypto";
 import { Sha256 } from "../../src/auth/sigv4.ts";
 import { beforeAll, describe, expect, it } from "vitest";
 import { byRequestId, cloudTrailClient, IDENTITIES_WITH_AUDITOR, lookupAll, recordOf, type TrailRecord } from "./audit-support.ts";
@@ -106,6 +111,9 @@ const secrets: string[] = [];
 let keyArn = "";
 let keyId = "";
 let otherArn = "";
+let externalKeyId = "";
+/** When the imported material of the EXTERNAL key expires. */
+const VALID_TO = new Date(Date.now() + 86_400_000);
 
 function remember(bytes: Uint8Array | undefined): void {
   if (bytes === undefined) return;
@@ -170,6 +178,47 @@ beforeAll(async () => {
   o.EnableKey = await call(kms, new EnableKeyCommand({ KeyId: keyId }));
   o.ScheduleKeyDeletion = await call(kms, new ScheduleKeyDeletionCommand({ KeyId: otherArn, PendingWindowInDays: 30 }));
   o.CancelKeyDeletion = await call(kms, new CancelKeyDeletionCommand({ KeyId: otherArn }));
+  o.CreateGrant = await call(
+    kms,
+    new CreateGrantCommand({
+      KeyId: keyId,
+      GranteePrincipal: `arn:aws:iam::${ACCOUNT}:user/alice`,
+      Operations: ["Decrypt"],
+      Constraints: { EncryptionContextSubset: { purpose: "audit-test" } },
+      Name: "audited-grant",
+    }),
+  );
+  const grantToken = o.CreateGrant.output!.GrantToken as string;
+  secrets.push(grantToken);
+  o.ListGrants = await call(kms, new ListGrantsCommand({ KeyId: keyId }));
+
+  // Imported key material: neither the import token, the public key nor the material may appear.
+  const external = await kms.send(new CreateKeyCommand({ Origin: "EXTERNAL", Description: "imported" }));
+  externalKeyId = external.KeyMetadata!.KeyId!;
+  o.GetParametersForImport = await call(
+    kms,
+    new GetParametersForImportCommand({ KeyId: externalKeyId, WrappingAlgorithm: "RSAES_OAEP_SHA_256", WrappingKeySpec: "RSA_2048" }),
+  );
+  const importToken = o.GetParametersForImport.output!.ImportToken as Uint8Array;
+  const publicKey = o.GetParametersForImport.output!.PublicKey as Uint8Array;
+  const material = randomBytes(32);
+  const wrapped = publicEncrypt(
+    { key: createPublicKey({ key: Buffer.from(publicKey), format: "der", type: "spki" }), padding: constants.RSA_PKCS1_OAEP_PADDING, oaepHash: "sha256" },
+    material,
+  );
+  for (const b of [importToken, publicKey, material, wrapped]) remember(b);
+  o.ImportKeyMaterial = await call(
+    kms,
+    new ImportKeyMaterialCommand({
+      KeyId: externalKeyId,
+      ImportToken: importToken,
+      EncryptedKeyMaterial: wrapped,
+      ExpirationModel: "KEY_MATERIAL_EXPIRES",
+      ValidTo: VALID_TO,
+    }),
+  );
+  // A grant token is a capability: used in a request, it must not reach the record either.
+  await kms.send(new DecryptCommand({ CiphertextBlob: blob, EncryptionContext: { purpose: "audit-test" }, GrantTokens: [grantToken] }));
 
   // Failures of every kind.
   o.BadCiphertext = await call(kms, new DecryptCommand({ CiphertextBlob: utf8("not a ciphertext blob at all, sorry") }));
@@ -266,6 +315,25 @@ describe("the audit trail", () => {
     expect(rec("ScheduleKeyDeletion").requestParameters).toEqual({ keyId: otherArn, pendingWindowInDays: 30 });
     expect(rec("ScheduleKeyDeletion").responseElements).toMatchObject({ keyId: otherArn, pendingWindowInDays: 30 });
     expect(rec("CancelKeyDeletion").responseElements).toEqual({ keyId: otherArn });
+    expect(rec("CreateGrant").requestParameters).toEqual({
+      keyId,
+      granteePrincipal: `arn:aws:iam::${ACCOUNT}:user/alice`,
+      operations: ["Decrypt"],
+      constraints: { encryptionContextSubset: { purpose: "audit-test" } },
+      name: "audited-grant",
+    });
+    expect(rec("CreateGrant").responseElements).toEqual({ grantId: outcomes.CreateGrant!.output!.GrantId });
+    expect(rec("CreateGrant").readOnly).toBe(false);
+    expect(rec("ListGrants").readOnly).toBe(true);
+    expect(rec("ListGrants").responseElements).toBeNull();
+    expect(rec("GetParametersForImport").requestParameters).toEqual({
+      keyId: externalKeyId,
+      wrappingAlgorithm: "RSAES_OAEP_SHA_256",
+      wrappingKeySpec: "RSA_2048",
+    });
+    expect(Object.keys(rec("GetParametersForImport").responseElements).sort()).toEqual(["keyId", "parametersValidTo"]);
+    expect(rec("ImportKeyMaterial").requestParameters).toMatchObject({ keyId: externalKeyId, expirationModel: "KEY_MATERIAL_EXPIRES" });
+    expect(rec("ImportKeyMaterial").requestParameters.validTo).toMatch(/^[A-Z][a-z]{2} \d{1,2}, \d{4}, \d{1,2}:\d\d:\d\d [AP]M$/);
   });
 
   it("records failures with AWS's error code and message, including refusals before dispatch", async () => {
@@ -311,7 +379,7 @@ describe("the audit trail", () => {
     const everything = JSON.stringify(await lookupAll(ctRoot(), { StartTime: new Date(0) }));
     expect(secrets.length).toBeGreaterThan(10);
     for (const secret of secrets) expect(everything.includes(secret), `a secret (${secret.length} chars) leaked`).toBe(false);
-    expect(everything).not.toMatch(/"plaintext"|"ciphertextBlob"|"Plaintext"|"CiphertextBlob"/);
+    expect(everything).not.toMatch(/"plaintext"|"ciphertextBlob"|"grantTokens?"|"Plaintext"|"CiphertextBlob"/);
   });
 });
 
@@ -593,7 +661,11 @@ describe("GET /metrics", () => {
     const listed = await worker.client().send(new ListKeysCommand({ Limit: 1000 }));
     expect(keys.reduce((n, s) => n + s.value, 0)).toBe(listed.Keys!.length);
     expect(keys.find((s) => s.labels.state === "Enabled")!.value).toBeGreaterThanOrEqual(2);
-    // No key here has imported material set to expire, so the AWS/KMS gauge has no samples.
-    expect(metrics.get("aws_kms_seconds_until_key_material_expiration")).toBeUndefined();
+    // The AWS/KMS gauge has a sample for the one key whose imported material is set to expire.
+    const expiring = metrics.get("aws_kms_seconds_until_key_material_expiration")!;
+    expect(expiring.map((s) => s.labels.KeyId)).toEqual([externalKeyId]);
+    const expected = (VALID_TO.getTime() - Date.now()) / 1000;
+    expect(expiring[0]!.value).toBeGreaterThan(expected - 120);
+    expect(expiring[0]!.value).toBeLessThanOrEqual(Math.ceil(expected) + 1);
   });
 });
