@@ -39,6 +39,8 @@ export function useWorkers(configs: string[], vars: Record<string, string> = {})
     const port = await freePort();
     const args = ["wrangler", "dev", ...configs.flatMap((c) => ["-c", c])];
     args.push("--ip", "127.0.0.1", "--port", String(port), "--persist-to", dir);
+    // Its own devtools port: parallel test files would otherwise race for wrangler's default 9229.
+    args.push("--inspector-port", String(await freePort()));
     args.push("--show-interactive-dev-session=false", "--log-level", "warn");
     for (const [name, value] of Object.entries({ ROOT_KEY: TEST_ROOT_KEY, ...vars })) args.push("--var", `${name}:${value}`);
     child = spawn("npx", args, {
