@@ -245,12 +245,70 @@ export function aesExpandKey(key: usize, keyLen: usize, rk: usize): i32 {
 }
 
 /**
- * Encrypts the eight 16-byte blocks at `blocks` in place with the round keys at `rk`. FIPS 197
- * §5.1: AddRoundKey, then rounds of SubBytes, ShiftRows, MixColumns (not in the last), AddRoundKey.
- * The state stays in eight locals for the whole cipher; only the transposition goes through memory.
+ * Encrypts the eight 16-byte blocks at `blocks` in place with the round keys at `rk`.
  */
 export function aesEncrypt8(rk: usize, rounds: i32, blocks: usize): void {
   ortho(blocks);
+  rounds8(rk, rounds, blocks);
+  ortho(blocks);
+}
+
+// Bit i < 3 of counter byte 15 in block k is bit i of k: in bitsliced form, byte 15 of word i is
+// 0xaa, 0xcc, 0xf0.
+const CTR_LOW: usize = memory.data<u8>([
+  0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xaa,
+  0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xcc,
+  0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xf0
+]);
+
+/**
+ * CTR mode (SP 800-38D §6.5) over eight blocks: XORs E(F || [counter + k]32), k = 0..7, into the
+ * 128 bytes at `data`, where F is the 12 bytes at `fixed` and `counter` is a multiple of 8. The
+ * eight counter blocks then differ only in the low three bits of byte 15, so they are built in
+ * bitsliced form directly (a spread of one block plus three constant bytes) instead of being
+ * written out and transposed, and the keystream is transposed back in locals and XORed straight
+ * into the data. `state` (128 bytes) is left holding the bitsliced keystream: the caller wipes it.
+ */
+export function aesCtr8(rk: usize, rounds: i32, fixed: usize, counter: u32, state: usize, data: usize): void {
+  spread(i32x4.replace_lane(v128.load(fixed), 3, bswap<u32>(counter)), state);
+  v128.store(state, v128.or(v128.load(state, 0), v128.load(CTR_LOW, 0)), 0);
+  v128.store(state, v128.or(v128.load(state, 16), v128.load(CTR_LOW, 16)), 16);
+  v128.store(state, v128.or(v128.load(state, 32), v128.load(CTR_LOW, 32)), 32);
+  rounds8(rk, rounds, state);
+  // ortho's network on locals.
+  const m1 = i64x2(0x5555555555555555, 0x5555555555555555);
+  const m2 = i64x2(0x3333333333333333, 0x3333333333333333);
+  const m4 = i64x2(0x0f0f0f0f0f0f0f0f, 0x0f0f0f0f0f0f0f0f);
+  let w0 = v128.load(state, 0), w1 = v128.load(state, 16), w2 = v128.load(state, 32), w3 = v128.load(state, 48), w4 = v128.load(state, 64), w5 = v128.load(state, 80), w6 = v128.load(state, 96), w7 = v128.load(state, 112);
+  let t: v128;
+  t = v128.and(v128.xor(i64x2.shr_u(w0, 1), w1), m1); w1 = v128.xor(w1, t); w0 = v128.xor(w0, i64x2.shl(t, 1));
+  t = v128.and(v128.xor(i64x2.shr_u(w2, 1), w3), m1); w3 = v128.xor(w3, t); w2 = v128.xor(w2, i64x2.shl(t, 1));
+  t = v128.and(v128.xor(i64x2.shr_u(w4, 1), w5), m1); w5 = v128.xor(w5, t); w4 = v128.xor(w4, i64x2.shl(t, 1));
+  t = v128.and(v128.xor(i64x2.shr_u(w6, 1), w7), m1); w7 = v128.xor(w7, t); w6 = v128.xor(w6, i64x2.shl(t, 1));
+  t = v128.and(v128.xor(i64x2.shr_u(w0, 2), w2), m2); w2 = v128.xor(w2, t); w0 = v128.xor(w0, i64x2.shl(t, 2));
+  t = v128.and(v128.xor(i64x2.shr_u(w1, 2), w3), m2); w3 = v128.xor(w3, t); w1 = v128.xor(w1, i64x2.shl(t, 2));
+  t = v128.and(v128.xor(i64x2.shr_u(w4, 2), w6), m2); w6 = v128.xor(w6, t); w4 = v128.xor(w4, i64x2.shl(t, 2));
+  t = v128.and(v128.xor(i64x2.shr_u(w5, 2), w7), m2); w7 = v128.xor(w7, t); w5 = v128.xor(w5, i64x2.shl(t, 2));
+  t = v128.and(v128.xor(i64x2.shr_u(w0, 4), w4), m4); w4 = v128.xor(w4, t); w0 = v128.xor(w0, i64x2.shl(t, 4));
+  t = v128.and(v128.xor(i64x2.shr_u(w1, 4), w5), m4); w5 = v128.xor(w5, t); w1 = v128.xor(w1, i64x2.shl(t, 4));
+  t = v128.and(v128.xor(i64x2.shr_u(w2, 4), w6), m4); w6 = v128.xor(w6, t); w2 = v128.xor(w2, i64x2.shl(t, 4));
+  t = v128.and(v128.xor(i64x2.shr_u(w3, 4), w7), m4); w7 = v128.xor(w7, t); w3 = v128.xor(w3, i64x2.shl(t, 4));
+  v128.store(data, v128.xor(v128.load(data, 0), w0), 0);
+  v128.store(data, v128.xor(v128.load(data, 16), w1), 16);
+  v128.store(data, v128.xor(v128.load(data, 32), w2), 32);
+  v128.store(data, v128.xor(v128.load(data, 48), w3), 48);
+  v128.store(data, v128.xor(v128.load(data, 64), w4), 64);
+  v128.store(data, v128.xor(v128.load(data, 80), w5), 80);
+  v128.store(data, v128.xor(v128.load(data, 96), w6), 96);
+  v128.store(data, v128.xor(v128.load(data, 112), w7), 112);
+}
+
+/**
+ * FIPS 197 §5.1 on the bitsliced state at `state` (eight words, see ortho), in place: AddRoundKey,
+ * then rounds of SubBytes, ShiftRows, MixColumns (not in the last), AddRoundKey. The state stays
+ * in eight locals for the whole cipher.
+ */
+function rounds8(rk: usize, rounds: i32, blocks: usize): void {
   let q0 = v128.xor(v128.load(blocks, 0), v128.load(rk, 0));
   let q1 = v128.xor(v128.load(blocks, 16), v128.load(rk, 16));
   let q2 = v128.xor(v128.load(blocks, 32), v128.load(rk, 32));
@@ -417,5 +475,4 @@ export function aesEncrypt8(rk: usize, rounds: i32, blocks: usize): void {
   v128.store(blocks, q5, 80);
   v128.store(blocks, q6, 96);
   v128.store(blocks, q7, 112);
-  ortho(blocks);
 }

@@ -27,7 +27,7 @@
 // every message, and the key is wiped from the I/O buffer as soon as it has been read.
 
 import { IO_SIZE, ioPtr } from "./abi";
-import { aesEncrypt8, aesExpandKey, ROUND_KEYS_SIZE } from "./aes";
+import { aesCtr8, aesEncrypt8, aesExpandKey, ROUND_KEYS_SIZE } from "./aes";
 import { bswap64, ghashBlocks, ghashSetKey, ghashWipe } from "./ghash";
 import { ctEqual, wipe } from "./ct";
 
@@ -328,10 +328,17 @@ function applyKeystream(data: usize, len: usize): void {
     pos++;
   }
   while (len >= 128) {
-    fillCounters(ks);
-    aesEncrypt8(roundKeys, rounds, ks);
-    for (let i: usize = 0; i < 128; i += 16) {
-      v128.store(data + i, v128.xor(v128.load(data + i), v128.load(ks + i)));
+    const counter = load<u32>(ctx + NEXT_CTR);
+    if ((counter & 7) == 0) {
+      // Always the case for 12-byte IVs given to gcm_init (the counter is public).
+      aesCtr8(roundKeys, rounds, ctx + CTR, counter, ks, data);
+      store<u32>(ctx + NEXT_CTR, counter + 8);
+    } else {
+      fillCounters(ks);
+      aesEncrypt8(roundKeys, rounds, ks);
+      for (let i: usize = 0; i < 128; i += 16) {
+        v128.store(data + i, v128.xor(v128.load(data + i), v128.load(ks + i)));
+      }
     }
     data += 128;
     len -= 128;
