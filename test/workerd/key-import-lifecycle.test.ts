@@ -96,10 +96,9 @@ describe("imported key material in the key object", () => {
     await runDurableObjectAlarm(stub);
     const early = await stub.describe(call);
     expect(early.ok && early.value.KeyState).toBe("Enabled");
-    await runInDurableObject(stub, async (instance: KeyObject, state) => {
+    await runInDurableObject(stub, async (_instance: KeyObject, state) => {
       const record = state.storage.kv.get<Record<string, unknown>>("key")!;
       state.storage.kv.put("key", { ...record, validTo: Date.now() - 1 });
-      (instance as unknown as { record: unknown }).record = state.storage.kv.get("key");
       await state.storage.setAlarm(Date.now() + 3_600_000);
     });
     expect(await runDurableObjectAlarm(stub)).toBe(true);
