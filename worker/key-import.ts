@@ -10,7 +10,6 @@
 import { KmsError } from "../src/protocol/errors.ts";
 import { sealBackingKey, wipe } from "../src/keys/backing-key.ts";
 import {
-  bytesEqual,
   issueImportToken,
   materialFingerprint,
   newTokenId,
@@ -21,6 +20,7 @@ import {
   type ImportTokenClaims,
 } from "../src/keys/import-token.ts";
 import { generateWrappingKeyPair, unwrapKeyMaterial, type WrappingAlgorithm } from "../src/keys/import-wrapping.ts";
+import { bytesEqual } from "../src/bytes.ts";
 import type { KeyCall } from "./caller.ts";
 import { externalOnly, type ExpirationModel, type KeyRecord, type KeyStore } from "./key-store.ts";
 

@@ -16,6 +16,7 @@ import { prometheusText, type AccountMetrics, type KeyStatus } from "../src/audi
 import { unwrap } from "./rpc.ts";
 import { auditLogOf } from "./audit.ts";
 import { settings, type Env } from "./config.ts";
+import { stringsEqual } from "../src/bytes.ts";
 
 const KEY_BATCH = 50;
 
@@ -24,12 +25,7 @@ function authorized(env: Env, request: Request): boolean {
   const expected = env.METRICS_TOKEN;
   const header = request.headers.get("Authorization") ?? "";
   if (expected === undefined || expected === "" || !header.startsWith("Bearer ")) return false;
-  const presented = header.slice("Bearer ".length);
-  let diff = presented.length ^ expected.length;
-  for (let i = 0; i < Math.max(presented.length, expected.length); i++) {
-    diff |= (presented.charCodeAt(i) | 0) ^ (expected.charCodeAt(i) | 0);
-  }
-  return diff === 0;
+  return stringsEqual(header.slice("Bearer ".length), expected);
 }
 
 /** The refusal for a request without the right token (or any, when no token is configured). */

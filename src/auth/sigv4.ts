@@ -26,6 +26,7 @@ import { SignatureV4 } from "@smithy/signature-v4";
 import type { Checksum, SourceData } from "@smithy/types";
 import { KmsError } from "../protocol/errors.ts";
 import type { Credential, Principal } from "./identities.ts";
+import { stringsEqual, toHex } from "../bytes.ts";
 
 // ---- WebCrypto SHA-256 / HMAC-SHA-256 for the signer -------------------------------------------------
 
@@ -197,20 +198,6 @@ function decodePath(pathname: string): string {
   }
 }
 
-/** Compares two strings in time independent of where they differ. */
-function constantTimeEqual(a: string, b: string): boolean {
-  let diff = a.length ^ b.length;
-  const n = Math.max(a.length, b.length);
-  for (let i = 0; i < n; i++) diff |= (a.charCodeAt(i) | 0) ^ (b.charCodeAt(i) | 0);
-  return diff === 0;
-}
-
-function toHex(bytes: Uint8Array): string {
-  let out = "";
-  for (const b of bytes) out += b.toString(16).padStart(2, "0");
-  return out;
-}
-
 /**
  * Authenticates a request signed with SigV4 and returns the caller. Throws KmsError:
  * MissingAuthenticationTokenException, IncompleteSignatureException, UnrecognizedClientException
@@ -270,7 +257,7 @@ export async function verifyRequest(request: ReceivedRequest, options: VerifyOpt
     credential === undefined ||
     (credential.sessionToken === undefined
       ? presentedToken !== undefined
-      : presentedToken === undefined || !constantTimeEqual(presentedToken, credential.sessionToken))
+      : presentedToken === undefined || !stringsEqual(presentedToken, credential.sessionToken))
   ) {
     throw new KmsError("UnrecognizedClientException", "The security token included in the request is invalid.");
   }
@@ -319,7 +306,7 @@ export async function verifyRequest(request: ReceivedRequest, options: VerifyOpt
     { signingDate, signableHeaders: new Set(auth.signedHeaders) },
   );
   const expected = /Signature=([0-9a-f]+)/.exec(resigned.headers.authorization ?? "")?.[1] ?? "";
-  if (expected === "" || !constantTimeEqual(expected, auth.signature)) throw invalid(MISMATCH);
+  if (expected === "" || !stringsEqual(expected, auth.signature)) throw invalid(MISMATCH);
 
   return {
     accessKeyId: credential.accessKeyId,

@@ -23,6 +23,7 @@
  * which they must wipe.
  */
 import { encodeEncryptionContext, type EncryptionContext } from "../crypto/encryption-context.ts";
+import { toHex } from "../bytes.ts";
 
 export interface DataKeyCacheOptions {
   /** Milliseconds after which an entry is no longer used. Required. */
@@ -64,12 +65,6 @@ function checkLimit(value: number | undefined, name: string, fallback: number): 
   return value;
 }
 
-function hex(bytes: Uint8Array): string {
-  let out = "";
-  for (const b of bytes) out += b.toString(16).padStart(2, "0");
-  return out;
-}
-
 export class DataKeyCache {
   readonly maxAgeMs: number;
   readonly maxMessages: number;
@@ -96,11 +91,11 @@ export class DataKeyCache {
   }
 
   static encryptionId(keyIds: readonly string[], context: EncryptionContext): string {
-    return `e\u0000${JSON.stringify(keyIds)}\u0000${hex(encodeEncryptionContext(context))}`;
+    return `e\u0000${JSON.stringify(keyIds)}\u0000${toHex(encodeEncryptionContext(context))}`;
   }
 
   static decryptionId(encryptedDataKey: Uint8Array, context: EncryptionContext): string {
-    return `d\u0000${hex(encryptedDataKey)}\u0000${hex(encodeEncryptionContext(context))}`;
+    return `d\u0000${toHex(encryptedDataKey)}\u0000${toHex(encodeEncryptionContext(context))}`;
   }
 
   /**

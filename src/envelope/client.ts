@@ -52,6 +52,7 @@ import {
   type ParsedHeader,
 } from "./format.ts";
 import type { KmsTransport } from "./transport.ts";
+import { bytesEqual } from "../bytes.ts";
 
 export interface EnvelopeClientOptions {
   /** How to reach KMS: bindingTransport(env.KMS) or awsSdkTransport(new KMSClient(...)). */
@@ -122,14 +123,6 @@ function checkContext(context: unknown): EncryptionContext {
 
 function requireBytes(value: unknown, name: string): asserts value is Uint8Array {
   if (!(value instanceof Uint8Array)) throw new TypeError(`${name} must be a Uint8Array`);
-}
-
-/** Compares two arrays in time that depends only on their lengths. */
-function constantTimeEqual(a: Uint8Array, b: Uint8Array): boolean {
-  if (a.length !== b.length) return false;
-  let diff = 0;
-  for (let i = 0; i < a.length; i++) diff |= a[i]! ^ b[i]!;
-  return diff === 0;
 }
 
 /** KMS requests omit an empty context, as the AWS SDKs do. */
@@ -602,7 +595,7 @@ export class EnvelopeClient {
         const cipher = await this.#cipher.begin(dataKey, header.messageId);
         try {
           // Commitment before anything is decrypted: the data key must be the one the writer used.
-          if (!constantTimeEqual(cipher.commitment, header.commitment)) throw invalidMessage();
+          if (!bytesEqual(cipher.commitment, header.commitment)) throw invalidMessage();
           await cipher.open(frameIv(0), header.tag, header.authenticated);
         } catch {
           cipher.destroy();

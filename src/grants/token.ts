@@ -24,6 +24,7 @@
  * differences and deciding once.
  */
 import { hkdfSha256, hmacSha256 } from "../crypto/index.ts";
+import { bytesEqual, fromHex, toBase64Url, toHex } from "../bytes.ts";
 
 const VERSION = 1;
 const PURPOSE = "edgekms grant token v1";
@@ -76,7 +77,7 @@ export function openGrantToken(rootKey: Uint8Array, token: string): GrantTokenCl
   const arnLength = new DataView(bytes.buffer, bytes.byteOffset).getUint16(49);
   if (bytes.length !== HEADER + arnLength + TAG_LENGTH) return undefined;
   const body = bytes.subarray(0, HEADER + arnLength);
-  if (!equal(tag(rootKey, body), bytes.subarray(HEADER + arnLength))) return undefined;
+  if (!bytesEqual(tag(rootKey, body), bytes.subarray(HEADER + arnLength))) return undefined;
   let keyArn: string;
   try {
     keyArn = new TextDecoder("utf-8", { fatal: true, ignoreBOM: false }).decode(body.subarray(HEADER));
@@ -97,27 +98,6 @@ function tag(rootKey: Uint8Array, body: Uint8Array): Uint8Array {
   } finally {
     macKey.fill(0);
   }
-}
-
-function equal(a: Uint8Array, b: Uint8Array): boolean {
-  if (a.length !== b.length) return false;
-  let diff = 0;
-  for (let i = 0; i < a.length; i++) diff |= a[i]! ^ b[i]!;
-  return diff === 0;
-}
-
-function toHex(bytes: Uint8Array): string {
-  return Array.from(bytes, (b) => b.toString(16).padStart(2, "0")).join("");
-}
-
-function fromHex(hex: string): Uint8Array {
-  return Uint8Array.from(hex.match(/../g) ?? [], (h) => parseInt(h, 16));
-}
-
-function toBase64Url(bytes: Uint8Array): string {
-  let binary = "";
-  for (const b of bytes) binary += String.fromCharCode(b);
-  return btoa(binary).replace(/\+/g, "-").replace(/\//g, "_").replace(/=+$/, "");
 }
 
 function fromBase64Url(text: string): Uint8Array | undefined {

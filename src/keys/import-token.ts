@@ -29,6 +29,7 @@
  */
 import { aesGcmDecrypt, aesGcmEncrypt, hkdfSha256, hmacSha256, sha256 } from "../crypto/index.ts";
 import type { WrappingAlgorithm } from "./import-wrapping.ts";
+import { bytesEqual, concatBytes, fromHex, toHex } from "../bytes.ts";
 
 export const IMPORT_TOKEN_LENGTH = 90;
 const VERSION = 1;
@@ -60,32 +61,6 @@ function derive(rootKey: Uint8Array, purpose: string): Uint8Array {
   return hkdfSha256(rootKey, new Uint8Array(0), utf8.encode(purpose), 32);
 }
 
-function concat(...parts: Uint8Array[]): Uint8Array {
-  const out = new Uint8Array(parts.reduce((n, p) => n + p.length, 0));
-  let at = 0;
-  for (const p of parts) {
-    out.set(p, at);
-    at += p.length;
-  }
-  return out;
-}
-
-/** True when a and b are equal; the time taken does not depend on where they differ. */
-export function bytesEqual(a: Uint8Array, b: Uint8Array): boolean {
-  if (a.length !== b.length) return false;
-  let diff = 0;
-  for (let i = 0; i < a.length; i++) diff |= a[i]! ^ b[i]!;
-  return diff === 0;
-}
-
-function toHex(bytes: Uint8Array): string {
-  return Array.from(bytes, (b) => b.toString(16).padStart(2, "0")).join("");
-}
-
-function fromHex(hex: string): Uint8Array {
-  return Uint8Array.from(hex.match(/../g) ?? [], (h) => parseInt(h, 16));
-}
-
 export function publicKeyHash(publicKeySpki: Uint8Array): Uint8Array {
   return sha256(publicKeySpki);
 }
@@ -93,7 +68,7 @@ export function publicKeyHash(publicKeySpki: Uint8Array): Uint8Array {
 function tag(rootKey: Uint8Array, keyArn: string, body: Uint8Array): Uint8Array {
   const macKey = derive(rootKey, "edgekms import token v1");
   try {
-    return hmacSha256(macKey, concat(utf8.encode(`edgekms import token v1\n${keyArn}`), new Uint8Array([0]), body));
+    return hmacSha256(macKey, concatBytes(utf8.encode(`edgekms import token v1\n${keyArn}`), new Uint8Array([0]), body));
   } finally {
     macKey.fill(0);
   }
@@ -112,7 +87,7 @@ export function issueImportToken(rootKey: Uint8Array, keyArn: string, claims: Im
   view.setBigUint64(17, BigInt(claims.validTo));
   body[25] = ALGORITHM_CODES[claims.algorithm];
   body.set(claims.publicKeyHash, 26);
-  return concat(body, tag(rootKey, keyArn, body));
+  return concatBytes(body, tag(rootKey, keyArn, body));
 }
 
 /**
@@ -161,7 +136,7 @@ export function unsealWrappingKey(rootKey: Uint8Array, keyArn: string, tokenId: 
 /** The keyed fingerprint of imported material for one key. */
 export function materialFingerprint(rootKey: Uint8Array, keyArn: string, material: Uint8Array): Uint8Array {
   const key = derive(rootKey, "edgekms imported material fingerprint v1");
-  const input = concat(utf8.encode(keyArn), new Uint8Array([0]), material);
+  const input = concatBytes(utf8.encode(keyArn), new Uint8Array([0]), material);
   try {
     return hmacSha256(key, input);
   } finally {
