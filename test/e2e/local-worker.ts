@@ -30,12 +30,23 @@ async function freePort(): Promise<number> {
   });
 }
 
-export async function startLocalWorker(options: { persistDir: string; vars?: Record<string, string> }): Promise<LocalWorker> {
+export interface LocalWorkerOptions {
+  persistDir: string;
+  vars?: Record<string, string>;
+  /**
+   * Wrangler configurations to run together in one session (multi-config mode); the first one's
+   * worker is served on the port, the others only through service bindings. Default: EdgeKMS alone.
+   */
+  configs?: string[];
+}
+
+export async function startLocalWorker(options: LocalWorkerOptions): Promise<LocalWorker> {
   const port = await freePort();
   // Each worker gets its own devtools port too: parallel test files would otherwise race for 9229.
   const inspectorPort = await freePort();
   const vars = { ROOT_KEY: TEST_ROOT_KEY, ...options.vars };
-  const args = ["wrangler", "dev", "--ip", "127.0.0.1", "--port", String(port), "--persist-to", options.persistDir];
+  const args = ["wrangler", "dev", ...(options.configs ?? []).flatMap((c) => ["-c", c])];
+  args.push("--ip", "127.0.0.1", "--port", String(port), "--persist-to", options.persistDir);
   args.push("--inspector-port", String(inspectorPort));
   args.push("--show-interactive-dev-session=false", "--log-level", "warn");
   for (const [name, value] of Object.entries(vars)) args.push("--var", `${name}:${value}`);
@@ -55,7 +66,7 @@ export async function startLocalWorker(options: { persistDir: string; vars?: Rec
   child.stdout?.on("data", (d) => (output += d));
   child.stderr?.on("data", (d) => (output += d));
   const url = `http://127.0.0.1:${port}`;
-  const deadline = Date.now() + 60_000;
+  const deadline = Date.now() + 90_000;
   for (;;) {
     if (child.exitCode !== null) throw new Error(`local worker exited early:\n${output}`);
     try {
