@@ -4,33 +4,20 @@
  * --endpoint-url ...`) for every event that names it, as the README shows. Skipped with a note
  * where the CLI is not installed.
  */
-import { execFileSync, spawnSync } from "node:child_process";
 import { CreateKeyCommand, DecryptCommand, EncryptCommand, GenerateDataKeyCommand } from "@aws-sdk/client-kms";
 import { describe, expect, it } from "vitest";
+import { awsCli, hasAwsCli } from "./aws-cli-support.ts";
 import { useLocalWorker, utf8 } from "./support.ts";
 
-const hasCli = spawnSync("aws", ["--version"]).status === 0;
-if (!hasCli) console.warn("aws CLI not installed: skipping the CloudTrail CLI walk-through (apt-get install awscli)");
+if (!hasAwsCli) console.warn("aws CLI not installed: skipping the CloudTrail CLI walk-through (apt-get install awscli)");
 
 const worker = useLocalWorker();
 
 function aws(...args: string[]): string {
-  return execFileSync("aws", ["--endpoint-url", worker.url, "--output", "json", ...args], {
-    env: {
-      ...process.env,
-      AWS_ACCESS_KEY_ID: "test",
-      AWS_SECRET_ACCESS_KEY: "test",
-      AWS_DEFAULT_REGION: "us-east-1",
-      AWS_CONFIG_FILE: "/dev/null",
-      AWS_SHARED_CREDENTIALS_FILE: "/dev/null",
-      AWS_EC2_METADATA_DISABLED: "true",
-      AWS_PAGER: "",
-    },
-    encoding: "utf8",
-  });
+  return awsCli(worker.url, ...args);
 }
 
-describe.skipIf(!hasCli)("aws cloudtrail lookup-events", () => {
+describe.skipIf(!hasAwsCli)("aws cloudtrail lookup-events", () => {
   it("lists a key's past usage, newest first, with each record's parameters", async () => {
     const kms = worker.client();
     const { KeyMetadata } = await kms.send(new CreateKeyCommand({ Description: "past usage" }));

@@ -10,34 +10,21 @@ import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
+import { awsCli, awsCliFailure, hasAwsCli } from "./aws-cli-support.ts";
 import { useLocalWorker } from "./support.ts";
 
-const hasCli = spawnSync("aws", ["--version"]).status === 0;
 const hasOpenssl = spawnSync("openssl", ["version"]).status === 0;
-if (!hasCli) console.warn("aws CLI not installed: skipping the deletion/import CLI walk-through");
+if (!hasAwsCli) console.warn("aws CLI not installed: skipping the deletion/import CLI walk-through");
 if (!hasOpenssl) console.warn("openssl not installed: skipping the guide's import walk-through");
 
 const worker = useLocalWorker();
 
-const credentials = {
-  AWS_ACCESS_KEY_ID: "test",
-  AWS_SECRET_ACCESS_KEY: "test",
-  AWS_DEFAULT_REGION: "us-east-1",
-  AWS_CONFIG_FILE: "/dev/null",
-  AWS_SHARED_CREDENTIALS_FILE: "/dev/null",
-  AWS_EC2_METADATA_DISABLED: "true",
-  AWS_PAGER: "",
-};
-
 function aws(...args: string[]): string {
-  return execFileSync("aws", ["--endpoint-url", worker.url, "--output", "json", ...args], {
-    env: { ...process.env, ...credentials },
-    encoding: "utf8",
-  });
+  return awsCli(worker.url, ...args);
 }
 
 function awsFails(...args: string[]): string {
-  const result = spawnSync("aws", ["--endpoint-url", worker.url, ...args], { env: { ...process.env, ...credentials }, encoding: "utf8" });
+  const result = awsCliFailure(worker.url, ...args);
   expect(result.status).not.toBe(0);
   return result.stderr;
 }
@@ -69,7 +56,7 @@ function encryptMaterial(dir: string, algorithm: string): void {
   }
 }
 
-describe.skipIf(!hasCli || !hasOpenssl)("the guide's import chapter with the AWS CLI and OpenSSL", () => {
+describe.skipIf(!hasAwsCli || !hasOpenssl)("the guide's import chapter with the AWS CLI and OpenSSL", () => {
   it("creates an EXTERNAL key, imports OpenSSL-generated material, deletes it, and reimports it with each wrapping algorithm", () => {
     const dir = mkdtempSync(join(tmpdir(), "edgekms-import-cli-"));
     // Step 1
@@ -129,7 +116,7 @@ describe.skipIf(!hasCli || !hasOpenssl)("the guide's import chapter with the AWS
   }, 120_000);
 });
 
-describe.skipIf(!hasCli)("the guide's deletion chapter with the AWS CLI", () => {
+describe.skipIf(!hasAwsCli)("the guide's deletion chapter with the AWS CLI", () => {
   it("schedules deletion with a 10-day window and cancels it", () => {
     const keyId: string = JSON.parse(aws("kms", "create-key")).KeyMetadata.KeyId;
     const scheduled = JSON.parse(aws("kms", "schedule-key-deletion", "--key-id", keyId, "--pending-window-in-days", "10"));

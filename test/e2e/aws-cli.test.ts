@@ -8,33 +8,20 @@ import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
+import { AWS_CLI_ENV, awsCli, awsCliFailure, hasAwsCli } from "./aws-cli-support.ts";
 import { useLocalWorker } from "./support.ts";
 
-const hasCli = spawnSync("aws", ["--version"]).status === 0;
 const hasBoto3 = spawnSync("python3", ["-c", "import boto3"]).status === 0;
-if (!hasCli) console.warn("aws CLI not installed: skipping the AWS CLI walk-through (apt-get install awscli)");
+if (!hasAwsCli) console.warn("aws CLI not installed: skipping the AWS CLI walk-through (apt-get install awscli)");
 if (!hasBoto3) console.warn("boto3 not installed: skipping the boto3 walk-through (apt-get install python3-boto3)");
 
 const worker = useLocalWorker();
 
-const credentials = {
-  AWS_ACCESS_KEY_ID: "test",
-  AWS_SECRET_ACCESS_KEY: "test",
-  AWS_DEFAULT_REGION: "us-east-1",
-  AWS_CONFIG_FILE: "/dev/null",
-  AWS_SHARED_CREDENTIALS_FILE: "/dev/null",
-  AWS_EC2_METADATA_DISABLED: "true",
-  AWS_PAGER: "",
-};
-
 function aws(...args: string[]): string {
-  return execFileSync("aws", ["--endpoint-url", worker.url, "--output", "json", ...args], {
-    env: { ...process.env, ...credentials },
-    encoding: "utf8",
-  });
+  return awsCli(worker.url, ...args);
 }
 
-describe.skipIf(!hasCli)("the AWS CLI", () => {
+describe.skipIf(!hasAwsCli)("the AWS CLI", () => {
   it("creates a key and an alias, encrypts a file, decrypts it, and lists keys and aliases", () => {
     const dir = mkdtempSync(join(tmpdir(), "edgekms-cli-"));
     const created = JSON.parse(aws("kms", "create-key", "--description", "orders"));
@@ -57,10 +44,7 @@ describe.skipIf(!hasCli)("the AWS CLI", () => {
   });
 
   it("reports AWS's error name for a request AWS refuses", () => {
-    const result = spawnSync("aws", ["--endpoint-url", worker.url, "kms", "describe-key", "--key-id", "alias/missing"], {
-      env: { ...process.env, ...credentials },
-      encoding: "utf8",
-    });
+    const result = awsCliFailure(worker.url, "kms", "describe-key", "--key-id", "alias/missing");
     expect(result.status).not.toBe(0);
     expect(result.stderr).toContain("(NotFoundException) when calling the DescribeKey operation");
   });
@@ -84,7 +68,7 @@ print(json.dumps({"same": back["Plaintext"] == dk["Plaintext"], "len": len(dk["P
                   "keyId": back["KeyId"] == key["Arn"], "wrong": wrong}))
 `;
     const out = execFileSync("python3", ["-c", script, worker.url], {
-      env: { ...process.env, ...credentials },
+      env: { ...process.env, ...AWS_CLI_ENV },
       encoding: "utf8",
     });
     expect(JSON.parse(out.trim())).toEqual({ same: true, len: 32, keyId: true, wrong: "InvalidCiphertextException" });
