@@ -91,14 +91,14 @@ class WebCryptoMessageCipher implements MessageCipher {
   }
 
   async seal(iv: Uint8Array, plaintext: Uint8Array, aad: Uint8Array): Promise<Uint8Array> {
-    const params = { name: "AES-GCM", iv, additionalData: aad, tagLength: 128 };
-    return new Uint8Array(await crypto.subtle.encrypt(params, this.#live(), plaintext));
+    const params = { name: "AES-GCM", iv: buffer(iv), additionalData: buffer(aad), tagLength: 128 };
+    return new Uint8Array(await crypto.subtle.encrypt(params, this.#live(), buffer(plaintext)));
   }
 
   async open(iv: Uint8Array, ciphertextAndTag: Uint8Array, aad: Uint8Array): Promise<Uint8Array> {
-    const params = { name: "AES-GCM", iv, additionalData: aad, tagLength: 128 };
+    const params = { name: "AES-GCM", iv: buffer(iv), additionalData: buffer(aad), tagLength: 128 };
     try {
-      return new Uint8Array(await crypto.subtle.decrypt(params, this.#live(), ciphertextAndTag));
+      return new Uint8Array(await crypto.subtle.decrypt(params, this.#live(), buffer(ciphertextAndTag)));
     } catch {
       // WebCrypto's OperationError, made the same failure the WASM cipher reports.
       throw new AuthenticationError();
@@ -115,17 +115,26 @@ class WebCryptoMessageCipher implements MessageCipher {
   }
 }
 
+/**
+ * The same bytes, typed as WebCrypto's newer lib definitions (Deno's) require: backed by an
+ * ArrayBuffer, not a SharedArrayBuffer. Ours always are, so this is a type assertion, not a copy
+ * (a copy of a key would be one more secret to wipe).
+ */
+function buffer(bytes: Uint8Array): Uint8Array<ArrayBuffer> {
+  return bytes as Uint8Array<ArrayBuffer>;
+}
+
 /** crypto.subtle: the platform's AES-256-GCM and HKDF-SHA256, asynchronous. */
 export const webCryptoCipher: CipherSuite = {
   name: "WebCrypto",
   async begin(dataKey, messageId) {
     checkDataKey(dataKey);
-    const ikm = await crypto.subtle.importKey("raw", dataKey, "HKDF", false, ["deriveBits"]);
+    const ikm = await crypto.subtle.importKey("raw", buffer(dataKey), "HKDF", false, ["deriveBits"]);
     const okm = new Uint8Array(
-      await crypto.subtle.deriveBits({ name: "HKDF", hash: "SHA-256", salt: messageId, info: KDF_INFO }, ikm, 512),
+      await crypto.subtle.deriveBits({ name: "HKDF", hash: "SHA-256", salt: buffer(messageId), info: buffer(KDF_INFO) }, ikm, 512),
     );
     try {
-      const key = await crypto.subtle.importKey("raw", okm.subarray(0, 32), "AES-GCM", false, ["encrypt", "decrypt"]);
+      const key = await crypto.subtle.importKey("raw", buffer(okm.subarray(0, 32)), "AES-GCM", false, ["encrypt", "decrypt"]);
       return new WebCryptoMessageCipher(key, okm.slice(32));
     } finally {
       okm.fill(0);

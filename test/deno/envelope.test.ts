@@ -4,7 +4,7 @@
  * repository's node_modules (test/deno/deno.json: nodeModulesDir "manual", so nothing is fetched).
  * Run by test/e2e/deno.test.ts, which starts the worker, as
  *
- *   deno test --no-check --config test/deno/deno.json --allow-net=127.0.0.1:<port> --allow-env
+ *   deno test --config test/deno/deno.json --allow-net=127.0.0.1:<port> --allow-env
  *     --allow-sys=osRelease test/deno/envelope.test.ts -- <worker url>
  *
  * (the SDK reads its AWS_* settings from the environment and the OS release for its User-Agent;

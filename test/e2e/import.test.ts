@@ -106,19 +106,22 @@ describe("GetParametersForImport and ImportKeyMaterial", () => {
     const message = `${KeyMetadata!.Arn} origin is AWS_KMS which is not valid for this operation.`;
     const other = await externalKey(kms);
     const p = await parameters(kms, other.keyId);
-    for (const call of [
-      parameters(kms, KeyMetadata!.KeyId!),
-      kms.send(
-        new ImportKeyMaterialCommand({
-          KeyId: KeyMetadata!.KeyId!,
-          ImportToken: p.ImportToken,
-          EncryptedKeyMaterial: wrap(p.PublicKey!, randomBytes(32), "RSAES_OAEP_SHA_256"),
-          ExpirationModel: "KEY_MATERIAL_DOES_NOT_EXPIRE",
-        }),
-      ),
-      kms.send(new DeleteImportedKeyMaterialCommand({ KeyId: KeyMetadata!.KeyId! })),
-    ]) {
-      expect(await awsError(call)).toEqual({ name: "UnsupportedOperationException", status: 400, message });
+    // Each call starts only when it is awaited, so no rejection is left unobserved meanwhile.
+    const calls: (() => Promise<unknown>)[] = [
+      () => parameters(kms, KeyMetadata!.KeyId!),
+      () =>
+        kms.send(
+          new ImportKeyMaterialCommand({
+            KeyId: KeyMetadata!.KeyId!,
+            ImportToken: p.ImportToken,
+            EncryptedKeyMaterial: wrap(p.PublicKey!, randomBytes(32), "RSAES_OAEP_SHA_256"),
+            ExpirationModel: "KEY_MATERIAL_DOES_NOT_EXPIRE",
+          }),
+        ),
+      () => kms.send(new DeleteImportedKeyMaterialCommand({ KeyId: KeyMetadata!.KeyId! })),
+    ];
+    for (const call of calls) {
+      expect(await awsError(call())).toEqual({ name: "UnsupportedOperationException", status: 400, message });
     }
   });
 
