@@ -63,8 +63,16 @@ export async function startLocalWorker(options: LocalWorkerOptions): Promise<Loc
     },
   });
   let output = "";
-  child.stdout?.on("data", (d) => (output += d));
-  child.stderr?.on("data", (d) => (output += d));
+  const collect = (d: Buffer) => {
+    output += d;
+    // The worker logs only unexpected errors (an opaque 500 to the client): surface them in the
+    // test run, where the failing test alone would show nothing but "An internal error occurred".
+    for (const line of String(d).split("\n")) {
+      if (/unexpected error/.test(line)) process.stderr.write(`[local worker ${port}] ${line}\n`);
+    }
+  };
+  child.stdout?.on("data", collect);
+  child.stderr?.on("data", collect);
   const url = `http://127.0.0.1:${port}`;
   const deadline = Date.now() + 90_000;
   for (;;) {
