@@ -4,7 +4,9 @@
  * `npm start` serves, and can stop and restart it on the same state.
  */
 import { spawn, type ChildProcess } from "node:child_process";
+import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { createServer } from "node:net";
+import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 
 const root = fileURLToPath(new URL("../..", import.meta.url));
@@ -40,16 +42,44 @@ export interface LocalWorkerOptions {
   configs?: string[];
 }
 
+function dotenv(vars: Record<string, string>): string {
+  return Object.entries(vars)
+    .map(([name, value]) => `${name}=${value}\n`)
+    .join("");
+}
+
+/**
+ * In a multi-config session, --env-file and --var reach only the first configuration's worker;
+ * the others read the .dev.vars beside their own configuration. So EdgeKMS, when it is not first,
+ * runs from a copy of wrangler.toml in the state folder (its entry point made absolute) with the
+ * test's variables in a .dev.vars beside it.
+ */
+function edgeKmsConfigWithVars(persistDir: string, vars: Record<string, string>): string {
+  const dir = join(persistDir, "edgekms-config");
+  mkdirSync(dir, { recursive: true });
+  const original = readFileSync(join(root, "wrangler.toml"), "utf8");
+  const main = join(root, "worker", "index.ts");
+  if (!/^main = "worker\/index\.ts"$/m.test(original)) throw new Error("wrangler.toml's main is not worker/index.ts");
+  writeFileSync(join(dir, "wrangler.toml"), original.replace(/^main = "worker\/index\.ts"$/m, `main = ${JSON.stringify(main)}`));
+  writeFileSync(join(dir, ".dev.vars"), dotenv(vars));
+  return join(dir, "wrangler.toml");
+}
+
 export async function startLocalWorker(options: LocalWorkerOptions): Promise<LocalWorker> {
   const port = await freePort();
   // Each worker gets its own devtools port too: parallel test files would otherwise race for 9229.
   const inspectorPort = await freePort();
   const vars = { ROOT_KEY: TEST_ROOT_KEY, ...options.vars };
-  const args = ["wrangler", "dev", ...(options.configs ?? []).flatMap((c) => ["-c", c])];
+  const configs = (options.configs ?? []).map((c) => (c === "wrangler.toml" && options.configs!.length > 1 ? edgeKmsConfigWithVars(options.persistDir, vars) : c));
+  const args = ["wrangler", "dev", ...configs.flatMap((c) => ["-c", c])];
   args.push("--ip", "127.0.0.1", "--port", String(port), "--persist-to", options.persistDir);
   args.push("--inspector-port", String(inspectorPort));
   args.push("--show-interactive-dev-session=false", "--log-level", "warn");
-  for (const [name, value] of Object.entries(vars)) args.push("--var", `${name}:${value}`);
+  // An env file in the state folder rather than the checkout's .dev.vars, which stays the
+  // developer's own and is neither read nor touched.
+  const envFile = join(options.persistDir, "test.env");
+  writeFileSync(envFile, dotenv(vars));
+  args.push("--env-file", envFile);
   const child: ChildProcess = spawn("npx", args, {
     cwd: root,
     stdio: ["ignore", "pipe", "pipe"],
