@@ -6,26 +6,8 @@
  */
 import { env, runDurableObjectAlarm, runInDurableObject } from "cloudflare:test";
 import { describe, expect, it } from "vitest";
-import type { Caller } from "../../worker/caller.ts";
 import type { KeyObject } from "../../worker/key-object.ts";
-import { defaultKeyPolicy } from "../../worker/operations/keys.ts";
-
-const ACCOUNT = "111122223333";
-const caller: Caller = {
-  accountId: ACCOUNT,
-  principalArn: `arn:aws:iam::${ACCOUNT}:root`,
-  principal: { type: "Root", accountId: ACCOUNT, arn: `arn:aws:iam::${ACCOUNT}:root`, principalId: ACCOUNT, policies: [] },
-  secureTransport: true,
-  via: "http",
-};
-
-async function externalKey() {
-  const keyId = crypto.randomUUID();
-  const arn = `arn:aws:kms:us-east-1:${ACCOUNT}:key/${keyId}`;
-  const stub = env.KEYS.get(env.KEYS.idFromName(arn));
-  expect((await stub.create({ keyId, arn, accountId: ACCOUNT, description: "", origin: "EXTERNAL", policy: defaultKeyPolicy(ACCOUNT), tags: [] })).ok).toBe(true);
-  return { stub, call: { ...caller, keyArn: arn } };
-}
+import { ACCOUNT, createKey } from "./key-fixtures.ts";
 
 async function wrapOaep(spki: Uint8Array, material: Uint8Array): Promise<Uint8Array> {
   const key = await crypto.subtle.importKey("spki", spki, { name: "RSA-OAEP", hash: "SHA-256" }, false, ["encrypt"]);
@@ -57,7 +39,7 @@ function dump(state: DurableObjectState): Uint8Array[] {
 
 describe("imported key material in the key object", () => {
   it("is stored only sealed: no stored value contains the material", async () => {
-    const { stub, call } = await externalKey();
+    const { stub, call } = await createKey("EXTERNAL");
     const params = await stub.getParametersForImport(call, "RSAES_OAEP_SHA_256");
     if (!params.ok) throw new Error(params.message);
     const material = crypto.getRandomValues(new Uint8Array(32));
@@ -78,7 +60,7 @@ describe("imported key material in the key object", () => {
   });
 
   it("expires at ValidTo when the alarm fires: backing keys wiped, PendingImport, the fingerprint kept", async () => {
-    const { stub, call } = await externalKey();
+    const { stub, call } = await createKey("EXTERNAL");
     const params = await stub.getParametersForImport(call, "RSAES_OAEP_SHA_256");
     if (!params.ok) throw new Error(params.message);
     const material = crypto.getRandomValues(new Uint8Array(32));
@@ -125,7 +107,7 @@ describe("imported key material in the key object", () => {
   });
 
   it("discards unused import parameters when they expire, and the alarm is armed for them", async () => {
-    const { stub, call } = await externalKey();
+    const { stub, call } = await createKey("EXTERNAL");
     const params = await stub.getParametersForImport(call, "RSAES_PKCS1_V1_5");
     if (!params.ok) throw new Error(params.message);
     await runInDurableObject(stub, async (_i: KeyObject, state) => {

@@ -7,31 +7,16 @@
  */
 import { env, runDurableObjectAlarm, runInDurableObject } from "cloudflare:test";
 import { describe, expect, it } from "vitest";
-import type { Caller } from "../../worker/caller.ts";
 import type { KeyObject } from "../../worker/key-object.ts";
-import { defaultKeyPolicy } from "../../worker/operations/keys.ts";
-
-const ACCOUNT = "111122223333";
-const REGION = "us-east-1";
-const caller: Caller = {
-  accountId: ACCOUNT,
-  principalArn: `arn:aws:iam::${ACCOUNT}:root`,
-  principal: { type: "Root", accountId: ACCOUNT, arn: `arn:aws:iam::${ACCOUNT}:root`, principalId: ACCOUNT, policies: [] },
-  secureTransport: true,
-  via: "http",
-};
+import { ACCOUNT, createKey, REGION } from "./key-fixtures.ts";
 
 const registry = () => env.ACCOUNTS.get(env.ACCOUNTS.idFromName(`${ACCOUNT}:${REGION}`));
 
+/** A key in its object and listed in the account registry, as CreateKey leaves it. */
 async function newKey(origin: "AWS_KMS" | "EXTERNAL" = "AWS_KMS") {
-  const keyId = crypto.randomUUID();
-  const arn = `arn:aws:kms:${REGION}:${ACCOUNT}:key/${keyId}`;
-  const stub = env.KEYS.get(env.KEYS.idFromName(arn));
-  const created = await stub.create({ keyId, arn, accountId: ACCOUNT, description: "", origin, policy: defaultKeyPolicy(ACCOUNT), tags: [] });
-  expect(created.ok).toBe(true);
-  expect((await registry().addKey({ keyId, keyArn: arn }, 1000)).ok).toBe(true);
-  const call = { ...caller, keyArn: arn };
-  return { keyId, arn, stub, call };
+  const key = await createKey(origin);
+  expect((await registry().addKey({ keyId: key.keyId, keyArn: key.arn }, 1000)).ok).toBe(true);
+  return key;
 }
 
 /**

@@ -5,27 +5,8 @@
 import { env, runDurableObjectAlarm, runInDurableObject } from "cloudflare:test";
 import { describe, expect, it } from "vitest";
 import { decodeRootKey, unsealBackingKey, type SealedBackingKey } from "../../src/keys/backing-key.ts";
-import type { Caller } from "../../worker/caller.ts";
 import type { KeyObject } from "../../worker/key-object.ts";
-import { defaultKeyPolicy } from "../../worker/operations/keys.ts";
-
-const ACCOUNT = "111122223333";
-const caller: Caller = {
-  accountId: ACCOUNT,
-  principalArn: `arn:aws:iam::${ACCOUNT}:root`,
-  principal: { type: "Root", accountId: ACCOUNT, arn: `arn:aws:iam::${ACCOUNT}:root`, principalId: ACCOUNT, policies: [] },
-  secureTransport: true,
-  via: "http",
-};
-
-async function newKey() {
-  const keyId = crypto.randomUUID();
-  const arn = `arn:aws:kms:us-east-1:${ACCOUNT}:key/${keyId}`;
-  const stub = env.KEYS.get(env.KEYS.idFromName(arn));
-  const created = await stub.create({ keyId, arn, accountId: ACCOUNT, description: "", origin: "AWS_KMS", policy: defaultKeyPolicy(ACCOUNT), tags: [] });
-  expect(created.ok).toBe(true);
-  return { arn, stub };
-}
+import { createKey, rootCaller as caller } from "./key-fixtures.ts";
 
 function contains(haystack: Uint8Array, needle: Uint8Array): boolean {
   outer: for (let i = 0; i + needle.length <= haystack.length; i++) {
@@ -37,7 +18,7 @@ function contains(haystack: Uint8Array, needle: Uint8Array): boolean {
 
 describe("KeyObject storage", () => {
   it("holds its backing key only sealed under the root key: a raw storage dump never contains it", async () => {
-    const { arn, stub } = await newKey();
+    const { arn, stub } = await createKey();
     const encrypted = await stub.encrypt({ ...caller, keyArn: arn }, "Encrypt", new TextEncoder().encode("hello"), {});
     expect(encrypted.ok).toBe(true);
     await runInDurableObject(stub, async (_instance: KeyObject, state) => {
@@ -73,7 +54,7 @@ describe("KeyObject storage", () => {
 
 describe("KeyObject alarm", () => {
   it("does nothing when rotation is off or its deadline has not passed, however often it fires", async () => {
-    const { arn, stub } = await newKey();
+    const { arn, stub } = await createKey();
     await runDurableObjectAlarm(stub);
     expect(await stub.backingKeyVersions()).toBe(1);
     const enabled = await stub.setRotation({ ...caller, keyArn: arn }, true);
