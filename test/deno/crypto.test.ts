@@ -4,7 +4,7 @@
  * checked by Deno too):
  *
  * - AES-GCM against Google Wycheproof v0.9 (testvectors/aes_gcm_test.json), read at run time from
- *   ../shared/vectors/wycheproof/ (never copied), with the same counts as the Node unit test;
+ *   test/vectors/wycheproof/ (copied from Project Wycheproof with its LICENSE), with the same counts as the Node unit test;
  * - AES-GCM, AesGcmStream, SHA-256, HMAC-SHA256 and HKDF-SHA256 against Deno's own WebCrypto
  *   (crypto.subtle, implemented in Deno's Rust runtime, independently of the core);
  * - the KMS ciphertext blob: round trips, its byte table checked by opening it with WebCrypto,
@@ -31,7 +31,7 @@ import {
 import { EXPECTED_AES_GCM_COUNTS, runAesGcmVectors, type AeadFile } from "../shared/wycheproof-aes-gcm.ts";
 import { assert, assertEquals, concat, Deno, flip, hex, owned, random, randomInt, report, sameBytes, thrown } from "./support.ts";
 
-const VECTORS = new URL("../../../shared/vectors/wycheproof/aes_gcm_test.json", import.meta.url);
+const VECTORS = new URL("../vectors/wycheproof/aes_gcm_test.json", import.meta.url);
 
 Deno.test("AES-GCM matches every valid Wycheproof AES-128/256 vector and rejects every invalid one", async () => {
   const vectors = JSON.parse(await Deno.readTextFile(VECTORS)) as AeadFile;

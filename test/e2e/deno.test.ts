@@ -25,7 +25,7 @@ import { afterAll, describe, expect, it } from "vitest";
 import { useLocalWorker } from "./support.ts";
 
 const root = fileURLToPath(new URL("../..", import.meta.url));
-const vectors = fileURLToPath(new URL("../../../shared/vectors/wycheproof/", import.meta.url));
+const vectors = fileURLToPath(new URL("../vectors/wycheproof/", import.meta.url));
 const denoDir = mkdtempSync(join(tmpdir(), "edgekms-deno-"));
 afterAll(() => rmSync(denoDir, { recursive: true, force: true }));
 

@@ -1,7 +1,7 @@
 /**
  * Google Wycheproof's AES-GCM vectors (v0.9, testvectors/aes_gcm_test.json) run through the
  * binding, the same way in every runtime: the Node, workerd and Deno tiers each load the file from
- * ../shared/vectors/wycheproof/ their own way (it is never copied) and assert what this returns.
+ * test/vectors/wycheproof/ their own way and assert what this returns.
  * Web standards only, so it runs in all three.
  *
  * Groups with a 128- or 256-bit key and a 128-bit tag run; AES-192 groups are skipped (the core

@@ -1,11 +1,11 @@
 /**
  * AES-GCM Wycheproof vectors (Google Wycheproof v0.9, testvectors/aes_gcm_test.json) inside
  * workerd. workerd has no node:fs, so the file is imported as JSON through a relative path to
- * ../shared/vectors/wycheproof/ (bundled by the test runner, never copied into the repository).
+ * test/vectors/wycheproof/ (bundled by the test runner).
  * The checks are test/shared/wycheproof-aes-gcm.ts, the same as in the Node and Deno tiers.
  */
 import { describe, expect, it } from "vitest";
-import vectors from "../../../shared/vectors/wycheproof/aes_gcm_test.json";
+import vectors from "../vectors/wycheproof/aes_gcm_test.json";
 import { EXPECTED_AES_GCM_COUNTS, runAesGcmVectors, type AeadFile } from "../shared/wycheproof-aes-gcm.ts";
 
 describe("AES-GCM Wycheproof vectors inside workerd", () => {

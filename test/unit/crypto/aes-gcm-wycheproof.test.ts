@@ -1,6 +1,6 @@
 /**
  * AES-GCM through the binding against Google Wycheproof (v0.9, testvectors/aes_gcm_test.json),
- * read at test time from ../shared/vectors/wycheproof/ (never copied). The checks themselves are
+ * read at test time from test/vectors/wycheproof/ (copied from Project Wycheproof with its LICENSE). The checks themselves are
  * test/shared/wycheproof-aes-gcm.ts, shared with the workerd and Deno tiers.
  */
 import { readFileSync } from "node:fs";
@@ -10,7 +10,7 @@ import { EXPECTED_AES_GCM_COUNTS, runAesGcmVectors, type AeadFile } from "../../
 
 const vectors = JSON.parse(
   readFileSync(
-    fileURLToPath(new URL("../../../../shared/vectors/wycheproof/aes_gcm_test.json", import.meta.url)),
+    fileURLToPath(new URL("../../vectors/wycheproof/aes_gcm_test.json", import.meta.url)),
     "utf8",
   ),
 ) as AeadFile;

@@ -2,7 +2,7 @@
  * HKDF-SHA256 through the binding.
  *
  * Vectors: Google Wycheproof v0.9, testvectors/hkdf_sha256_test.json (which includes RFC 5869
- * Appendix A.1–A.3), read at test time from ../shared/vectors/wycheproof/ (never copied). Valid
+ * Appendix A.1–A.3), read at test time from test/vectors/wycheproof/ (copied from Project Wycheproof with its LICENSE). Valid
  * vectors must match; the invalid ones ask for 8161 bytes (SizeTooLarge) and must throw. Then
  * differential tests against WebCrypto (crypto.subtle HKDF) with random inputs, and against
  * RFC 5869 written out over node:crypto's HMAC where WebCrypto cannot follow (L = 0, info larger
@@ -30,7 +30,7 @@ interface HkdfFile {
 
 const vectors = JSON.parse(
   readFileSync(
-    fileURLToPath(new URL("../../../../shared/vectors/wycheproof/hkdf_sha256_test.json", import.meta.url)),
+    fileURLToPath(new URL("../../vectors/wycheproof/hkdf_sha256_test.json", import.meta.url)),
     "utf8",
   ),
 ) as HkdfFile;

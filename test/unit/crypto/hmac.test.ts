@@ -2,7 +2,7 @@
  * HMAC-SHA256 through the binding.
  *
  * Vectors: Google Wycheproof v0.9, testvectors/hmac_sha256_test.json, read at test time from
- * ../shared/vectors/wycheproof/ (never copied). Groups with tagSize 128 test truncated tags: the
+ * test/vectors/wycheproof/ (copied from Project Wycheproof with its LICENSE). Groups with tagSize 128 test truncated tags: the
  * first tagSize/8 bytes of our tag must equal the vector's tag when it is valid and differ when
  * it is invalid. Then differential tests against WebCrypto (crypto.subtle) with random inputs (and node:crypto for
  * the empty key, which WebCrypto refuses to import).
@@ -28,7 +28,7 @@ interface MacFile {
 
 const vectors = JSON.parse(
   readFileSync(
-    fileURLToPath(new URL("../../../../shared/vectors/wycheproof/hmac_sha256_test.json", import.meta.url)),
+    fileURLToPath(new URL("../../vectors/wycheproof/hmac_sha256_test.json", import.meta.url)),
     "utf8",
   ),
 ) as MacFile;

@@ -3,7 +3,7 @@
  * RSAES-PKCS1-v1_5 with implicit rejection (BigInt), against Project Wycheproof's vectors
  * (google/wycheproof testvectors_v1: rsa_oaep_2048_sha1_mgf1sha1_test.json,
  * rsa_oaep_2048_sha256_mgf1sha256_test.json, rsa_pkcs1_2048_test.json), read from
- * ../shared/vectors/wycheproof/ at test time; plus round trips with node:crypto's publicEncrypt.
+ * test/vectors/wycheproof/ at test time; plus round trips with node:crypto's publicEncrypt.
  */
 import { constants, createPublicKey, publicEncrypt, randomBytes } from "node:crypto";
 import { readFileSync } from "node:fs";
@@ -29,7 +29,7 @@ interface Group {
   tests: Vector[];
 }
 
-const VECTORS = new URL("../../../../shared/vectors/wycheproof/", import.meta.url);
+const VECTORS = new URL("../../vectors/wycheproof/", import.meta.url);
 const load = (name: string) => JSON.parse(readFileSync(new URL(name, VECTORS), "utf8")) as { testGroups: Group[] };
 const hex = (s: string) => Uint8Array.from(Buffer.from(s, "hex"));
 const toHex = (b: Uint8Array | undefined) => (b === undefined ? undefined : Buffer.from(b).toString("hex"));
