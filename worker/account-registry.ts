@@ -13,8 +13,8 @@
 import { DurableObject } from "cloudflare:workers";
 import { KmsError } from "../src/protocol/errors.ts";
 import type { Env } from "./config.ts";
-import { decodeMarker, encodeMarker } from "./markers.ts";
-import { rpcResult, type RpcResult } from "./rpc.ts";
+import { decodeMarker, encodeMarker } from "../src/service/markers.ts";
+import { rpcResult, type RpcResult } from "../src/service/rpc.ts";
 
 export interface KeyListEntry {
   keyId: string;

@@ -15,7 +15,7 @@ import { claimedAccessKeyId, verifyRequest } from "../src/auth/sigv4.ts";
 import { errorResponse, jsonResponse, KmsError } from "../src/protocol/errors.ts";
 import { parseBody } from "../src/protocol/json.ts";
 import { parseTarget, TARGET_PREFIX, type OperationName } from "../src/protocol/operations.ts";
-import type { Caller } from "./caller.ts";
+import type { Caller } from "../src/service/caller.ts";
 import { settings, type Env } from "./config.ts";
 import { runOperation } from "./dispatch.ts";
 import { recordCall } from "./audit.ts";

@@ -8,7 +8,7 @@ import type { OperationName } from "../src/protocol/operations.ts";
 import type { ValidatedOperation } from "../src/protocol/shapes.ts";
 import { hasSchema, parseRequest } from "../src/protocol/validate.ts";
 import { AuditWriteError, recordCall } from "./audit.ts";
-import type { Caller } from "./caller.ts";
+import type { Caller } from "../src/service/caller.ts";
 import { settings, type Env } from "./config.ts";
 import type { Handler, OperationContext } from "./operations/context.ts";
 import { HANDLERS } from "./operations/index.ts";

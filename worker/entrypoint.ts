@@ -45,7 +45,7 @@ import type {
   ReEncryptResponse,
 } from "../src/protocol/shapes.ts";
 import { toWire } from "../src/protocol/wire.ts";
-import type { Caller } from "./caller.ts";
+import type { Caller } from "../src/service/caller.ts";
 import type { Env } from "./config.ts";
 import { runOperation } from "./dispatch.ts";
 

@@ -27,7 +27,7 @@ import { grantMatch, granteeMatch, type GrantAllowance, type GrantConstraints, t
 import { KmsError } from "../src/protocol/errors.ts";
 import { parseArn, parseKeyArn } from "../src/arn.ts";
 import type { RetirableGrantEntry } from "./account-registry.ts";
-import type { CallFacts } from "./caller.ts";
+import type { CallFacts } from "../src/service/caller.ts";
 import type { Env } from "./config.ts";
 
 /** One grant as the key object stores it. */

@@ -21,7 +21,7 @@ import {
 } from "../src/keys/import-token.ts";
 import { generateWrappingKeyPair, unwrapKeyMaterial, type WrappingAlgorithm } from "../src/keys/import-wrapping.ts";
 import { bytesEqual } from "../src/bytes.ts";
-import type { KeyCall } from "./caller.ts";
+import type { KeyCall } from "../src/service/caller.ts";
 import { externalOnly, type ExpirationModel, type KeyRecord, type KeyStore } from "./key-store.ts";
 
 /** GetParametersForImport's result. */

@@ -10,7 +10,7 @@
  */
 import type { KeyState } from "../src/keys/key-state.ts";
 import { parseKeyArn } from "../src/arn.ts";
-import type { KeyCall } from "./caller.ts";
+import type { KeyCall } from "../src/service/caller.ts";
 import { emitKeyEvent, keyEvent } from "./key-events.ts";
 import type { KeyStore, Tombstone } from "./key-store.ts";
 

@@ -14,8 +14,8 @@ import { assertKeyStateAllows, type KeyState, type KeyStateGuardedOperation } fr
 import { decodeRootKey, type SealedBackingKey } from "../src/keys/backing-key.ts";
 import type { ImportTokenClaims, SealedWrappingKey } from "../src/keys/import-token.ts";
 import type { KeyMetadata, Tag } from "../src/protocol/shapes.ts";
-import { authorizeOnKey } from "./access.ts";
-import type { KeyCall } from "./caller.ts";
+import { authorizeOnKey } from "../src/service/access.ts";
+import type { KeyCall } from "../src/service/caller.ts";
 import { settings, type Env, type Settings } from "./config.ts";
 import { KeyGrants, tokenOpener } from "./key-grants.ts";
 

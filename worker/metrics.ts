@@ -13,7 +13,7 @@
  * Scrape every minute or less often; AWS publishes its KMS metrics per minute as well.
  */
 import { prometheusText, type AccountMetrics, type KeyStatus } from "../src/audit/metrics.ts";
-import { unwrap } from "./rpc.ts";
+import { unwrap } from "../src/service/rpc.ts";
 import { auditLogOf } from "./audit.ts";
 import { settings, type Env } from "./config.ts";
 import { stringsEqual } from "../src/bytes.ts";

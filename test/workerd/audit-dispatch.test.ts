@@ -7,7 +7,7 @@ import { env } from "cloudflare:test";
 import { describe, expect, it } from "vitest";
 import { parseLookupRequest } from "../../src/audit/lookup.ts";
 import { KmsError } from "../../src/protocol/errors.ts";
-import type { Caller } from "../../worker/caller.ts";
+import type { Caller } from "../../src/service/caller.ts";
 import { runOperation } from "../../worker/dispatch.ts";
 
 const ACCOUNT = "777788889999";

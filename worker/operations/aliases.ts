@@ -6,8 +6,8 @@
  */
 import { aliasArn, isKeyId, keyArn, parseKeyArn } from "../../src/arn.ts";
 import { aliasNotFound, KmsError } from "../../src/protocol/errors.ts";
-import { requireIamPermission } from "../access.ts";
-import { unwrap } from "../rpc.ts";
+import { requireIamPermission } from "../../src/service/access.ts";
+import { unwrap } from "../../src/service/rpc.ts";
 import { keyCall, keyObject, registryOf, resolveKeyArn, type Handler, type OperationContext } from "./context.ts";
 
 /** @throws ValidationException or NotAuthorizedException as AWS does for names it refuses. */

@@ -6,7 +6,7 @@
 import { aliasArn, keyArn, referencedAliasArn, resolveKeyReference, type KeyReference } from "../../src/arn.ts";
 import { aliasNotFound, keyNotFound } from "../../src/protocol/errors.ts";
 import type { RequestShapes, ValidatedOperation } from "../../src/protocol/shapes.ts";
-import type { CallFacts, Caller, KeyCall } from "../caller.ts";
+import type { CallFacts, Caller, KeyCall } from "../../src/service/caller.ts";
 import type { Env, Settings } from "../config.ts";
 
 export interface OperationContext {

@@ -8,9 +8,9 @@ import { readCiphertextHeader } from "../../src/crypto/envelope.ts";
 import { KmsError } from "../../src/protocol/errors.ts";
 import { parseKeyArn } from "../../src/arn.ts";
 import { dataKeyLength } from "../../src/protocol/validate.ts";
-import { requireIamPermission } from "../access.ts";
-import type { CallFacts } from "../caller.ts";
-import { unwrap } from "../rpc.ts";
+import { requireIamPermission } from "../../src/service/access.ts";
+import type { CallFacts } from "../../src/service/caller.ts";
+import { unwrap } from "../../src/service/rpc.ts";
 import { keyCall, keyObject, resolveKeyArn, type Handler, type OperationContext } from "./context.ts";
 
 const SYMMETRIC_DEFAULT = "SYMMETRIC_DEFAULT";

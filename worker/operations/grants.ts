@@ -9,10 +9,10 @@ import { constraintType, isValidGrantPrincipal, normaliseConstraints, validateGr
 import { isGrantId, openGrantToken } from "../../src/grants/token.ts";
 import { decodeRootKey } from "../../src/keys/backing-key.ts";
 import { KmsError } from "../../src/protocol/errors.ts";
-import { requireIamPermission } from "../access.ts";
-import type { CallFacts } from "../caller.ts";
+import { requireIamPermission } from "../../src/service/access.ts";
+import type { CallFacts } from "../../src/service/caller.ts";
 import { invalidGrantToken } from "../key-grants.ts";
-import { unwrap } from "../rpc.ts";
+import { unwrap } from "../../src/service/rpc.ts";
 import { keyCall, keyObject, registryOf, resolveKeyArn, type Handler, type OperationContext } from "./context.ts";
 
 /** ListGrants and ListRetirableGrants: Limit 1–100, default 50 (KMS API Reference). */

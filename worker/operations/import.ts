@@ -12,7 +12,7 @@
  */
 import { isWrappingAlgorithm } from "../../src/keys/import-wrapping.ts";
 import { KmsError } from "../../src/protocol/errors.ts";
-import { unwrap } from "../rpc.ts";
+import { unwrap } from "../../src/service/rpc.ts";
 import { keyCall, keyObject, resolveKeyArn, type Handler } from "./context.ts";
 
 /** AWS accepts a ValidTo at most 365 days ahead. */

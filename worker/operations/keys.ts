@@ -6,11 +6,11 @@
 import { keyArn } from "../../src/arn.ts";
 import { KmsError } from "../../src/protocol/errors.ts";
 import type { Tag } from "../../src/protocol/shapes.ts";
-import { unwrap } from "../rpc.ts";
+import { unwrap } from "../../src/service/rpc.ts";
 import { keyCall, keyObject, registryOf, resolveKeyArn, type Handler, type OperationContext } from "./context.ts";
 import { validateTags } from "./tags.ts";
-import { checkNewKeyPolicy, requireIamPermission } from "../access.ts";
-import type { CallFacts } from "../caller.ts";
+import { checkNewKeyPolicy, requireIamPermission } from "../../src/service/access.ts";
+import type { CallFacts } from "../../src/service/caller.ts";
 
 /** The guide's default key policy: the owning account's root may do everything with the key. */
 export function defaultKeyPolicy(accountId: string): string {

@@ -7,7 +7,7 @@
  * seconds; the bounds the API accepts stay AWS's.
  */
 import { KmsError } from "../../src/protocol/errors.ts";
-import { unwrap } from "../rpc.ts";
+import { unwrap } from "../../src/service/rpc.ts";
 import { keyCall, keyObject, resolveKeyArn, type Handler } from "./context.ts";
 
 export const MIN_PENDING_WINDOW_IN_DAYS = 7;

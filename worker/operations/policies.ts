@@ -8,7 +8,7 @@
  */
 import { parsePolicy } from "../../src/policy/index.ts";
 import { KmsError } from "../../src/protocol/errors.ts";
-import { unwrap } from "../rpc.ts";
+import { unwrap } from "../../src/service/rpc.ts";
 import { keyCall, keyObject, resolveKeyArn, type Handler } from "./context.ts";
 
 function checkPolicyName(name: string): void {

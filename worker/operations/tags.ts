@@ -5,7 +5,7 @@
  */
 import { KmsError } from "../../src/protocol/errors.ts";
 import type { Tag } from "../../src/protocol/shapes.ts";
-import { unwrap } from "../rpc.ts";
+import { unwrap } from "../../src/service/rpc.ts";
 import { keyCall, keyObject, resolveKeyArn, type Handler } from "./context.ts";
 
 export const MAX_TAGS_PER_KEY = 50;

@@ -4,9 +4,9 @@
  * configuration) and facts about the request that policies and the audit trail use. Plain data,
  * so it survives Durable Object RPC.
  */
-import type { Principal } from "../src/auth/identities.ts";
-import type { RequestFacts } from "../src/policy/context.ts";
-import type { GrantConstraints } from "../src/policy/grants.ts";
+import type { Principal } from "../auth/identities.ts";
+import type { RequestFacts } from "../policy/context.ts";
+import type { GrantConstraints } from "../policy/grants.ts";
 
 export interface Caller {
   accountId: string;

@@ -24,10 +24,10 @@ import {
   parsePolicy,
   parsePolicyObject,
   wouldLockOut,
-} from "../src/policy/index.ts";
-import type { GrantAllowance, Policy, RequestContext } from "../src/policy/index.ts";
-import type { Principal } from "../src/auth/identities.ts";
-import type { Tag } from "../src/protocol/shapes.ts";
+} from "../policy/index.ts";
+import type { GrantAllowance, Policy, RequestContext } from "../policy/index.ts";
+import type { Principal } from "../auth/identities.ts";
+import type { Tag } from "../protocol/shapes.ts";
 import type { CallFacts, Caller } from "./caller.ts";
 
 /** The request context for one action of `caller`'s request on `resource` ("*" for none). */
