@@ -78,15 +78,9 @@ app.post("/", async (c) => {
     const accessKeyId = caller?.accessKeyId ?? claimedAccessKeyId(c.req.header("Authorization"));
     const principal = caller?.principal ?? (accessKeyId === undefined ? undefined : identities(c.env).credential(accessKeyId)?.principal);
     if (principal !== undefined) {
-      await recordCall(c.env, {
-        identity: { accountId: principal.accountId, principal, accessKeyId, ...request },
-        eventName: attemptedOperation(target),
-        request: null,
-        error: err,
-        keyArns: [],
-        requestId,
-        startedAt,
-      });
+      const identity = { accountId: principal.accountId, principal, ...(accessKeyId === undefined ? {} : { accessKeyId }), ...request };
+      const draft = { identity, eventName: attemptedOperation(target), request: null, requestId, startedAt, region: config.region, keyArns: [] };
+      await recordCall(c.env, draft, { error: err });
     }
     throw err;
   }

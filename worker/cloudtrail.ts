@@ -16,7 +16,7 @@ import { verifyRequest } from "../src/auth/sigv4.ts";
 import { accessDeniedError, authorizeIamOnly, buildContext, parsePolicyObject, type Policy } from "../src/policy/index.ts";
 import { jsonResponse, KmsError } from "../src/protocol/errors.ts";
 import { parseBody } from "../src/protocol/json.ts";
-import { auditLogOf } from "./audit.ts";
+import { lookupAll } from "./audit.ts";
 import { settings, type Env } from "./config.ts";
 
 /**
@@ -64,7 +64,7 @@ export async function cloudTrailRequest(env: Env, request: Request, requestId: s
 
   const parsed = parseBody(new TextDecoder().decode(body));
   const query = parseLookupRequest(parsed, new Date(), config.auditRetentionMs);
-  const page = await auditLogOf(env, verified.accountId, config.region).lookup(query);
+  const page = await lookupAll(env, verified.accountId, config.region, query);
   const response: { Events: object[]; NextToken?: string } = { Events: page.events.map(lookupEvent) };
   if (page.last !== undefined) response.NextToken = encodeNextToken(page.last, parsed, query.endMs);
   return jsonResponse(response, requestId);
