@@ -49,7 +49,7 @@ function allShards(env: Env, accountId: string, region: string) {
 async function appendEntries(env: Env, entries: readonly OutboxEntry[], shard: number): Promise<void> {
   const byAccount = new Map<string, AppendedRecord[]>();
   for (const entry of entries) {
-    const timeMs = Date.parse(entry.record.eventTime);
+    const timeMs = entry.timeMs;
     recipientAccounts(entry.record).forEach((account, i) => {
       const list = byAccount.get(account) ?? [];
       list.push({ record: addressedTo(entry.record, account), eventTimeMs: timeMs, ...(i === 0 ? { stats: entry.stats } : {}) });

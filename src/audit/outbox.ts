@@ -45,6 +45,8 @@ export interface CallStats {
 export interface OutboxEntry {
   record: CloudTrailRecord;
   stats: CallStats;
+  /** The event time to the millisecond (the record's eventTime is to the second, as CloudTrail's). */
+  timeMs: number;
 }
 
 export type CallOutcome = { response: unknown } | { error: unknown };
@@ -71,7 +73,8 @@ export function auditEntry(draft: AuditDraft, outcome: CallOutcome, keyArns: rea
     eventTime: new Date(draft.startedAt),
     region: draft.region,
   });
-  return { record, stats: { operation: draft.eventName, error: error?.code ?? "", durationMs: Math.max(0, now - draft.startedAt) } };
+  const stats = { operation: draft.eventName, error: error?.code ?? "", durationMs: Math.max(0, now - draft.startedAt) };
+  return { record, stats, timeMs: draft.startedAt };
 }
 
 /** The key an entry is stored under in an outbox. */
@@ -110,6 +113,11 @@ export async function forwardOutbox(store: RecordStore, sink: AuditSink, rounds 
     if (batch.length < FORWARD_BATCH) return true;
   }
   return (await store.transact((tx) => tx.list(OUTBOX, { limit: 1 }))).length === 0;
+}
+
+/** True when the store's outbox holds anything not yet forwarded. */
+export async function outboxPending(tx: RecordTx): Promise<boolean> {
+  return (await tx.list(OUTBOX, { limit: 1 })).length > 0;
 }
 
 /** True when the key belongs to the outbox (kept when everything else of a key is removed). */

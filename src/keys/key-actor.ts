@@ -23,7 +23,7 @@
  */
 import { openCiphertext, readCiphertextHeader, sealCiphertext } from "../crypto/envelope.ts";
 import { encodeEncryptionContext, type EncryptionContext } from "../crypto/encryption-context.ts";
-import { addToOutbox, auditEntry, forwardOutbox, type AuditDraft, type AuditSink } from "../audit/outbox.ts";
+import { addToOutbox, auditEntry, forwardOutbox, outboxPending, type AuditDraft, type AuditSink } from "../audit/outbox.ts";
 import { keyEvent } from "../audit/events.ts";
 import { issueGrantToken } from "../grants/token.ts";
 import {
@@ -228,8 +228,14 @@ export class KeyActor {
     await this.ports.wakeUps.wakeBy(Date.now() + this.settings.auditForwardDelayMs);
   }
 
+  /** Sets the wake-up to the earliest stored deadline, or soon when the outbox holds records. */
   private async rescheduleWakeUp(extra: number[] = []): Promise<void> {
-    const deadlines = [...(await this.tx((keys) => keys.deadlines())), ...extra];
+    const deadlines = await this.tx(async (keys) => {
+      const stored = await keys.deadlines();
+      if (await outboxPending(keys.tx)) stored.push(Date.now() + this.settings.auditForwardDelayMs);
+      return stored;
+    });
+    deadlines.push(...extra);
     await this.ports.wakeUps.wakeAt(deadlines.length === 0 ? undefined : Math.max(Date.now(), Math.min(...deadlines)));
   }
 
