@@ -14,7 +14,10 @@ export interface Caller {
   principal: Principal;
   /** The access key that signed the request; absent for service-binding calls. */
   accessKeyId?: string;
+  /** The address the request reports (audit trail); see worker/source-ip.ts. */
   sourceIp?: string;
+  /** Whether the deployment trusts that address, so policies see it as aws:SourceIp. */
+  sourceIpTrusted?: boolean;
   userAgent?: string;
   secureTransport: boolean;
   /** How the request arrived: over HTTP, or from another worker through a service binding. */

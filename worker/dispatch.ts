@@ -33,7 +33,8 @@ export async function runOperation(
 ): Promise<object> {
   const startedAt = Date.now();
   const touchedKeys = new Set<string>();
-  let request: unknown = body;
+  // Records never hold unvalidated input: a request refused by validation is recorded without parameters.
+  let request: unknown = null;
   let result: object;
   try {
     const handler = handlerFor(operation);

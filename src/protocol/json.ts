@@ -21,7 +21,7 @@ export { decodeBase64, encodeBase64, epochSeconds, toWire } from "./wire.ts";
 /** The deepest nesting of objects and arrays a request body may have (the body itself is level 1). */
 export const MAX_JSON_DEPTH = 32;
 
-const utf8 = new TextDecoder("utf-8", { fatal: true });
+const utf8 = new TextDecoder("utf-8", { fatal: true, ignoreBOM: false });
 
 /**
  * Parses a request body, given as its bytes (decoded as strict UTF-8) or as text. Throws

@@ -313,7 +313,8 @@ describe("parseRequest: encryption contexts", () => {
   });
 
   it.each(carriers)("%s refuses lone surrogates in keys and values (%s)", (op, body, path) => {
-    for (const ctx of [{ tenant: "\uD800" }, { tenant: "\uDFFF" }, { "\uDBFFx": "v" }, { tenant: "a\uDC00\uD800" }]) {
+    const contexts: Record<string, string>[] = [{ tenant: "\uD800" }, { tenant: "\uDFFF" }, { "\uDBFFx": "v" }, { tenant: "a\uDC00\uD800" }];
+    for (const ctx of contexts) {
       const err = failure(op, body(ctx));
       expect(err.type).toBe("ValidationException");
       expect(err.message).toBe(`1 validation error detected: Value at '${path}' ${UNICODE}`);
