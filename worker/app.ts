@@ -31,6 +31,9 @@ import { enforceRequestQuota } from "./throttle.ts";
 
 type AppEnv = { Bindings: Env; Variables: { requestId: string } };
 
+/** The longest User-Agent kept for the audit trail (AWS SDK and CLI agents are a few hundred characters). */
+export const MAX_USER_AGENT_LENGTH = 1024;
+
 export const app = new Hono<AppEnv>();
 
 app.use(async (c, next) => {
@@ -51,7 +54,8 @@ app.post("/", async (c) => {
   const config = settings(c.env);
   const request = {
     ...sourceAddress(c.req.raw, c.env),
-    userAgent: c.req.header("User-Agent"),
+    // Recorded in every audit record of the call, so bounded like everything else the caller sends.
+    userAgent: c.req.header("User-Agent")?.slice(0, MAX_USER_AGENT_LENGTH),
     secureTransport: new URL(c.req.url).protocol === "https:",
     via: "http" as const,
   };

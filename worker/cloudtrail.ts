@@ -63,7 +63,7 @@ export async function cloudTrailRequest(env: Env, request: Request, requestId: s
   const auth = authorizeIamOnly(context, policies);
   if (!auth.allowed) throw accessDeniedError(auth, context);
 
-  const parsed = parseBody(new TextDecoder().decode(body));
+  const parsed = parseBody(body);
   const query = parseLookupRequest(parsed, new Date(), config.auditRetentionMs);
   const page = await auditLogOf(env, verified.accountId, config.region).lookup(query);
   const response: { Events: object[]; NextToken?: string } = { Events: page.events.map(lookupEvent) };

@@ -344,3 +344,25 @@ describe("item 15: bindings without props", () => {
     expect(() => bindingPrincipal(env, undefined)).toThrow(/one multi-config session/);
   });
 });
+
+describe("audit records from caller-controlled headers", () => {
+  it("keep at most 1,024 characters of a User-Agent", async () => {
+    const as = account();
+    const response = await send("TrentService.ListKeys", "{}", { as, headers: { "User-Agent": "agent/".repeat(2000) } });
+    expect(response.status).toBe(200);
+    const record = (await recordsOf(as.id)).find((r) => r.eventName === "ListKeys")!;
+    expect(record.userAgent).toHaveLength(1024);
+  });
+});
+
+describe("CloudTrail LookupEvents", () => {
+  it("refuses a body that is not UTF-8 as the KMS API does", async () => {
+    const as = account();
+    const body = new Uint8Array([...new TextEncoder().encode('{"MaxResults":5,"x":"'), 0xc3, ...new TextEncoder().encode('"}')]);
+    const headers: Record<string, string> = { host: "kms.test", "content-type": "application/x-amz-json-1.1", "x-amz-target": "CloudTrail_20131101.LookupEvents" };
+    const signer = new SignatureV4({ credentials: { accessKeyId: as.accessKeyId, secretAccessKey: as.secret }, region: "us-east-1", service: "cloudtrail", sha256: Sha256 });
+    const signed = await signer.sign({ method: "POST", protocol: "http:", hostname: "kms.test", path: "/", headers, body });
+    const response = await app.request("http://kms.test/", { method: "POST", headers: signed.headers, body }, { ...env, ...as.vars });
+    expect(await error(response)).toEqual({ status: 400, type: "SerializationException", message: "The request body is not valid UTF-8." });
+  });
+});
