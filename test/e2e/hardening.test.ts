@@ -1,7 +1,9 @@
 /**
  * Hardening against a real local worker (wrangler dev → workerd) with the official SDK: request
  * quotas answered with AWS's ThrottlingException (and none when quotas are off), oversized bodies
- * refused with 413 over real HTTP, and a deployment without identities refusing every request.
+ * refused with 413 over real HTTP, a deployment without identities refusing every request, and the
+ * service binding (binding probe, example consumer and EdgeKMS in one multi-config session):
+ * throttled like HTTP, and a binding without props told that local runs need one such session.
  * The finer cases (nesting, contexts, source addresses, audit sampling) are in
  * test/workerd/hardening.test.ts.
  */
@@ -13,10 +15,11 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { startLocalWorker, type LocalWorker } from "./local-worker.ts";
 import { awsError, kmsClient } from "./support.ts";
 
-const workers: Record<"unthrottled" | "throttled" | "unconfigured", LocalWorker | undefined> = {
+const workers: Record<"unthrottled" | "throttled" | "unconfigured" | "bound", LocalWorker | undefined> = {
   unthrottled: undefined,
   throttled: undefined,
   unconfigured: undefined,
+  bound: undefined,
 };
 const dirs: string[] = [];
 
@@ -24,6 +27,10 @@ const VARS = {
   unthrottled: {}, // the harness default: REQUEST_QUOTAS=off, development identities
   throttled: { REQUEST_QUOTAS: JSON.stringify({ CryptographicOperationsSymmetric: 2, CreateKey: 1 }) },
   unconfigured: { EDGEKMS_DEV_IDENTITIES: "false" },
+  bound: { REQUEST_QUOTAS: JSON.stringify({ CryptographicOperationsSymmetric: 2 }) },
+};
+const CONFIGS: Partial<Record<keyof typeof VARS, string[]>> = {
+  bound: ["test/e2e/fixtures/binding-probe/wrangler.toml", "examples/consumer/wrangler.toml", "wrangler.toml"],
 };
 
 beforeAll(async () => {
@@ -31,7 +38,8 @@ beforeAll(async () => {
     (Object.keys(VARS) as (keyof typeof VARS)[]).map(async (name) => {
       const dir = mkdtempSync(join(tmpdir(), `edgekms-hardening-${name}-`));
       dirs.push(dir);
-      workers[name] = await startLocalWorker({ persistDir: dir, vars: VARS[name] });
+      const configs = CONFIGS[name];
+      workers[name] = await startLocalWorker({ persistDir: dir, vars: VARS[name], ...(configs === undefined ? {} : { configs }) });
     }),
   );
 }, 180_000);
@@ -97,5 +105,35 @@ describe("identities", () => {
 
   it("accepts the development identities only where they were opted in to", async () => {
     expect((await kmsClient(url("unthrottled"), "bob").send(new ListKeysCommand({}))).Keys).toBeDefined();
+  });
+});
+
+describe("the service binding", () => {
+  /** Calls a KmsBinding method through the binding probe (test/e2e/fixtures/binding-probe). */
+  async function rpc(binding: string, method: string, ...args: unknown[]) {
+    const response = await fetch(`${url("bound")}/rpc/${binding}/${method}`, { method: "POST", body: JSON.stringify(args) });
+    expect(response.status).toBe(200);
+    return (await response.json()) as { value?: unknown; error?: { restored: { name: string; message: string } } };
+  }
+
+  it("counts binding calls against the account's quotas as HTTP calls are", async () => {
+    const results = [];
+    for (let i = 0; i < 6; i++) results.push(await rpc("KMS_ROOT", "generateRandom", { NumberOfBytes: 8 }));
+    const refused = results.filter((r) => r.error !== undefined);
+    expect(results.length - refused.length).toBeGreaterThanOrEqual(2);
+    expect(refused.length).toBeGreaterThanOrEqual(1);
+    for (const r of refused) {
+      expect(r.error!.restored).toEqual({
+        name: "ThrottlingException",
+        message: "You have exceeded the rate at which you may call KMS. Reduce the frequency of your calls.",
+      });
+    }
+  });
+
+  it("tells a binding without props that local runs need one multi-config session", async () => {
+    const { error } = await rpc("KMS_NO_PROPS", "describeKey", { KeyId: "alias/x" });
+    expect(error!.restored.name).toBe("AccessDeniedException");
+    expect(error!.restored.message).toContain("no configured principal");
+    expect(error!.restored.message).toContain("one multi-config session");
   });
 });
