@@ -18,6 +18,7 @@ import { jsonResponse, KmsError } from "../src/protocol/errors.ts";
 import { parseBody } from "../src/protocol/json.ts";
 import { lookupAll } from "./audit.ts";
 import { settings, type Env } from "./config.ts";
+import { policySourceIp } from "./source-ip.ts";
 
 /**
  * X-Amz-Target prefixes of CloudTrail: the service model's targetPrefix (botocore, the AWS CLI)
@@ -49,7 +50,7 @@ export async function cloudTrailRequest(env: Env, request: Request, requestId: s
   const context = buildContext({
     action: "cloudtrail:LookupEvents",
     principal: verified.principal,
-    sourceIp: request.headers.get("CF-Connecting-IP") ?? "127.0.0.1",
+    sourceIp: policySourceIp(request, env),
     secureTransport: new URL(request.url).protocol === "https:",
   });
   let policies: Policy[];
@@ -62,7 +63,7 @@ export async function cloudTrailRequest(env: Env, request: Request, requestId: s
   const auth = authorizeIamOnly(context, policies);
   if (!auth.allowed) throw accessDeniedError(auth, context);
 
-  const parsed = parseBody(new TextDecoder().decode(body));
+  const parsed = parseBody(body);
   const query = parseLookupRequest(parsed, new Date(), config.auditRetentionMs);
   const page = await lookupAll(env, verified.accountId, config.region, query);
   const response: { Events: object[]; NextToken?: string } = { Events: page.events.map(lookupEvent) };

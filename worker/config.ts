@@ -8,8 +8,14 @@ export interface Env {
   KMS_REGION?: string;
   /** Service root key: base64 of 32 random bytes (a Worker secret; `npm start` generates one). */
   ROOT_KEY?: string;
-  /** JSON identity configuration (see src/auth/identities.ts); the local default when absent. */
+  /** JSON identity configuration (see src/auth/identities.ts); without it every request is refused. */
   EDGEKMS_IDENTITIES?: string;
+  /** "true": use the public development identities when EDGEKMS_IDENTITIES is unset (local runs only). */
+  EDGEKMS_DEV_IDENTITIES?: string;
+  /** "true" where Cloudflare's edge sets CF-Connecting-IP (deployed); otherwise aws:SourceIp is absent. */
+  TRUST_CF_CONNECTING_IP?: string;
+  /** Request quotas: unset or "aws" for AWS's defaults, "off", or JSON overrides (src/quotas/request-quotas.ts). */
+  REQUEST_QUOTAS?: string;
   ROTATION_PERIOD_SECONDS?: string;
   KEYS_PER_ACCOUNT?: string;
   ALIASES_PER_ACCOUNT?: string;

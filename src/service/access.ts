@@ -43,7 +43,8 @@ export function requestContext(
     action,
     resource,
     principal: caller.principal,
-    ...(caller.sourceIp === undefined ? {} : { sourceIp: caller.sourceIp }),
+    // An address the platform did not vouch for is no address: aws:SourceIp is then absent.
+    ...(caller.sourceIp === undefined || caller.sourceIpTrusted !== true ? {} : { sourceIp: caller.sourceIp }),
     secureTransport: caller.secureTransport,
     ...conditionFacts,
     ...(resourceTags === undefined ? {} : { resourceTags: Object.fromEntries(resourceTags.map((t) => [t.TagKey, t.TagValue])) }),

@@ -362,12 +362,14 @@ describe("the audit trail", () => {
     expect(denied.resources).toEqual([{ ARN: keyArn, accountId: ACCOUNT, type: "AWS::KMS::Key" }]);
     const invalid = records.get(outcomes.Invalid!.requestId)!;
     expect(invalid).toMatchObject({ eventName: "Encrypt", errorCode: "ValidationException" });
-    expect(invalid.requestParameters).toEqual({ keyId, encryptionAlgorithm: "ROT13" });
-    expect(records.get(outcomes.Unknown!.requestId)!).toMatchObject({ eventName: "LaunchMissiles", errorCode: "UnknownOperationException" });
+    // Nothing unvalidated goes into a record: a request validation refused has no parameters.
+    expect(invalid.requestParameters).toBeNull();
+    // Event names come from the fixed list of operations, never from the caller.
+    expect(records.get(outcomes.Unknown!.requestId)!).toMatchObject({ eventName: "UnknownOperation", errorCode: "UnknownOperationException" });
     expect(records.get(outcomes.Unsupported!.requestId)!).toMatchObject({
       eventName: "GetPublicKey",
       errorCode: "UnsupportedOperationException",
-      requestParameters: { keyId },
+      requestParameters: null, // never validated, so never recorded
     });
     // A signature that does not verify, under a recognised access key, is attributed to its owner.
     const forged = records.get(outcomes.BadSignature!.requestId)!;
@@ -640,7 +642,8 @@ describe("GET /metrics", () => {
     expect(count("Encrypt", "")).toBeGreaterThanOrEqual(1);
     expect(count("Encrypt", "DisabledException")).toBe(1);
     expect(count("Decrypt", "InvalidCiphertextException")).toBe(1);
-    expect(count("LaunchMissiles", "UnknownOperationException")).toBe(1);
+    expect(count("UnknownOperation", "UnknownOperationException")).toBe(1);
+    expect(requests.some((s) => s.labels.operation === "LaunchMissiles")).toBe(false);
     // Counted in the caller's account, not the key owner's.
     expect(count("DescribeKey", "AccessDeniedException", EXTERNAL_ACCOUNT)).toBe(1);
     expect(count("DescribeKey", "AccessDeniedException")).toBe(0);

@@ -85,7 +85,7 @@ export function keyObject(ctx: OperationContext, arn: string) {
 
 /**
  * The call descriptor a key object checks: who calls, which key ARN they named, and the request's
- * condition-key facts and grant tokens (worker/access.ts turns them into the policy context).
+ * condition-key facts and grant tokens (src/service/access.ts turns them into the policy context).
  */
 export function keyCall(ctx: OperationContext, arn: string, facts?: CallFacts): KeyCall {
   ctx.touchedKeys.add(arn);

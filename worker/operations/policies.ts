@@ -4,7 +4,7 @@
  * PutKeyPolicy validates the document with the policy engine (src/policy/document.ts:
  * MalformedPolicyDocumentException for invalid JSON, unknown or misplaced elements, bad
  * principals or condition operators, documents over 32 KB) before anything else, then the key
- * object checks kms:PutKeyPolicy and the policy lockout safety check (worker/access.ts).
+ * object checks kms:PutKeyPolicy and the policy lockout safety check (src/service/access.ts).
  */
 import { parsePolicy } from "../../src/policy/index.ts";
 import { KmsError } from "../../src/protocol/errors.ts";
