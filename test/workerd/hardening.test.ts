@@ -9,7 +9,7 @@
 import { env } from "cloudflare:test";
 import { SignatureV4 } from "@smithy/signature-v4";
 import { describe, expect, it } from "vitest";
-import { parseLookupRequest } from "../../src/audit/lookup.ts";
+import { settledRecords } from "./trail.ts";
 import { Sha256 } from "../../src/auth/sigv4.ts";
 import { MAX_REQUEST_BYTES } from "../../src/protocol/body.ts";
 import { app } from "../../worker/app.ts";
@@ -57,9 +57,7 @@ async function error(response: Response): Promise<{ status: number; type: string
 }
 
 async function recordsOf(accountId: string) {
-  const log = env.AUDIT.get(env.AUDIT.idFromName(`${accountId}:us-east-1`));
-  const page = await log.lookup(parseLookupRequest({ StartTime: 0, MaxResults: 50 }, new Date(), 86_400_000));
-  return page.events.map((e) => JSON.parse(e.record) as Record<string, unknown>);
+  return settledRecords(accountId);
 }
 
 async function createKey(as: ReturnType<typeof account>, policy?: object): Promise<string> {
