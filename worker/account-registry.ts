@@ -20,6 +20,7 @@ import type { RetirableGrantEntry } from "../src/grants/store.ts";
 import { KmsError } from "../src/protocol/errors.ts";
 import { settings, type Env } from "./config.ts";
 import { decodeMarker, encodeMarker } from "../src/service/markers.ts";
+import type { AccountApi, AliasEntry, KeyListEntry, Page } from "../src/service/ports.ts";
 import type { RpcResult } from "../src/service/rpc.ts";
 import { auditSink } from "./audit.ts";
 import { DurableRecordStore } from "./durable-record-store.ts";
@@ -29,24 +30,12 @@ export type { RetirableGrantEntry };
 /** An answer, and whether this object wrote the call's audit record. */
 export type RegistryResult<T> = RpcResult<T> & { recorded: boolean };
 
-export interface KeyListEntry {
-  keyId: string;
-  keyArn: string;
-}
 
-export interface AliasEntry {
-  aliasName: string;
-  targetKeyId: string;
-  creationDate: number;
-  lastUpdatedDate: number;
-}
 
-export interface Page<T> {
-  items: T[];
-  nextMarker?: string;
-}
 
-export class AccountRegistry extends DurableObject<Env> {
+export type { AliasEntry, KeyListEntry, Page };
+
+export class AccountRegistry extends DurableObject<Env> implements AccountApi {
   private readonly sql: SqlStorage;
 
   constructor(ctx: DurableObjectState, env: Env) {

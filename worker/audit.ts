@@ -22,14 +22,6 @@ import type { AppendedRecord, LookupPage } from "./audit-log.ts";
 
 export const AUDIT_SHARDS = 8;
 
-/** Marks a failure of the audit write itself, so callers do not try to record it again. */
-export class AuditWriteError extends Error {
-  constructor(cause: unknown) {
-    super("audit write failed", { cause });
-    this.name = "AuditWriteError";
-  }
-}
-
 /** A stable shard for a name (FNV-1a). */
 export function shardOf(name: string): number {
   let h = 0x811c9dc5;
@@ -71,16 +63,9 @@ export function auditSink(env: Env, name: string): AuditSink {
   };
 }
 
-/**
- * Records a call no object recorded; resolves when every copy is durable.
- * @throws AuditWriteError when any copy could not be written.
- */
+/** Records a call no object recorded; resolves when every copy is durable. */
 export async function recordCall(env: Env, draft: AuditDraft, outcome: CallOutcome): Promise<void> {
-  try {
-    await appendEntries(env, [auditEntry(draft, outcome, [])], shardOf(draft.requestId));
-  } catch (err) {
-    throw new AuditWriteError(err);
-  }
+  await appendEntries(env, [auditEntry(draft, outcome, [])], shardOf(draft.requestId));
 }
 
 /** One LookupEvents page over every shard of an account: each shard's page, merged newest first. */

@@ -1,67 +1,32 @@
 /**
- * Runs one TrentService operation for an authenticated caller, whatever the transport: the HTTP
- * app and the service-binding entrypoint both come through here, so validation, authorization,
- * key-state rules and the audit trail are the same for both.
- *
- * Audit: every call is recorded exactly once, durably, before its answer. Handlers hand the
- * call's AuditDraft to the object whose answer ends the call, which writes the record in its own
- * transaction (src/audit/outbox.ts) and says so; a call that no object recorded — refused before
- * it reached one, or one that touches no object — is appended to the audit log here (audit.ts).
+ * The Cloudflare side of runOperation (src/service/dispatch.ts): keys and accounts are Durable
+ * Objects reached by RPC, and calls no object recorded go to the account's AuditLog shards.
  */
-import type { AuditDraft } from "../src/audit/outbox.ts";
-import { unsupportedOperation } from "../src/protocol/errors.ts";
+import { decodeRootKey } from "../src/keys/backing-key.ts";
 import type { OperationName } from "../src/protocol/operations.ts";
-import type { ValidatedOperation } from "../src/protocol/shapes.ts";
-import { hasSchema, parseRequest } from "../src/protocol/validate.ts";
 import type { Caller } from "../src/service/caller.ts";
-import { AuditWriteError, recordCall } from "./audit.ts";
+import { runOperation as run } from "../src/service/dispatch.ts";
+import type { AccountApi, KeyApi, ServicePorts } from "../src/service/ports.ts";
+import { recordCall } from "./audit.ts";
 import { settings, type Env } from "./config.ts";
-import type { Handler, OperationContext } from "./operations/context.ts";
-import { HANDLERS } from "./operations/index.ts";
 
-function handlerFor(operation: OperationName): Handler<ValidatedOperation> | undefined {
-  if (!hasSchema(operation)) return undefined;
-  return HANDLERS[operation] as Handler<ValidatedOperation> | undefined;
+export { AuditWriteError } from "../src/service/dispatch.ts";
+
+/** The service's ports on Durable Objects (RPC stubs carry the same methods as the actors). */
+export function durablePorts(env: Env): ServicePorts {
+  const region = settings(env).region;
+  return {
+    keys: (arn) => env.KEYS.get(env.KEYS.idFromName(arn)) as unknown as KeyApi,
+    accounts: (accountId) => env.ACCOUNTS.get(env.ACCOUNTS.idFromName(`${accountId}:${region}`)) as unknown as AccountApi,
+    rootKey: () => decodeRootKey(env.ROOT_KEY),
+    recordCall: (draft, outcome) => recordCall(env, draft, outcome),
+  };
 }
 
 /**
- * Validates `body` as the operation's request and runs its handler; the call is recorded in the
- * audit trail — success or failure, exactly once — before this returns.
- * @throws KmsError for every refusal (UnsupportedOperationException for an operation EdgeKMS
- * does not implement); AuditWriteError when the record could not be written; anything else is a bug.
+ * Runs one operation for an authenticated caller; the call is recorded before this returns.
+ * @throws KmsError for every refusal; AuditWriteError when the record could not be written.
  */
-export async function runOperation(
-  env: Env,
-  caller: Caller,
-  operation: OperationName,
-  body: unknown,
-  requestId: string,
-): Promise<object> {
-  const config = settings(env);
-  const draft: AuditDraft = {
-    identity: caller,
-    eventName: operation,
-    // Only a validated request is ever recorded: until validation passes, nothing of the body is.
-    request: null,
-    requestId,
-    startedAt: Date.now(),
-    region: config.region,
-    keyArns: [],
-  };
-  const ctx: OperationContext = { env, settings: config, caller, requestId, touchedKeys: new Set(), draft, recorded: false };
-  let result: object;
-  try {
-    const handler = handlerFor(operation);
-    if (handler === undefined) throw unsupportedOperation(operation);
-    const validated = parseRequest(operation as ValidatedOperation, body);
-    draft.request = validated;
-    result = await handler(ctx, validated);
-  } catch (err) {
-    if (!ctx.recorded && !(err instanceof AuditWriteError)) {
-      await recordCall(env, { ...draft, keyArns: [...ctx.touchedKeys] }, { error: err });
-    }
-    throw err;
-  }
-  if (!ctx.recorded) await recordCall(env, { ...draft, keyArns: [...ctx.touchedKeys] }, { response: result });
-  return result;
+export function runOperation(env: Env, caller: Caller, operation: OperationName, body: unknown, requestId: string): Promise<object> {
+  return run(durablePorts(env), settings(env), caller, operation, body, requestId);
 }

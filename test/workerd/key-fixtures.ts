@@ -5,7 +5,7 @@
 import { env } from "cloudflare:test";
 import { expect } from "vitest";
 import type { Caller } from "../../src/service/caller.ts";
-import { defaultKeyPolicy } from "../../worker/operations/keys.ts";
+import { defaultKeyPolicy } from "../../src/operations/keys.ts";
 
 export const ACCOUNT = "111122223333";
 export const REGION = "us-east-1";

@@ -10,8 +10,8 @@
  * RSA_AES_KEY_WRAP_* algorithms, larger wrapping keys and key-material rotation (ImportType,
  * KeyMaterialId) answer UnsupportedOperationException rather than being ignored.
  */
-import { isWrappingAlgorithm } from "../../src/keys/import-wrapping.ts";
-import { KmsError } from "../../src/protocol/errors.ts";
+import { isWrappingAlgorithm } from "../keys/import-wrapping.ts";
+import { KmsError } from "../protocol/errors.ts";
 import { audit, keyCall, keyObject, resolveKeyArn, settle, type Handler } from "./context.ts";
 
 /** AWS accepts a ValidTo at most 365 days ahead. */

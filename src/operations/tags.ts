@@ -3,8 +3,8 @@
  * a key, keys 1–128 and values 0–256 characters (lengths are checked by request validation), and
  * the `aws:` prefix reserved for AWS.
  */
-import { KmsError } from "../../src/protocol/errors.ts";
-import type { Tag } from "../../src/protocol/shapes.ts";
+import { KmsError } from "../protocol/errors.ts";
+import type { Tag } from "../protocol/shapes.ts";
 import { audit, keyCall, keyObject, resolveKeyArn, settle, type Handler } from "./context.ts";
 
 export const MAX_TAGS_PER_KEY = 50;

@@ -1,32 +1,33 @@
 /**
- * What every operation handler receives, and how it reaches the Durable Objects: the caller's
- * account registry, a key's object, and the resolution of a KeyId parameter (key ID, key ARN, alias
+ * What every operation handler receives, and how it reaches keys and accounts (through the
+ * runtime's ports, src/service/ports.ts): the caller's account directory, a key's actor, and the resolution of a KeyId parameter (key ID, key ARN, alias
  * name or alias ARN) to the key ARN it names.
  *
  * Audit: a handler passes `audit(ctx)` to the object whose answer ends the call and unwraps that
- * answer with `settle`, which notes that the object recorded the call (worker/dispatch.ts records
+ * answer with `settle`, which notes that the object recorded the call (src/service/dispatch.ts records
  * every other call itself).
  *
  * Alias resolution is cached per isolate for ALIAS_CACHE_MS (AWS documents alias changes as
  * eventually consistent): an Encrypt by alias then costs the key's object alone. Alias changes made
  * through this isolate take effect in it at once; made elsewhere, within ALIAS_CACHE_MS.
  */
-import { aliasArn, keyArn, referencedAliasArn, resolveKeyReference, type KeyReference } from "../../src/arn.ts";
-import type { AuditDraft } from "../../src/audit/outbox.ts";
-import { aliasNotFound, keyNotFound } from "../../src/protocol/errors.ts";
-import type { RequestShapes, ValidatedOperation } from "../../src/protocol/shapes.ts";
-import type { CallFacts, Caller, KeyCall } from "../../src/service/caller.ts";
-import { unwrap, type RpcResult } from "../../src/service/rpc.ts";
-import type { Env, Settings } from "../config.ts";
+import { aliasArn, keyArn, referencedAliasArn, resolveKeyReference, type KeyReference } from "../arn.ts";
+import type { AuditDraft } from "../audit/outbox.ts";
+import { aliasNotFound, keyNotFound } from "../protocol/errors.ts";
+import type { RequestShapes, ValidatedOperation } from "../protocol/shapes.ts";
+import type { CallFacts, Caller, KeyCall } from "../service/caller.ts";
+import { unwrap, type RpcResult } from "../service/rpc.ts";
+import type { ServicePorts } from "../service/ports.ts";
+import type { Settings } from "../service/settings.ts";
 
 export interface OperationContext {
-  env: Env;
+  ports: ServicePorts;
   settings: Settings;
   caller: Caller;
   requestId: string;
   /** Key ARNs the operation acted on, collected by keyCall() for the audit record's resources. */
   touchedKeys: Set<string>;
-  /** The call's audit record before its outcome (worker/dispatch.ts). */
+  /** The call's audit record before its outcome (src/service/dispatch.ts). */
   draft: AuditDraft;
   /** True once an object has recorded the call. */
   recorded: boolean;
@@ -76,11 +77,11 @@ async function resolveAlias(ctx: OperationContext, account: string, aliasName: s
 export type Handler<Op extends ValidatedOperation> = (ctx: OperationContext, request: RequestShapes[Op]) => Promise<object>;
 
 export function registryOf(ctx: OperationContext, accountId: string = ctx.caller.accountId) {
-  return ctx.env.ACCOUNTS.get(ctx.env.ACCOUNTS.idFromName(`${accountId}:${ctx.settings.region}`));
+  return ctx.ports.accounts(accountId);
 }
 
 export function keyObject(ctx: OperationContext, arn: string) {
-  return ctx.env.KEYS.get(ctx.env.KEYS.idFromName(arn));
+  return ctx.ports.keys(arn);
 }
 
 /**

@@ -2,7 +2,7 @@
  * The operation registry: every TrentService operation EdgeKMS implements, by name. A known
  * operation missing here is answered UnsupportedOperationException by the app, never a fake success.
  */
-import type { ValidatedOperation } from "../../src/protocol/shapes.ts";
+import type { ValidatedOperation } from "../protocol/shapes.ts";
 import type { Handler } from "./context.ts";
 import * as aliases from "./aliases.ts";
 import * as crypto from "./crypto.ts";

@@ -3,14 +3,14 @@
  * UpdateKeyDescription and the rotation switches. The guide's chapters "Creating Keys", "Viewing
  * Keys", "Enabling and Disabling Keys" and "Rotating Customer Master Keys".
  */
-import { keyArn } from "../../src/arn.ts";
-import { KmsError } from "../../src/protocol/errors.ts";
-import type { Tag } from "../../src/protocol/shapes.ts";
-import { unwrap } from "../../src/service/rpc.ts";
+import { keyArn } from "../arn.ts";
+import { KmsError } from "../protocol/errors.ts";
+import type { Tag } from "../protocol/shapes.ts";
+import { unwrap } from "../service/rpc.ts";
 import { audit, keyCall, keyObject, registryOf, resolveKeyArn, settle, type Handler, type OperationContext } from "./context.ts";
 import { validateTags } from "./tags.ts";
-import { checkNewKeyPolicy, requireIamPermission } from "../../src/service/access.ts";
-import type { CallFacts } from "../../src/service/caller.ts";
+import { checkNewKeyPolicy, requireIamPermission } from "../service/access.ts";
+import type { CallFacts } from "../service/caller.ts";
 
 /** The guide's default key policy: the owning account's root may do everything with the key. */
 export function defaultKeyPolicy(accountId: string): string {

@@ -4,14 +4,13 @@
  * in their key's object (worker/key-grants.ts); this layer checks parameters, resolves keys and
  * grant tokens, and shapes AWS's responses.
  */
-import { parseArn } from "../../src/arn.ts";
-import { constraintType, isValidGrantPrincipal, normaliseConstraints, validateGrantParameters } from "../../src/grants/rules.ts";
-import { isGrantId, openGrantToken } from "../../src/grants/token.ts";
-import { decodeRootKey } from "../../src/keys/backing-key.ts";
-import { KmsError } from "../../src/protocol/errors.ts";
-import { requireIamPermission } from "../../src/service/access.ts";
-import type { CallFacts } from "../../src/service/caller.ts";
-import { invalidGrantToken } from "../../src/grants/store.ts";
+import { parseArn } from "../arn.ts";
+import { constraintType, isValidGrantPrincipal, normaliseConstraints, validateGrantParameters } from "../grants/rules.ts";
+import { isGrantId, openGrantToken } from "../grants/token.ts";
+import { KmsError } from "../protocol/errors.ts";
+import { requireIamPermission } from "../service/access.ts";
+import type { CallFacts } from "../service/caller.ts";
+import { invalidGrantToken } from "../grants/store.ts";
 import { audit, keyCall, keyObject, registryOf, resolveKeyArn, settle, type Handler, type OperationContext } from "./context.ts";
 
 /** ListGrants and ListRetirableGrants: Limit 1–100, default 50 (KMS API Reference). */
@@ -39,7 +38,7 @@ function checkGrantId(grantId: string): void {
 }
 
 function rootKey(ctx: OperationContext): Uint8Array {
-  return decodeRootKey(ctx.env.ROOT_KEY);
+  return ctx.ports.rootKey();
 }
 
 export const CreateGrant: Handler<"CreateGrant"> = async (ctx, request) => {

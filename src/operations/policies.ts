@@ -6,8 +6,8 @@
  * principals or condition operators, documents over 32 KB) before anything else, then the key
  * object checks kms:PutKeyPolicy and the policy lockout safety check (src/service/access.ts).
  */
-import { parsePolicy } from "../../src/policy/index.ts";
-import { KmsError } from "../../src/protocol/errors.ts";
+import { parsePolicy } from "../policy/index.ts";
+import { KmsError } from "../protocol/errors.ts";
 import { audit, keyCall, keyObject, resolveKeyArn, settle, type Handler } from "./context.ts";
 
 export const GetKeyPolicy: Handler<"GetKeyPolicy"> = async (ctx, request) => {

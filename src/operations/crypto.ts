@@ -4,13 +4,13 @@
  * reference). Sealing and opening happen in the key's own Durable Object; this layer resolves
  * which key, checks the algorithm and data-key parameters, and shapes AWS's responses.
  */
-import { readCiphertextHeader } from "../../src/crypto/envelope.ts";
-import { KmsError } from "../../src/protocol/errors.ts";
-import { parseKeyArn } from "../../src/arn.ts";
-import { dataKeyLength } from "../../src/protocol/validate.ts";
-import { requireIamPermission } from "../../src/service/access.ts";
-import type { CallFacts } from "../../src/service/caller.ts";
-import { unwrap } from "../../src/service/rpc.ts";
+import { readCiphertextHeader } from "../crypto/envelope.ts";
+import { KmsError } from "../protocol/errors.ts";
+import { parseKeyArn } from "../arn.ts";
+import { dataKeyLength } from "../protocol/validate.ts";
+import { requireIamPermission } from "../service/access.ts";
+import type { CallFacts } from "../service/caller.ts";
+import { unwrap } from "../service/rpc.ts";
 import { audit, keyCall, keyObject, resolveKeyArn, settle, type Handler, type OperationContext } from "./context.ts";
 
 const SYMMETRIC_DEFAULT = "SYMMETRIC_DEFAULT";

@@ -6,7 +6,7 @@
  * The length of a "day" is configurable (DELETION_DAY_SECONDS) so tests can run a 7-day window in
  * seconds; the bounds the API accepts stay AWS's.
  */
-import { KmsError } from "../../src/protocol/errors.ts";
+import { KmsError } from "../protocol/errors.ts";
 import { audit, keyCall, keyObject, resolveKeyArn, settle, type Handler } from "./context.ts";
 
 export const MIN_PENDING_WINDOW_IN_DAYS = 7;

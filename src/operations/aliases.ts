@@ -4,10 +4,10 @@
  * (existence, permission, key state), so an alias is never created for a key the caller could not
  * use, nor pointed at a key pending deletion.
  */
-import { aliasArn, isKeyId, keyArn, parseKeyArn } from "../../src/arn.ts";
-import { aliasNotFound, KmsError } from "../../src/protocol/errors.ts";
-import { requireIamPermission } from "../../src/service/access.ts";
-import { unwrap } from "../../src/service/rpc.ts";
+import { aliasArn, isKeyId, keyArn, parseKeyArn } from "../arn.ts";
+import { aliasNotFound, KmsError } from "../protocol/errors.ts";
+import { requireIamPermission } from "../service/access.ts";
+import { unwrap } from "../service/rpc.ts";
 import { audit, forgetAlias, keyCall, keyObject, registryOf, resolveKeyArn, settle, type Handler, type OperationContext } from "./context.ts";
 
 /** @throws ValidationException or NotAuthorizedException as AWS does for names it refuses. */
