@@ -200,8 +200,12 @@ export class AccountRegistry extends DurableObject<Env> implements AccountApi {
     });
   }
 
-  /** True when the key is registered in this account (ListAliases' KeyId, legacy key lookups). */
-  private hasKey(keyId: string): boolean {
+  /** True when the key is registered in this account (key IDs without a tag, src/keys/key-id.ts). */
+  async hasKey(keyId: string): Promise<boolean> {
+    return this.listsKey(keyId);
+  }
+
+  private listsKey(keyId: string): boolean {
     return this.sql.exec("SELECT 1 FROM keys WHERE key_id = ?", keyId).toArray().length > 0;
   }
 
@@ -268,7 +272,7 @@ export class AccountRegistry extends DurableObject<Env> implements AccountApi {
    */
   async listAliases(keyId: string | undefined, keyArn: string | undefined, limit: number, marker: string | undefined, audit?: AuditDraft): Promise<RegistryResult<Page<AliasEntry>>> {
     return this.audited(audit, () => {
-      if (keyId !== undefined && !this.hasKey(keyId)) throw new KmsError("NotFoundException", `Key '${keyArn ?? keyId}' does not exist`);
+      if (keyId !== undefined && !this.listsKey(keyId)) throw new KmsError("NotFoundException", `Key '${keyArn ?? keyId}' does not exist`);
       const after = marker === undefined ? "" : decodeMarker(marker, "aliases");
       type Row = { alias_name: string; target_key_id: string; created: number; updated: number };
       const rows =

@@ -8,6 +8,7 @@ import type { Caller } from "../src/service/caller.ts";
 import { runOperation as run } from "../src/service/dispatch.ts";
 import type { AccountApi, KeyApi, ServicePorts } from "../src/service/ports.ts";
 import { recordCall } from "./audit.ts";
+import { identities } from "./identity-config.ts";
 import { settings, type Env } from "./config.ts";
 
 export { AuditWriteError } from "../src/service/dispatch.ts";
@@ -19,6 +20,7 @@ export function durablePorts(env: Env): ServicePorts {
     keys: (arn) => env.KEYS.get(env.KEYS.idFromName(arn)) as unknown as KeyApi,
     accounts: (accountId) => env.ACCOUNTS.get(env.ACCOUNTS.idFromName(`${accountId}:${region}`)) as unknown as AccountApi,
     rootKey: () => decodeRootKey(env.ROOT_KEY),
+    knownAccount: (accountId) => identities(env).accounts.some((a) => a.accountId === accountId),
     recordCall: (draft, outcome) => recordCall(env, draft, outcome),
   };
 }

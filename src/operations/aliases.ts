@@ -8,7 +8,7 @@ import { aliasArn, isKeyId, keyArn, parseKeyArn } from "../arn.ts";
 import { aliasNotFound, KmsError } from "../protocol/errors.ts";
 import { requireIamPermission } from "../service/access.ts";
 import { unwrap } from "../service/rpc.ts";
-import { audit, forgetAlias, keyCall, keyObject, registryOf, resolveKeyArn, settle, type Handler, type OperationContext } from "./context.ts";
+import { assertKeyMayExist, audit, forgetAlias, keyCall, keyObject, registryOf, resolveKeyArn, settle, type Handler, type OperationContext } from "./context.ts";
 
 /** @throws ValidationException or NotAuthorizedException as AWS does for names it refuses. */
 function checkAliasName(aliasName: string): void {
@@ -49,6 +49,7 @@ export const CreateAlias: Handler<"CreateAlias"> = async (ctx, request) => {
   // Two resources, two permissions (permissions reference): the alias (IAM), then the key.
   requireIamPermission(ctx.caller, "kms:CreateAlias", arn);
   const target = targetKeyArn(ctx, request.TargetKeyId);
+  await assertKeyMayExist(ctx, target);
   await unwrap(keyObject(ctx, target).checkAliasTarget(keyCall(ctx, target), "CreateAlias"));
   forgetAlias(ctx, request.AliasName);
   await settle(ctx, registryOf(ctx).createAlias(request.AliasName, keyIdOf(target), ctx.settings.aliasesPerAccount, arn, audit(ctx)));
@@ -66,6 +67,7 @@ export const UpdateAlias: Handler<"UpdateAlias"> = async (ctx, request) => {
   if (currentId === undefined) throw aliasNotFound(arn);
   const current = keyArn(ctx.settings.region, ctx.caller.accountId, currentId);
   await unwrap(keyObject(ctx, current).checkAliasTarget(keyCall(ctx, current), "UpdateAliasSource"));
+  await assertKeyMayExist(ctx, newTarget);
   await unwrap(keyObject(ctx, newTarget).checkAliasTarget(keyCall(ctx, newTarget), "UpdateAliasTarget"));
   forgetAlias(ctx, request.AliasName);
   await settle(ctx, registry.updateAlias(request.AliasName, keyIdOf(newTarget), currentId, arn, audit(ctx)));

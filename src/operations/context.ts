@@ -14,6 +14,8 @@
 import { aliasArn, keyArn, referencedAliasArn, resolveKeyReference, type KeyReference } from "../arn.ts";
 import type { AuditDraft } from "../audit/outbox.ts";
 import { aliasNotFound, keyNotFound } from "../protocol/errors.ts";
+import { isIssuedKeyId } from "../keys/key-id.ts";
+import { parseKeyArn } from "../arn.ts";
 import type { RequestShapes, ValidatedOperation } from "../protocol/shapes.ts";
 import type { CallFacts, Caller, KeyCall } from "../service/caller.ts";
 import { unwrap, type RpcResult } from "../service/rpc.ts";
@@ -99,6 +101,24 @@ export function keyCall(ctx: OperationContext, arn: string, facts?: CallFacts): 
  *
  * @throws NotFoundException for a malformed reference, an unknown alias, or another region.
  */
+function knownAccount(ctx: OperationContext, accountId: string): boolean {
+  return accountId === ctx.caller.accountId || ctx.ports.knownAccount(accountId);
+}
+
+/**
+ * Checks that a key ARN can name a key before any store is asked about it: its account is one of
+ * the configuration's, and its key ID carries this service's tag (src/keys/key-id.ts) or — for
+ * IDs issued before tags, or chosen by an operator — the account's directory lists it. So a
+ * request naming a made-up key or account creates no storage anywhere.
+ * @throws NotFoundException
+ */
+export async function assertKeyMayExist(ctx: OperationContext, arn: string): Promise<void> {
+  const key = parseKeyArn(arn);
+  if (key === undefined || key.region !== ctx.settings.region || !knownAccount(ctx, key.account)) throw keyNotFound(arn);
+  if (isIssuedKeyId(ctx.ports.rootKey(), key.account, key.region, key.keyId)) return;
+  if (!(await ctx.ports.accounts(key.account).hasKey(key.keyId))) throw keyNotFound(arn);
+}
+
 export async function resolveKeyArn(ctx: OperationContext, keyId: string): Promise<string> {
   const ref: KeyReference = resolveKeyReference(keyId, ctx.settings.region, ctx.caller.accountId);
   if (ref.region !== ctx.settings.region) {
@@ -106,11 +126,14 @@ export async function resolveKeyArn(ctx: OperationContext, keyId: string): Promi
   }
   switch (ref.kind) {
     case "keyId":
-      return keyArn(ref.region, ref.account, ref.keyId);
-    case "keyArn":
-      return ref.arn;
+    case "keyArn": {
+      const arn = ref.kind === "keyId" ? keyArn(ref.region, ref.account, ref.keyId) : ref.arn;
+      await assertKeyMayExist(ctx, arn);
+      return arn;
+    }
     case "aliasName":
     case "aliasArn": {
+      if (!knownAccount(ctx, ref.account)) throw aliasNotFound(aliasArn(ref.region, ref.account, ref.aliasName));
       const target = await resolveAlias(ctx, ref.account, ref.aliasName);
       if (target === undefined) throw aliasNotFound(aliasArn(ref.region, ref.account, ref.aliasName));
       return keyArn(ref.region, ref.account, target);

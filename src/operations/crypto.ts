@@ -11,7 +11,7 @@ import { dataKeyLength } from "../protocol/validate.ts";
 import { requireIamPermission } from "../service/access.ts";
 import type { CallFacts } from "../service/caller.ts";
 import { unwrap } from "../service/rpc.ts";
-import { audit, keyCall, keyObject, resolveKeyArn, settle, type Handler, type OperationContext } from "./context.ts";
+import { assertKeyMayExist, audit, keyCall, keyObject, resolveKeyArn, settle, type Handler, type OperationContext } from "./context.ts";
 
 const SYMMETRIC_DEFAULT = "SYMMETRIC_DEFAULT";
 
@@ -44,6 +44,10 @@ function refuseDryRun(dryRun: boolean | undefined): void {
 async function sourceKeyArn(ctx: OperationContext, blob: Uint8Array, keyId: string | undefined): Promise<string> {
   const header = readCiphertextHeader(blob);
   if (header === undefined || parseKeyArn(header.keyArn) === undefined) throw invalidCiphertext();
+  // A blob naming a key that cannot exist is just invalid, and no store is asked about it.
+  await assertKeyMayExist(ctx, header.keyArn).catch(() => {
+    throw invalidCiphertext();
+  });
   if (keyId !== undefined) {
     const named = await resolveKeyArn(ctx, keyId);
     if (named !== header.keyArn) {

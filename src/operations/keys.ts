@@ -4,6 +4,7 @@
  * Keys", "Enabling and Disabling Keys" and "Rotating Customer Master Keys".
  */
 import { keyArn } from "../arn.ts";
+import { newKeyId } from "../keys/key-id.ts";
 import { KmsError } from "../protocol/errors.ts";
 import type { Tag } from "../protocol/shapes.ts";
 import { unwrap } from "../service/rpc.ts";
@@ -64,7 +65,7 @@ export const CreateKey: Handler<"CreateKey"> = async (ctx, request) => {
   requireIamPermission(ctx.caller, "kms:CreateKey", "*", facts);
   if (tags.length > 0) requireIamPermission(ctx.caller, "kms:TagResource", "*", facts);
 
-  const keyId = crypto.randomUUID();
+  const keyId = newKeyId(ctx.ports.rootKey(), ctx.caller.accountId, ctx.settings.region);
   const arn = keyArn(ctx.settings.region, ctx.caller.accountId, keyId);
   const policy = request.Policy ?? defaultKeyPolicy(ctx.caller.accountId);
   if (request.Policy !== undefined) checkNewKeyPolicy(ctx.caller, facts, arn, tags, request.Policy);

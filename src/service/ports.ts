@@ -71,6 +71,8 @@ export type AccountResult<T> = RpcResult<T> & { recorded?: boolean };
 export interface AccountApi {
   addKey(entry: KeyListEntry, limit: number, audit?: AuditDraft, response?: unknown): Promise<AccountResult<null>>;
   removeKey(keyId: string): Promise<void>;
+  /** True when the account lists the key (for key IDs this service cannot verify by their tag). */
+  hasKey(keyId: string): Promise<boolean>;
   listKeys(limit: number, marker: string | undefined, audit?: AuditDraft): Promise<AccountResult<Page<KeyListEntry>>>;
   resolveAlias(aliasName: string): Promise<string | undefined>;
   createAlias(aliasName: string, targetKeyId: string, limit: number, aliasArn: string, audit?: AuditDraft): Promise<AccountResult<null>>;
@@ -95,6 +97,8 @@ export interface ServicePorts {
   /** The directory of this account in the deployment's region. */
   accounts(accountId: string): AccountApi;
   rootKey(): Uint8Array;
+  /** True for an account of the identity configuration: only those have keys and aliases. */
+  knownAccount(accountId: string): boolean;
   /** Records a call no key or account recorded; resolves when the record is durable. */
   recordCall(draft: AuditDraft, outcome: CallOutcome): Promise<void>;
 }

@@ -1,0 +1,65 @@
+/**
+ * Key IDs that prove they were issued: AWS's shape (a version-4 UUID), with half of its random
+ * bits replaced by a tag — HMAC-SHA256 under a root-key subkey of the account, Region and the
+ * other half. The service can then tell a key ID it issued from a made-up one without asking any
+ * store, so a request naming a random key ID in a known account creates nothing anywhere (a
+ * Durable Object is created by the first look at it) and costs no extra round trip.
+ *
+ * Layout of the 16 bytes: bytes 0–7 random (byte 6 carries the UUID version 4), bytes 8–15 the
+ * first 8 bytes of the tag (byte 8 carries the UUID variant bits 10). 62 bits of tag remain: a
+ * forger's chance per guess is 2^-62.
+ *
+ * Key IDs issued before this scheme (and any chosen by an operator) are not tagged; callers look
+ * those up in the account's directory instead (src/operations/context.ts).
+ */
+import { hkdfSha256, hmacSha256 } from "../crypto/index.ts";
+import { wipe } from "./backing-key.ts";
+
+const utf8 = new TextEncoder();
+const SUBKEY_INFO = utf8.encode("edgekms key-id tag v1");
+
+function tagOf(rootKey: Uint8Array, account: string, region: string, random: Uint8Array): Uint8Array {
+  const subkey = hkdfSha256(rootKey, new Uint8Array(0), SUBKEY_INFO, 32);
+  try {
+    const label = utf8.encode(`${account}\n${region}\n`);
+    const data = new Uint8Array(label.length + random.length);
+    data.set(label);
+    data.set(random, label.length);
+    return hmacSha256(subkey, data).subarray(0, 8);
+  } finally {
+    wipe(subkey);
+  }
+}
+
+function hex(bytes: Uint8Array): string {
+  return Array.from(bytes, (b) => b.toString(16).padStart(2, "0")).join("");
+}
+
+function asUuid(bytes: Uint8Array): string {
+  const h = hex(bytes);
+  return `${h.slice(0, 8)}-${h.slice(8, 12)}-${h.slice(12, 16)}-${h.slice(16, 20)}-${h.slice(20)}`;
+}
+
+/** A new key ID for a key of `account` in `region`. */
+export function newKeyId(rootKey: Uint8Array, account: string, region: string): string {
+  const bytes = new Uint8Array(16);
+  const random = crypto.getRandomValues(new Uint8Array(8));
+  random[6] = (random[6]! & 0x0f) | 0x40;
+  bytes.set(random);
+  bytes.set(tagOf(rootKey, account, region, random), 8);
+  bytes[8] = (bytes[8]! & 0x3f) | 0x80;
+  return asUuid(bytes);
+}
+
+/** True when `keyId` is one this service issued for `account` in `region` (constant-time compare). */
+export function isIssuedKeyId(rootKey: Uint8Array, account: string, region: string, keyId: string): boolean {
+  const m = /^([0-9a-f]{8})-([0-9a-f]{4})-(4[0-9a-f]{3})-([89ab][0-9a-f]{3})-([0-9a-f]{12})$/.exec(keyId);
+  if (m === null) return false;
+  const h = m.slice(1).join("");
+  const bytes = Uint8Array.from({ length: 16 }, (_, i) => parseInt(h.slice(2 * i, 2 * i + 2), 16));
+  const expected = tagOf(rootKey, account, region, bytes.subarray(0, 8));
+  expected[0] = (expected[0]! & 0x3f) | 0x80;
+  let diff = 0;
+  for (let i = 0; i < 8; i++) diff |= expected[i]! ^ bytes[8 + i]!;
+  return diff === 0;
+}
