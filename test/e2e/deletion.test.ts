@@ -245,7 +245,8 @@ describe("the deletion alarm", () => {
   it("survives a restart of the service while the key is pending deletion", async () => {
     const kms = worker.client();
     const { keyId } = await newKey(kms);
-    const window = 12;
+    // Long enough that a slow restart still finds the key pending deletion.
+    const window = 30;
     await kms.send(new ScheduleKeyDeletionCommand({ KeyId: keyId, PendingWindowInDays: window }));
     await worker.restart();
     const after = worker.client();
