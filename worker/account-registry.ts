@@ -23,6 +23,7 @@ import { decodeMarker, encodeMarker } from "../src/service/markers.ts";
 import type { AccountApi, AliasEntry, KeyListEntry, Page } from "../src/service/ports.ts";
 import type { RpcResult } from "../src/service/rpc.ts";
 import { auditSink } from "./audit.ts";
+import { AlarmClock } from "./alarm-clock.ts";
 import { DurableRecordStore } from "./durable-record-store.ts";
 
 export type { RetirableGrantEntry };
@@ -41,6 +42,7 @@ export class AccountRegistry extends DurableObject<Env> implements AccountApi {
   constructor(ctx: DurableObjectState, env: Env) {
     super(ctx, env);
     this.sql = ctx.storage.sql;
+    this.clock = new AlarmClock(ctx.storage);
     this.sql.exec(`CREATE TABLE IF NOT EXISTS keys (
       key_id TEXT PRIMARY KEY,
       key_arn TEXT NOT NULL,
@@ -65,8 +67,7 @@ export class AccountRegistry extends DurableObject<Env> implements AccountApi {
 
   // ---- the audit outbox ---------------------------------------------------------------------------
 
-  /** The alarm time as last read or set; undefined until first needed. */
-  private alarmAt: number | null | undefined;
+  private readonly clock: AlarmClock;
 
   /**
    * Runs `run` in one transaction with the call's audit record (when there is a draft); a
@@ -86,7 +87,7 @@ export class AccountRegistry extends DurableObject<Env> implements AccountApi {
       if (audit !== undefined) this.ctx.storage.transactionSync(() => this.addToOutbox(auditEntry(audit, { error: err }, [])));
       result = { ok: false, type: err.type, message: err.message, recorded: audit !== undefined };
     }
-    if (audit !== undefined) await this.forwardBy(Date.now() + settings(this.env).auditForwardDelayMs);
+    if (audit !== undefined) await this.clock.wakeBy(Date.now() + settings(this.env).auditForwardDelayMs);
     return result;
   }
 
@@ -94,24 +95,16 @@ export class AccountRegistry extends DurableObject<Env> implements AccountApi {
     this.ctx.storage.kv.put(outboxKey(entry, Date.now()), entry);
   }
 
-  private async forwardBy(time: number): Promise<void> {
-    if (this.alarmAt === undefined) this.alarmAt = await this.ctx.storage.getAlarm();
-    if (this.alarmAt === null || this.alarmAt > time) {
-      await this.ctx.storage.setAlarm(time);
-      this.alarmAt = time;
-    }
-  }
-
   /** Forwards the outbox to the audit log; retries later when that fails. */
   override async alarm(): Promise<void> {
-    this.alarmAt = null;
+    this.clock.consumed();
     let done = false;
     try {
       done = await forwardOutbox(new DurableRecordStore(this.ctx.storage), auditSink(this.env, this.ctx.id.toString()));
     } catch (err) {
       console.error("audit outbox: forwarding failed; retrying", (err as Error)?.name);
     }
-    if (!done) await this.forwardBy(Date.now() + 5_000);
+    if (!done) await this.clock.wakeBy(Date.now() + 5_000);
   }
 
   // ---- retirable grants index (ListRetirableGrants) ----------------------------------------------

@@ -24,6 +24,7 @@ import type { LookupQuery, StoredEvent } from "../src/audit/lookup.ts";
 import { bucketIndex, LATENCY_BUCKETS_MS, type RequestStats } from "../src/audit/metrics.ts";
 import type { CallStats } from "../src/audit/outbox.ts";
 import { usernameOf, type CloudTrailRecord } from "../src/audit/record.ts";
+import { AlarmClock } from "./alarm-clock.ts";
 import { settings, type Env } from "./config.ts";
 
 export type { CallStats };
@@ -58,12 +59,12 @@ type EventRow = {
 
 export class AuditLog extends DurableObject<Env> {
   private readonly sql: SqlStorage;
-  /** The alarm time as last read or set; undefined until first needed. */
-  private alarmAt: number | null | undefined;
+  private readonly clock: AlarmClock;
 
   constructor(ctx: DurableObjectState, env: Env) {
     super(ctx, env);
     this.sql = ctx.storage.sql;
+    this.clock = new AlarmClock(ctx.storage);
     this.sql.exec(`CREATE TABLE IF NOT EXISTS events (
       seq INTEGER PRIMARY KEY AUTOINCREMENT,
       event_id TEXT NOT NULL,
@@ -314,16 +315,7 @@ export class AuditLog extends DurableObject<Env> {
 
   /** Arms the alarm for the entry written at `timeMs` unless an earlier alarm is already set. */
   private async armRetention(timeMs: number): Promise<void> {
-    await this.alarmNoLaterThan(timeMs + this.retentionMs());
-  }
-
-  /** Sets the alarm to `due` unless it is already set earlier (the alarm time is cached). */
-  private async alarmNoLaterThan(due: number): Promise<void> {
-    if (this.alarmAt === undefined) this.alarmAt = await this.ctx.storage.getAlarm();
-    if (this.alarmAt === null || this.alarmAt > due) {
-      await this.ctx.storage.setAlarm(due);
-      this.alarmAt = due;
-    }
+    await this.clock.wakeBy(timeMs + this.retentionMs());
   }
 
   /** Sends undelivered key events to the queue; leaves failures for the alarm to retry. */
@@ -337,7 +329,7 @@ export class AuditLog extends DurableObject<Env> {
       try {
         await queue.send(JSON.parse(p.event) as KeyEvent, { contentType: "json" });
       } catch {
-        await this.alarmNoLaterThan(Date.now() + RETRY_DELIVERY_MS);
+        await this.clock.wakeBy(Date.now() + RETRY_DELIVERY_MS);
         return false;
       }
       this.sql.exec("UPDATE key_events SET delivered = 1 WHERE id = ?", p.id);
@@ -346,8 +338,7 @@ export class AuditLog extends DurableObject<Env> {
   }
 
   override async alarm(): Promise<void> {
-    // The alarm that is running is consumed; whatever is set below is the next one.
-    this.alarmAt = null;
+    this.clock.consumed();
     const now = Date.now();
     const cutoff = now - this.retentionMs();
     // Alarms may fire late or twice: delete only what is past retention, in bounded batches.
@@ -374,12 +365,6 @@ export class AuditLog extends DurableObject<Env> {
     if (more) deadlines.push(now);
     if (oldest !== null) deadlines.push(oldest + this.retentionMs());
     if (!delivered) deadlines.push(now + RETRY_DELIVERY_MS);
-    if (deadlines.length === 0) {
-      await this.ctx.storage.deleteAlarm();
-      this.alarmAt = null;
-    } else {
-      this.alarmAt = Math.max(now, Math.min(...deadlines));
-      await this.ctx.storage.setAlarm(this.alarmAt);
-    }
+    await this.clock.wakeAt(deadlines.length === 0 ? undefined : Math.max(now, Math.min(...deadlines)));
   }
 }

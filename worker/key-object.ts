@@ -32,7 +32,7 @@ import {
 import type { Tombstone } from "../src/keys/key-records.ts";
 import type { Tag } from "../src/protocol/shapes.ts";
 import type { KeyCall } from "../src/service/caller.ts";
-import type { WakeUps } from "../src/store/port.ts";
+import { AlarmClock } from "./alarm-clock.ts";
 import { auditSink } from "./audit.ts";
 import { settings, type Env } from "./config.ts";
 import { DurableRecordStore } from "./durable-record-store.ts";
@@ -73,17 +73,17 @@ function retirableGrantIndex(env: Env): RetirableGrantIndex {
   };
 }
 
-export class KeyObject extends DurableObject<Env> implements WakeUps {
+export class KeyObject extends DurableObject<Env> {
   private readonly actor: KeyActor;
-  /** The alarm time as last read or set; undefined until first needed. */
-  private alarmAt: number | null | undefined;
+  private readonly clock: AlarmClock;
 
   constructor(ctx: DurableObjectState, env: Env) {
     super(ctx, env);
     void ctx.blockConcurrencyWhile(async () => migrateLegacyGrants(ctx.storage));
+    this.clock = new AlarmClock(ctx.storage);
     this.actor = new KeyActor({
       store: new DurableRecordStore(ctx.storage),
-      wakeUps: this,
+      wakeUps: this.clock,
       rootKey: () => decodeRootKey(env.ROOT_KEY),
       settings: () => keySettings(env),
       retirableGrants: retirableGrantIndex(env),
@@ -95,22 +95,8 @@ export class KeyObject extends DurableObject<Env> implements WakeUps {
     });
   }
 
-  // ---- wake-ups: the object's one alarm -----------------------------------------------------------
-
-  async wakeAt(time: number | undefined): Promise<void> {
-    if (time === undefined) await this.ctx.storage.deleteAlarm();
-    else await this.ctx.storage.setAlarm(time);
-    this.alarmAt = time ?? null;
-  }
-
-  async wakeBy(time: number): Promise<void> {
-    if (this.alarmAt === undefined) this.alarmAt = await this.ctx.storage.getAlarm();
-    if (this.alarmAt === null || this.alarmAt > time) await this.wakeAt(time);
-  }
-
   override async alarm(): Promise<void> {
-    // The alarm that is running is consumed; whatever wake() sets is the next one.
-    this.alarmAt = null;
+    this.clock.consumed();
     await this.actor.wake();
   }
 

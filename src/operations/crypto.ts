@@ -7,6 +7,7 @@
 import { readCiphertextHeader } from "../crypto/envelope.ts";
 import { KmsError } from "../protocol/errors.ts";
 import { parseKeyArn } from "../arn.ts";
+import type { RequestShapes } from "../protocol/shapes.ts";
 import { dataKeyLength } from "../protocol/validate.ts";
 import { requireIamPermission } from "../service/access.ts";
 import type { CallFacts } from "../service/caller.ts";
@@ -152,38 +153,29 @@ export const ReEncrypt: Handler<"ReEncrypt"> = async (ctx, request) => {
   }
 };
 
+/** GenerateDataKey and GenerateDataKeyWithoutPlaintext: the same request, with or without the plaintext. */
+async function generateDataKey(
+  ctx: OperationContext,
+  operation: "GenerateDataKey" | "GenerateDataKeyWithoutPlaintext",
+  request: RequestShapes["GenerateDataKeyWithoutPlaintext"],
+) {
+  refuseDryRun(request.DryRun);
+  const length = dataKeyLength(request);
+  const arn = await resolveKeyArn(ctx, request.KeyId);
+  const facts = cryptoFacts(request.EncryptionContext, request.GrantTokens);
+  const context = request.EncryptionContext ?? {};
+  return settle(ctx, keyObject(ctx, arn).generateDataKey(keyCall(ctx, arn, facts), operation, length, context, audit(ctx)));
+}
+
 export const GenerateDataKey: Handler<"GenerateDataKey"> = async (ctx, request) => {
   refuseDryRun(request.DryRun);
   if (request.Recipient !== undefined) throw unsupportedRecipient();
-  const length = dataKeyLength(request);
-  const arn = await resolveKeyArn(ctx, request.KeyId);
-  const generated = await settle(
-    ctx,
-    keyObject(ctx, arn).generateDataKey(
-      keyCall(ctx, arn, cryptoFacts(request.EncryptionContext, request.GrantTokens)),
-      "GenerateDataKey",
-      length,
-      request.EncryptionContext ?? {},
-      audit(ctx),
-    ),
-  );
+  const generated = await generateDataKey(ctx, "GenerateDataKey", request);
   return { CiphertextBlob: generated.ciphertext, Plaintext: generated.plaintext, KeyId: generated.keyArn };
 };
 
 export const GenerateDataKeyWithoutPlaintext: Handler<"GenerateDataKeyWithoutPlaintext"> = async (ctx, request) => {
-  refuseDryRun(request.DryRun);
-  const length = dataKeyLength(request);
-  const arn = await resolveKeyArn(ctx, request.KeyId);
-  const generated = await settle(
-    ctx,
-    keyObject(ctx, arn).generateDataKey(
-      keyCall(ctx, arn, cryptoFacts(request.EncryptionContext, request.GrantTokens)),
-      "GenerateDataKeyWithoutPlaintext",
-      length,
-      request.EncryptionContext ?? {},
-      audit(ctx),
-    ),
-  );
+  const generated = await generateDataKey(ctx, "GenerateDataKeyWithoutPlaintext", request);
   return { CiphertextBlob: generated.ciphertext, KeyId: generated.keyArn };
 };
 
