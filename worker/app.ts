@@ -21,6 +21,7 @@ import { isOperationName, parseTarget, TARGET_PREFIX, type OperationName } from 
 import type { Caller } from "../src/service/caller.ts";
 import { settings, type Env } from "./config.ts";
 import { runOperation } from "./dispatch.ts";
+import { SEED_TARGET, seedRequest } from "./seed.ts";
 import { recordCall } from "./audit.ts";
 import { cloudTrailRequest, isCloudTrailTarget } from "./cloudtrail.ts";
 import { identities } from "./identity-config.ts";
@@ -62,6 +63,7 @@ app.post("/", async (c) => {
   let caller: Caller | undefined;
   let operation: OperationName;
   let parsed: Record<string, unknown>;
+  if (target === SEED_TARGET) return seedRequest(c.env, c.req.raw, await readLimitedBody(c.req.raw), requestId, known, request);
   try {
     // Bounded before SigV4 hashes it: the signature cannot be checked without reading the body.
     const body = await readLimitedBody(c.req.raw);

@@ -28,6 +28,7 @@ import {
   type KeySettings,
   type NewKey,
   type NewKeyMaterial,
+  type SeedDefinition,
 } from "../src/keys/key-actor.ts";
 import type { Tombstone } from "../src/keys/key-records.ts";
 import type { Tag } from "../src/protocol/shapes.ts";
@@ -108,6 +109,10 @@ export class KeyObject extends DurableObject<Env> {
 
   destroy() {
     return this.actor.destroy();
+  }
+
+  seedStatus(arn: string, expected: SeedDefinition) {
+    return this.actor.seedStatus(arn, expected);
   }
 
   describe(call: KeyCall, audit?: AuditDraft) {

@@ -32,6 +32,7 @@ import {
   listItem,
   mayRetire,
   prepareGrant,
+  sameGrantParameters,
   type GrantLimits,
   type GrantListItem,
   type NewGrant,
@@ -68,7 +69,24 @@ export interface NewKey {
   origin: "AWS_KMS" | "EXTERNAL";
   policy: string;
   tags: Tag[];
+  /** Fixed key material (seeding, src/seed/): its first backing key, for either origin. */
+  material?: Uint8Array;
 }
+
+/** A seed file's definition of a key, as the key compares it with what it is. */
+export interface SeedDefinition {
+  description: string;
+  origin: "AWS_KMS" | "EXTERNAL";
+  policy: string;
+  tags: Tag[];
+  enabled: boolean;
+  rotation: boolean;
+  material?: Uint8Array;
+  grants: NewGrant[];
+}
+
+/** What a seed entry finds: no key yet, the key as defined, or a key that differs (and where). */
+export type SeedStatus = { status: "absent" } | { status: "same" } | { status: "conflict"; difference: string };
 
 export interface RotationStatus {
   KeyRotationEnabled: boolean;
@@ -247,7 +265,9 @@ export class KeyActor {
       commit(async (keys) => {
         if ((await keys.record()) !== undefined || (await keys.tombstone()) !== undefined) throw new Error("key store already holds a key");
         const now = Date.now();
-        const external = init.origin === "EXTERNAL";
+        const rootKey = this.ports.rootKey();
+        const seeded = init.material !== undefined;
+        const external = init.origin === "EXTERNAL" && !seeded;
         const record: KeyRecord = {
           keyId: init.keyId,
           arn: init.arn,
@@ -262,11 +282,47 @@ export class KeyActor {
           rotationEnabled: false,
           currentVersion: external ? 0 : 1,
         };
-        if (!external) keys.putVersion(1, newBackingKey(this.ports.rootKey(), init.arn, 1, now));
+        if (init.material !== undefined) {
+          keys.putVersion(1, sealBackingKey(rootKey, init.arn, 1, init.material, now));
+          record.materialFingerprint = materialFingerprint(rootKey, init.arn, init.material);
+          if (init.origin === "EXTERNAL") record.expirationModel = "KEY_MATERIAL_DOES_NOT_EXPIRE";
+        } else if (!external) {
+          keys.putVersion(1, newBackingKey(rootKey, init.arn, 1, now));
+        }
         keys.save(record);
         return metadataOf(record);
       }),
     );
+  }
+
+  /**
+   * Compares a seed file's definition with the key as it is (src/seed/apply.ts). Material is
+   * compared by its keyed fingerprint; a key seeded without fixed material matches any.
+   */
+  async seedStatus(arn: string, expected: SeedDefinition): Promise<SeedStatus> {
+    return this.tx(async (keys): Promise<SeedStatus> => {
+      const record = await keys.record();
+      if (record === undefined) return (await keys.tombstone()) === undefined ? { status: "absent" } : { status: "conflict", difference: "the key was deleted" };
+      const tagText = (tags: Tag[]) => JSON.stringify([...tags].sort((a, b) => (a.TagKey < b.TagKey ? -1 : 1)));
+      const differences: [boolean, string][] = [
+        [record.description !== expected.description, "description"],
+        [record.origin !== expected.origin, "origin"],
+        [record.policy !== expected.policy, "policy"],
+        [tagText(record.tags) !== tagText(expected.tags), "tags"],
+        [(record.keyState === "Enabled") !== expected.enabled, "enabled state"],
+        [record.rotationEnabled !== expected.rotation, "rotation"],
+      ];
+      if (expected.material !== undefined) {
+        const fingerprint = materialFingerprint(this.ports.rootKey(), arn, expected.material);
+        differences.push([record.materialFingerprint === undefined || !bytesEqual(record.materialFingerprint, fingerprint), "key material"]);
+      }
+      for (const g of expected.grants) {
+        const named = g.name === undefined ? [] : await keys.grants.withName(g.name);
+        differences.push([named.length > 0 && !named.some((existing) => sameGrantParameters(g, existing)), `grant ${g.name}`]);
+      }
+      const found = differences.find(([differs]) => differs);
+      return found === undefined ? { status: "same" } : { status: "conflict", difference: found[1] };
+    });
   }
 
   /** Removes every trace of the key (used when its registration is refused, e.g. by a limit). */

@@ -41,6 +41,7 @@ export type KeyApi = Pick<
   | "listGrants"
   | "retireGrant"
   | "revokeGrant"
+  | "seedStatus"
 >;
 
 export interface KeyListEntry {
