@@ -7,7 +7,7 @@
  * Every KMS request from a known principal leaves exactly one audit record (audit.ts): dispatch
  * records the calls it runs, this file the ones refused before dispatch. The same route answers
  * CloudTrail's LookupEvents over that trail (cloudtrail.ts); GET /metrics and GET /key-events are
- * the operator's endpoints (metrics.ts).
+ * the operator's endpoints (metrics.ts). /console is the web console (console/index.ts).
  */
 import { Hono } from "hono";
 import { loadIdentities, type Identities } from "../src/auth/identities.ts";
@@ -21,6 +21,7 @@ import { runOperation } from "./dispatch.ts";
 import { recordCall } from "./audit.ts";
 import { cloudTrailRequest, isCloudTrailTarget } from "./cloudtrail.ts";
 import { keyEventsResponse, metricsResponse } from "./metrics.ts";
+import { consoleApp } from "./console/index.ts";
 
 type AppEnv = { Bindings: Env; Variables: { requestId: string } };
 
@@ -103,6 +104,8 @@ function attemptedOperation(target: string | null): string {
 app.get("/metrics", (c) => metricsResponse(c.env, c.req.raw, identities(c.env).accounts.map((a) => a.accountId)));
 
 app.get("/key-events", (c) => keyEventsResponse(c.env, c.req.raw));
+
+app.route("/console", consoleApp);
 
 app.all("*", (c) => {
   throw new KmsError("UnknownOperationException", `${c.req.method} ${new URL(c.req.url).pathname} is not an operation.`);
