@@ -85,7 +85,8 @@ registerUsageRoutes(consoleApp);
 registerKeyDetailsRoutes(consoleApp);
 registerAliasRoutes(consoleApp);
 
-consoleApp.notFound((c) => c.text("Not found.", 404));
+// Mounted under the API app, whose own catch-all answers in AWS's JSON: the console answers its paths itself.
+consoleApp.all("*", (c) => c.text("Not found.", 404));
 
 consoleApp.onError((err, c) => {
   // Refusals are shown on their pages; reaching here is a bug. Log it (as the API does) and say nothing more.

@@ -18,7 +18,7 @@ import { consoleIdentities, type Session } from "./session.ts";
 
 const TARGET = "com.amazonaws.cloudtrail.v20131101.CloudTrail_20131101.LookupEvents";
 /** At most this many pages of 50 events are read for one usage page. */
-const MAX_PAGES = 4;
+const MAX_PAGES = 10;
 
 /** LookupEvents' event with EventTime in epoch seconds, as on the wire. */
 type WireEvent = Omit<LookupEvent, "EventTime"> & { EventTime: number };
@@ -64,6 +64,7 @@ export interface TrailEvent {
   username: string;
   errorCode?: string;
   sourceIp?: string;
+  readOnly: boolean;
   viaConsole: boolean;
 }
 
@@ -101,6 +102,7 @@ function trailEvent(e: WireEvent): TrailEvent {
     eventName: e.EventName,
     eventTime: new Date(e.EventTime * 1000),
     username: e.Username ?? "",
+    readOnly: e.ReadOnly === "true",
     viaConsole: record.userIdentity?.invokedBy === "console",
   };
   if (typeof record.errorCode === "string") out.errorCode = record.errorCode;

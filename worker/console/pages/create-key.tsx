@@ -205,7 +205,7 @@ export function CreateKeyPage(props: WizardProps) {
     <Layout title="Create key" signedInAs={props.signedInAs}>
       <Steps step={step} />
       <ErrorAlert error={props.error} />
-      <form method="post" action="/console/keys/create" class="panel" style="background:#fff;border:1px solid #d5dbdb;padding:14px 16px" aria-labelledby="step-heading">
+      <form method="post" action="/console/keys/create" class="panel" style="background:#fff;border:1px solid #d5dbdb;padding:14px 16px">
         <h2 id="step-heading">{STEP_TITLES[step - 1]}</h2>
         <Csrf token={props.signedInAs.csrfToken} />
         <input type="hidden" name="step" value={String(step)} />

@@ -14,6 +14,7 @@ export function UsagePage(props: {
   keyArn: string;
   title: string;
   window: UsageWindow;
+  showReadOnly: boolean;
   series?: UsageSeries;
   events: TrailEvent[];
   error?: ApiError;
@@ -35,13 +36,21 @@ export function UsagePage(props: {
             w.id === props.window.id ? (
               <strong aria-current="page">{w.label}</strong>
             ) : (
-              <a href={`${base}/usage?window=${w.id}`}>{w.label}</a>
+              <a href={`${base}/usage?window=${w.id}${props.showReadOnly ? "" : "&filter=1"}`}>{w.label}</a>
             ),
           )}
-          <a class="button" href={`${base}/usage?window=${props.window.id}`}>
+          <a class="button" href={`${base}/usage?window=${props.window.id}${props.showReadOnly ? "" : "&filter=1"}`}>
             Refresh
           </a>
         </nav>
+        <form method="get" action={`${base}/usage`} class="actions">
+          <input type="hidden" name="window" value={props.window.id} />
+          <input type="hidden" name="filter" value="1" />
+          <input type="checkbox" id="readOnly" name="readOnly" value="show" checked={props.showReadOnly} />
+          <label for="readOnly">Show read-only calls</label>
+          <span class="hint">(DescribeKey, List*, Get*, Encrypt, Decrypt, …; the console's own page loads are among them)</span>
+          <button type="submit">Apply</button>
+        </form>
         <p class="hint">
           From the audit trail for {props.keyArn}. A call can take a moment to appear here; choose Refresh to see the latest.
         </p>

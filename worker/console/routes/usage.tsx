@@ -30,8 +30,11 @@ export function registerUsageRoutes(app: Hono<ConsoleEnv>): void {
     const title = aliases.ok && aliases.value[0] ? aliases.value[0].AliasName.replace(/^alias\//, "") : m.KeyId;
     const now = Date.now();
     const trail = await keyTrail(c.env, c.get("session"), new URL(c.req.url).origin, m.Arn ?? keyId, now - window.spanMs);
-    const common = { signedInAs: signedInAs(c), keyId: m.KeyId, keyArn: m.Arn ?? "", title, window };
+    // Read-only calls (the console's own page loads among them) are shown unless the form hid them.
+    const showReadOnly = c.req.query("filter") === undefined || c.req.query("readOnly") === "show";
+    const common = { signedInAs: signedInAs(c), keyId: m.KeyId, keyArn: m.Arn ?? "", title, window, showReadOnly };
     if (!trail.ok) return c.html(<UsagePage {...common} events={[]} error={trail.error} />, 403);
-    return c.html(<UsagePage {...common} events={trail.value} series={bucketize(trail.value, window, now)} />);
+    const events = showReadOnly ? trail.value : trail.value.filter((e) => !e.readOnly);
+    return c.html(<UsagePage {...common} events={events} series={bucketize(events, window, now)} />);
   });
 }
