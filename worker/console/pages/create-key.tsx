@@ -191,7 +191,7 @@ function StepFive(props: { state: WizardState; policy: string }) {
         <dt>Key Material Origin</dt>
         <dd>{s.origin === "EXTERNAL" ? "External" : "KMS"}</dd>
       </dl>
-      <h2>Key Policy</h2>
+      <h2 style="margin-top:14px">Key Policy</h2>
       <pre class="policy" aria-label="Key policy" tabindex={0}>
         {props.policy}
       </pre>
