@@ -12,10 +12,12 @@
  * A screenshot of each page is saved under .tmp/console-screenshots/.
  */
 import {
+  CreateGrantCommand,
   DescribeKeyCommand,
   GetKeyPolicyCommand,
   GetKeyRotationStatusCommand,
   ListAliasesCommand,
+  ListGrantsCommand,
   ListResourceTagsCommand,
 } from "@aws-sdk/client-kms";
 import { unzipSync } from "fflate";
@@ -300,9 +302,16 @@ describe.skipIf(!hasChromium)("the web console in Chromium", () => {
     expect(await page.getByRole("region", { name: "Key Rotation" }).getByLabel("Rotate this key every year.").isChecked()).toBe(true);
   });
 
-  it("disables and re-enables the key with Key actions", async () => {
+  it("disables (by keyboard alone) and re-enables the key with Key actions", async () => {
     const kms = worker.client();
-    await keyAction(page, "Disable");
+    const actions = page.getByRole("region", { name: "Key actions" });
+    await actions.locator("summary", { hasText: "Key actions" }).focus();
+    await page.keyboard.press("Enter");
+    await page.keyboard.press("Tab");
+    expect((await page.locator(":focus").textContent())?.trim()).toBe("Enable");
+    await page.keyboard.press("Tab");
+    expect((await page.locator(":focus").textContent())?.trim()).toBe("Disable");
+    await Promise.all([page.waitForEvent("load"), page.keyboard.press("Enter")]);
     await expect.poll(() => page.getByTestId("key-status").textContent()).toBe("Disabled");
     expect((await kms.send(new DescribeKeyCommand({ KeyId: keyId }))).KeyMetadata?.KeyState).toBe("Disabled");
     await keyAction(page, "Enable");
@@ -473,6 +482,18 @@ describe.skipIf(!hasChromium)("the web console in Chromium", () => {
     await go(page.getByRole("button", { name: "Delete alias console-second" }));
     await expect.poll(() => page.getByRole("status").textContent()).toContain("Deleted the alias.");
     expect((await kms.send(new ListAliasesCommand({ KeyId: keyId }))).Aliases!.map((a) => a.AliasName)).toEqual(["alias/console-demo"]);
+  });
+
+  it("lists the key's grants and revokes one", async () => {
+    const kms = worker.client();
+    await kms.send(new CreateGrantCommand({ KeyId: keyId, GranteePrincipal: BOB, Operations: ["Encrypt", "Decrypt"], Name: "console-grant" }));
+    await page.goto(`${worker.url}/console/keys/${keyId}`);
+    const grants = page.getByRole("region", { name: "Grants" });
+    expect(await grants.getByRole("row", { name: /console-grant/ }).textContent()).toContain("Encrypt, Decrypt");
+    await go(grants.getByRole("button", { name: "Revoke grant console-grant" }));
+    await expect.poll(() => page.getByRole("status").textContent()).toContain("Revoked the grant.");
+    expect((await kms.send(new ListGrantsCommand({ KeyId: keyId }))).Grants).toEqual([]);
+    expect(await page.getByRole("region", { name: "Grants" }).textContent()).toContain("This key has no grants.");
   });
 
   it("lets alice see and do only what her permissions allow", async () => {

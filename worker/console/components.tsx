@@ -6,11 +6,15 @@
 import type { Child } from "hono/jsx";
 import type { ApiError } from "./kms.ts";
 
+/**
+ * An API refusal, led by its AWS error name; a problem the console found in the form itself (type
+ * "") is shown as "Check the form", so it is never mistaken for an API error.
+ */
 export function ErrorAlert(props: { error?: ApiError | undefined; context?: string }) {
   if (props.error === undefined) return null;
   return (
     <div class="alert" role="alert">
-      <strong>{props.error.type}</strong>
+      <strong>{props.error.type === "" ? "Check the form" : props.error.type}</strong>
       {props.context ? ` (${props.context})` : ""}: {props.error.message || "The request was refused."}
     </div>
   );

@@ -47,7 +47,7 @@ export interface ConsoleResponses {
 
 export type ConsoleOperation = keyof ConsoleResponses & OperationName;
 
-/** An API refusal as the page shows it. */
+/** An API refusal as the page shows it (type "" for a problem the console found in a form). */
 export interface ApiError {
   type: string;
   message: string;

@@ -41,7 +41,7 @@ function render(c: ConsoleContext, step: Step, state: WizardState, error?: ApiEr
   );
 }
 
-const inputProblem = (message: string): ApiError => ({ type: "InvalidInput", message });
+const inputProblem = (message: string): ApiError => ({ type: "", message });
 
 export function registerCreateKeyRoutes(app: Hono<ConsoleEnv>): void {
   app.get("/keys/create", (c) => render(c, 1, initialState()));
@@ -74,8 +74,10 @@ export function registerCreateKeyRoutes(app: Hono<ConsoleEnv>): void {
         // The alias must be free; checked here so that Finish does not create a key whose alias fails.
         const kms = kmsFor(c);
         const aliases = await allAliases(kms);
-        if (aliases.ok && aliases.value.some((a) => a.AliasName === `alias/${state.alias}`)) {
-          return render(c, 1, state, { type: "AlreadyExistsException", message: `An alias with the name alias/${state.alias} already exists.` });
+        // The API's own error for the alias, as CreateAlias would give it.
+        const taken = aliases.ok ? aliases.value.find((a) => a.AliasName === `alias/${state.alias}`) : undefined;
+        if (taken !== undefined) {
+          return render(c, 1, state, { type: "AlreadyExistsException", message: `An alias with the name ${taken.AliasArn} already exists` });
         }
       }
       if (go === "next" && step < 5) return render(c, (step + 1) as Step, state);

@@ -127,7 +127,7 @@ async function currentDefaultView(kms: ConsoleKms, keyId: string, accountId: str
   const account = described.value.KeyMetadata.AWSAccountId ?? accountId;
   const view = readDefaultView(policy.value.Policy, account, origin);
   if (view === undefined) {
-    return { ok: false, error: { type: "DefaultViewUnavailable", message: "This key policy cannot be edited in the default view; use the policy view." } };
+    return { ok: false, error: { type: "", message: "This key policy cannot be edited in the default view; use the policy view." } };
   }
   return { ok: true, value: { view, origin, account } };
 }
@@ -169,7 +169,7 @@ export function registerKeyDetailsRoutes(app: Hono<ConsoleEnv>): void {
       view.users = op === "add" ? [...view.users, ...chosen] : view.users.filter((a) => !chosen.includes(a));
     } else if (list === "accounts") {
       if (op === "add" && !/^\d{12}$/.test(account)) {
-        return renderKeyDetails(c, keyId, { errors: { accounts: { type: "InvalidInput", message: "Type the 12-digit ID of an AWS account." } }, drafts: { externalAccount: account } }, 400);
+        return renderKeyDetails(c, keyId, { errors: { accounts: { type: "", message: "Type the 12-digit ID of an AWS account." } }, drafts: { externalAccount: account } }, 400);
       }
       view.externalAccounts = op === "add" ? [...view.externalAccounts, account] : view.externalAccounts.filter((a) => a !== account);
     } else if (list === "deletion") {
@@ -194,7 +194,7 @@ export function registerKeyDetailsRoutes(app: Hono<ConsoleEnv>): void {
     const kept = rows.filter((r, i) => !removed.has(i) && r.key.trim() !== "").map((r) => ({ TagKey: r.key.trim(), TagValue: r.value }));
     const keptKeys = new Set(kept.map((t) => t.TagKey));
     if (keptKeys.size !== kept.length) {
-      return renderKeyDetails(c, keyId, { errors: { tags: { type: "InvalidInput", message: "Each tag key must be unique." } }, drafts: { tags: rows } }, 400);
+      return renderKeyDetails(c, keyId, { errors: { tags: { type: "", message: "Each tag key must be unique." } }, drafts: { tags: rows } }, 400);
     }
     const gone = fields(form, "originalKey").filter((k) => !keptKeys.has(k));
     const kms = kmsFor(c);
@@ -269,7 +269,7 @@ export function registerKeyDetailsRoutes(app: Hono<ConsoleEnv>): void {
     const material = file(form, "encryptedKeyMaterial");
     const token = file(form, "importToken");
     if (material === undefined || token === undefined) {
-      return refuse({ type: "InvalidInput", message: "Choose the file with the encrypted key material and the file with the import token." });
+      return refuse({ type: "", message: "Choose the file with the encrypted key material and the file with the import token." });
     }
     const request: Record<string, unknown> = {
       KeyId: keyId,
@@ -280,7 +280,7 @@ export function registerKeyDetailsRoutes(app: Hono<ConsoleEnv>): void {
     if (expires) {
       const when = Date.parse(`${drafts.expirationDate}T${drafts.expirationTime || "00:00"}:00Z`);
       if (!/^\d{4}-\d{2}-\d{2}$/.test(drafts.expirationDate ?? "") || Number.isNaN(when)) {
-        return refuse({ type: "InvalidInput", message: "Type the date (and time, UTC) when the key material expires." });
+        return refuse({ type: "", message: "Type the date (and time, UTC) when the key material expires." });
       }
       request.ValidTo = when / 1000;
     }
@@ -292,7 +292,7 @@ export function registerKeyDetailsRoutes(app: Hono<ConsoleEnv>): void {
   app.post(`${KEY_ID_ROUTE}/key-material/delete`, async (c) => {
     const keyId = keyIdOf(c);
     if (field(c.get("form"), "confirm") !== "yes") {
-      return renderKeyDetails(c, keyId, { errors: { "key-material": { type: "ConfirmationRequired", message: "Confirm that you want to delete the key material." } } }, 400);
+      return renderKeyDetails(c, keyId, { errors: { "key-material": { type: "", message: "Confirm that you want to delete the key material." } } }, 400);
     }
     const r = await kmsFor(c).call("DeleteImportedKeyMaterial", { KeyId: keyId });
     if (!r.ok) return renderKeyDetails(c, keyId, { errors: { "key-material": r.error } }, 400);

@@ -114,7 +114,7 @@ export function registerKeyListRoutes(app: Hono<ConsoleEnv>): void {
     const back = returnPath(field(form, "return"));
     const q: ListQuery = { filter: "", page: 1, pageSize: PAGE_SIZES[0]!, columns: [] };
     if (keyIds.length === 0) {
-      const error = { type: "NoKeySelected", message: "Select the check box next to at least one key, then choose a key action." };
+      const error = { type: "", message: "Select the check box next to at least one key, then choose a key action." };
       return renderList(c, q, { errors: [{ keyId: "Key actions", error }] }, 400);
     }
     if (action === "schedule-deletion") {
@@ -162,11 +162,11 @@ export function registerKeyListRoutes(app: Hono<ConsoleEnv>): void {
         <ScheduleDeletionPage signedInAs={signedInAs(c)} keys={await labelsOf(c, keyIds)} waitingPeriod={waitingPeriod} confirmed={confirmed} returnTo={back} errors={errors} />,
         400,
       );
-    if (!confirmed) return again([{ error: { type: "ConfirmationRequired", message: "Select the confirmation check box to schedule deletion." } }]);
+    if (!confirmed) return again([{ error: { type: "", message: "Select the confirmation check box to schedule deletion." } }]);
     const days = Number(waitingPeriod);
     // The API checks the range too (ValidationException); a non-number never reaches it.
     if (!/^\d{1,3}$/.test(waitingPeriod)) {
-      return again([{ error: { type: "ValidationException", message: "Waiting period (in days) must be a whole number between 7 and 30." } }]);
+      return again([{ error: { type: "", message: "Waiting period (in days) must be a whole number between 7 and 30." } }]);
     }
     const kms = kmsFor(c);
     const errors: { keyId: string; error: ApiError }[] = [];

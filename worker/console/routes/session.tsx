@@ -38,7 +38,7 @@ export function registerSessionRoutes(app: Hono<ConsoleEnv>): void {
       return c.html(<SignInPage csrfToken={token} accessKeyId={accessKeyId} error={error} next={next} />, status);
     };
     if (!csrfMatches(getCookie(c, SIGN_IN_CSRF_COOKIE), form.csrf)) {
-      return again(403, { type: "InvalidCsrfToken", message: "The sign-in form expired or did not come from this console. Try again." });
+      return again(403, { type: "", message: "The sign-in form expired or did not come from this console. Try again." });
     }
     const credential = checkCredentials(c.env, accessKeyId, field(form, "secretAccessKey"));
     if (credential === undefined) {
