@@ -10,7 +10,7 @@
  * are recorded here when they name a known principal, at a bounded rate per access key
  * (refusal-records.ts), since anyone who knows an access key ID can cause them. The same route answers
  * CloudTrail's LookupEvents over that trail (cloudtrail.ts); GET /metrics and GET /key-events are
- * the operator's endpoints (metrics.ts).
+ * the operator's endpoints (metrics.ts). /console is the web console (console/index.ts).
  */
 import { Hono } from "hono";
 import { claimedAccessKeyId, verifyRequest } from "../src/auth/sigv4.ts";
@@ -29,6 +29,7 @@ import { keyEventsResponse, metricsResponse } from "./metrics.ts";
 import { mayRecordRefusal } from "./refusal-records.ts";
 import { sourceAddress } from "./source-ip.ts";
 import { enforceRequestQuota } from "./throttle.ts";
+import { consoleApp } from "./console/index.ts";
 
 type AppEnv = { Bindings: Env; Variables: { requestId: string } };
 
@@ -113,6 +114,8 @@ export function attemptedOperation(target: string | null): OperationName | "Unkn
 app.get("/metrics", (c) => metricsResponse(c.env, c.req.raw, identities(c.env).accounts.map((a) => a.accountId)));
 
 app.get("/key-events", (c) => keyEventsResponse(c.env, c.req.raw));
+
+app.route("/console", consoleApp);
 
 app.all("*", (c) => {
   throw new KmsError("UnknownOperationException", `${c.req.method} ${new URL(c.req.url).pathname} is not an operation.`);

@@ -29,7 +29,7 @@ export interface AuditIdentity {
   accessKeyId?: string;
   sourceIp?: string;
   userAgent?: string;
-  via: "http" | "binding";
+  via: "http" | "binding" | "console";
 }
 
 export interface AuditInput {
@@ -67,6 +67,8 @@ export interface UserIdentity {
     attributes: { mfaAuthenticated: "false" };
   };
   invokedBy?: string;
+  /** "true" for a call made from a console session, as CloudTrail marks AWS console calls. */
+  sessionCredentialFromConsole?: "true";
 }
 
 /** The identity of an event AWS KMS itself caused (rotation, deletion, material expiry). */
@@ -320,6 +322,10 @@ export function userIdentity(identity: AuditIdentity): UserIdentity {
     };
   }
   if (identity.via === "binding") out.invokedBy = "service-binding";
+  if (identity.via === "console") {
+    out.invokedBy = "console";
+    out.sessionCredentialFromConsole = "true";
+  }
   return out;
 }
 

@@ -20,8 +20,11 @@ export interface Caller {
   sourceIpTrusted?: boolean;
   userAgent?: string;
   secureTransport: boolean;
-  /** How the request arrived: over HTTP, or from another worker through a service binding. */
-  via: "http" | "binding";
+  /**
+   * How the request arrived: over HTTP, from another worker through a service binding, or from a
+   * signed-in user of the web console (worker/console/).
+   */
+  via: "http" | "binding" | "console";
 }
 
 /**

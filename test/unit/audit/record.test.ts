@@ -186,6 +186,10 @@ describe("CloudTrail records", () => {
     expect(b.userIdentity).toMatchObject({ userName: "Alice", invokedBy: "service-binding" });
     expect(b.userIdentity).not.toHaveProperty("accessKeyId");
     expect(b.sourceIPAddress).toBe("AWS Internal");
+    const c = buildRecord(input({ identity: { accountId: ACCOUNT, principal: ALICE, accessKeyId: "AKID", sourceIp: "192.0.2.7", via: "console" } }));
+    expect(c.userIdentity).toMatchObject({ userName: "Alice", accessKeyId: "AKID", invokedBy: "console", sessionCredentialFromConsole: "true" });
+    expect(c.sourceIPAddress).toBe("192.0.2.7");
+    expect(buildRecord(input({ identity: { accountId: ACCOUNT, principal: ALICE, via: "http" } })).userIdentity).not.toHaveProperty("sessionCredentialFromConsole");
   });
 
   it("marks read-only and cryptographic operations as AWS does", () => {

@@ -1,0 +1,65 @@
+/**
+ * The console's Hono environment and the per-request helpers its routes share: the signed-in
+ * session, the API handle running as that principal, the parsed form, and redirects.
+ */
+import type { Context } from "hono";
+import type { Env } from "../config.ts";
+import { ConsoleKms, consoleCaller } from "./kms.ts";
+import type { Session } from "./session.ts";
+
+export type Form = Record<string, string | File | (string | File)[]>;
+
+export type ConsoleEnv = {
+  Bindings: Env;
+  Variables: { requestId: string; session: Session; form: Form };
+};
+
+export type ConsoleContext = Context<ConsoleEnv>;
+
+/** The API as the signed-in principal, with this request's facts (source IP, user agent, TLS). */
+export function kmsFor(c: ConsoleContext): ConsoleKms {
+  return new ConsoleKms(
+    c.env,
+    consoleCaller(c.get("session"), {
+      sourceIp: c.req.header("CF-Connecting-IP") ?? "127.0.0.1",
+      userAgent: c.req.header("User-Agent"),
+      secureTransport: new URL(c.req.url).protocol === "https:",
+    }),
+  );
+}
+
+export function signedInAs(c: ConsoleContext): { arn: string; csrfToken: string } {
+  const session = c.get("session");
+  return { arn: session.credential.principal.arn, csrfToken: session.csrfToken };
+}
+
+/** One text field of the submitted form ("" when absent). */
+export function field(form: Form, name: string): string {
+  const v = form[name];
+  const first = Array.isArray(v) ? v[0] : v;
+  return typeof first === "string" ? first : "";
+}
+
+/** Every text value submitted under `name`, in order. */
+export function fields(form: Form, name: string): string[] {
+  const v = form[name];
+  const list = Array.isArray(v) ? v : v === undefined ? [] : [v];
+  return list.filter((x): x is string => typeof x === "string");
+}
+
+/** An uploaded file, if one with content was chosen. */
+export function file(form: Form, name: string): File | undefined {
+  const v = form[name];
+  const first = Array.isArray(v) ? v[0] : v;
+  return typeof first === "object" && first !== null && first.size > 0 ? first : undefined;
+}
+
+/** 303 See Other after a successful POST, so reloading the page does not repeat the action. */
+export function seeOther(c: ConsoleContext, path: string): Response {
+  return c.redirect(path, 303);
+}
+
+/** The path of a key's details page. */
+export function keyPath(keyId: string, suffix = ""): string {
+  return `/console/keys/${encodeURIComponent(keyId)}${suffix}`;
+}
