@@ -27,6 +27,9 @@ export function rawRequest({ method = "POST", path = "/", headers, body = "" }) 
 
 const RESPONSE_TIMEOUT_MS = 60_000;
 
+/** The error of a request whose connection the server closed before answering it. */
+class DroppedError extends Error {}
+
 /** One keep-alive connection that sends a request and resolves with the parsed response. */
 class Connection {
   #socket;
@@ -40,7 +43,7 @@ class Connection {
     socket.on("error", (err) => this.#fail(err));
     socket.on("close", () => {
       this.closed = true;
-      this.#fail(new Error("connection closed by the server"));
+      this.#fail(new DroppedError(`connection closed by the server after ${this.sent} requests, waiting for ${this.#target}`));
     });
   }
 
@@ -67,9 +70,14 @@ class Connection {
         reject: (e) => (clearTimeout(timer), reject(e)),
       };
       this.lastUsed = performance.now();
+      this.sent++;
+      this.#target = /x-amz-target: (\S+)/i.exec(bytes.toString("latin1", 0, 2000))?.[1] ?? "a response";
       this.#socket.write(bytes);
     });
   }
+
+  sent = 0;
+  #target = "";
 
   /** When the last request was sent: the pool replaces connections left idle (see `take`). */
   lastUsed = performance.now();
@@ -145,6 +153,15 @@ export class ConnectionPool {
     return this.#connections.slice(0, n);
   }
 
+  /** Replaces a connection the server closed with a new one. */
+  async replace(connection) {
+    const fresh = await Connection.open(this.#port);
+    const at = this.#connections.indexOf(connection);
+    if (at >= 0) this.#connections[at] = fresh;
+    else this.#connections.push(fresh);
+    return fresh;
+  }
+
   close() {
     for (const c of this.#connections) c.close();
     this.#connections = [];
@@ -165,11 +182,14 @@ export async function call(pool, bytes, expectStatus = 200) {
 
 /**
  * Runs `concurrency` closed loops for `ms` milliseconds (or until `count` requests if given), each
- * sending `requests[i % requests.length]` in turn; returns req/s and latency percentiles in ms.
+ * sending `requests[i % requests.length]` in turn; returns req/s and latency percentiles in ms,
+ * and `dropped`: requests whose connection the server closed without an answer (the loop opens a
+ * new connection and goes on; such a request may or may not have taken effect).
  * Throws on the first response whose status is not `expectStatus`.
  */
 export async function measure(pool, requests, { concurrency, ms, count, expectStatus = 200 }) {
   const connections = await pool.take(concurrency);
+  let dropped = 0;
   const latencies = [];
   let next = 0;
   const start = performance.now();
@@ -180,7 +200,15 @@ export async function measure(pool, requests, { concurrency, ms, count, expectSt
       while (next < limit && performance.now() < deadline) {
         const bytes = requests[next++ % requests.length];
         const t0 = performance.now();
-        const response = await connection.send(bytes);
+        let response;
+        try {
+          response = await connection.send(bytes);
+        } catch (err) {
+          if (!(err instanceof DroppedError)) throw err;
+          dropped++;
+          connection = await pool.replace(connection);
+          continue;
+        }
         latencies.push(performance.now() - t0);
         if (response.status !== expectStatus) throw new Error(`unexpected response ${describe(response)}`);
       }
@@ -189,5 +217,5 @@ export async function measure(pool, requests, { concurrency, ms, count, expectSt
   const elapsed = performance.now() - start;
   latencies.sort((a, b) => a - b);
   const pick = (q) => latencies[Math.min(latencies.length - 1, Math.floor(q * latencies.length))];
-  return { count: latencies.length, rps: (latencies.length / elapsed) * 1000, p50: pick(0.5), p99: pick(0.99) };
+  return { count: latencies.length, rps: (latencies.length / elapsed) * 1000, p50: pick(0.5), p99: pick(0.99), dropped };
 }

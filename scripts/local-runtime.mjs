@@ -29,7 +29,7 @@
  */
 import { build } from "esbuild";
 import { createHash } from "node:crypto";
-import { readFileSync } from "node:fs";
+import { readFileSync, watch as fsWatch } from "node:fs";
 import { basename, dirname, join, resolve } from "node:path";
 import { fileURLToPath, pathToFileURL } from "node:url";
 
@@ -61,6 +61,8 @@ export const repoRoot = fileURLToPath(new URL("..", import.meta.url));
  * @property {number} [port]        default 8787; 0 picks a free port (read it from `url`)
  * @property {string} [persistTo]   state folder, default .wrangler/state (wrangler dev's)
  * @property {boolean} [logRequests] print one line per request (default: EDGEKMS_LOG_REQUESTS=1)
+ * @property {boolean} [watch]     rebuild and reload the workers when a file they are built from
+ *   changes (`--watch`), as wrangler dev does; state and port are kept
  * @property {object[]} [extraWorkers] more Miniflare worker options in the same runtime (the
  *   benchmark's no-op reference worker); give them `routes` to reach them through the port
  */
@@ -75,10 +77,15 @@ export async function startLocalRuntime(options = {}) {
   const configs = (options.configs ?? ["wrangler.toml"]).map((c) => (typeof c === "string" ? { config: c } : c));
   const persistTo = resolve(repoRoot, options.persistTo ?? join(".wrangler", "state"));
   const logRequests = options.logRequests ?? process.env.EDGEKMS_LOG_REQUESTS === "1";
+  // Module names only: the bundle is handed to Miniflare in memory, never written.
   const bundleDir = join(persistTo, "bundle");
-  const workers = [];
-  for (const c of configs) workers.push(await workerOptions(c, bundleDir));
-  const miniflare = new Miniflare({
+  const buildAll = async () => {
+    const built = [];
+    for (const c of configs) built.push(await workerOptions(c, bundleDir));
+    return built;
+  };
+  let built = await buildAll();
+  const shared = {
     host: options.host ?? "127.0.0.1",
     port: options.port ?? 8787,
     // wrangler dev's layout (getDefaultPersistRoot): Durable Objects under <persistTo>/v3/do/...
@@ -86,14 +93,47 @@ export async function startLocalRuntime(options = {}) {
     cf: false,
     logRequests,
     log: new Log(logRequests ? LogLevel.INFO : LogLevel.WARN),
-    workers: [...workers, ...(options.extraWorkers ?? [])],
-  });
+    // workerd's own diagnostics (internal errors, dropped connections), for debugging the runtime.
+    verbose: process.env.EDGEKMS_RUNTIME_VERBOSE === "1",
+  };
+  const workers = () => [...built.map((b) => b.options), ...(options.extraWorkers ?? [])];
+  const miniflare = new Miniflare({ ...shared, workers: workers() });
   const url = await miniflare.ready;
+  // A reload keeps the port it was given, even when it asked for any free one.
+  shared.port = Number(url.port);
+  const watchers = [];
+  if (options.watch) {
+    let timer;
+    const reload = async () => {
+      try {
+        built = await buildAll();
+        await miniflare.setOptions({ ...shared, workers: workers() });
+        watch();
+        console.log(`reloaded (${new Date().toISOString()})`);
+      } catch (err) {
+        console.error(`reload failed, still serving the previous build: ${err instanceof Error ? err.message : err}`);
+      }
+    };
+    // Watches the folders of every file a bundle was built from (sources and .wasm modules).
+    const watch = () => {
+      for (const w of watchers.splice(0)) w.close();
+      for (const dir of new Set(built.flatMap((b) => b.files.map((f) => dirname(f))))) {
+        watchers.push(fsWatch(dir, () => {
+          clearTimeout(timer);
+          timer = setTimeout(reload, 200);
+        }));
+      }
+    };
+    watch();
+  }
   return {
     url: url.origin,
     persistTo,
     miniflare,
-    stop: () => miniflare.dispose(),
+    stop: () => {
+      for (const w of watchers.splice(0)) w.close();
+      return miniflare.dispose();
+    },
   };
 }
 
@@ -112,14 +152,17 @@ async function workerOptions({ config: configPath, envFile, vars }, bundleDir) {
     if (s.props !== undefined && designator && typeof designator === "object") designator.props = s.props;
   }
   const out = join(bundleDir, config.name);
-  const modules = await bundle(resolve(dirname(path), config.main), out, define);
+  const { modules, files } = await bundle(resolve(dirname(path), config.main), out, define);
   return {
-    ...options,
-    name: config.name,
-    bindings: { ...options.bindings, ...vars },
-    modulesRoot: out,
-    modules,
-    modulesRules: undefined,
+    options: {
+      ...options,
+      name: config.name,
+      bindings: { ...options.bindings, ...vars },
+      modulesRoot: out,
+      modules,
+      modulesRules: undefined,
+    },
+    files: [path, ...files],
   };
 }
 
@@ -137,7 +180,7 @@ async function bundle(entry, outDir, define = {}) {
         const file = resolve(a.resolveDir, a.path.replace(/\?module$/, ""));
         const bytes = readFileSync(file);
         const name = `${createHash("sha1").update(bytes).digest("hex").slice(0, 16)}-${basename(file)}`;
-        wasm.set(name, bytes);
+        wasm.set(name, { file, bytes });
         return { path: `./${name}`, external: true };
       });
     },
@@ -153,13 +196,16 @@ async function bundle(entry, outDir, define = {}) {
     write: false,
     outfile: join(outDir, "index.js"),
     plugins: [keepWasm],
+    metafile: true,
     logLevel: "warning",
   });
   const [script] = result.outputFiles;
-  return [
+  const modules = [
     { type: "ESModule", path: join(outDir, "index.js"), contents: script.text },
-    ...[...wasm].map(([name, bytes]) => ({ type: "CompiledWasm", path: join(outDir, name), contents: bytes })),
+    ...[...wasm].map(([name, { bytes }]) => ({ type: "CompiledWasm", path: join(outDir, name), contents: bytes })),
   ];
+  const sources = Object.keys(result.metafile.inputs).filter((f) => !f.includes("node_modules"));
+  return { modules, files: [...sources.map((f) => resolve(f)), ...[...wasm.values()].map((w) => w.file)] };
 }
 
 const usage = `usage: node scripts/local-runtime.mjs [options]
@@ -167,7 +213,8 @@ const usage = `usage: node scripts/local-runtime.mjs [options]
   --port <n>                    port on 127.0.0.1 (default 8787; 0 picks a free one)
   --persist-to <dir>            state folder (default .wrangler/state)
   --env-file <file>             EdgeKMS's variables and secrets, instead of the .dev.vars beside wrangler.toml
-  --log-requests                print one line per request (also EDGEKMS_LOG_REQUESTS=1)`;
+  --log-requests                print one line per request (also EDGEKMS_LOG_REQUESTS=1)
+  --watch                       rebuild and reload when a source file changes`;
 
 /** Parses the command line of `npm start` and of this module run directly. */
 export function parseArgs(argv) {
@@ -185,6 +232,7 @@ export function parseArgs(argv) {
     else if (arg === "--persist-to") options.persistTo = value();
     else if (arg === "--env-file") envFile = value();
     else if (arg === "--log-requests") options.logRequests = true;
+    else if (arg === "--watch") options.watch = true;
     else throw new Error(`unknown option ${arg}\n${usage}`);
   }
   if (options.configs.length === 0) options.configs.push("wrangler.toml");
