@@ -1,8 +1,10 @@
 #!/usr/bin/env node
-// `npm start`: serve EdgeKMS locally on http://127.0.0.1:8787 with wrangler/miniflare.
+// `npm start`: serve EdgeKMS locally on http://127.0.0.1:8787 through the local runtime
+// (scripts/local-runtime.mjs: Miniflare driven from wrangler.toml, state in .wrangler/state).
 // Builds the WebAssembly core when it is missing or older than its sources, and on first start
 // generates the local secrets (the service root key) into .dev.vars, which git ignores.
-import { spawn, spawnSync } from "node:child_process";
+// Options (after `npm start --`): --port, --persist-to, --log-requests; see local-runtime.mjs.
+import { spawnSync } from "node:child_process";
 import { appendFileSync, existsSync, readFileSync, readdirSync, statSync, writeFileSync } from "node:fs";
 import { randomBytes } from "node:crypto";
 import { join } from "node:path";
@@ -37,12 +39,20 @@ if (!/^METRICS_TOKEN=/m.test(readFileSync(devVars, "utf8"))) {
 // Local runs use the public development identities (README "Identities"); a deployment never does.
 if (!/^EDGEKMS_DEV_IDENTITIES=/m.test(readFileSync(devVars, "utf8"))) appendFileSync(devVars, "EDGEKMS_DEV_IDENTITIES=true\n");
 
-const args = ["wrangler", "dev", "--ip", "127.0.0.1", "--port", process.env.PORT ?? "8787"];
-args.push("--show-interactive-dev-session=false", ...process.argv.slice(2));
-const child = spawn("npx", args, {
-  cwd: root,
-  stdio: "inherit",
-  env: { ...process.env, WRANGLER_SEND_METRICS: "false", WRANGLER_HIDE_BANNER: "true", WRANGLER_SEND_ERROR_REPORTS: "false", CLOUDFLARE_CF_FETCH_ENABLED: "false" },
+const args = process.env.PORT ? ["--port", process.env.PORT] : [];
+const { main } = await import("./local-runtime.mjs");
+await main([...args, ...process.argv.slice(2)]).catch((err) => {
+  console.error(err instanceof Error ? err.message : err);
+  process.exit(1);
 });
-for (const signal of ["SIGINT", "SIGTERM"]) process.on(signal, () => child.kill(signal));
-child.on("exit", (code) => process.exit(code ?? 0));
+
+// The seed file (README "Seeding"), when there is one: fixed keys on every start, idempotently.
+const seedFile = process.env.EDGEKMS_SEED ?? join(root, "edgekms.seed.json");
+if (existsSync(seedFile)) {
+  const seeded = spawnSync(process.execPath, [join(root, "scripts", "run-ts.mjs"), join(root, "scripts", "seed.ts"), "--local", "--file", seedFile], {
+    cwd: root,
+    stdio: "inherit",
+    env: { ...process.env, PORT: process.env.PORT ?? "8787" },
+  });
+  if (seeded.status !== 0) console.error(`seed: ${seedFile} was not applied (see above); the service keeps running.`);
+}

@@ -1,6 +1,7 @@
 /**
- * Runs several workers in one local `wrangler dev` session (miniflare/workerd), as wrangler's
- * multi-config mode does: `wrangler dev -c a/wrangler.toml -c b/wrangler.toml ...`. The first
+ * Runs several workers in one local runtime session (scripts/local-runtime.mjs: Miniflare and
+ * workerd), as `npm start -- -c a/wrangler.toml -c b/wrangler.toml ...` and wrangler's
+ * multi-config mode (`wrangler dev -c a/wrangler.toml -c b/wrangler.toml ...`) do. The first
  * configuration's worker is served on the port; the others are reachable only through service
  * bindings, exactly as between deployed workers. Used by the service-binding tests to run the
  * binding probe, the example consumer and EdgeKMS together (./local-worker.ts starts EdgeKMS

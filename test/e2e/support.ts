@@ -25,8 +25,9 @@ export function kmsClient(url: string, identity: Identity = "test", region = REG
 }
 
 /**
- * Starts a worker for the current test file and stops it afterwards. `get()` returns it once
- * started; `restart()` stops it and starts a new one on the same state folder.
+ * Starts a worker for the current test file and stops it afterwards. `url` and `client()` reach
+ * it once started; `restart()` stops it and starts a new one on the same state folder; `kill()`
+ * ends it with SIGKILL.
  */
 export function useLocalWorker(vars: Record<string, string> = {}) {
   let worker: LocalWorker | undefined;
@@ -51,9 +52,14 @@ export function useLocalWorker(vars: Record<string, string> = {}) {
     client(identity: Identity = "test", region = REGION): KMSClient {
       return kmsClient(this.url, identity, region);
     },
+    /** Stops the worker and starts a new one on the same state folder (after `kill`, only starts). */
     async restart(): Promise<void> {
       await worker?.stop();
       worker = await startLocalWorker({ persistDir: dir!, vars });
+    },
+    /** SIGKILLs the runtime's process group (launcher and workerd), as a crash would end it. */
+    async kill(): Promise<void> {
+      await worker?.kill();
     },
   };
 }
