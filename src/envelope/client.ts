@@ -53,19 +53,52 @@ import {
 } from "./format.ts";
 import type { KmsTransport } from "./transport.ts";
 import { bytesEqual } from "../bytes.ts";
+import { encodeHeaderBodyV2, type ParsedHeader as EsdkHeader } from "./esdk/header.ts";
+import { bodyCipher, deriveKey } from "./esdk/keys.ts";
+import { generateDataKey, unlockHeader } from "./esdk/kms.ts";
+import { EsdkReader, EsdkWriter, MAX_FRAME_LENGTH, MessageError } from "./esdk/message.ts";
+import { MessageSigner } from "./esdk/signature.ts";
+import {
+  ALGORITHM_SUITES,
+  DEFAULT_COMMITMENT_POLICY,
+  DEFAULT_SUITE,
+  PUBLIC_KEY_CONTEXT_KEY,
+  WRITABLE_SUITES,
+  type AlgorithmSuiteName,
+  type CommitmentPolicy,
+} from "./esdk/suites.ts";
+
+/** The message formats the client writes: the AWS Encryption SDK's (default) or EdgeKMS's own v1. */
+export type MessageFormat = "aws-encryption-sdk" | "edgekms-v1";
+
+/** The AWS Encryption SDK's default frame length, used for its format. */
+export const ESDK_DEFAULT_FRAME_LENGTH = 4096;
 
 export interface EnvelopeClientOptions {
   /** How to reach KMS: bindingTransport(env.KMS) or awsSdkTransport(new KMSClient(...)). */
   kms: KmsTransport;
+  /**
+   * The format new messages are written in: "aws-encryption-sdk" (default; message format
+   * version 2, readable by every AWS Encryption SDK) or "edgekms-v1" (EdgeKMS's earlier format,
+   * the default only when `cipher` is given, which applies to it alone). Both are always read.
+   */
+  format?: MessageFormat;
+  /** AWS Encryption SDK format: the suite new messages use; default ALG_AES256_GCM_HKDF_SHA512_COMMIT_KEY. */
+  algorithmSuite?: AlgorithmSuiteName;
+  /**
+   * AWS Encryption SDK format: REQUIRE_ENCRYPT_REQUIRE_DECRYPT (default) reads committing
+   * messages only; REQUIRE_ENCRYPT_ALLOW_DECRYPT also reads the older, non-committing suites.
+   */
+  commitmentPolicy?: CommitmentPolicy;
   /** The KMS key (key ID, key ARN, alias name or alias ARN) new messages are encrypted under. */
   keyId?: string;
   /** Further KMS keys that each get a copy of the data key (needs a transport with encrypt()). */
   additionalKeyIds?: string[];
-  /** Plaintext bytes per frame when encrypting, 1 B to 16 MiB; default 64 KiB. */
+  /** Plaintext bytes per frame when encrypting, 1 B to 16 MiB; default 4 KiB (AWS Encryption SDK format) or 64 KiB (edgekms-v1). */
   frameSize?: number;
   /** Data-key caching (off when absent): a DataKeyCache, or options to create one. */
   cache?: DataKeyCache | DataKeyCacheOptions;
-  /** The AES-GCM/HKDF implementation; default the WebAssembly core (wasmCipher). */
+  /** edgekms-v1 format only: the AES-GCM/HKDF implementation; default the WebAssembly core (wasmCipher). */
   cipher?: CipherSuite;
 }
 
@@ -90,9 +123,13 @@ export interface MessageInfo {
   encryptionContext: EncryptionContext;
   /** The KMS key that decrypted the data key (as KMS reports it: a key ARN). */
   keyId: string;
+  /** Plaintext bytes per regular frame (0 for a non-framed AWS Encryption SDK message). */
   frameSize: number;
-  /** Bytes of the header; with the frame size, gives the plaintext length (format.ts plaintextLength). */
+  /** Bytes of the header; for edgekms-v1, with the frame size, gives the plaintext length (format.ts plaintextLength). */
   headerLength: number;
+  format: MessageFormat;
+  /** AWS Encryption SDK messages: the algorithm suite's name. */
+  algorithmSuite?: AlgorithmSuiteName;
 }
 
 export interface DecryptResult extends MessageInfo {
@@ -283,7 +320,7 @@ class MessageReader {
     this.#cipher = cipher;
     this.#header = header;
     this.#state = "frames";
-    this.info = { encryptionContext: header.encryptionContext, keyId, frameSize: header.frameSize, headerLength: header.length };
+    this.info = { encryptionContext: header.encryptionContext, keyId, frameSize: header.frameSize, headerLength: header.length, format: "edgekms-v1" };
     this.onInfo(this.info);
   }
 
@@ -324,9 +361,88 @@ class MessageReader {
   }
 }
 
+/** What decrypt and decryptStream drive: one message reader of either format. */
+interface Reader {
+  info: MessageInfo | undefined;
+  push(chunk: Uint8Array, emit: (plaintext: Uint8Array) => void): Promise<void>;
+  finish(emit: (plaintext: Uint8Array) => void): void;
+  abort(): void;
+}
+
+/** The AWS Encryption SDK reader with the client's one opaque error. */
+class AwsMessageReader implements Reader {
+  info: MessageInfo | undefined;
+  readonly #reader: EsdkReader;
+  constructor(options: ConstructorParameters<typeof EsdkReader>[0]) {
+    const onHeader = options.onHeader;
+    this.#reader = new EsdkReader({
+      ...options,
+      onHeader: (header, keyId) => {
+        this.info = {
+          encryptionContext: header.encryptionContext,
+          keyId,
+          frameSize: header.frameLength,
+          headerLength: header.length,
+          format: "aws-encryption-sdk",
+          algorithmSuite: header.suite.name as AlgorithmSuiteName,
+        };
+        onHeader(header, keyId);
+      },
+    });
+  }
+  async push(chunk: Uint8Array, emit: (plaintext: Uint8Array) => void): Promise<void> {
+    try {
+      await this.#reader.push(chunk, emit);
+    } catch (err) {
+      throw err instanceof MessageError ? invalidMessage() : err;
+    }
+  }
+  finish(emit: (plaintext: Uint8Array) => void): void {
+    try {
+      this.#reader.finish(emit);
+    } catch (err) {
+      throw err instanceof MessageError ? invalidMessage() : err;
+    }
+  }
+  abort(): void {
+    this.#reader.abort();
+  }
+}
+
+/** Picks the reader for a message by its first byte: "E" (edgekms-v1's magic) or 1/2 (AWS Encryption SDK versions). */
+class SniffingReader implements Reader {
+  #inner: Reader | undefined;
+  constructor(private readonly pick: (firstByte: number) => Reader | undefined) {}
+  get info(): MessageInfo | undefined {
+    return this.#inner?.info;
+  }
+  async push(chunk: Uint8Array, emit: (plaintext: Uint8Array) => void): Promise<void> {
+    requireBytes(chunk, "ciphertext chunk");
+    if (this.#inner === undefined) {
+      if (chunk.length === 0) return;
+      this.#inner = this.pick(chunk[0]!);
+      if (this.#inner === undefined) throw invalidMessage();
+    }
+    await this.#inner.push(chunk, emit);
+  }
+  finish(emit: (plaintext: Uint8Array) => void): void {
+    if (this.#inner === undefined) throw invalidMessage();
+    this.#inner.finish(emit);
+  }
+  abort(): void {
+    this.#inner?.abort();
+  }
+}
+
 interface EncryptionSetup {
   header: Uint8Array;
   cipher: MessageCipher;
+  frameSize: number;
+}
+
+interface AwsEncryptionSetup {
+  header: Uint8Array;
+  writer: EsdkWriter;
   frameSize: number;
 }
 
@@ -337,6 +453,9 @@ export class EnvelopeClient {
   readonly #frameSize: number;
   readonly #cache: DataKeyCache | undefined;
   readonly #cipher: CipherSuite;
+  readonly #format: MessageFormat;
+  readonly #suite: AlgorithmSuiteName;
+  readonly #policy: CommitmentPolicy;
 
   /** @throws TypeError or RangeError for invalid options. */
   constructor(options: EnvelopeClientOptions) {
@@ -350,15 +469,25 @@ export class EnvelopeClient {
     if (this.#additionalKeyIds.length > 0 && typeof options.kms.encrypt !== "function") {
       throw new TypeError("additionalKeyIds need a kms transport with encrypt");
     }
-    this.#frameSize = options.frameSize ?? DEFAULT_FRAME_SIZE;
+    this.#format = options.format ?? (options.cipher === undefined ? "aws-encryption-sdk" : "edgekms-v1");
+    if (this.#format !== "aws-encryption-sdk" && this.#format !== "edgekms-v1") throw new TypeError(`unknown message format: ${String(this.#format)}`);
+    this.#frameSize = options.frameSize ?? (this.#format === "edgekms-v1" ? DEFAULT_FRAME_SIZE : ESDK_DEFAULT_FRAME_LENGTH);
     checkFrameSize(this.#frameSize);
+    if (this.#frameSize > MAX_FRAME_LENGTH) throw new RangeError("frameSize is too large");
     this.#cache = options.cache === undefined || options.cache instanceof DataKeyCache ? options.cache : new DataKeyCache(options.cache);
     this.#cipher = options.cipher ?? wasmCipher;
+    this.#suite = options.algorithmSuite ?? DEFAULT_SUITE;
+    if (!WRITABLE_SUITES.includes(this.#suite)) throw new RangeError(`EdgeKMS writes only the committing suites: ${WRITABLE_SUITES.join(", ")}`);
+    this.#policy = options.commitmentPolicy ?? DEFAULT_COMMITMENT_POLICY;
+    if (this.#policy !== "REQUIRE_ENCRYPT_REQUIRE_DECRYPT" && this.#policy !== "REQUIRE_ENCRYPT_ALLOW_DECRYPT") {
+      throw new RangeError("commitmentPolicy must be REQUIRE_ENCRYPT_REQUIRE_DECRYPT or REQUIRE_ENCRYPT_ALLOW_DECRYPT");
+    }
   }
 
   /** Encrypts a whole message. */
   async encrypt(plaintext: Uint8Array, options: EncryptOptions = {}): Promise<Uint8Array> {
     requireBytes(plaintext, "plaintext");
+    if (this.#format === "aws-encryption-sdk") return this.#encryptAws(plaintext, options);
     const { header, cipher, frameSize } = await this.#beginEncryption(options, plaintext.length);
     try {
       const regular = plaintext.length === 0 ? 0 : Math.ceil(plaintext.length / frameSize) - 1;
@@ -380,7 +509,7 @@ export class EnvelopeClient {
   async decrypt(message: Uint8Array, options: DecryptOptions = {}): Promise<DecryptResult> {
     requireBytes(message, "message");
     const pieces: Uint8Array[] = [];
-    const reader = new MessageReader((header) => this.#unlock(header), checkContext(options.encryptionContext), () => {});
+    const reader = this.#reader(checkContext(options.encryptionContext), false, () => {});
     try {
       await reader.push(message, (piece) => pieces.push(piece));
       reader.finish((piece) => pieces.push(piece));
@@ -407,6 +536,7 @@ export class EnvelopeClient {
     if (declared !== undefined && (!Number.isSafeInteger(declared) || declared < 0)) {
       throw new RangeError("plaintextLength must be a non-negative integer");
     }
+    if (this.#format === "aws-encryption-sdk") return this.#encryptStreamAws(options, declared);
     let setup: EncryptionSetup | undefined;
     let pending: Uint8Array | undefined;
     let pendingLength = 0;
@@ -480,7 +610,7 @@ export class EnvelopeClient {
     });
     // `info` is optional to await; an unobserved rejection must not be reported as unhandled.
     info.catch(() => {});
-    const reader = new MessageReader((header) => this.#unlock(header), checkContext(options.encryptionContext), resolveInfo);
+    const reader = this.#reader(checkContext(options.encryptionContext), true, resolveInfo);
     const transformer: Transformer<Uint8Array, Uint8Array> = {
       transform: async (chunk, controller) => {
         try {
@@ -503,6 +633,141 @@ export class EnvelopeClient {
     // anyone reads: a server can await `info` and still answer a bad header with an error status.
     const stream = new TransformStream<Uint8Array, Uint8Array>(transformer, undefined, { highWaterMark: 1 });
     return Object.assign(stream, { info });
+  }
+
+  /** A reader for either format; `streaming` bounds memory (signatures hashed as they pass). */
+  #reader(expected: EncryptionContext, streaming: boolean, onInfo: (info: MessageInfo) => void): Reader {
+    return new SniffingReader((first) => {
+      if (first === 0x45) return new MessageReader((header) => this.#unlock(header), expected, onInfo);
+      if (first !== 0x01 && first !== 0x02) return undefined;
+      const reader: AwsMessageReader = new AwsMessageReader({
+        policy: this.#policy,
+        expected,
+        streaming,
+        unlock: (header: EsdkHeader) => unlockHeader({ kms: this.#kms, cache: this.#cache }, header, invalidMessage),
+        onHeader: () => onInfo(reader.info!),
+      });
+      return reader;
+    });
+  }
+
+  /**
+   * Starts an AWS Encryption SDK message: signing key (signed suites), data key from KMS or the
+   * cache, message ID, key derivation and commitment, header.
+   */
+  async #beginAws(options: EncryptOptions, length: number | undefined, streaming: boolean): Promise<AwsEncryptionSetup> {
+    const keyId = options.keyId ?? this.#keyId;
+    if (typeof keyId !== "string" || keyId === "") throw new TypeError("no KMS key: pass keyId to the client or to encrypt");
+    let context = checkContext(options.encryptionContext);
+    if (Object.hasOwn(context, PUBLIC_KEY_CONTEXT_KEY)) throw new TypeError(`the encryption context key ${PUBLIC_KEY_CONTEXT_KEY} is reserved`);
+    const suite = ALGORITHM_SUITES[this.#suite];
+    const signer = suite.signature ? await MessageSigner.create(suite.signature, streaming) : undefined;
+    if (signer) context = { ...context, [PUBLIC_KEY_CONTEXT_KEY]: signer.publicKey };
+    try {
+      const { dataKey, encodedDataKeys } = await generateDataKey({ kms: this.#kms, cache: this.#cache }, suite, [keyId, ...this.#additionalKeyIds], context, length);
+      const messageId = crypto.getRandomValues(new Uint8Array(32));
+      let derived;
+      try {
+        derived = deriveKey(suite, dataKey, messageId);
+      } finally {
+        dataKey.fill(0);
+      }
+      const writer = new EsdkWriter(messageId, bodyCipher(derived.key), signer);
+      try {
+        const body = encodeHeaderBodyV2({
+          suite,
+          messageId,
+          encryptionContext: context,
+          encodedDataKeys,
+          frameLength: this.#frameSize,
+          commitment: derived.commitment!,
+        });
+        return { header: await writer.header(body), writer, frameSize: this.#frameSize };
+      } catch (err) {
+        writer.destroy();
+        throw err;
+      }
+    } catch (err) {
+      signer?.destroy();
+      throw err;
+    }
+  }
+
+  async #encryptAws(plaintext: Uint8Array, options: EncryptOptions): Promise<Uint8Array> {
+    const { header, writer, frameSize } = await this.#beginAws(options, plaintext.length, false);
+    try {
+      const regular = plaintext.length === 0 ? 0 : Math.ceil(plaintext.length / frameSize) - 1;
+      const parts: Uint8Array[] = [header];
+      for (let i = 0; i < regular; i++) parts.push(await writer.frame(plaintext.subarray(i * frameSize, (i + 1) * frameSize), false));
+      parts.push(await writer.frame(plaintext.subarray(regular * frameSize), true));
+      parts.push(await writer.footer());
+      const out = new Uint8Array(parts.reduce((n, p) => n + p.length, 0));
+      let at = 0;
+      for (const part of parts) {
+        out.set(part, at);
+        at += part.length;
+      }
+      return out;
+    } finally {
+      writer.destroy();
+    }
+  }
+
+  #encryptStreamAws(options: EncryptStreamOptions, declared: number | undefined): TransformStream<Uint8Array, Uint8Array> {
+    let setup: AwsEncryptionSetup | undefined;
+    let pending: Uint8Array | undefined;
+    let pendingLength = 0;
+    let total = 0;
+    const fail = (err: unknown): never => {
+      setup?.writer.destroy();
+      pending?.fill(0);
+      throw err;
+    };
+    return new TransformStream<Uint8Array, Uint8Array>({
+      start: async (controller) => {
+        setup = await this.#beginAws(options, declared, true);
+        pending = new Uint8Array(setup.frameSize);
+        controller.enqueue(setup.header);
+      },
+      transform: async (chunk, controller) => {
+        try {
+          requireBytes(chunk, "plaintext chunk");
+          total += chunk.length;
+          if (declared !== undefined && total > declared) throw new RangeError("the stream carries more bytes than plaintextLength");
+          const { writer, frameSize } = setup!;
+          let offset = 0;
+          while (offset < chunk.length) {
+            // A full frame goes out only once more data follows: the last frame must be the final one.
+            if (pendingLength === frameSize) {
+              controller.enqueue(await writer.frame(pending!, false));
+              pendingLength = 0;
+            }
+            if (pendingLength === 0 && chunk.length - offset > frameSize) {
+              controller.enqueue(await writer.frame(chunk.subarray(offset, offset + frameSize), false));
+              offset += frameSize;
+              continue;
+            }
+            const n = Math.min(frameSize - pendingLength, chunk.length - offset);
+            pending!.set(chunk.subarray(offset, offset + n), pendingLength);
+            pendingLength += n;
+            offset += n;
+          }
+        } catch (err) {
+          fail(err);
+        }
+      },
+      flush: async (controller) => {
+        try {
+          if (declared !== undefined && total !== declared) throw new RangeError("the stream carried fewer bytes than plaintextLength");
+          controller.enqueue(await setup!.writer.frame(pending!.subarray(0, pendingLength), true));
+          const footer = await setup!.writer.footer();
+          if (footer.length > 0) controller.enqueue(footer);
+          pending!.fill(0);
+        } catch (err) {
+          fail(err);
+        }
+      },
+    });
   }
 
   async #beginEncryption(options: EncryptOptions, length: number | undefined): Promise<EncryptionSetup> {

@@ -52,7 +52,7 @@ const context = { runtime: "deno", purpose: "e2e" };
 const FRAME = 4096;
 
 function envelope(options: Partial<EnvelopeClientOptions> = {}, kms: KmsTransport = recorded()): EnvelopeClient {
-  return new EnvelopeClient({ kms, keyId: "alias/deno-envelope", frameSize: FRAME, ...options });
+  return new EnvelopeClient({ format: "edgekms-v1", kms, keyId: "alias/deno-envelope", frameSize: FRAME, ...options });
 }
 
 /** A readable stream of `data` in random chunks of 1 byte to 3 frames. */
