@@ -56,8 +56,8 @@ import { bytesEqual } from "../bytes.ts";
 import { encodeHeaderBodyV2, type ParsedHeader as EsdkHeader } from "./esdk/header.ts";
 import { bodyCipher, deriveKey } from "./esdk/keys.ts";
 import { generateDataKey, unlockHeader } from "./esdk/kms.ts";
-import { EsdkReader, EsdkWriter, MAX_FRAME_LENGTH, MessageError } from "./esdk/message.ts";
-import { MessageSigner } from "./esdk/signature.ts";
+import { EsdkReader, EsdkWriter, finalFrameSize, MAX_FRAME_LENGTH, MessageError, regularFrameSize } from "./esdk/message.ts";
+import { MAX_DER_SIGNATURE, MessageSigner } from "./esdk/signature.ts";
 import {
   ALGORITHM_SUITES,
   DEFAULT_COMMITMENT_POLICY,
@@ -509,15 +509,25 @@ export class EnvelopeClient {
   async decrypt(message: Uint8Array, options: DecryptOptions = {}): Promise<DecryptResult> {
     requireBytes(message, "message");
     const pieces: Uint8Array[] = [];
-    const reader = this.#reader(checkContext(options.encryptionContext), false, () => {});
+    // AWS Encryption SDK messages decrypt frame by frame into one buffer (plaintext is never
+    // longer than the message), so no per-frame arrays and no final copy.
+    const sink = message[0] === 0x01 || message[0] === 0x02 ? new Uint8Array(message.length) : undefined;
+    const reader = this.#reader(checkContext(options.encryptionContext), false, () => {}, sink);
     try {
       await reader.push(message, (piece) => pieces.push(piece));
       reader.finish((piece) => pieces.push(piece));
     } catch (err) {
       for (const piece of pieces) piece.fill(0);
+      sink?.fill(0);
       throw err;
     }
-    const plaintext = new Uint8Array(pieces.reduce((n, p) => n + p.length, 0));
+    const total = pieces.reduce((n, p) => n + p.length, 0);
+    let contiguous = sink !== undefined;
+    for (let i = 0, at = 0; contiguous && i < pieces.length; at += pieces[i]!.length, i++) {
+      contiguous = pieces[i]!.buffer === sink!.buffer && pieces[i]!.byteOffset === sink!.byteOffset + at;
+    }
+    if (contiguous) return { plaintext: sink!.subarray(0, total), ...reader.info! };
+    const plaintext = new Uint8Array(total);
     let at = 0;
     for (const piece of pieces) {
       plaintext.set(piece, at);
@@ -636,7 +646,7 @@ export class EnvelopeClient {
   }
 
   /** A reader for either format; `streaming` bounds memory (signatures hashed as they pass). */
-  #reader(expected: EncryptionContext, streaming: boolean, onInfo: (info: MessageInfo) => void): Reader {
+  #reader(expected: EncryptionContext, streaming: boolean, onInfo: (info: MessageInfo) => void, sink?: Uint8Array): Reader {
     return new SniffingReader((first) => {
       if (first === 0x45) return new MessageReader((header) => this.#unlock(header), expected, onInfo);
       if (first !== 0x01 && first !== 0x02) return undefined;
@@ -644,6 +654,7 @@ export class EnvelopeClient {
         policy: this.#policy,
         expected,
         streaming,
+        sink,
         unlock: (header: EsdkHeader) => unlockHeader({ kms: this.#kms, cache: this.#cache }, header, invalidMessage),
         onHeader: () => onInfo(reader.info!),
       });
@@ -697,17 +708,20 @@ export class EnvelopeClient {
     const { header, writer, frameSize } = await this.#beginAws(options, plaintext.length, false);
     try {
       const regular = plaintext.length === 0 ? 0 : Math.ceil(plaintext.length / frameSize) - 1;
-      const parts: Uint8Array[] = [header];
-      for (let i = 0; i < regular; i++) parts.push(await writer.frame(plaintext.subarray(i * frameSize, (i + 1) * frameSize), false));
-      parts.push(await writer.frame(plaintext.subarray(regular * frameSize), true));
-      parts.push(await writer.footer());
-      const out = new Uint8Array(parts.reduce((n, p) => n + p.length, 0));
-      let at = 0;
-      for (const part of parts) {
-        out.set(part, at);
-        at += part.length;
+      const finalLength = plaintext.length - regular * frameSize;
+      // The footer's length is known only once signed: room for the longest DER signature.
+      const room = this.#suite === "ALG_AES256_GCM_HKDF_SHA512_COMMIT_KEY" ? 0 : 2 + MAX_DER_SIGNATURE;
+      const out = new Uint8Array(header.length + regular * regularFrameSize(frameSize) + finalFrameSize(finalLength) + room);
+      out.set(header, 0);
+      let at = header.length;
+      for (let i = 0; i < regular; i++) {
+        const written = writer.frameInto(plaintext.subarray(i * frameSize, (i + 1) * frameSize), false, out, at);
+        at += typeof written === "number" ? written : await written;
       }
-      return out;
+      at += await writer.frameInto(plaintext.subarray(regular * frameSize), true, out, at);
+      const footer = await writer.footer(out.subarray(0, at));
+      out.set(footer, at);
+      return out.subarray(0, at + footer.length);
     } finally {
       writer.destroy();
     }

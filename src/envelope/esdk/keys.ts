@@ -20,7 +20,7 @@
  * AES-192 suites (read only) decrypt with the platform's WebCrypto AES-GCM, whose key cannot be
  * wiped (a non-extractable CryptoKey, collected with the cipher).
  */
-import { AuthenticationError, aesGcmDecrypt, aesGcmEncrypt } from "../../crypto/aes-gcm.ts";
+import { AuthenticationError, aesGcmDecryptInto, aesGcmEncryptInto } from "../../crypto/aes-gcm.ts";
 import { hkdfSha256, hkdfSha512, hmacSha384 } from "../../crypto/hash.ts";
 import { IV_LENGTH } from "./header.ts";
 import type { AlgorithmSuite } from "./suites.ts";
@@ -92,17 +92,25 @@ export function bodyAad(messageId: Uint8Array, content: Uint8Array, sequence: nu
   const aad = new Uint8Array(messageId.length + content.length + 12);
   aad.set(messageId);
   aad.set(content, messageId.length);
-  const view = new DataView(aad.buffer);
-  view.setUint32(messageId.length + content.length, sequence);
-  view.setBigUint64(messageId.length + content.length + 4, BigInt(length));
+  setAadCounters(aad, sequence, length);
   return aad;
+}
+
+/** Rewrites the sequence number and u64 length at the end of a body AAD (lengths stay below 2^53). */
+export function setAadCounters(aad: Uint8Array, sequence: number, length: number): void {
+  const view = new DataView(aad.buffer, aad.byteOffset, aad.byteLength);
+  const at = aad.length - 12;
+  view.setUint32(at, sequence);
+  view.setUint32(at + 4, Math.floor(length / 2 ** 32));
+  view.setUint32(at + 8, length >>> 0);
 }
 
 /** AES-GCM under one message key. Failures to open throw AuthenticationError. */
 export interface BodyCipher {
-  /** ciphertext || 16-byte tag. */
-  seal(iv: Uint8Array, plaintext: Uint8Array, aad: Uint8Array): Uint8Array | Promise<Uint8Array>;
-  open(iv: Uint8Array, ciphertextAndTag: Uint8Array, aad: Uint8Array): Uint8Array | Promise<Uint8Array>;
+  /** Writes ciphertext || 16-byte tag into `out` at `offset`. */
+  sealInto(iv: Uint8Array, plaintext: Uint8Array, aad: Uint8Array, out: Uint8Array, offset: number): void | Promise<void>;
+  /** Writes the plaintext into `out` at `offset` once the tag verifies (zeroing it otherwise). */
+  openInto(iv: Uint8Array, ciphertextAndTag: Uint8Array, aad: Uint8Array, out: Uint8Array, offset: number): void | Promise<void>;
   destroy(): void;
 }
 
@@ -111,11 +119,11 @@ class CoreCipher implements BodyCipher {
   constructor(key: Uint8Array) {
     this.#key = key;
   }
-  seal(iv: Uint8Array, plaintext: Uint8Array, aad: Uint8Array): Uint8Array {
-    return aesGcmEncrypt(this.#live(), iv, plaintext, aad);
+  sealInto(iv: Uint8Array, plaintext: Uint8Array, aad: Uint8Array, out: Uint8Array, offset: number): void {
+    aesGcmEncryptInto(this.#live(), iv, plaintext, aad, out, offset);
   }
-  open(iv: Uint8Array, ciphertextAndTag: Uint8Array, aad: Uint8Array): Uint8Array {
-    return aesGcmDecrypt(this.#live(), iv, ciphertextAndTag, aad);
+  openInto(iv: Uint8Array, ciphertextAndTag: Uint8Array, aad: Uint8Array, out: Uint8Array, offset: number): void {
+    aesGcmDecryptInto(this.#live(), iv, ciphertextAndTag, aad, out, offset);
   }
   destroy(): void {
     this.#key?.fill(0);
@@ -136,17 +144,19 @@ class WebCryptoCipher implements BodyCipher {
     this.#key = crypto.subtle.importKey("raw", owned(key.slice()), "AES-GCM", false, ["encrypt", "decrypt"]);
     key.fill(0);
   }
-  async seal(iv: Uint8Array, plaintext: Uint8Array, aad: Uint8Array): Promise<Uint8Array> {
+  async sealInto(iv: Uint8Array, plaintext: Uint8Array, aad: Uint8Array, out: Uint8Array, offset: number): Promise<void> {
     const params = { name: "AES-GCM", iv: owned(iv), additionalData: owned(aad), tagLength: 128 };
-    return new Uint8Array(await crypto.subtle.encrypt(params, await this.#live(), owned(plaintext)));
+    out.set(new Uint8Array(await crypto.subtle.encrypt(params, await this.#live(), owned(plaintext))), offset);
   }
-  async open(iv: Uint8Array, ciphertextAndTag: Uint8Array, aad: Uint8Array): Promise<Uint8Array> {
+  async openInto(iv: Uint8Array, ciphertextAndTag: Uint8Array, aad: Uint8Array, out: Uint8Array, offset: number): Promise<void> {
     const params = { name: "AES-GCM", iv: owned(iv), additionalData: owned(aad), tagLength: 128 };
+    let plaintext: ArrayBuffer;
     try {
-      return new Uint8Array(await crypto.subtle.decrypt(params, await this.#live(), owned(ciphertextAndTag)));
+      plaintext = await crypto.subtle.decrypt(params, await this.#live(), owned(ciphertextAndTag));
     } catch {
       throw new AuthenticationError();
     }
+    out.set(new Uint8Array(plaintext), offset);
   }
   destroy(): void {
     this.#key = undefined;

@@ -38,7 +38,7 @@ import {
   TAG_LENGTH,
   type ParsedHeader,
 } from "./header.ts";
-import { bodyAad, bodyCipher, deriveKey, FINAL_FRAME_STRING, FRAME_STRING, SINGLE_BLOCK_STRING, sequenceIv, type BodyCipher } from "./keys.ts";
+import { bodyAad, bodyCipher, deriveKey, FINAL_FRAME_STRING, FRAME_STRING, setAadCounters, SINGLE_BLOCK_STRING, type BodyCipher } from "./keys.ts";
 import { MessageSigner, MessageVerifier } from "./signature.ts";
 import { PUBLIC_KEY_CONTEXT_KEY, type AlgorithmSuite, type CommitmentPolicy } from "./suites.ts";
 
@@ -124,9 +124,7 @@ export async function openHeader(header: ParsedHeader, dataKey: Uint8Array): Pro
   commitment?.fill(0);
   const cipher = bodyCipher(key);
   try {
-    const tagged = new Uint8Array(TAG_LENGTH);
-    tagged.set(header.tag);
-    await cipher.open(header.iv, tagged, header.body);
+    await cipher.openInto(header.iv, header.tag, header.body, new Uint8Array(0), 0);
     return cipher;
   } catch {
     cipher.destroy();
@@ -143,6 +141,11 @@ export interface ReaderOptions {
   /** Gets the data key from KMS (or the cache) and opens the header with openHeader. */
   unlock: (header: ParsedHeader) => Promise<{ cipher: BodyCipher; keyId: string }>;
   onHeader: (header: ParsedHeader, keyId: string) => void;
+  /**
+   * Whole-message mode: a buffer to decrypt the frames into, one after the other, instead of a
+   * new array per frame (emitted plaintexts are then views of it).
+   */
+  sink?: Uint8Array;
 }
 
 /** Reads one message from pushed bytes. */
@@ -155,6 +158,10 @@ export class EsdkReader {
   #sequence = 1;
   /** Plaintext held back until the message has fully verified. */
   #held: Uint8Array | undefined;
+  /** Bytes of the sink filled so far. */
+  #written = 0;
+  /** Body AADs, reused from frame to frame (only their counters change). */
+  #aads = new Map<Uint8Array, Uint8Array>();
 
   constructor(private readonly options: ReaderOptions) {}
 
@@ -223,12 +230,31 @@ export class EsdkReader {
     this.options.onHeader(header, keyId);
   }
 
-  async #open(iv: Uint8Array, sealed: Uint8Array, content: Uint8Array, sequence: number, length: number): Promise<Uint8Array> {
-    try {
-      return await this.#cipher!.open(iv, sealed, bodyAad(this.#header!.messageId, content, sequence, length));
-    } catch {
-      throw new MessageError("a frame does not authenticate");
+  /** Opens one frame (or the single block) into the sink or a new array; returns its plaintext. */
+  #open(iv: Uint8Array, sealed: Uint8Array, content: Uint8Array, sequence: number, length: number): Uint8Array | Promise<Uint8Array> {
+    let aad = this.#aads.get(content);
+    if (aad === undefined) this.#aads.set(content, (aad = bodyAad(this.#header!.messageId, content, sequence, length)));
+    else setAadCounters(aad, sequence, length);
+    const sink = this.options.sink;
+    let out: Uint8Array;
+    let offset = 0;
+    if (sink !== undefined && this.#written + length <= sink.length) {
+      out = sink;
+      offset = this.#written;
+      this.#written += length;
+    } else {
+      out = new Uint8Array(length);
     }
+    const failed = () => {
+      throw new MessageError("a frame does not authenticate");
+    };
+    try {
+      const pending = this.#cipher!.openInto(iv, sealed, aad, out, offset);
+      if (pending !== undefined) return pending.then(() => out.subarray(offset, offset + length), failed);
+    } catch {
+      failed();
+    }
+    return out.subarray(offset, offset + length);
   }
 
   #bodyDone(): void {
@@ -259,7 +285,8 @@ export class EsdkReader {
         const size = 4 + IV_LENGTH + frameLength + TAG_LENGTH;
         if (queue.length < size) return;
         const frame = this.#take(size);
-        emit(await this.#open(frame.subarray(4, 4 + IV_LENGTH), frame.subarray(4 + IV_LENGTH), FRAME_STRING, sequence, frameLength));
+        const opened = this.#open(frame.subarray(4, 4 + IV_LENGTH), frame.subarray(4 + IV_LENGTH), FRAME_STRING, sequence, frameLength);
+        emit(opened instanceof Uint8Array ? opened : await opened);
         this.#sequence = sequence + 1;
       }
     }
@@ -292,64 +319,90 @@ export class EsdkReader {
   }
 }
 
-/** What a writer needs once it has the data key and its encrypted copies. */
-export interface WriterSetup {
-  suite: AlgorithmSuite;
-  frameLength: number;
-  signer: MessageSigner | undefined;
-}
+/** Bytes of a regular frame of `frameLength` and of a final frame holding `length` bytes. */
+export const regularFrameSize = (frameLength: number) => 4 + IV_LENGTH + frameLength + TAG_LENGTH;
+export const finalFrameSize = (length: number) => 8 + IV_LENGTH + 4 + length + TAG_LENGTH;
 
-/** Writes the frames (and footer) of one message; the header comes from the client. */
+/**
+ * Writes the header tag, frames and footer of one message. Frames are sealed straight into the
+ * caller's buffer (frameInto) so that a whole message is built without per-frame copies; the IV
+ * and AAD buffers are reused from frame to frame.
+ */
 export class EsdkWriter {
   #sequence = 1;
   #cipher: BodyCipher | undefined;
+  readonly #iv = new Uint8Array(IV_LENGTH);
+  readonly #frameAad: Uint8Array;
+  readonly #finalAad: Uint8Array;
 
   constructor(
-    private readonly messageId: Uint8Array,
+    messageId: Uint8Array,
     cipher: BodyCipher,
     private readonly signer: MessageSigner | undefined,
   ) {
     this.#cipher = cipher;
+    this.#frameAad = bodyAad(messageId, FRAME_STRING, 0, 0);
+    this.#finalAad = bodyAad(messageId, FINAL_FRAME_STRING, 0, 0);
   }
 
   /** Seals the header body: header = body || tag (v2: the IV is 12 zero bytes, not written). */
   async header(body: Uint8Array): Promise<Uint8Array> {
-    const tag = await this.#live().seal(new Uint8Array(IV_LENGTH), new Uint8Array(0), body);
     const header = new Uint8Array(body.length + TAG_LENGTH);
     header.set(body);
-    header.set(tag, body.length);
+    await this.#live().sealInto(new Uint8Array(IV_LENGTH), new Uint8Array(0), body, header, body.length);
     this.signer?.update(header);
     return header;
   }
 
-  /** Seals the next frame of `plaintext` (a regular frame is exactly the frame length). */
-  async frame(plaintext: Uint8Array, final: boolean): Promise<Uint8Array> {
+  /**
+   * Seals the next frame of `plaintext` into `out` at `at` (a regular frame is exactly the frame
+   * length) and returns its size. The final frame ends the body and forgets the key.
+   */
+  frameInto(plaintext: Uint8Array, final: boolean, out: Uint8Array, at: number): number | Promise<number> {
     const sequence = this.#sequence++;
     if (sequence >= FINAL_MARKER) throw new RangeError("the message has too many frames for its frame length");
-    const iv = sequenceIv(sequence);
-    const sealed = await this.#live().seal(iv, plaintext, bodyAad(this.messageId, final ? FINAL_FRAME_STRING : FRAME_STRING, sequence, plaintext.length));
-    const fixed = final ? 8 + IV_LENGTH + 4 : 4 + IV_LENGTH;
-    const frame = new Uint8Array(fixed + sealed.length);
-    const view = new DataView(frame.buffer);
+    const iv = this.#iv;
+    new DataView(iv.buffer).setUint32(8, sequence);
+    const aad = final ? this.#finalAad : this.#frameAad;
+    setAadCounters(aad, sequence, plaintext.length);
+    const view = new DataView(out.buffer, out.byteOffset, out.byteLength);
+    let fixed: number;
     if (final) {
-      view.setUint32(0, FINAL_MARKER);
-      view.setUint32(4, sequence);
-      frame.set(iv, 8);
-      view.setUint32(8 + IV_LENGTH, plaintext.length);
+      view.setUint32(at, FINAL_MARKER);
+      view.setUint32(at + 4, sequence);
+      out.set(iv, at + 8);
+      view.setUint32(at + 8 + IV_LENGTH, plaintext.length);
+      fixed = 8 + IV_LENGTH + 4;
     } else {
-      view.setUint32(0, sequence);
-      frame.set(iv, 4);
+      view.setUint32(at, sequence);
+      out.set(iv, at + 4);
+      fixed = 4 + IV_LENGTH;
     }
-    frame.set(sealed, fixed);
-    this.signer?.update(frame);
-    if (final) this.destroy();
-    return frame;
+    const size = fixed + plaintext.length + TAG_LENGTH;
+    const done = (): number => {
+      this.signer?.update(out.subarray(at, at + size));
+      if (final) this.destroy();
+      return size;
+    };
+    // The core seals synchronously: no promise (and no microtask) per frame.
+    const pending = this.#live().sealInto(iv, plaintext, aad, out, at + fixed);
+    return pending === undefined ? done() : pending.then(done);
   }
 
-  /** The footer for signed suites (empty otherwise); call after the final frame. */
-  async footer(): Promise<Uint8Array> {
+  /** As frameInto, into a new array. */
+  async frame(plaintext: Uint8Array, final: boolean): Promise<Uint8Array> {
+    const out = new Uint8Array(final ? finalFrameSize(plaintext.length) : regularFrameSize(plaintext.length));
+    await this.frameInto(plaintext, final, out, 0);
+    return out;
+  }
+
+  /**
+   * The footer for signed suites (empty otherwise); call after the final frame. `message`: the
+   * header and body written so far, when the caller has them in one array (see MessageSigner).
+   */
+  async footer(message?: Uint8Array): Promise<Uint8Array> {
     if (this.signer === undefined) return new Uint8Array(0);
-    return this.signer.footer();
+    return this.signer.footer(message);
   }
 
   destroy(): void {

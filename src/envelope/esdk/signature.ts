@@ -23,6 +23,9 @@ import type { AlgorithmSuite } from "./suites.ts";
 
 type SignatureSpec = NonNullable<AlgorithmSuite["signature"]>;
 
+/** The longest DER ECDSA P-384 signature: SEQUENCE of two INTEGERs of up to 49 bytes. */
+export const MAX_DER_SIGNATURE = 2 + 2 * (2 + 49);
+
 const owned = (b: Uint8Array) => b as Uint8Array<ArrayBuffer>;
 
 function curveOf(spec: SignatureSpec) {
@@ -63,6 +66,16 @@ class SignedBytes {
     const chunks = this.#chunks!;
     this.#chunks = [];
     if (chunks.length === 1) return { message: chunks[0]! };
+    // A message read from one buffer arrives as consecutive views of it: sign or verify that
+    // view instead of copying the whole message.
+    const first = chunks[0];
+    let end = first?.byteOffset ?? 0;
+    let contiguous = first !== undefined;
+    for (const c of chunks) {
+      contiguous &&= c.buffer === first!.buffer && c.byteOffset === end;
+      end += c.length;
+    }
+    if (contiguous) return { message: new Uint8Array(first!.buffer, first!.byteOffset, end - first!.byteOffset) };
     const message = new Uint8Array(chunks.reduce((n, c) => n + c.length, 0));
     let at = 0;
     for (const c of chunks) {
@@ -112,9 +125,14 @@ export class MessageSigner {
     this.#signed.update(bytes);
   }
 
-  /** The footer: u16 signature length || DER signature. The private key is forgotten. */
-  async footer(): Promise<Uint8Array> {
-    const signed = this.#signed.finish();
+  /**
+   * The footer: u16 signature length || DER signature. The private key is forgotten. A whole-mode
+   * caller that holds the message (header and body) in one array may pass it as `message`, which
+   * is then signed instead of what update() collected (the same bytes, without a copy).
+   */
+  async footer(message?: Uint8Array): Promise<Uint8Array> {
+    const collected = this.#signed.finish();
+    const signed = message !== undefined && "message" in collected ? { message } : collected;
     let der: Uint8Array;
     const curve = curveOf(this.#spec);
     if ("digest" in signed) {
