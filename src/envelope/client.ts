@@ -139,6 +139,20 @@ export interface DecryptResult extends MessageInfo {
 /** A decrypting TransformStream whose `info` settles once the header has verified. */
 export type DecryptStream = TransformStream<Uint8Array, Uint8Array> & { readonly info: Promise<MessageInfo> };
 
+/** Merges consecutive views of one buffer (frames opened into one sink) into one view. */
+function coalesce(pieces: Uint8Array[]): Uint8Array[] {
+  const out: Uint8Array[] = [];
+  for (const piece of pieces) {
+    const last = out[out.length - 1];
+    if (last !== undefined && last.buffer === piece.buffer && last.byteOffset + last.length === piece.byteOffset) {
+      out[out.length - 1] = new Uint8Array(last.buffer, last.byteOffset, last.length + piece.length);
+    } else if (piece.length > 0) {
+      out.push(piece);
+    }
+  }
+  return out;
+}
+
 /** The one error for every message that cannot be opened. */
 export function invalidMessage(): KmsError {
   return new KmsError(
@@ -623,12 +637,15 @@ export class EnvelopeClient {
     const reader = this.#reader(checkContext(options.encryptionContext), true, resolveInfo);
     const transformer: Transformer<Uint8Array, Uint8Array> = {
       transform: async (chunk, controller) => {
+        const pieces: Uint8Array[] = [];
         try {
-          await reader.push(chunk, (plaintext) => controller.enqueue(plaintext));
+          await reader.push(chunk, (plaintext) => pieces.push(plaintext));
         } catch (err) {
+          for (const piece of pieces) piece.fill(0);
           rejectInfo(err);
           throw err;
         }
+        for (const piece of coalesce(pieces)) controller.enqueue(piece);
       },
       flush: (controller) => {
         try {
@@ -749,23 +766,33 @@ export class EnvelopeClient {
           total += chunk.length;
           if (declared !== undefined && total > declared) throw new RangeError("the stream carries more bytes than plaintextLength");
           const { writer, frameSize } = setup!;
+          // A full frame goes out only once more data follows (the last frame must be the final
+          // one), so the frames this chunk completes are those followed by at least one byte;
+          // they leave together, sealed into one array.
+          const count = Math.max(0, Math.floor((pendingLength + chunk.length - 1) / frameSize));
           let offset = 0;
-          while (offset < chunk.length) {
-            // A full frame goes out only once more data follows: the last frame must be the final one.
-            if (pendingLength === frameSize) {
-              controller.enqueue(await writer.frame(pending!, false));
-              pendingLength = 0;
+          if (count > 0) {
+            const out = new Uint8Array(count * regularFrameSize(frameSize));
+            let at = 0;
+            for (let i = 0; i < count; i++) {
+              let plain: Uint8Array;
+              if (pendingLength > 0) {
+                const n = frameSize - pendingLength;
+                pending!.set(chunk.subarray(offset, offset + n), pendingLength);
+                offset += n;
+                pendingLength = 0;
+                plain = pending!;
+              } else {
+                plain = chunk.subarray(offset, offset + frameSize);
+                offset += frameSize;
+              }
+              const written = writer.frameInto(plain, false, out, at);
+              at += typeof written === "number" ? written : await written;
             }
-            if (pendingLength === 0 && chunk.length - offset > frameSize) {
-              controller.enqueue(await writer.frame(chunk.subarray(offset, offset + frameSize), false));
-              offset += frameSize;
-              continue;
-            }
-            const n = Math.min(frameSize - pendingLength, chunk.length - offset);
-            pending!.set(chunk.subarray(offset, offset + n), pendingLength);
-            pendingLength += n;
-            offset += n;
+            controller.enqueue(out);
           }
+          pending!.set(chunk.subarray(offset), pendingLength);
+          pendingLength += chunk.length - offset;
         } catch (err) {
           fail(err);
         }

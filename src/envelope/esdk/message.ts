@@ -160,6 +160,9 @@ export class EsdkReader {
   #held: Uint8Array | undefined;
   /** Bytes of the sink filled so far. */
   #written = 0;
+  /** Streams: a sink for the frames of one push (so they leave as one chunk), and its size bound. */
+  #pushSink: Uint8Array | undefined;
+  #pushBudget = 0;
   /** Body AADs, reused from frame to frame (only their counters change). */
   #aads = new Map<Uint8Array, Uint8Array>();
 
@@ -169,6 +172,10 @@ export class EsdkReader {
   async push(chunk: Uint8Array, emit: (plaintext: Uint8Array) => void): Promise<void> {
     try {
       this.#queue.push(chunk);
+      // No push can release more plaintext than the bytes it has to read.
+      this.#pushSink = undefined;
+      this.#pushBudget = this.#queue.length;
+      this.#written = this.options.sink === undefined ? 0 : this.#written;
       if (this.#state === "header") await this.#readHeader();
       if (this.#state === "body") await (this.#header!.contentType === CONTENT_FRAMED ? this.#readFrames(emit) : this.#readSingleBlock());
       if (this.#state === "footer") await this.#readFooter();
@@ -235,7 +242,8 @@ export class EsdkReader {
     let aad = this.#aads.get(content);
     if (aad === undefined) this.#aads.set(content, (aad = bodyAad(this.#header!.messageId, content, sequence, length)));
     else setAadCounters(aad, sequence, length);
-    const sink = this.options.sink;
+    let sink = this.options.sink;
+    if (sink === undefined && length > 0) sink = this.#pushSink ??= new Uint8Array(this.#pushBudget);
     let out: Uint8Array;
     let offset = 0;
     if (sink !== undefined && this.#written + length <= sink.length) {
