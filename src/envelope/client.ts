@@ -1,7 +1,9 @@
 /**
  * The envelope-encryption client: encrypts data of any size under a fresh data key from KMS
  * GenerateDataKey and decrypts it with one KMS Decrypt of the stored encrypted data key (the
- * guide's "Envelope Encryption"), in the framed, authenticated format of ./format.ts.
+ * guide's "Envelope Encryption"). It writes the AWS Encryption SDK message format (./esdk/:
+ * message format version 2, committing suites, framed) unless asked for EdgeKMS's earlier format
+ * (`format: "edgekms-v1"`, ./format.ts), and reads both, telling them apart by the first byte.
  *
  *   const envelope = new EnvelopeClient({ kms: bindingTransport(env.KMS), keyId: "alias/app" });
  *   const sealed = await envelope.encrypt(bytes, { encryptionContext: { tenant: "t1" } });
@@ -9,17 +11,18 @@
  *   // or, for data of any size:  body.pipeThrough(envelope.encryptStream({ encryptionContext }))
  *
  * Whole messages (`encrypt`/`decrypt`) return nothing until everything has verified. Streams
- * (`encryptStream`/`decryptStream`, Web Streams TransformStreams) hold at most one frame (default
- * 64 KiB) plus the header in memory, whatever the message size; a decrypting stream releases each
- * regular frame once it verifies (the final frame only when the input has ended right after it)
- * and errors — without closing normally — when the message turns out to be truncated, reordered,
- * duplicated, extended or otherwise modified.
+ * (`encryptStream`/`decryptStream`, Web Streams TransformStreams) hold at most a frame (4 KiB by
+ * default; 64 KiB in edgekms-v1) plus the header and one input chunk in memory, whatever the
+ * message size; a decrypting stream releases each regular frame once it verifies (the final frame
+ * only when the message has fully verified and the input has ended right after it) and errors —
+ * without closing normally — when the message turns out to be truncated, reordered, duplicated,
+ * extended or otherwise modified.
  *
  * Failures: every problem with a message (malformed, incomplete, modified, wrong key commitment,
- * or an expected encryption context it does not carry) is the same opaque KmsError
- * InvalidCiphertextException; errors from KMS (AccessDeniedException, NotFoundException,
- * InvalidCiphertextException for an encrypted data key KMS will not open, ...) pass through
- * unchanged. Bad arguments throw TypeError or RangeError.
+ * bad signature, a suite the commitment policy refuses, or an expected encryption context it does
+ * not carry) is the same opaque KmsError InvalidCiphertextException; errors from KMS
+ * (AccessDeniedException, NotFoundException, InvalidCiphertextException for an encrypted data key
+ * KMS will not open, ...) pass through unchanged. Bad arguments throw TypeError or RangeError.
  *
  * Security caveats: the plaintext data key is wiped as soon as the message key has been derived
  * (with caching on, the cache keeps its own copy until an entry expires; see ./cache.ts). The
@@ -53,20 +56,11 @@ import {
 } from "./format.ts";
 import type { KmsTransport } from "./transport.ts";
 import { bytesEqual } from "../bytes.ts";
-import { encodeHeaderBodyV2, type ParsedHeader as EsdkHeader } from "./esdk/header.ts";
-import { bodyCipher, deriveKey } from "./esdk/keys.ts";
-import { generateDataKey, unlockHeader } from "./esdk/kms.ts";
-import { EsdkReader, EsdkWriter, finalFrameSize, MAX_FRAME_LENGTH, MessageError, regularFrameSize } from "./esdk/message.ts";
-import { MAX_DER_SIGNATURE, MessageSigner } from "./esdk/signature.ts";
-import {
-  ALGORITHM_SUITES,
-  DEFAULT_COMMITMENT_POLICY,
-  DEFAULT_SUITE,
-  PUBLIC_KEY_CONTEXT_KEY,
-  WRITABLE_SUITES,
-  type AlgorithmSuiteName,
-  type CommitmentPolicy,
-} from "./esdk/suites.ts";
+import { awsEncryptStream, beginAwsMessage, encryptAwsMessage, type AwsEncryptionSetup } from "./esdk/encrypt.ts";
+import type { ParsedHeader as EsdkHeader } from "./esdk/header.ts";
+import { unlockHeader } from "./esdk/kms.ts";
+import { EsdkReader, MAX_FRAME_LENGTH, MessageError } from "./esdk/message.ts";
+import { DEFAULT_COMMITMENT_POLICY, DEFAULT_SUITE, WRITABLE_SUITES, type AlgorithmSuiteName, type CommitmentPolicy } from "./esdk/suites.ts";
 
 /** The message formats the client writes: the AWS Encryption SDK's (default) or EdgeKMS's own v1. */
 export type MessageFormat = "aws-encryption-sdk" | "edgekms-v1";
@@ -454,11 +448,6 @@ interface EncryptionSetup {
   frameSize: number;
 }
 
-interface AwsEncryptionSetup {
-  header: Uint8Array;
-  writer: EsdkWriter;
-  frameSize: number;
-}
 
 export class EnvelopeClient {
   readonly #kms: KmsTransport;
@@ -501,7 +490,7 @@ export class EnvelopeClient {
   /** Encrypts a whole message. */
   async encrypt(plaintext: Uint8Array, options: EncryptOptions = {}): Promise<Uint8Array> {
     requireBytes(plaintext, "plaintext");
-    if (this.#format === "aws-encryption-sdk") return this.#encryptAws(plaintext, options);
+    if (this.#format === "aws-encryption-sdk") return encryptAwsMessage(await this.#beginAws(options, plaintext.length, false), plaintext);
     const { header, cipher, frameSize } = await this.#beginEncryption(options, plaintext.length);
     try {
       const regular = plaintext.length === 0 ? 0 : Math.ceil(plaintext.length / frameSize) - 1;
@@ -560,7 +549,7 @@ export class EnvelopeClient {
     if (declared !== undefined && (!Number.isSafeInteger(declared) || declared < 0)) {
       throw new RangeError("plaintextLength must be a non-negative integer");
     }
-    if (this.#format === "aws-encryption-sdk") return this.#encryptStreamAws(options, declared);
+    if (this.#format === "aws-encryption-sdk") return awsEncryptStream(() => this.#beginAws(options, declared, true), declared);
     let setup: EncryptionSetup | undefined;
     let pending: Uint8Array | undefined;
     let pendingLength = 0;
@@ -679,136 +668,12 @@ export class EnvelopeClient {
     });
   }
 
-  /**
-   * Starts an AWS Encryption SDK message: signing key (signed suites), data key from KMS or the
-   * cache, message ID, key derivation and commitment, header.
-   */
-  async #beginAws(options: EncryptOptions, length: number | undefined, streaming: boolean): Promise<AwsEncryptionSetup> {
+  /** Starts an AWS Encryption SDK message for `options` (./esdk/encrypt.ts does the rest). */
+  #beginAws(options: EncryptOptions, length: number | undefined, streaming: boolean): Promise<AwsEncryptionSetup> {
     const keyId = options.keyId ?? this.#keyId;
     if (typeof keyId !== "string" || keyId === "") throw new TypeError("no KMS key: pass keyId to the client or to encrypt");
-    let context = checkContext(options.encryptionContext);
-    if (Object.hasOwn(context, PUBLIC_KEY_CONTEXT_KEY)) throw new TypeError(`the encryption context key ${PUBLIC_KEY_CONTEXT_KEY} is reserved`);
-    const suite = ALGORITHM_SUITES[this.#suite];
-    const signer = suite.signature ? await MessageSigner.create(suite.signature, streaming) : undefined;
-    if (signer) context = { ...context, [PUBLIC_KEY_CONTEXT_KEY]: signer.publicKey };
-    try {
-      const { dataKey, encodedDataKeys } = await generateDataKey({ kms: this.#kms, cache: this.#cache }, suite, [keyId, ...this.#additionalKeyIds], context, length);
-      const messageId = crypto.getRandomValues(new Uint8Array(32));
-      let derived;
-      try {
-        derived = deriveKey(suite, dataKey, messageId);
-      } finally {
-        dataKey.fill(0);
-      }
-      const writer = new EsdkWriter(messageId, bodyCipher(derived.key), signer);
-      try {
-        const body = encodeHeaderBodyV2({
-          suite,
-          messageId,
-          encryptionContext: context,
-          encodedDataKeys,
-          frameLength: this.#frameSize,
-          commitment: derived.commitment!,
-        });
-        return { header: await writer.header(body), writer, frameSize: this.#frameSize };
-      } catch (err) {
-        writer.destroy();
-        throw err;
-      }
-    } catch (err) {
-      signer?.destroy();
-      throw err;
-    }
-  }
-
-  async #encryptAws(plaintext: Uint8Array, options: EncryptOptions): Promise<Uint8Array> {
-    const { header, writer, frameSize } = await this.#beginAws(options, plaintext.length, false);
-    try {
-      const regular = plaintext.length === 0 ? 0 : Math.ceil(plaintext.length / frameSize) - 1;
-      const finalLength = plaintext.length - regular * frameSize;
-      // The footer's length is known only once signed: room for the longest DER signature.
-      const room = this.#suite === "ALG_AES256_GCM_HKDF_SHA512_COMMIT_KEY" ? 0 : 2 + MAX_DER_SIGNATURE;
-      const out = new Uint8Array(header.length + regular * regularFrameSize(frameSize) + finalFrameSize(finalLength) + room);
-      out.set(header, 0);
-      let at = header.length;
-      for (let i = 0; i < regular; i++) {
-        const written = writer.frameInto(plaintext.subarray(i * frameSize, (i + 1) * frameSize), false, out, at);
-        at += typeof written === "number" ? written : await written;
-      }
-      at += await writer.frameInto(plaintext.subarray(regular * frameSize), true, out, at);
-      const footer = await writer.footer(out.subarray(0, at));
-      out.set(footer, at);
-      return out.subarray(0, at + footer.length);
-    } finally {
-      writer.destroy();
-    }
-  }
-
-  #encryptStreamAws(options: EncryptStreamOptions, declared: number | undefined): TransformStream<Uint8Array, Uint8Array> {
-    let setup: AwsEncryptionSetup | undefined;
-    let pending: Uint8Array | undefined;
-    let pendingLength = 0;
-    let total = 0;
-    const fail = (err: unknown): never => {
-      setup?.writer.destroy();
-      pending?.fill(0);
-      throw err;
-    };
-    return new TransformStream<Uint8Array, Uint8Array>({
-      start: async (controller) => {
-        setup = await this.#beginAws(options, declared, true);
-        pending = new Uint8Array(setup.frameSize);
-        controller.enqueue(setup.header);
-      },
-      transform: async (chunk, controller) => {
-        try {
-          requireBytes(chunk, "plaintext chunk");
-          total += chunk.length;
-          if (declared !== undefined && total > declared) throw new RangeError("the stream carries more bytes than plaintextLength");
-          const { writer, frameSize } = setup!;
-          // A full frame goes out only once more data follows (the last frame must be the final
-          // one), so the frames this chunk completes are those followed by at least one byte;
-          // they leave together, sealed into one array.
-          const count = Math.max(0, Math.floor((pendingLength + chunk.length - 1) / frameSize));
-          let offset = 0;
-          if (count > 0) {
-            const out = new Uint8Array(count * regularFrameSize(frameSize));
-            let at = 0;
-            for (let i = 0; i < count; i++) {
-              let plain: Uint8Array;
-              if (pendingLength > 0) {
-                const n = frameSize - pendingLength;
-                pending!.set(chunk.subarray(offset, offset + n), pendingLength);
-                offset += n;
-                pendingLength = 0;
-                plain = pending!;
-              } else {
-                plain = chunk.subarray(offset, offset + frameSize);
-                offset += frameSize;
-              }
-              const written = writer.frameInto(plain, false, out, at);
-              at += typeof written === "number" ? written : await written;
-            }
-            controller.enqueue(out);
-          }
-          pending!.set(chunk.subarray(offset), pendingLength);
-          pendingLength += chunk.length - offset;
-        } catch (err) {
-          fail(err);
-        }
-      },
-      flush: async (controller) => {
-        try {
-          if (declared !== undefined && total !== declared) throw new RangeError("the stream carried fewer bytes than plaintextLength");
-          controller.enqueue(await setup!.writer.frame(pending!.subarray(0, pendingLength), true));
-          const footer = await setup!.writer.footer();
-          if (footer.length > 0) controller.enqueue(footer);
-          pending!.fill(0);
-        } catch (err) {
-          fail(err);
-        }
-      },
-    });
+    const settings = { kms: this.#kms, cache: this.#cache, keyIds: [keyId, ...this.#additionalKeyIds], suite: this.#suite, frameSize: this.#frameSize };
+    return beginAwsMessage(settings, checkContext(options.encryptionContext), length, streaming);
   }
 
   async #beginEncryption(options: EncryptOptions, length: number | undefined): Promise<EncryptionSetup> {
