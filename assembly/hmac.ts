@@ -1,5 +1,9 @@
 /**
- * HMAC-SHA256 (RFC 2104; FIPS 198-1) over the SHA-256 core in ./sha256, with a streaming ABI.
+ * HMAC-SHA256 and HMAC-SHA224 (RFC 2104; FIPS 198-1) over the SHA-256 core in ./sha256, with a
+ * streaming ABI. Both hashes have a 64-byte block and a 32-byte chaining value, so they share the
+ * context layout below and the hmac_update / _save / _restore exports; the hash is chosen when
+ * keying (hmac_init / hmac224_init) and again when finishing (hmac_final / hmac224_final), and
+ * internal callers pass its digest length (32 or 28).
  *
  * Keying hashes K0 ⊕ ipad and K0 ⊕ opad once and keeps only the two resulting chaining values
  * (the "midstates"), so a MAC costs two compressions less than recomputing the pads, and HKDF can
@@ -17,7 +21,9 @@
  */
 import { IO_SIZE, ioPtr } from "./abi";
 import {
+  SHA224_DIGEST_SIZE,
   SHA256_CTX_SIZE,
+  SHA256_DIGEST_SIZE,
   STATUS_BAD_LENGTH,
   STATUS_OK,
   sha256Compress,
@@ -53,41 +59,45 @@ export function hmacReset(hc: usize): void {
   sha256SetTotal(hc, 64);
 }
 
-/** Keys the context `hc` with the `keyLen` bytes at `key` and starts a MAC. */
-export function hmacKey(hc: usize, key: usize, keyLen: usize): void {
+/**
+ * Keys the context `hc` with the `keyLen` bytes at `key` and starts a MAC over SHA-256, or over
+ * SHA-224 when `digestLen` is 28.
+ */
+export function hmacKey(hc: usize, key: usize, keyLen: usize, digestLen: usize = SHA256_DIGEST_SIZE): void {
   if (keyLen > 64) {
     // RFC 2104 §2: keys longer than the block size are replaced by their hash.
-    sha256Init(hc);
+    sha256Init(hc, digestLen);
     sha256Update(hc, key, keyLen);
-    sha256Final(hc, pad);
-    memory.fill(pad + 32, 0, 32);
+    sha256Final(hc, pad, digestLen);
+    memory.fill(pad + digestLen, 0, 64 - digestLen);
   } else {
     // §2 step (1): append zeros to the key to make a B-byte string K0.
     memory.copy(pad, key, keyLen);
     memory.fill(pad + keyLen, 0, 64 - keyLen);
   }
   xorPad(0x36); // K0 ⊕ ipad
-  sha256LoadIv(hc + INNER);
+  sha256LoadIv(hc + INNER, digestLen);
   sha256Compress(hc + INNER, pad, 1);
   xorPad(0x36 ^ 0x5c); // (K0 ⊕ ipad) ⊕ ipad ⊕ opad = K0 ⊕ opad
-  sha256LoadIv(hc + OUTER);
+  sha256LoadIv(hc + OUTER, digestLen);
   sha256Compress(hc + OUTER, pad, 1);
   memory.fill(pad, 0, 64);
   hmacReset(hc);
 }
 
 /**
- * Finishes the MAC of `hc` into the 32 bytes at `out` (which must overlap neither `hc` nor the
- * scratch pad). The running hash is wiped; the midstates stay so the caller can hmacReset and MAC
- * again with the same key, and must wipe `hc` when done.
+ * Finishes the MAC of `hc` into the `digestLen` bytes at `out` (32, or 28 for a context keyed for
+ * HMAC-SHA224; `out` must overlap neither `hc` nor the scratch pad). The running hash is wiped;
+ * the midstates stay so the caller can hmacReset and MAC again with the same key, and must wipe
+ * `hc` when done.
  */
-export function hmacFinish(hc: usize, out: usize): void {
-  sha256Final(hc, pad); // H((K0 ⊕ ipad) || text)
+export function hmacFinish(hc: usize, out: usize, digestLen: usize = SHA256_DIGEST_SIZE): void {
+  sha256Final(hc, pad, digestLen); // H((K0 ⊕ ipad) || text)
   memory.copy(hc, hc + OUTER, 32);
   sha256SetTotal(hc, 64);
-  sha256Update(hc, pad, 32);
+  sha256Update(hc, pad, digestLen);
   memory.fill(pad, 0, 32);
-  sha256Final(hc, out); // H((K0 ⊕ opad) || inner digest)
+  sha256Final(hc, out, digestLen); // H((K0 ⊕ opad) || inner digest)
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -127,4 +137,18 @@ export function hmac_save(): void {
 /** Loads a context saved by hmac_save from I/O bytes 0..HMAC_CTX_SIZE. */
 export function hmac_restore(): void {
   memory.copy(ctx, ioPtr(), HMAC_CTX_SIZE);
+}
+
+/** As hmac_init, for HMAC-SHA224 (keys longer than IO_SIZE are hashed with sha224_* first). */
+export function hmac224_init(keyLen: usize): i32 {
+  if (keyLen > IO_SIZE) return STATUS_BAD_LENGTH;
+  hmacKey(ctx, ioPtr(), keyLen, SHA224_DIGEST_SIZE);
+  memory.fill(ioPtr(), 0, keyLen);
+  return STATUS_OK;
+}
+
+/** Writes the 28-byte HMAC-SHA224 tag to I/O bytes 0..28 and wipes the context. */
+export function hmac224_final(): void {
+  hmacFinish(ctx, ioPtr(), SHA224_DIGEST_SIZE);
+  memory.fill(ctx, 0, HMAC_CTX_SIZE);
 }

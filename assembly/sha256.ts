@@ -1,5 +1,8 @@
 /**
- * SHA-256 (FIPS 180-4 §6.2) for the EdgeKMS crypto core, with a streaming pointer-and-length ABI.
+ * SHA-256 (FIPS 180-4 §6.2) and SHA-224 (§6.3) for the EdgeKMS crypto core, with a streaming
+ * pointer-and-length ABI. SHA-224 is SHA-256 started from another initial value (§5.3.2) with
+ * the digest truncated to 28 bytes, so both share the compression function, context layout and
+ * the streaming exports sha256_update / _save / _restore; only init, final and digest differ.
  *
  * Constant time by construction: SHA-256 uses only 32-bit additions, rotations and bitwise
  * operations, and its only table (the round constants K) is indexed by the public round number,
@@ -54,7 +57,15 @@ const IV: usize = memory.data<u32>([
   0x6a09e667, 0xbb67ae85, 0x3c6ef372, 0xa54ff53a, 0x510e527f, 0x9b05688c, 0x1f83d9ab, 0x5be0cd19,
 ]);
 
-/** The context behind the exported sha256_* ABI. */
+// FIPS 180-4 §5.3.2: SHA-224's initial hash value H(0).
+const IV224: usize = memory.data<u32>([
+  0xc1059ed8, 0x367cd507, 0x3070dd17, 0xf70e5939, 0xffc00b31, 0x68581511, 0x64f98fa7, 0xbefa4fa4,
+]);
+
+/** SHA-224 digest size in bytes (§6.3: the leftmost 224 bits of H(N)). */
+export const SHA224_DIGEST_SIZE: usize = 28;
+
+/** The context behind the exported sha256_* and sha224_* ABI. */
 const ctx: usize = memory.data(<i32>SHA256_CTX_SIZE, 16);
 
 // FIPS 180-4 §4.1.2 (4.2)–(4.7).
@@ -171,14 +182,22 @@ export function sha256Compress(state: usize, src: usize, blocks: usize): void {
   store<u32>(state, h7, 28);
 }
 
-/** Loads the initial hash value into the chaining-value slot `state` (32 bytes). */
-@inline export function sha256LoadIv(state: usize): void {
-  memory.copy(state, IV, 32);
+/** The initial hash value of SHA-256 (`digestLen` 32) or SHA-224 (`digestLen` 28). */
+@inline function ivFor(digestLen: usize): usize {
+  return digestLen == SHA224_DIGEST_SIZE ? IV224 : IV;
 }
 
-/** Starts a new hash in the context at `c`. */
-export function sha256Init(c: usize): void {
-  memory.copy(c, IV, 32);
+/**
+ * Loads the initial hash value of SHA-256, or of SHA-224 when `digestLen` is 28, into the
+ * chaining-value slot `state` (32 bytes).
+ */
+@inline export function sha256LoadIv(state: usize, digestLen: usize = SHA256_DIGEST_SIZE): void {
+  memory.copy(state, ivFor(digestLen), 32);
+}
+
+/** Starts a new SHA-256 (or, with `digestLen` 28, SHA-224) hash in the context at `c`. */
+export function sha256Init(c: usize, digestLen: usize = SHA256_DIGEST_SIZE): void {
+  memory.copy(c, ivFor(digestLen), 32);
   store<u64>(c + CTX_TOTAL, 0);
 }
 
@@ -206,10 +225,10 @@ export function sha256Update(c: usize, src: usize, len: usize): void {
 }
 
 /**
- * Pads (§5.1.1), finishes the hash and writes the 32-byte digest to `out`, then wipes the
- * context. `out` must not overlap the context.
+ * Pads (§5.1.1), finishes the hash and writes the digest to `out` — 32 bytes, or the leftmost 28
+ * for SHA-224 (§6.3) — then wipes the context. `out` must not overlap the context.
  */
-export function sha256Final(c: usize, out: usize): void {
+export function sha256Final(c: usize, out: usize, digestLen: usize = SHA256_DIGEST_SIZE): void {
   const total = load<u64>(c + CTX_TOTAL);
   const buf = c + CTX_BUF;
   let fill = <usize>(total & 63);
@@ -224,8 +243,8 @@ export function sha256Final(c: usize, out: usize): void {
   // The message length in bits, as a 64-bit big-endian integer.
   store<u64>(buf, bswap<u64>(total << 3), 56);
   sha256Compress(c, buf, 1);
-  // §6.2.2: the digest is H(N) in big-endian byte order.
-  for (let i: usize = 0; i < 32; i += 4) {
+  // §6.2.2: the digest is H(N) in big-endian byte order (§6.3: its first seven words for SHA-224).
+  for (let i: usize = 0; i < digestLen; i += 4) {
     store<u32>(out + i, bswap<u32>(load<u32>(c + i)));
   }
   memory.fill(c, 0, SHA256_CTX_SIZE);
@@ -282,4 +301,23 @@ export function sha256_save(): void {
 /** Loads a context saved by sha256_save from I/O bytes 0..SHA256_CTX_SIZE. */
 export function sha256_restore(): void {
   memory.copy(ctx, ioPtr(), SHA256_CTX_SIZE);
+}
+
+/** Starts a streaming SHA-224 hash; feed it with sha256_update and save it with sha256_save. */
+export function sha224_init(): void {
+  sha256Init(ctx, SHA224_DIGEST_SIZE);
+}
+
+/** Finishes a streaming SHA-224 hash: the digest goes to I/O bytes 0..28; the context is wiped. */
+export function sha224_final(): void {
+  sha256Final(ctx, ioPtr(), SHA224_DIGEST_SIZE);
+}
+
+/** One-shot SHA-224 of the first `len` bytes of the I/O buffer; the digest replaces bytes 0..28. */
+export function sha224_digest(len: usize): i32 {
+  if (len > IO_SIZE) return STATUS_BAD_LENGTH;
+  sha256Init(ctx, SHA224_DIGEST_SIZE);
+  sha256Update(ctx, ioPtr(), len);
+  sha256Final(ctx, ioPtr(), SHA224_DIGEST_SIZE);
+  return STATUS_OK;
 }

@@ -14,7 +14,9 @@
  * Inputs are random and prepared before timing. HMAC keys are 32 bytes; WebCrypto keys are
  * imported once per case, outside the timing (importing a raw key does no hashing). HKDF rows are
  * sized by IKM, with a 32-byte salt, 16-byte info and 32 bytes of output. The AES-256-GCM rows
- * (encrypt then decrypt) come from ./aes-gcm.bench-part.ts.
+ * (encrypt then decrypt) come from ./aes-gcm.bench-part.ts; SHA-224, SHA-384, SHA-512, HMAC over
+ * them and HKDF-SHA512 from ./sha512-family.bench-part.ts. BENCH_FILTER (a regular expression on
+ * the operation name, e.g. `SHA-?512|384`) runs a subset.
  */
 import { createHash, createHmac, hkdfSync, randomBytes } from "node:crypto";
 import { hkdf as nobleHkdf } from "@noble/hashes/hkdf.js";
@@ -23,12 +25,14 @@ import { sha256 as nobleSha256 } from "@noble/hashes/sha2.js";
 import { hkdfSha256, hmacSha256, sha256 } from "../src/crypto/hash.ts";
 import { core } from "../src/crypto/wasm.ts";
 import { aesGcmCases } from "./aes-gcm.bench-part.ts";
+import { sha512FamilyCases } from "./sha512-family.bench-part.ts";
 import type { BenchCase } from "./bench-case.ts";
 
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 5);
 const BUDGET_MS = Number(process.env.BENCH_MS ?? 200);
 const WARMUP_MS = 50;
 const REFERENCE = "node:crypto";
+const FILTER = new RegExp(process.env.BENCH_FILTER ?? "");
 
 const KiB = 1024;
 const MiB = 1024 * KiB;
@@ -169,7 +173,7 @@ function formatOps(ops: number): string {
 }
 
 async function main(): Promise<void> {
-  const cases = [...aesGcmCases(), ...(await hashCases())];
+  const cases = [...aesGcmCases(), ...(await hashCases()), ...(await sha512FamilyCases())].filter((c) => FILTER.test(c.name));
   const samples = new Map<string, number[]>();
   const key = (c: BenchCase, impl: string) => `${c.name}\u0000${c.size}\u0000${impl}`;
   const started = performance.now();

@@ -40,7 +40,9 @@ const octets = { "Content-Type": "application/octet-stream" };
 export default {
   async fetch(request: Request, env: Env): Promise<Response> {
     const url = new URL(request.url);
-    const envelope = new EnvelopeClient({ kms: bindingTransport(env.KMS), keyId: env.KMS_KEY_ID });
+    // EdgeKMS's own envelope format: /decrypt?stream=1 announces the plaintext length from the
+    // message length (plaintextLength), which that format's fixed frame layout allows.
+    const envelope = new EnvelopeClient({ kms: bindingTransport(env.KMS), keyId: env.KMS_KEY_ID, format: "edgekms-v1" });
     const encryptionContext = context(url);
     const streaming = url.searchParams.get("stream") === "1";
     try {

@@ -152,20 +152,42 @@ function crypt(c: GcmCore, decrypt: boolean, input: Uint8Array, out: Uint8Array,
  *   longer than AES_GCM_MAX_PLAINTEXT.
  */
 export function aesGcmEncrypt(key: Uint8Array, iv: Uint8Array, plaintext: Uint8Array, aad: Uint8Array): Uint8Array {
+  requireBytes(plaintext, "plaintext");
+  const out = new Uint8Array(plaintext.length + AES_GCM_TAG_LENGTH);
+  aesGcmEncryptInto(key, iv, plaintext, aad, out, 0);
+  return out;
+}
+
+/**
+ * As aesGcmEncrypt, but writes ciphertext || 16-byte tag into `out` at `offset` instead of a new
+ * array: a framed format can then seal each frame straight into the message it is building.
+ *
+ * @throws RangeError also if `out` has no room for plaintext.length + 16 bytes at `offset`.
+ */
+export function aesGcmEncryptInto(
+  key: Uint8Array,
+  iv: Uint8Array,
+  plaintext: Uint8Array,
+  aad: Uint8Array,
+  out: Uint8Array,
+  offset: number,
+): void {
   checkKeyAndIv(key, iv);
   requireBytes(plaintext, "plaintext");
   requireBytes(aad, "aad");
+  requireBytes(out, "out");
   if (plaintext.length > AES_GCM_MAX_PLAINTEXT) throw new RangeError("AES-GCM plaintext is too long");
+  if (!Number.isInteger(offset) || offset < 0 || offset + plaintext.length + AES_GCM_TAG_LENGTH > out.length) {
+    throw new RangeError("AES-GCM output does not fit at that offset");
+  }
   const c = core();
-  const out = new Uint8Array(plaintext.length + AES_GCM_TAG_LENGTH);
   try {
     begin(c, key, iv);
     feedAad(c, aad);
-    crypt(c, false, plaintext, out, 0);
+    crypt(c, false, plaintext, out, offset);
     if (dirty < AES_GCM_TAG_LENGTH) dirty = AES_GCM_TAG_LENGTH;
     check(c.gcm_finish());
-    out.set(ioBuffer().subarray(0, AES_GCM_TAG_LENGTH), plaintext.length);
-    return out;
+    out.set(ioBuffer().subarray(0, AES_GCM_TAG_LENGTH), offset + plaintext.length);
   } catch (error) {
     c.gcm_wipe();
     throw error;
@@ -189,31 +211,54 @@ export function aesGcmDecrypt(
   ciphertextAndTag: Uint8Array,
   aad: Uint8Array,
 ): Uint8Array {
+  requireBytes(ciphertextAndTag, "ciphertextAndTag");
+  const out = new Uint8Array(Math.max(0, ciphertextAndTag.length - AES_GCM_TAG_LENGTH));
+  aesGcmDecryptInto(key, iv, ciphertextAndTag, aad, out, 0);
+  return out;
+}
+
+/**
+ * As aesGcmDecrypt, but writes the plaintext into `out` at `offset`: a framed format can then
+ * open each frame straight into the plaintext it is assembling. On any failure the bytes it wrote
+ * into `out` are zeroed before it throws.
+ *
+ * @throws RangeError also if `out` has no room for the plaintext at `offset`.
+ */
+export function aesGcmDecryptInto(
+  key: Uint8Array,
+  iv: Uint8Array,
+  ciphertextAndTag: Uint8Array,
+  aad: Uint8Array,
+  out: Uint8Array,
+  offset: number,
+): void {
   checkKeyAndIv(key, iv);
   requireBytes(ciphertextAndTag, "ciphertextAndTag");
   requireBytes(aad, "aad");
+  requireBytes(out, "out");
   if (ciphertextAndTag.length < AES_GCM_TAG_LENGTH) {
     throw new RangeError(`AES-GCM input must hold at least the ${AES_GCM_TAG_LENGTH}-byte tag`);
   }
   const length = ciphertextAndTag.length - AES_GCM_TAG_LENGTH;
+  if (!Number.isInteger(offset) || offset < 0 || offset + length > out.length) {
+    throw new RangeError("AES-GCM output does not fit at that offset");
+  }
   const c = core();
-  const out = new Uint8Array(length);
   let verified = false;
   try {
     begin(c, key, iv);
     feedAad(c, aad);
-    crypt(c, true, ciphertextAndTag.subarray(0, length), out, 0);
+    crypt(c, true, ciphertextAndTag.subarray(0, length), out, offset);
     put(ciphertextAndTag.subarray(length));
     const status = c.gcm_verify();
     if (status === STATUS_AUTH) throw new AuthenticationError();
     check(status);
     verified = true;
-    return out;
   } catch (error) {
     c.gcm_wipe();
     throw error;
   } finally {
-    if (!verified) out.fill(0);
+    if (!verified) out.fill(0, offset, offset + length);
     scrub();
   }
 }

@@ -1,7 +1,9 @@
 /**
  * The envelope-encryption client: encrypts data of any size under a fresh data key from KMS
  * GenerateDataKey and decrypts it with one KMS Decrypt of the stored encrypted data key (the
- * guide's "Envelope Encryption"), in the framed, authenticated format of ./format.ts.
+ * guide's "Envelope Encryption"). It writes the AWS Encryption SDK message format (./esdk/:
+ * message format version 2, committing suites, framed) unless asked for EdgeKMS's earlier format
+ * (`format: "edgekms-v1"`, ./format.ts), and reads both, telling them apart by the first byte.
  *
  *   const envelope = new EnvelopeClient({ kms: bindingTransport(env.KMS), keyId: "alias/app" });
  *   const sealed = await envelope.encrypt(bytes, { encryptionContext: { tenant: "t1" } });
@@ -9,17 +11,18 @@
  *   // or, for data of any size:  body.pipeThrough(envelope.encryptStream({ encryptionContext }))
  *
  * Whole messages (`encrypt`/`decrypt`) return nothing until everything has verified. Streams
- * (`encryptStream`/`decryptStream`, Web Streams TransformStreams) hold at most one frame (default
- * 64 KiB) plus the header in memory, whatever the message size; a decrypting stream releases each
- * regular frame once it verifies (the final frame only when the input has ended right after it)
- * and errors — without closing normally — when the message turns out to be truncated, reordered,
- * duplicated, extended or otherwise modified.
+ * (`encryptStream`/`decryptStream`, Web Streams TransformStreams) hold at most a frame (4 KiB by
+ * default; 64 KiB in edgekms-v1) plus the header and one input chunk in memory, whatever the
+ * message size; a decrypting stream releases each regular frame once it verifies (the final frame
+ * only when the message has fully verified and the input has ended right after it) and errors —
+ * without closing normally — when the message turns out to be truncated, reordered, duplicated,
+ * extended or otherwise modified.
  *
  * Failures: every problem with a message (malformed, incomplete, modified, wrong key commitment,
- * or an expected encryption context it does not carry) is the same opaque KmsError
- * InvalidCiphertextException; errors from KMS (AccessDeniedException, NotFoundException,
- * InvalidCiphertextException for an encrypted data key KMS will not open, ...) pass through
- * unchanged. Bad arguments throw TypeError or RangeError.
+ * bad signature, a suite the commitment policy refuses, or an expected encryption context it does
+ * not carry) is the same opaque KmsError InvalidCiphertextException; errors from KMS
+ * (AccessDeniedException, NotFoundException, InvalidCiphertextException for an encrypted data key
+ * KMS will not open, ...) pass through unchanged. Bad arguments throw TypeError or RangeError.
  *
  * Security caveats: the plaintext data key is wiped as soon as the message key has been derived
  * (with caching on, the cache keeps its own copy until an entry expires; see ./cache.ts). The
@@ -53,19 +56,43 @@ import {
 } from "./format.ts";
 import type { KmsTransport } from "./transport.ts";
 import { bytesEqual } from "../bytes.ts";
+import { awsEncryptStream, beginAwsMessage, encryptAwsMessage, type AwsEncryptionSetup } from "./esdk/encrypt.ts";
+import type { ParsedHeader as EsdkHeader } from "./esdk/header.ts";
+import { unlockHeader } from "./esdk/kms.ts";
+import { EsdkReader, MAX_FRAME_LENGTH, MessageError } from "./esdk/message.ts";
+import { DEFAULT_COMMITMENT_POLICY, DEFAULT_SUITE, WRITABLE_SUITES, type AlgorithmSuiteName, type CommitmentPolicy } from "./esdk/suites.ts";
+
+/** The message formats the client writes: the AWS Encryption SDK's (default) or EdgeKMS's own v1. */
+export type MessageFormat = "aws-encryption-sdk" | "edgekms-v1";
+
+/** The AWS Encryption SDK's default frame length, used for its format. */
+export const ESDK_DEFAULT_FRAME_LENGTH = 4096;
 
 export interface EnvelopeClientOptions {
   /** How to reach KMS: bindingTransport(env.KMS) or awsSdkTransport(new KMSClient(...)). */
   kms: KmsTransport;
+  /**
+   * The format new messages are written in: "aws-encryption-sdk" (default; message format
+   * version 2, readable by every AWS Encryption SDK) or "edgekms-v1" (EdgeKMS's earlier format,
+   * the default only when `cipher` is given, which applies to it alone). Both are always read.
+   */
+  format?: MessageFormat;
+  /** AWS Encryption SDK format: the suite new messages use; default ALG_AES256_GCM_HKDF_SHA512_COMMIT_KEY. */
+  algorithmSuite?: AlgorithmSuiteName;
+  /**
+   * AWS Encryption SDK format: REQUIRE_ENCRYPT_REQUIRE_DECRYPT (default) reads committing
+   * messages only; REQUIRE_ENCRYPT_ALLOW_DECRYPT also reads the older, non-committing suites.
+   */
+  commitmentPolicy?: CommitmentPolicy;
   /** The KMS key (key ID, key ARN, alias name or alias ARN) new messages are encrypted under. */
   keyId?: string;
   /** Further KMS keys that each get a copy of the data key (needs a transport with encrypt()). */
   additionalKeyIds?: string[];
-  /** Plaintext bytes per frame when encrypting, 1 B to 16 MiB; default 64 KiB. */
+  /** Plaintext bytes per frame when encrypting, 1 B to 16 MiB; default 4 KiB (AWS Encryption SDK format) or 64 KiB (edgekms-v1). */
   frameSize?: number;
   /** Data-key caching (off when absent): a DataKeyCache, or options to create one. */
   cache?: DataKeyCache | DataKeyCacheOptions;
-  /** The AES-GCM/HKDF implementation; default the WebAssembly core (wasmCipher). */
+  /** edgekms-v1 format only: the AES-GCM/HKDF implementation; default the WebAssembly core (wasmCipher). */
   cipher?: CipherSuite;
 }
 
@@ -90,9 +117,13 @@ export interface MessageInfo {
   encryptionContext: EncryptionContext;
   /** The KMS key that decrypted the data key (as KMS reports it: a key ARN). */
   keyId: string;
+  /** Plaintext bytes per regular frame (0 for a non-framed AWS Encryption SDK message). */
   frameSize: number;
-  /** Bytes of the header; with the frame size, gives the plaintext length (format.ts plaintextLength). */
+  /** Bytes of the header; for edgekms-v1, with the frame size, gives the plaintext length (format.ts plaintextLength). */
   headerLength: number;
+  format: MessageFormat;
+  /** AWS Encryption SDK messages: the algorithm suite's name. */
+  algorithmSuite?: AlgorithmSuiteName;
 }
 
 export interface DecryptResult extends MessageInfo {
@@ -101,6 +132,20 @@ export interface DecryptResult extends MessageInfo {
 
 /** A decrypting TransformStream whose `info` settles once the header has verified. */
 export type DecryptStream = TransformStream<Uint8Array, Uint8Array> & { readonly info: Promise<MessageInfo> };
+
+/** Merges consecutive views of one buffer (frames opened into one sink) into one view. */
+function coalesce(pieces: Uint8Array[]): Uint8Array[] {
+  const out: Uint8Array[] = [];
+  for (const piece of pieces) {
+    const last = out[out.length - 1];
+    if (last !== undefined && last.buffer === piece.buffer && last.byteOffset + last.length === piece.byteOffset) {
+      out[out.length - 1] = new Uint8Array(last.buffer, last.byteOffset, last.length + piece.length);
+    } else if (piece.length > 0) {
+      out.push(piece);
+    }
+  }
+  return out;
+}
 
 /** The one error for every message that cannot be opened. */
 export function invalidMessage(): KmsError {
@@ -283,7 +328,7 @@ class MessageReader {
     this.#cipher = cipher;
     this.#header = header;
     this.#state = "frames";
-    this.info = { encryptionContext: header.encryptionContext, keyId, frameSize: header.frameSize, headerLength: header.length };
+    this.info = { encryptionContext: header.encryptionContext, keyId, frameSize: header.frameSize, headerLength: header.length, format: "edgekms-v1" };
     this.onInfo(this.info);
   }
 
@@ -324,11 +369,85 @@ class MessageReader {
   }
 }
 
+/** What decrypt and decryptStream drive: one message reader of either format. */
+interface Reader {
+  info: MessageInfo | undefined;
+  push(chunk: Uint8Array, emit: (plaintext: Uint8Array) => void): Promise<void>;
+  finish(emit: (plaintext: Uint8Array) => void): void;
+  abort(): void;
+}
+
+/** The AWS Encryption SDK reader with the client's one opaque error. */
+class AwsMessageReader implements Reader {
+  info: MessageInfo | undefined;
+  readonly #reader: EsdkReader;
+  constructor(options: ConstructorParameters<typeof EsdkReader>[0]) {
+    const onHeader = options.onHeader;
+    this.#reader = new EsdkReader({
+      ...options,
+      onHeader: (header, keyId) => {
+        this.info = {
+          encryptionContext: header.encryptionContext,
+          keyId,
+          frameSize: header.frameLength,
+          headerLength: header.length,
+          format: "aws-encryption-sdk",
+          algorithmSuite: header.suite.name as AlgorithmSuiteName,
+        };
+        onHeader(header, keyId);
+      },
+    });
+  }
+  async push(chunk: Uint8Array, emit: (plaintext: Uint8Array) => void): Promise<void> {
+    try {
+      await this.#reader.push(chunk, emit);
+    } catch (err) {
+      throw err instanceof MessageError ? invalidMessage() : err;
+    }
+  }
+  finish(emit: (plaintext: Uint8Array) => void): void {
+    try {
+      this.#reader.finish(emit);
+    } catch (err) {
+      throw err instanceof MessageError ? invalidMessage() : err;
+    }
+  }
+  abort(): void {
+    this.#reader.abort();
+  }
+}
+
+/** Picks the reader for a message by its first byte: "E" (edgekms-v1's magic) or 1/2 (AWS Encryption SDK versions). */
+class SniffingReader implements Reader {
+  #inner: Reader | undefined;
+  constructor(private readonly pick: (firstByte: number) => Reader | undefined) {}
+  get info(): MessageInfo | undefined {
+    return this.#inner?.info;
+  }
+  async push(chunk: Uint8Array, emit: (plaintext: Uint8Array) => void): Promise<void> {
+    requireBytes(chunk, "ciphertext chunk");
+    if (this.#inner === undefined) {
+      if (chunk.length === 0) return;
+      this.#inner = this.pick(chunk[0]!);
+      if (this.#inner === undefined) throw invalidMessage();
+    }
+    await this.#inner.push(chunk, emit);
+  }
+  finish(emit: (plaintext: Uint8Array) => void): void {
+    if (this.#inner === undefined) throw invalidMessage();
+    this.#inner.finish(emit);
+  }
+  abort(): void {
+    this.#inner?.abort();
+  }
+}
+
 interface EncryptionSetup {
   header: Uint8Array;
   cipher: MessageCipher;
   frameSize: number;
 }
+
 
 export class EnvelopeClient {
   readonly #kms: KmsTransport;
@@ -337,6 +456,9 @@ export class EnvelopeClient {
   readonly #frameSize: number;
   readonly #cache: DataKeyCache | undefined;
   readonly #cipher: CipherSuite;
+  readonly #format: MessageFormat;
+  readonly #suite: AlgorithmSuiteName;
+  readonly #policy: CommitmentPolicy;
 
   /** @throws TypeError or RangeError for invalid options. */
   constructor(options: EnvelopeClientOptions) {
@@ -350,15 +472,25 @@ export class EnvelopeClient {
     if (this.#additionalKeyIds.length > 0 && typeof options.kms.encrypt !== "function") {
       throw new TypeError("additionalKeyIds need a kms transport with encrypt");
     }
-    this.#frameSize = options.frameSize ?? DEFAULT_FRAME_SIZE;
+    this.#format = options.format ?? (options.cipher === undefined ? "aws-encryption-sdk" : "edgekms-v1");
+    if (this.#format !== "aws-encryption-sdk" && this.#format !== "edgekms-v1") throw new TypeError(`unknown message format: ${String(this.#format)}`);
+    this.#frameSize = options.frameSize ?? (this.#format === "edgekms-v1" ? DEFAULT_FRAME_SIZE : ESDK_DEFAULT_FRAME_LENGTH);
     checkFrameSize(this.#frameSize);
+    if (this.#frameSize > MAX_FRAME_LENGTH) throw new RangeError("frameSize is too large");
     this.#cache = options.cache === undefined || options.cache instanceof DataKeyCache ? options.cache : new DataKeyCache(options.cache);
     this.#cipher = options.cipher ?? wasmCipher;
+    this.#suite = options.algorithmSuite ?? DEFAULT_SUITE;
+    if (!WRITABLE_SUITES.includes(this.#suite)) throw new RangeError(`EdgeKMS writes only the committing suites: ${WRITABLE_SUITES.join(", ")}`);
+    this.#policy = options.commitmentPolicy ?? DEFAULT_COMMITMENT_POLICY;
+    if (this.#policy !== "REQUIRE_ENCRYPT_REQUIRE_DECRYPT" && this.#policy !== "REQUIRE_ENCRYPT_ALLOW_DECRYPT") {
+      throw new RangeError("commitmentPolicy must be REQUIRE_ENCRYPT_REQUIRE_DECRYPT or REQUIRE_ENCRYPT_ALLOW_DECRYPT");
+    }
   }
 
   /** Encrypts a whole message. */
   async encrypt(plaintext: Uint8Array, options: EncryptOptions = {}): Promise<Uint8Array> {
     requireBytes(plaintext, "plaintext");
+    if (this.#format === "aws-encryption-sdk") return encryptAwsMessage(await this.#beginAws(options, plaintext.length, false), plaintext);
     const { header, cipher, frameSize } = await this.#beginEncryption(options, plaintext.length);
     try {
       const regular = plaintext.length === 0 ? 0 : Math.ceil(plaintext.length / frameSize) - 1;
@@ -380,15 +512,25 @@ export class EnvelopeClient {
   async decrypt(message: Uint8Array, options: DecryptOptions = {}): Promise<DecryptResult> {
     requireBytes(message, "message");
     const pieces: Uint8Array[] = [];
-    const reader = new MessageReader((header) => this.#unlock(header), checkContext(options.encryptionContext), () => {});
+    // AWS Encryption SDK messages decrypt frame by frame into one buffer (plaintext is never
+    // longer than the message), so no per-frame arrays and no final copy.
+    const sink = message[0] === 0x01 || message[0] === 0x02 ? new Uint8Array(message.length) : undefined;
+    const reader = this.#reader(checkContext(options.encryptionContext), false, () => {}, sink);
     try {
       await reader.push(message, (piece) => pieces.push(piece));
       reader.finish((piece) => pieces.push(piece));
     } catch (err) {
       for (const piece of pieces) piece.fill(0);
+      sink?.fill(0);
       throw err;
     }
-    const plaintext = new Uint8Array(pieces.reduce((n, p) => n + p.length, 0));
+    const total = pieces.reduce((n, p) => n + p.length, 0);
+    let contiguous = sink !== undefined;
+    for (let i = 0, at = 0; contiguous && i < pieces.length; at += pieces[i]!.length, i++) {
+      contiguous = pieces[i]!.buffer === sink!.buffer && pieces[i]!.byteOffset === sink!.byteOffset + at;
+    }
+    if (contiguous) return { plaintext: sink!.subarray(0, total), ...reader.info! };
+    const plaintext = new Uint8Array(total);
     let at = 0;
     for (const piece of pieces) {
       plaintext.set(piece, at);
@@ -407,6 +549,7 @@ export class EnvelopeClient {
     if (declared !== undefined && (!Number.isSafeInteger(declared) || declared < 0)) {
       throw new RangeError("plaintextLength must be a non-negative integer");
     }
+    if (this.#format === "aws-encryption-sdk") return awsEncryptStream(() => this.#beginAws(options, declared, true), declared);
     let setup: EncryptionSetup | undefined;
     let pending: Uint8Array | undefined;
     let pendingLength = 0;
@@ -480,15 +623,18 @@ export class EnvelopeClient {
     });
     // `info` is optional to await; an unobserved rejection must not be reported as unhandled.
     info.catch(() => {});
-    const reader = new MessageReader((header) => this.#unlock(header), checkContext(options.encryptionContext), resolveInfo);
+    const reader = this.#reader(checkContext(options.encryptionContext), true, resolveInfo);
     const transformer: Transformer<Uint8Array, Uint8Array> = {
       transform: async (chunk, controller) => {
+        const pieces: Uint8Array[] = [];
         try {
-          await reader.push(chunk, (plaintext) => controller.enqueue(plaintext));
+          await reader.push(chunk, (plaintext) => pieces.push(plaintext));
         } catch (err) {
+          for (const piece of pieces) piece.fill(0);
           rejectInfo(err);
           throw err;
         }
+        for (const piece of coalesce(pieces)) controller.enqueue(piece);
       },
       flush: (controller) => {
         try {
@@ -503,6 +649,31 @@ export class EnvelopeClient {
     // anyone reads: a server can await `info` and still answer a bad header with an error status.
     const stream = new TransformStream<Uint8Array, Uint8Array>(transformer, undefined, { highWaterMark: 1 });
     return Object.assign(stream, { info });
+  }
+
+  /** A reader for either format; `streaming` bounds memory (signatures hashed as they pass). */
+  #reader(expected: EncryptionContext, streaming: boolean, onInfo: (info: MessageInfo) => void, sink?: Uint8Array): Reader {
+    return new SniffingReader((first) => {
+      if (first === 0x45) return new MessageReader((header) => this.#unlock(header), expected, onInfo);
+      if (first !== 0x01 && first !== 0x02) return undefined;
+      const reader: AwsMessageReader = new AwsMessageReader({
+        policy: this.#policy,
+        expected,
+        streaming,
+        sink,
+        unlock: (header: EsdkHeader) => unlockHeader({ kms: this.#kms, cache: this.#cache }, header, invalidMessage),
+        onHeader: () => onInfo(reader.info!),
+      });
+      return reader;
+    });
+  }
+
+  /** Starts an AWS Encryption SDK message for `options` (./esdk/encrypt.ts does the rest). */
+  #beginAws(options: EncryptOptions, length: number | undefined, streaming: boolean): Promise<AwsEncryptionSetup> {
+    const keyId = options.keyId ?? this.#keyId;
+    if (typeof keyId !== "string" || keyId === "") throw new TypeError("no KMS key: pass keyId to the client or to encrypt");
+    const settings = { kms: this.#kms, cache: this.#cache, keyIds: [keyId, ...this.#additionalKeyIds], suite: this.#suite, frameSize: this.#frameSize };
+    return beginAwsMessage(settings, checkContext(options.encryptionContext), length, streaming);
   }
 
   async #beginEncryption(options: EncryptOptions, length: number | undefined): Promise<EncryptionSetup> {

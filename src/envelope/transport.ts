@@ -27,6 +27,8 @@ export interface GenerateDataKeyOutput {
 export interface DecryptInput {
   CiphertextBlob: Uint8Array;
   EncryptionContext?: EncryptionContext;
+  /** The key the blob must be under (AWS Encryption SDK messages name it; KMS refuses another). */
+  KeyId?: string;
 }
 export interface DecryptOutput {
   KeyId?: string;

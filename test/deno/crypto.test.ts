@@ -7,6 +7,10 @@
  *   test/vectors/wycheproof/ (copied from Project Wycheproof with its LICENSE), with the same counts as the Node unit test;
  * - AES-GCM, AesGcmStream, SHA-256, HMAC-SHA256 and HKDF-SHA256 against Deno's own WebCrypto
  *   (crypto.subtle, implemented in Deno's Rust runtime, independently of the core);
+ * - HMAC-SHA224/384/512 against Wycheproof v0.9 (testvectors/hmac_sha*_test.json, run by
+ *   test/shared/wycheproof-mac.ts as in the Node and workerd tiers), and SHA-224/384/512,
+ *   HMAC-SHA384/512 and HKDF-SHA512 against Deno's WebCrypto (SHA-224, which WebCrypto lacks,
+ *   against @noble/hashes from node_modules);
  * - the KMS ciphertext blob: round trips, its byte table checked by opening it with WebCrypto,
  *   and tamper, truncation and wrong-context cases.
  *
@@ -16,10 +20,22 @@
  */
 import { AesGcmStream, AuthenticationError } from "../../src/crypto/aes-gcm.ts";
 import { encodeEncryptionContext } from "../../src/crypto/encryption-context.ts";
+import { sha224 as nobleSha224 } from "@noble/hashes/sha2.js";
 import {
   aesGcmDecrypt,
   aesGcmEncrypt,
   HmacSha256,
+  HmacSha384,
+  HmacSha512,
+  hkdfSha512,
+  hmacSha384,
+  hmacSha512,
+  Sha224,
+  sha224,
+  Sha384,
+  sha384,
+  Sha512,
+  sha512,
   hkdfSha256,
   hmacSha256,
   openCiphertext,
@@ -29,6 +45,7 @@ import {
   sha256,
 } from "../../src/crypto/index.ts";
 import { EXPECTED_AES_GCM_COUNTS, runAesGcmVectors, type AeadFile } from "../shared/wycheproof-aes-gcm.ts";
+import { EXPECTED_MAC_COUNTS, runMacVectors, type MacFile, type MacName } from "../shared/wycheproof-mac.ts";
 import { assert, assertEquals, concat, Deno, flip, hex, owned, random, randomInt, report, sameBytes, thrown } from "./support.ts";
 
 const VECTORS = new URL("../vectors/wycheproof/aes_gcm_test.json", import.meta.url);
@@ -159,6 +176,65 @@ Deno.test("HKDF-SHA256 agrees with WebCrypto's deriveBits for random inputs up t
   }
   assert((await thrown(() => hkdfSha256(random(32), random(0), random(0), 8161), "8161 bytes")) instanceof RangeError, "8161 bytes is refused");
   report("hkdf-webcrypto", { cases });
+});
+
+Deno.test("HMAC-SHA224/384/512 match every valid Wycheproof vector and reject every invalid one", async () => {
+  const counts: Record<string, unknown> = {};
+  for (const bits of [224, 384, 512]) {
+    const file = new URL(`../vectors/wycheproof/hmac_sha${bits}_test.json`, import.meta.url);
+    const vectors = JSON.parse(await Deno.readTextFile(file)) as MacFile;
+    const { failures, ...run } = runMacVectors(vectors);
+    assertEquals(failures, [], `${vectors.algorithm}: every vector behaves as the file says`);
+    assertEquals(run, EXPECTED_MAC_COUNTS[vectors.algorithm as MacName], `${vectors.algorithm} counts`);
+    counts[vectors.algorithm] = run.valid + run.invalid;
+  }
+  report("wycheproof-hmac-sha2", counts);
+});
+
+Deno.test("SHA-224/384/512, HMAC-SHA384/512 and HKDF-SHA512 agree with Deno's WebCrypto (SHA-224: @noble/hashes)", async () => {
+  const lengths = [...Array(301).keys(), 65535, 65536, 65537, 1 << 20];
+  for (const length of lengths) {
+    const data = random(length);
+    assertEquals(hex(sha224(data)), hex(nobleSha224(data)), `sha224 of ${length} bytes`);
+    for (const [name, oneShot, Incremental] of [["SHA-384", sha384, Sha384], ["SHA-512", sha512, Sha512]] as const) {
+      const expected = hex(await crypto.subtle.digest(name, data));
+      assertEquals(hex(oneShot(data)), expected, `${name} of ${length} bytes`);
+      if (length % 37 === 0 || length > 65535) {
+        const incremental = new Incremental();
+        inPieces(incremental, data);
+        assertEquals(hex(incremental.digest()), expected, `${name} of ${length} bytes in pieces`);
+      }
+    }
+    if (length % 37 === 0 || length > 65535) {
+      const incremental = new Sha224();
+      inPieces(incremental, data);
+      assertEquals(hex(incremental.digest()), hex(nobleSha224(data)), `SHA-224 of ${length} bytes in pieces`);
+    }
+  }
+  const keyLengths = [1, 47, 48, 127, 128, 129, 1000, 70_000];
+  for (const keyLength of keyLengths) {
+    const [key, data] = [random(keyLength), random(keyLength * 3)];
+    for (const [hash, oneShot, Incremental] of [["SHA-384", hmacSha384, HmacSha384], ["SHA-512", hmacSha512, HmacSha512]] as const) {
+      const k = await crypto.subtle.importKey("raw", key, { name: "HMAC", hash }, false, ["sign"]);
+      const expected = hex(await crypto.subtle.sign("HMAC", k, data));
+      assertEquals(hex(oneShot(key, data)), expected, `HMAC-${hash} with a ${keyLength}-byte key`);
+      const incremental = new Incremental(key);
+      inPieces(incremental, data);
+      assertEquals(hex(incremental.digest()), expected, `HMAC-${hash} with a ${keyLength}-byte key in pieces`);
+    }
+  }
+  let derivations = 0;
+  for (const length of [1, 32, 64, 65, 100, 1000, 16320]) {
+    for (const [ikmSize, saltSize, infoSize] of [[0, 0, 0], [32, 32, 11], [80, 200, 80], [32, 0, 70_000]]) {
+      const [ikm, salt, info] = [random(ikmSize!), random(saltSize!), random(infoSize!)];
+      const k = await crypto.subtle.importKey("raw", ikm, "HKDF", false, ["deriveBits"]);
+      const expected = hex(await crypto.subtle.deriveBits({ name: "HKDF", hash: "SHA-512", salt, info }, k, length * 8));
+      assertEquals(hex(hkdfSha512(ikm, salt, info, length)), expected, `hkdf-sha512 ${length} bytes, ikm ${ikmSize}, salt ${saltSize}, info ${infoSize}`);
+      derivations++;
+    }
+  }
+  assert((await thrown(() => hkdfSha512(random(32), random(0), random(0), 16321), "16321 bytes")) instanceof RangeError, "16321 bytes is refused");
+  report("sha512-family-webcrypto", { lengths: lengths.length, keys: keyLengths.length, derivations });
 });
 
 const ARN = "arn:aws:kms:us-east-1:111122223333:key/1234abcd-12ab-34cd-56ef-1234567890ab";

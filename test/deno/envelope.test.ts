@@ -11,12 +11,16 @@
  * the credentials are the README's test identities, given explicitly). Covers round trips whole and streamed (0 B,
  * frame boundaries, a few MiB) with both ciphers, messages of one cipher opened by the other,
  * tamper detection locally (frames, header, truncation, appended data, encryption context) and at
- * KMS (a changed encrypted data key), and KMS errors passing through by name.
+ * KMS (a changed encrypted data key), and KMS errors passing through by name — for EdgeKMS's
+ * earlier format (edgekms-v1) — and, for the AWS Encryption SDK format written by default, round
+ * trips of both suites EdgeKMS writes and the shared tamper cases of test/shared/esdk-tamper.ts.
  */
 import { CreateAliasCommand, CreateKeyCommand, KMSClient } from "@aws-sdk/client-kms";
 import { awsSdkTransport } from "../../src/envelope/aws-sdk.ts";
 import { EnvelopeClient, webCryptoCipher, type EnvelopeClientOptions, type KmsTransport } from "../../src/envelope/index.ts";
 import { assert, assertEquals, concat, Deno, flip, random, randomInt, report, sameBytes, thrown } from "./support.ts";
+import { runEsdkTamperCases } from "../shared/esdk-tamper.ts";
+import { inProcessKms } from "../unit/envelope/in-process-kms.ts";
 
 const endpoint = Deno.args[0];
 assert(endpoint?.startsWith("http://127.0.0.1:"), "usage: deno test ... envelope.test.ts -- http://127.0.0.1:<port>");
@@ -52,7 +56,7 @@ const context = { runtime: "deno", purpose: "e2e" };
 const FRAME = 4096;
 
 function envelope(options: Partial<EnvelopeClientOptions> = {}, kms: KmsTransport = recorded()): EnvelopeClient {
-  return new EnvelopeClient({ kms, keyId: "alias/deno-envelope", frameSize: FRAME, ...options });
+  return new EnvelopeClient({ format: "edgekms-v1", kms, keyId: "alias/deno-envelope", frameSize: FRAME, ...options });
 }
 
 /** A readable stream of `data` in random chunks of 1 byte to 3 frames. */
@@ -163,4 +167,33 @@ Deno.test("KMS errors pass through by name: an unknown alias is NotFoundExceptio
   assertEquals(missing.name, "NotFoundException", "unknown alias");
   const alice = (await thrown(() => envelope({}, recorded("alice")).encrypt(random(10)), "alice")) as Error;
   assertEquals(alice.name, "AccessDeniedException", "alice has no policy granting kms:GenerateDataKey");
+});
+
+Deno.test("AWS Encryption SDK messages (the default format) round-trip against the worker for both suites EdgeKMS writes, whole and streamed", async () => {
+  let roundTrips = 0;
+  for (const algorithmSuite of ["ALG_AES256_GCM_HKDF_SHA512_COMMIT_KEY", "ALG_AES256_GCM_HKDF_SHA512_COMMIT_KEY_ECDSA_P384"] as const) {
+    const client = new EnvelopeClient({ kms: recorded(), keyId: "alias/deno-envelope", algorithmSuite });
+    for (const size of SIZES) {
+      const data = random(size);
+      const sealed = await client.encrypt(data, { encryptionContext: context });
+      assert(sealed[0] === 0x02, "message format version 2");
+      const opened = await client.decrypt(sealed, { encryptionContext: context });
+      assert(sameBytes(opened.plaintext, data), `${algorithmSuite}: ${size} bytes round-trip whole`);
+      assertEquals([opened.keyId, opened.algorithmSuite, opened.format], [keyArn, algorithmSuite, "aws-encryption-sdk"], "the message names its key and suite");
+      const streamed = await collect(chunked(data).pipeThrough(client.encryptStream({ encryptionContext: context })));
+      assert(sameBytes(await collect(chunked(streamed).pipeThrough(client.decryptStream({ encryptionContext: context }))), data), `${algorithmSuite}: ${size} bytes streamed`);
+      roundTrips += 2;
+    }
+  }
+  report("esdk-round-trips", { roundTrips });
+});
+
+Deno.test("AWS Encryption SDK messages refuse every truncation, modification, reordering and wrong context (in-process KMS)", async () => {
+  const refused: Record<string, number> = {};
+  for (const suite of ["ALG_AES256_GCM_HKDF_SHA512_COMMIT_KEY", "ALG_AES256_GCM_HKDF_SHA512_COMMIT_KEY_ECDSA_P384"] as const) {
+    const run = await runEsdkTamperCases(inProcessKms(), suite);
+    assertEquals(run.failures, [], `${suite}: every case behaves`);
+    for (const [name, n] of Object.entries(run.refused)) refused[name] = (refused[name] ?? 0) + n;
+  }
+  report("esdk-tamper", { reorder: refused.reorder, duplicate: refused.duplicate, context: refused.context, streams: refused.streams });
 });

@@ -70,16 +70,18 @@ function denoTest(program: string, permissions: string[], args: string[] = []): 
 }
 
 describe("the runtime-neutral code in Deno", () => {
-  it("the crypto core passes the Wycheproof AES-GCM vectors and agrees with Deno's WebCrypto", async () => {
+  it("the crypto core passes the Wycheproof AES-GCM and HMAC-SHA224/384/512 vectors and agrees with Deno's WebCrypto", async () => {
     const run = await denoTest("test/deno/crypto.test.ts", [`--allow-read=${vectors}`]);
     expect(run.status, run.output).toBe(0);
-    expect(run.summary).toEqual({ passed: 7, failed: 0 });
+    expect(run.summary).toEqual({ passed: 9, failed: 0 });
     expect(run.reports["wycheproof-aes-gcm"]).toMatchObject({ valid: 155, invalid: 58, skipped: 103, deno: "2.9.6" });
     expect(run.reports["aes-gcm-webcrypto"]).toMatchObject({ cases: 377 });
     expect(run.reports["aes-gcm-stream"]).toMatchObject({ messages: 4 });
     expect(run.reports["sha256-webcrypto"]).toMatchObject({ lengths: 207 });
     expect(run.reports["hmac-webcrypto"]).toMatchObject({ keys: 103 });
     expect(run.reports["hkdf-webcrypto"]).toMatchObject({ cases: 44 });
+    expect(run.reports["wycheproof-hmac-sha2"]).toMatchObject({ HMACSHA224: 172, HMACSHA384: 174, HMACSHA512: 174 });
+    expect(run.reports["sha512-family-webcrypto"]).toMatchObject({ lengths: 305, keys: 8, derivations: 28 });
     // 12 round trips; a 165-byte blob (75-byte ARN, 40-byte plaintext): 1320 bit flips + 165
     // truncations + 2 other contexts + 1 other backing key refused.
     expect(run.reports["ciphertext-blob"]).toMatchObject({ roundTrips: 12, refused: 1488 });
@@ -91,9 +93,11 @@ describe("the runtime-neutral code in Deno", () => {
     const permissions = [`--allow-net=127.0.0.1:${port}`, "--allow-env", "--allow-sys=osRelease"];
     const run = await denoTest("test/deno/envelope.test.ts", permissions, [worker.url]);
     expect(run.status, run.output).toBe(0);
-    expect(run.summary).toEqual({ passed: 5, failed: 0 });
+    expect(run.summary).toEqual({ passed: 7, failed: 0 });
     expect(run.reports["envelope-round-trips"]).toMatchObject({ roundTrips: 28, sizes: [0, 1, 4095, 4096, 4097, 12288, 3 * 1024 * 1024 + 5] });
     expect(run.reports["envelope-tamper"]).toMatchObject({ cases: 11 });
     expect(run.reports["envelope-kms-tamper"]).toMatchObject({ kmsRefusals: 2 });
+    expect(run.reports["esdk-round-trips"]).toMatchObject({ roundTrips: 28 });
+    expect(run.reports["esdk-tamper"]).toMatchObject({ reorder: 8, duplicate: 8, context: 6, streams: 6 });
   }, 120_000);
 });

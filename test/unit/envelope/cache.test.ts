@@ -14,7 +14,7 @@ function setup(cache?: ConstructorParameters<typeof DataKeyCache>[0]) {
   let now = 1_000_000;
   const kms = inProcessKms();
   const keyId = kms.createKey();
-  const client = new EnvelopeClient({ kms, keyId, frameSize: 64, cache: cache && { now: () => now, ...cache } });
+  const client = new EnvelopeClient({ format: "edgekms-v1", kms, keyId, frameSize: 64, cache: cache && { now: () => now, ...cache } });
   return { kms, keyId, client, advance: (ms: number) => (now += ms) };
 }
 

@@ -91,7 +91,7 @@ describe("the documented byte table", () => {
     const kms = inProcessKms();
     const keyId = kms.createKey();
     const data = random(3 * 50 + 7);
-    const message = await new EnvelopeClient({ kms, keyId, frameSize: 50 }).encrypt(data, { encryptionContext: CONTEXT });
+    const message = await new EnvelopeClient({ format: "edgekms-v1", kms, keyId, frameSize: 50 }).encrypt(data, { encryptionContext: CONTEXT });
     const header = parseHeader(message);
     if (header === "incomplete") throw new Error("header incomplete");
     const { Plaintext: dataKey } = await kms.decrypt({ CiphertextBlob: header.encryptedDataKeys[0]!, EncryptionContext: CONTEXT });
@@ -114,7 +114,7 @@ describe("the documented byte table", () => {
 describe("plaintext length from message length", () => {
   it("gives every message's plaintext length from its length, header length and frame size, and undefined for impossible lengths", async () => {
     const kms = inProcessKms();
-    const client = new EnvelopeClient({ kms, keyId: kms.createKey(), frameSize: 50 });
+    const client = new EnvelopeClient({ format: "edgekms-v1", kms, keyId: kms.createKey(), frameSize: 50 });
     const message = await client.encrypt(random(0));
     const headerLength = message.length - 28;
     for (let size = 0; size <= 400; size++) {
@@ -192,7 +192,7 @@ describe("data key hygiene", () => {
   it("the plaintext data keys from GenerateDataKey and Decrypt are zeroed once a message is done", async () => {
     const kms = inProcessKms();
     const { transport, handedOut } = recording(kms);
-    const client = new EnvelopeClient({ kms: transport, keyId: kms.createKey(), frameSize: 64 });
+    const client = new EnvelopeClient({ format: "edgekms-v1", kms: transport, keyId: kms.createKey(), frameSize: 64 });
     const data = random(1000);
     const message = await client.encrypt(data);
     await client.decrypt(message);

@@ -66,6 +66,9 @@ export function inProcessKms(): InProcessKms {
       const header = readCiphertextHeader(input.CiphertextBlob);
       const backing = header && keys.get(header.keyArn);
       if (header === undefined || backing === undefined) throw invalid;
+      if (input.KeyId !== undefined && input.KeyId !== header.keyArn) {
+        throw new KmsError("IncorrectKeyException", "The key ID in the request does not identify a CMK that can perform this operation.");
+      }
       const plaintext = openCiphertext(backing, input.CiphertextBlob, encodeEncryptionContext(input.EncryptionContext));
       if (plaintext === undefined) throw invalid;
       return { KeyId: header.keyArn, Plaintext: plaintext };

@@ -17,7 +17,7 @@ const CONTEXT = { tenant: "t-1", purpose: "round trip" };
 function setup(frameSize = F) {
   const kms = inProcessKms();
   const keyId = kms.createKey();
-  return { kms, keyId, client: new EnvelopeClient({ kms, keyId, frameSize }) };
+  return { kms, keyId, client: new EnvelopeClient({ format: "edgekms-v1", kms, keyId, frameSize }) };
 }
 
 describe("whole messages", () => {
@@ -38,7 +38,7 @@ describe("whole messages", () => {
 
   it.each([65535, 65536, 65537, 5 * 65536 + 3])("a %i-byte message with the default 64 KiB frames round-trips", async (size) => {
     const kms = inProcessKms();
-    const client = new EnvelopeClient({ kms, keyId: kms.createKey() });
+    const client = new EnvelopeClient({ format: "edgekms-v1", kms, keyId: kms.createKey() });
     const data = random(size);
     const message = await client.encrypt(data);
     expect(layout(message).frames.length).toBe(Math.ceil(size / 65536));
@@ -47,7 +47,7 @@ describe("whole messages", () => {
 
   it("a 64 MiB message round-trips, written whole and read as a stream", { timeout: 60_000 }, async () => {
     const kms = inProcessKms();
-    const client = new EnvelopeClient({ kms, keyId: kms.createKey() });
+    const client = new EnvelopeClient({ format: "edgekms-v1", kms, keyId: kms.createKey() });
     const data = random(64 * 1024 * 1024);
     const message = await client.encrypt(data, { encryptionContext: CONTEXT });
     expect(message.length).toBe(data.length + layout(message).headerLength + 1023 * 20 + 28);
@@ -68,7 +68,7 @@ describe("whole messages", () => {
   it("a message encrypted under several KMS keys opens when KMS can decrypt only the last copy of the data key", async () => {
     const kms = inProcessKms();
     const [first, second] = [kms.createKey(), kms.createKey()];
-    const writer = new EnvelopeClient({ kms, keyId: first, additionalKeyIds: [second], frameSize: F });
+    const writer = new EnvelopeClient({ format: "edgekms-v1", kms, keyId: first, additionalKeyIds: [second], frameSize: F });
     const data = random(3 * F + 1);
     const message = await writer.encrypt(data, { encryptionContext: CONTEXT });
     // A reader whose KMS refuses the first key (as KMS does for a key the caller may not use).
@@ -81,7 +81,7 @@ describe("whole messages", () => {
         return kms.decrypt(input);
       },
     };
-    const result = await new EnvelopeClient({ kms: refusing }).decrypt(message, { encryptionContext: CONTEXT });
+    const result = await new EnvelopeClient({ format: "edgekms-v1", kms: refusing }).decrypt(message, { encryptionContext: CONTEXT });
     expectBytes(result.plaintext, data);
     expect(result.keyId).toBe(second);
     expect(kms.calls.encrypt).toBe(1);
@@ -91,7 +91,7 @@ describe("whole messages", () => {
     const { kms, client } = setup(37);
     const data = random(1000);
     const message = await client.encrypt(data);
-    const reader = new EnvelopeClient({ kms, frameSize: 4096 });
+    const reader = new EnvelopeClient({ format: "edgekms-v1", kms, frameSize: 4096 });
     expectBytes((await reader.decrypt(message)).plaintext, data);
   });
 
@@ -185,8 +185,8 @@ describe("WebAssembly and WebCrypto ciphers", () => {
   it.each([0, 1, F, F + 1, 10 * F + 37])("a %i-byte message from either cipher opens with the other", async (size) => {
     const kms = inProcessKms();
     const keyId = kms.createKey();
-    const wasm = new EnvelopeClient({ kms, keyId, frameSize: F });
-    const web = new EnvelopeClient({ kms, keyId, frameSize: F, cipher: webCryptoCipher });
+    const wasm = new EnvelopeClient({ format: "edgekms-v1", kms, keyId, frameSize: F });
+    const web = new EnvelopeClient({ format: "edgekms-v1", kms, keyId, frameSize: F, cipher: webCryptoCipher });
     const data = random(size);
     expectBytes((await web.decrypt(await wasm.encrypt(data, { encryptionContext: CONTEXT }))).plaintext, data);
     expectBytes((await wasm.decrypt(await web.encrypt(data, { encryptionContext: CONTEXT }))).plaintext, data);
@@ -199,12 +199,12 @@ describe("arguments and KMS errors", () => {
   it("refuses non-byte input, a missing key, bad frame sizes and non-string context values", async () => {
     const kms = inProcessKms();
     const keyId = kms.createKey();
-    expect(() => new EnvelopeClient({ kms, keyId, frameSize: 0 })).toThrow(RangeError);
-    expect(() => new EnvelopeClient({ kms, keyId, frameSize: 2 ** 24 + 1 })).toThrow(RangeError);
-    expect(() => new EnvelopeClient({ kms: {} as never })).toThrow(TypeError);
-    const client = new EnvelopeClient({ kms });
+    expect(() => new EnvelopeClient({ format: "edgekms-v1", kms, keyId, frameSize: 0 })).toThrow(RangeError);
+    expect(() => new EnvelopeClient({ format: "edgekms-v1", kms, keyId, frameSize: 2 ** 24 + 1 })).toThrow(RangeError);
+    expect(() => new EnvelopeClient({ format: "edgekms-v1", kms: {} as never })).toThrow(TypeError);
+    const client = new EnvelopeClient({ format: "edgekms-v1", kms });
     await expect(client.encrypt(random(1))).rejects.toThrow(TypeError);
-    const keyed = new EnvelopeClient({ kms, keyId });
+    const keyed = new EnvelopeClient({ format: "edgekms-v1", kms, keyId });
     await expect(keyed.encrypt("text" as never)).rejects.toThrow(TypeError);
     await expect(keyed.encrypt(random(1), { encryptionContext: { n: 1 } as never })).rejects.toThrow(TypeError);
     expect(kms.calls.generateDataKey).toBe(0);
@@ -218,7 +218,7 @@ describe("arguments and KMS errors", () => {
     await expect(client.decrypt(message)).rejects.toMatchObject({ name: "AccessDeniedException" });
     await expect(collect(chunked(random(10)).pipeThrough(client.encryptStream()))).rejects.toMatchObject({ name: "AccessDeniedException" });
     kms.failWith(undefined);
-    const unknown = new EnvelopeClient({ kms, keyId: "arn:aws:kms:us-east-1:111122223333:key/none" });
+    const unknown = new EnvelopeClient({ format: "edgekms-v1", kms, keyId: "arn:aws:kms:us-east-1:111122223333:key/none" });
     await expect(unknown.encrypt(random(1))).rejects.toMatchObject({ name: "NotFoundException" });
   });
 });

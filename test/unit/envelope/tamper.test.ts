@@ -19,7 +19,7 @@ const CONTEXT = { tenant: "t-1", purpose: "tamper" };
 async function fixture() {
   const kms = inProcessKms();
   const keyId = kms.createKey();
-  const client = new EnvelopeClient({ kms, keyId, frameSize: F });
+  const client = new EnvelopeClient({ format: "edgekms-v1", kms, keyId, frameSize: F });
   const data = random(5 * F + 10);
   const message = await client.encrypt(data, { encryptionContext: CONTEXT });
   return { kms, keyId, client, data, message, ...layout(message) };
@@ -165,7 +165,7 @@ describe("modification", () => {
 
   it("frames from another message under the same (cached) data key are refused: each message has its own key", async () => {
     const kms = inProcessKms();
-    const client = new EnvelopeClient({ kms, keyId: kms.createKey(), frameSize: F, cache: { maxAgeMs: 60_000 } });
+    const client = new EnvelopeClient({ format: "edgekms-v1", kms, keyId: kms.createKey(), frameSize: F, cache: { maxAgeMs: 60_000 } });
     const data = random(5 * F + 10);
     const a = await client.encrypt(data, { encryptionContext: CONTEXT });
     const b = await client.encrypt(data, { encryptionContext: CONTEXT });
@@ -229,7 +229,7 @@ describe("encryption context", () => {
 
   it("a message encrypted without context refuses a reader that expects one", async () => {
     const kms = inProcessKms();
-    const client = new EnvelopeClient({ kms, keyId: kms.createKey(), frameSize: F });
+    const client = new EnvelopeClient({ format: "edgekms-v1", kms, keyId: kms.createKey(), frameSize: F });
     const data = random(100);
     await expectRefused(client, await client.encrypt(data), data);
   });
@@ -240,6 +240,6 @@ describe("encryption context", () => {
     await expect(bad.info).rejects.toMatchObject({ name: "InvalidCiphertextException" });
     const good = await streamDecrypt(client, message);
     expect(good.error).toBeUndefined();
-    await expect(good.info).resolves.toEqual({ encryptionContext: CONTEXT, keyId, frameSize: F, headerLength: layout(message).headerLength });
+    await expect(good.info).resolves.toEqual({ encryptionContext: CONTEXT, keyId, frameSize: F, headerLength: layout(message).headerLength, format: "edgekms-v1" });
   });
 });
