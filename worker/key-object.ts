@@ -160,12 +160,20 @@ export class KeyObject extends DurableObject<Env> implements WakeUps {
     return this.actor.deleteImportedMaterial(call, audit);
   }
 
-  setRotation(call: KeyCall, enabled: boolean, audit?: AuditDraft) {
-    return this.actor.setRotation(call, enabled, audit);
+  setRotation(call: KeyCall, enabled: boolean, periodInDays?: number, audit?: AuditDraft) {
+    return this.actor.setRotation(call, enabled, periodInDays, audit);
   }
 
   rotationStatus(call: KeyCall, audit?: AuditDraft) {
     return this.actor.rotationStatus(call, audit);
+  }
+
+  rotateOnDemand(call: KeyCall, audit?: AuditDraft) {
+    return this.actor.rotateOnDemand(call, audit);
+  }
+
+  listRotations(call: KeyCall, include: "ALL_KEY_MATERIAL" | "ROTATIONS_ONLY", limit: number, marker: string | undefined, audit?: AuditDraft) {
+    return this.actor.listRotations(call, include, limit, marker, audit);
   }
 
   metricsSnapshot() {

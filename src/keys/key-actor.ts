@@ -57,7 +57,16 @@ import {
 } from "./import-token.ts";
 import { generateWrappingKeyPair, unwrapKeyMaterial, type WrappingAlgorithm } from "./import-wrapping.ts";
 import { assertKeyStateAllows, type KeyState } from "./key-state.ts";
-import { externalOnly, KeyRecords, metadataOf, type ExpirationModel, type KeyRecord, type Tombstone } from "./key-records.ts";
+import {
+  externalOnly,
+  KeyRecords,
+  metadataOf,
+  newKeyMaterialId,
+  type ExpirationModel,
+  type KeyRecord,
+  type RotationType,
+  type Tombstone,
+} from "./key-records.ts";
 import { bytesEqual } from "../bytes.ts";
 
 export interface NewKey {
@@ -74,7 +83,30 @@ export interface RotationStatus {
   KeyRotationEnabled: boolean;
   RotationPeriodInDays?: number;
   NextRotationDate?: Date;
+  OnDemandRotationStartDate?: Date;
 }
+
+/** One entry of ListKeyRotations (RotationsListEntry). */
+export interface RotationEntry {
+  KeyId: string;
+  KeyMaterialId: string;
+  KeyMaterialState: "CURRENT" | "NON_CURRENT";
+  RotationDate?: Date;
+  RotationType?: RotationType;
+}
+
+export interface RotationPage {
+  Rotations: RotationEntry[];
+  Truncated: boolean;
+  NextMarker?: string;
+}
+
+/** AWS: "You can perform on-demand key rotation a maximum of 25 times per KMS key." */
+export const ON_DEMAND_ROTATION_LIMIT = 25;
+/** EnableKeyRotation's RotationPeriodInDays when the request has none. */
+export const DEFAULT_ROTATION_PERIOD_IN_DAYS = 365;
+/** AWS refuses an on-demand rotation while an automatic one is due within 20 minutes (ConflictException). */
+const AUTOMATIC_ROTATION_GUARD_MS = 20 * 60 * 1000;
 
 export interface TagPage {
   Tags: Tag[];
@@ -114,6 +146,10 @@ export type AliasCheck = "CreateAlias" | "DeleteAlias" | "UpdateAliasTarget" | "
 export type KeyResult<T> = RpcResult<T> & { recorded?: true };
 
 export interface KeySettings {
+  /**
+   * Length of the default 365-day rotation period (tests shorten it); a key's RotationPeriodInDays
+   * scales it, so one rotation "day" is rotationPeriodMs / 365.
+   */
   rotationPeriodMs: number;
   /** Length of one "day" of a deletion pending window (tests shorten it). */
   deletionDayMs: number;
@@ -262,7 +298,10 @@ export class KeyActor {
           rotationEnabled: false,
           currentVersion: external ? 0 : 1,
         };
-        if (!external) keys.putVersion(1, newBackingKey(this.ports.rootKey(), init.arn, 1, now));
+        if (!external) {
+          keys.putVersion(1, newBackingKey(this.ports.rootKey(), init.arn, 1, now));
+          keys.putMaterial({ version: 1, keyMaterialId: newKeyMaterialId() });
+        }
         keys.save(record);
         return metadataOf(record);
       }),
@@ -481,17 +520,39 @@ export class KeyActor {
 
   // ---- rotation ----------------------------------------------------------------------------------
 
-  async setRotation(call: KeyCall, enabled: boolean, audit?: AuditDraft): Promise<KeyResult<null>> {
+  /** One rotation "day": the configured default period over its 365 days (tests shorten it). */
+  private get rotationDayMs(): number {
+    return this.settings.rotationPeriodMs / DEFAULT_ROTATION_PERIOD_IN_DAYS;
+  }
+
+  private rotationPeriodMs(record: KeyRecord): number {
+    return (record.rotationPeriodInDays ?? DEFAULT_ROTATION_PERIOD_IN_DAYS) * this.rotationDayMs;
+  }
+
+  /**
+   * EnableKeyRotation (with its RotationPeriodInDays, 365 when absent) and DisableKeyRotation.
+   * Enabling a disabled key's rotation schedules the first rotation one period from now; changing
+   * an enabled key's period keeps the start of the current cycle and moves the next date to one new
+   * period after it (never into the past).
+   */
+  async setRotation(call: KeyCall, enabled: boolean, periodInDays?: number, audit?: AuditDraft): Promise<KeyResult<null>> {
     const operation = enabled ? "EnableKeyRotation" : "DisableKeyRotation";
     const result = await this.call(call, audit, (commit) =>
       commit(async (keys) => {
         const record = await keys.guard(call, operation, `kms:${operation}`, this.keys, refuseExternal);
-        if (enabled) {
-          const nextRotation = record.rotationEnabled && record.nextRotation ? record.nextRotation : Date.now() + this.settings.rotationPeriodMs;
-          keys.update(record, { rotationEnabled: true, nextRotation });
-        } else {
-          keys.update(record, { rotationEnabled: false, nextRotation: undefined });
+        if (!enabled) {
+          keys.update(record, { rotationEnabled: false, nextRotation: undefined, rotationPeriodInDays: undefined });
+          return null;
         }
+        const now = Date.now();
+        const days = periodInDays ?? DEFAULT_ROTATION_PERIOD_IN_DAYS;
+        const period = days * this.rotationDayMs;
+        let nextRotation = now + period;
+        if (record.rotationEnabled && record.nextRotation !== undefined) {
+          const cycleStart = record.nextRotation - this.rotationPeriodMs(record);
+          nextRotation = Math.max(now, cycleStart + period);
+        }
+        keys.update(record, { rotationEnabled: true, nextRotation, rotationPeriodInDays: days });
         return null;
       }),
     );
@@ -503,12 +564,98 @@ export class KeyActor {
     return this.call(call, audit, (commit) =>
       commit(async (keys): Promise<RotationStatus> => {
         const record = await keys.guard(call, "GetKeyRotationStatus", "kms:GetKeyRotationStatus", this.keys, refuseExternal);
-        if (!record.rotationEnabled) return { KeyRotationEnabled: false };
-        return {
-          KeyRotationEnabled: true,
-          RotationPeriodInDays: Math.max(1, Math.round(this.settings.rotationPeriodMs / DAY_MS)),
-          ...(record.nextRotation === undefined ? {} : { NextRotationDate: new Date(record.nextRotation) }),
-        };
+        const status: RotationStatus = { KeyRotationEnabled: record.rotationEnabled };
+        if (record.rotationEnabled) {
+          status.RotationPeriodInDays = record.rotationPeriodInDays ?? DEFAULT_ROTATION_PERIOD_IN_DAYS;
+          if (record.nextRotation !== undefined) status.NextRotationDate = new Date(record.nextRotation);
+        }
+        if (record.onDemandRotationStartDate !== undefined) status.OnDemandRotationStartDate = new Date(record.onDemandRotationStartDate);
+        return status;
+      }),
+    );
+  }
+
+  /**
+   * RotateKeyOnDemand: accepted here, carried out by the key's wake-up right after (AWS rotates in
+   * the background; GetKeyRotationStatus shows OnDemandRotationStartDate until it completes). The
+   * automatic schedule is not changed. Returns the key ID (AWS's RotateKeyOnDemandResponse names
+   * the key by its ID, not its ARN).
+   */
+  async rotateOnDemand(call: KeyCall, audit?: AuditDraft): Promise<KeyResult<string>> {
+    const result = await this.call(call, audit, (commit) =>
+      commit(
+        async (keys) => {
+          const record = await keys.guard(call, "RotateKeyOnDemand", "kms:RotateKeyOnDemand", this.keys, refuseExternal);
+          const now = Date.now();
+          if (record.onDemandRotationStartDate !== undefined) {
+            throw new KmsError("ConflictException", `An on-demand rotation of ${record.arn} is already in progress.`);
+          }
+          const guardMs = AUTOMATIC_ROTATION_GUARD_MS * (this.rotationDayMs / DAY_MS);
+          if (record.rotationEnabled && record.nextRotation !== undefined && record.nextRotation - now < guardMs) {
+            throw new KmsError(
+              "ConflictException",
+              "The request was rejected because an automatic rotation of this key is currently in progress or scheduled to begin within the next 20 minutes.",
+            );
+          }
+          const used = record.onDemandRotations ?? 0;
+          if (used >= ON_DEMAND_ROTATION_LIMIT) {
+            throw new KmsError(
+              "LimitExceededException",
+              `${record.arn} has reached the limit of ${ON_DEMAND_ROTATION_LIMIT} on-demand rotations per KMS key.`,
+            );
+          }
+          keys.update(record, { onDemandRotations: used + 1, onDemandRotationStartDate: now });
+          return record.keyId;
+        },
+        (keyId) => ({ KeyId: keyId }),
+      ),
+    );
+    if (result.ok) await this.rescheduleWakeUp();
+    return result;
+  }
+
+  /**
+   * ListKeyRotations: the key's materials in version order — only those that became current by a
+   * rotation (ROTATIONS_ONLY, the default), or every one (ALL_KEY_MATERIAL). The marker is the last
+   * version listed.
+   */
+  async listRotations(
+    call: KeyCall,
+    include: "ALL_KEY_MATERIAL" | "ROTATIONS_ONLY",
+    limit: number,
+    marker: string | undefined,
+    audit?: AuditDraft,
+  ): Promise<KeyResult<RotationPage>> {
+    return this.call(call, audit, (commit) =>
+      commit(async (keys): Promise<RotationPage> => {
+        const record = await keys.guard(call, "ListKeyRotations", "kms:ListKeyRotations", this.keys);
+        let after = marker === undefined ? 0 : decodeMarker(marker, "rotations");
+        const entries: RotationEntry[] = [];
+        let lastListed = after;
+        let more = false;
+        for (;;) {
+          const batch = await keys.materials(after, limit + 1);
+          for (const material of batch) {
+            if (include === "ROTATIONS_ONLY" && material.rotationDate === undefined) continue;
+            if (entries.length === limit) {
+              more = true;
+              break;
+            }
+            const entry: RotationEntry = {
+              KeyId: record.arn,
+              KeyMaterialId: material.keyMaterialId,
+              KeyMaterialState: material.version === record.currentVersion ? "CURRENT" : "NON_CURRENT",
+            };
+            if (material.rotationDate !== undefined) entry.RotationDate = new Date(material.rotationDate);
+            if (material.rotationType !== undefined) entry.RotationType = material.rotationType;
+            entries.push(entry);
+            lastListed = material.version;
+          }
+          if (more || batch.length < limit + 1) break;
+          after = batch[batch.length - 1]!.version;
+        }
+        if (!more) return { Rotations: entries, Truncated: false };
+        return { Rotations: entries, Truncated: true, NextMarker: encodeMarker("rotations", lastListed) };
       }),
     );
   }
@@ -574,18 +721,32 @@ export class KeyActor {
 
     const rotated = await this.tx(async (keys) => {
       const record = await keys.record();
-      if (!record?.rotationEnabled || record.nextRotation === undefined || record.nextRotation > now || record.keyState !== "Enabled") {
-        return undefined;
+      if (record === undefined) return undefined;
+      const automatic = record.rotationEnabled && record.nextRotation !== undefined && record.nextRotation <= now && record.keyState === "Enabled";
+      const onDemand = record.onDemandRotationStartDate !== undefined && record.onDemandRotationStartDate <= now;
+      if (!automatic && !onDemand) return undefined;
+      const changes: Partial<KeyRecord> = {};
+      if (automatic) {
+        let next = record.nextRotation!;
+        while (next <= now) next += this.rotationPeriodMs(record);
+        changes.nextRotation = next;
       }
-      const version = record.currentVersion + 1;
-      let next = record.nextRotation;
-      while (next <= now) next += this.settings.rotationPeriodMs;
-      keys.putVersion(version, newBackingKey(this.ports.rootKey(), record.arn, version, now));
-      keys.update(record, { currentVersion: version, nextRotation: next });
+      if (onDemand) changes.onDemandRotationStartDate = undefined;
+      // Both due at once (a late wake-up): one new version serves both, as AWS never rotates twice in a row.
+      const type: RotationType = onDemand ? "ON_DEMAND" : "AUTOMATIC";
+      this.addVersion(keys, keys.update(record, changes), now, type);
       return record.arn;
     });
     if (rotated !== undefined) await this.recordKeyEvent("KMS CMK Rotation", rotated, new Date(now));
     await this.rescheduleWakeUp(retry);
+  }
+
+  /** Makes a fresh backing key the key's current version and lists it as a rotation. */
+  private addVersion(keys: KeyRecords, record: KeyRecord, now: number, rotationType: RotationType): void {
+    const version = record.currentVersion + 1;
+    keys.putVersion(version, newBackingKey(this.ports.rootKey(), record.arn, version, now));
+    keys.putMaterial({ version, keyMaterialId: newKeyMaterialId(), rotationDate: now, rotationType });
+    keys.update(record, { currentVersion: version });
   }
 
   /**

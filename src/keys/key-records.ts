@@ -4,7 +4,8 @@
  * every operation starts with (exists → authorized → key state allows it).
  *
  * Storage layout (keys of the key's own store): `key` the KeyRecord; `version:<n, 10 digits>` the
- * sealed backing keys; `import:<token ID>` pending GetParametersForImport; `deleted` the
+ * sealed backing keys; `material:<n, 10 digits>` what ListKeyRotations shows of each (its
+ * KeyMaterialId, when and how it became current); `import:<token ID>` pending GetParametersForImport; `deleted` the
  * tombstone; grants as src/grants/store.ts lays them out; `outbox:` as src/audit/outbox.ts does.
  *
  * Security: backing keys are stored only sealed under the root key (src/keys/backing-key.ts).
@@ -36,6 +37,12 @@ export interface KeyRecord {
   tags: Tag[];
   rotationEnabled: boolean;
   nextRotation?: number;
+  /** EnableKeyRotation's RotationPeriodInDays (AWS's default, 365, when absent). */
+  rotationPeriodInDays?: number;
+  /** RotateKeyOnDemand calls accepted so far (AWS allows ROTATE_ON_DEMAND_LIMIT per key). */
+  onDemandRotations?: number;
+  /** When an accepted on-demand rotation started; cleared when the wake-up completes it. */
+  onDemandRotationStartDate?: number;
   /** Newest backing-key version; 0 while an EXTERNAL key has no material. */
   currentVersion: number;
   deletionDate?: number;
@@ -48,6 +55,23 @@ export interface KeyRecord {
    * after the material expires or is deleted so that only the same material can come back.
    */
   materialFingerprint?: Uint8Array;
+}
+
+export type RotationType = "AUTOMATIC" | "ON_DEMAND";
+
+/** What ListKeyRotations shows of one backing-key version (no secret: the sealed key is elsewhere). */
+export interface KeyMaterialRecord {
+  version: number;
+  /** 64 hex digits, as AWS's KeyMaterialId. */
+  keyMaterialId: string;
+  /** When a rotation made it current; absent for the key's first material. */
+  rotationDate?: number;
+  rotationType?: RotationType;
+}
+
+/** A fresh KeyMaterialId: 32 random bytes in hex (AWS's are 64 hex digits too). */
+export function newKeyMaterialId(): string {
+  return Array.from(crypto.getRandomValues(new Uint8Array(32)), (b) => b.toString(16).padStart(2, "0")).join("");
 }
 
 /** An outstanding GetParametersForImport: the sealed wrapping private key and its token's claims. */
@@ -69,9 +93,14 @@ const RECORD = "key";
 const TOMBSTONE = "deleted";
 const IMPORT_PREFIX = "import:";
 const VERSION_PREFIX = "version:";
+const MATERIAL_PREFIX = "material:";
 
 function versionKey(version: number): string {
   return VERSION_PREFIX + String(version).padStart(10, "0");
+}
+
+function materialKey(version: number): string {
+  return MATERIAL_PREFIX + String(version).padStart(10, "0");
 }
 
 /** The grant-token opener and the rules a guard needs besides the stored records. */
@@ -138,6 +167,20 @@ export class KeyRecords {
     this.tx.put(versionKey(version), sealed);
   }
 
+  material(version: number): Promise<KeyMaterialRecord | undefined> {
+    return this.tx.get<KeyMaterialRecord>(materialKey(version));
+  }
+
+  putMaterial(material: KeyMaterialRecord): void {
+    this.tx.put(materialKey(material.version), material);
+  }
+
+  /** Material records in version order, after version `after` (exclusive), at most `limit`. */
+  async materials(after = 0, limit?: number): Promise<KeyMaterialRecord[]> {
+    const options = { after: String(after).padStart(10, "0"), ...(limit === undefined ? {} : { limit }) };
+    return (await this.tx.list<KeyMaterialRecord>(MATERIAL_PREFIX, options)).map(([, m]) => m);
+  }
+
   async deleteVersions(): Promise<void> {
     for (const [key] of await this.tx.list(VERSION_PREFIX)) this.tx.delete(key);
   }
@@ -181,6 +224,7 @@ export class KeyRecords {
     const record = await this.record();
     const deadlines: number[] = [];
     if (record?.rotationEnabled && record.nextRotation !== undefined && record.keyState === "Enabled") deadlines.push(record.nextRotation);
+    if (record?.onDemandRotationStartDate !== undefined) deadlines.push(record.onDemandRotationStartDate);
     if (record?.keyState === "PendingDeletion" && record.deletionDate !== undefined) deadlines.push(record.deletionDate);
     if (record !== undefined && record.currentVersion > 0 && record.validTo !== undefined) deadlines.push(record.validTo);
     for (const [, pending] of await this.pendingImports()) deadlines.push(pending.validTo);

@@ -42,6 +42,8 @@ export const KEY_STATE_RULES = {
   GetParametersForImport: ["ok", "ok", "P", "ok"],
   ImportKeyMaterial: ["ok", "ok", "P", "ok"],
   ListGrants: ANY,
+  ListKeyRotations: ANY,
+  RotateKeyOnDemand: ROTATION,
   RetireGrant: ANY,
   RevokeGrant: ANY,
   ListResourceTags: ANY,

@@ -25,6 +25,8 @@ export const HANDLERS: Registry = {
   EnableKeyRotation: keys.EnableKeyRotation,
   DisableKeyRotation: keys.DisableKeyRotation,
   GetKeyRotationStatus: keys.GetKeyRotationStatus,
+  RotateKeyOnDemand: keys.RotateKeyOnDemand,
+  ListKeyRotations: keys.ListKeyRotations,
   ScheduleKeyDeletion: lifecycle.ScheduleKeyDeletion,
   CancelKeyDeletion: lifecycle.CancelKeyDeletion,
   GetParametersForImport: importing.GetParametersForImport,

@@ -24,8 +24,11 @@ import { toWire } from "./wire.ts";
 export const ERROR_STATUS = {
   // KMS service model errors.
   AlreadyExistsException: 400,
+  ConflictException: 400,
   DependencyTimeoutException: 503,
   DisabledException: 400,
+  // A successful dry run: the one client error AWS answers with its model's status.
+  DryRunOperationException: 412,
   ExpiredImportTokenException: 400,
   IncorrectKeyException: 400,
   IncorrectKeyMaterialException: 400,

@@ -26,6 +26,8 @@ export type KeyApi = Pick<
   | "deleteImportedMaterial"
   | "setRotation"
   | "rotationStatus"
+  | "rotateOnDemand"
+  | "listRotations"
   | "metricsSnapshot"
   | "backingKeyVersions"
   | "encrypt"
