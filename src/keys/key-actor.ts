@@ -37,7 +37,7 @@ import {
   type NewGrant,
   type RetirableGrantIndex,
 } from "../grants/store.ts";
-import { accessDenied, keyNotFound, KmsError } from "../protocol/errors.ts";
+import { accessDenied, dryRunSucceeded, keyNotFound, KmsError } from "../protocol/errors.ts";
 import type { KeyMetadata, Tag } from "../protocol/shapes.ts";
 import { checkNewKeyPolicy, iamAllows } from "../service/access.ts";
 import type { KeyCall } from "../service/caller.ts";
@@ -171,6 +171,8 @@ export interface KeyActorPorts {
 }
 
 const DAY_MS = 24 * 60 * 60 * 1000;
+/** Thrown inside a dry run's transaction so that the store discards its writes. */
+const DISCARD = Symbol("dry run: discard the transaction");
 /** Delay before a wake-up retries work that failed (forwarding, the registry step of a deletion). */
 const RETRY_MS = 5_000;
 
@@ -217,7 +219,10 @@ export class KeyActor {
   /**
    * Runs one call. `run` does its work and ends with `commit`, whose transaction also holds the
    * call's audit record when there is a draft. A KmsError from anywhere is answered as a refusal,
-   * recorded in a transaction of its own when the key exists.
+   * recorded in a transaction of its own when the key exists. For a dry run (`call.dryRun`),
+   * `commit` runs its body and discards every write, and the call is answered — and recorded, as
+   * AWS records dry runs — as DryRunOperationException; work before `commit` that reaches beyond
+   * this key's store must check `call.dryRun` itself.
    */
   private async call<T>(
     call: KeyCall,
@@ -226,6 +231,19 @@ export class KeyActor {
   ): Promise<KeyResult<T>> {
     let recorded: boolean = false;
     const commit = async <U,>(body: (keys: KeyRecords) => Promise<U>, response?: (value: U) => unknown): Promise<U> => {
+      if (call.dryRun !== undefined) {
+        // A dry run: the operation's own transaction runs in full, then is abandoned (no write
+        // survives); a refusal from it is the real answer, otherwise DryRunOperationException.
+        await this.store
+          .transact(async (tx) => {
+            await body(new KeyRecords(tx));
+            throw DISCARD;
+          })
+          .catch((err: unknown) => {
+            if (err !== DISCARD) throw err;
+          });
+        throw dryRunSucceeded();
+      }
       const value = await this.store.transact(async (tx) => {
         const keys = new KeyRecords(tx);
         const result = await body(keys);
@@ -833,6 +851,8 @@ export class KeyActor {
     return this.call(call, audit, (commit) =>
       commit(async (keys) => {
         const record = await keys.guard(withEncryptionContext(call, context), operation, action, this.keys);
+        // DryRunModifiers IGNORE_CIPHERTEXT: authorization and key state only (the dry run ends in commit).
+        if (call.dryRun?.ignoreCiphertext === true) return { keyArn: record.arn, plaintext: new Uint8Array(0) };
         const header = readCiphertextHeader(blob);
         if (header === undefined || header.keyArn !== record.arn) throw invalidCiphertext();
         const stored = await keys.version(header.backingKeyVersion);
@@ -945,7 +965,8 @@ export class KeyActor {
         return { key, ...(await prepareGrant(keys.grants, key, input, this.settings.grantLimits, now)) };
       };
       const planned = await this.tx(prepare);
-      const entry = planned.existing ? undefined : indexEntry(planned.key.arn, planned.record);
+      // A dry run indexes nothing: its grant is never stored.
+      const entry = planned.existing || call.dryRun !== undefined ? undefined : indexEntry(planned.key.arn, planned.record);
       if (entry !== undefined) await this.ports.retirableGrants.add(entry);
       let stored = false;
       try {
@@ -1025,7 +1046,7 @@ export class KeyActor {
   ): Promise<KeyResult<null>> {
     return this.call(call, audit, async (commit) => {
       const grant = await this.tx(check);
-      if (grant.retiringPrincipal !== undefined) await this.ports.retirableGrants.remove(grant.retiringPrincipal, call.keyArn, grant.grantId);
+      if (grant.retiringPrincipal !== undefined && call.dryRun === undefined) await this.ports.retirableGrants.remove(grant.retiringPrincipal, call.keyArn, grant.grantId);
       return commit(async (keys) => {
         await check(keys);
         await keys.grants.remove(grantId);

@@ -114,6 +114,11 @@ export function notPendingDeletion(keyArn: string): KmsError {
   return new KmsError("KMSInvalidStateException", `${keyArn} is not pending deletion.`);
 }
 
+/** DryRunOperationException: the answer of a dry run that would have succeeded. */
+export function dryRunSucceeded(): KmsError {
+  return new KmsError("DryRunOperationException", "The request would have succeeded, but the DryRun option is set.");
+}
+
 /** NotFoundException for a well-formed key ID or key ARN that names no key: "Key '<arn>' does not exist". */
 export function keyNotFound(keyArn: string): KmsError {
   return new KmsError("NotFoundException", `Key '${keyArn}' does not exist`);

@@ -35,8 +35,21 @@ export type CallFacts = Omit<RequestFacts, "action" | "resource" | "principal" |
   newGrant?: { operations: readonly string[]; constraints?: GrantConstraints };
 };
 
+/**
+ * A request's DryRun (and its DryRunModifiers): the key object runs the call in full — checks,
+ * authorization, the operation's own transaction — then discards its writes and answers
+ * DryRunOperationException (src/keys/key-actor.ts), so every operation that reaches a key gets
+ * dry runs the same way.
+ */
+export interface DryRun {
+  /** IGNORE_CIPHERTEXT: authorize the decryption without opening the ciphertext. */
+  ignoreCiphertext: boolean;
+}
+
 /** A call on one key: the caller plus the key ARN the request resolved to and the request's facts. */
 export interface KeyCall extends Caller {
   keyArn: string;
   facts?: CallFacts;
+  /** Present when the request is a dry run. */
+  dryRun?: DryRun;
 }
