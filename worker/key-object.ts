@@ -176,6 +176,10 @@ export class KeyObject extends DurableObject<Env> implements WakeUps {
     return this.actor.listRotations(call, include, limit, marker, audit);
   }
 
+  lastUsage(call: KeyCall, audit?: AuditDraft) {
+    return this.actor.lastUsage(call, audit);
+  }
+
   metricsSnapshot() {
     return this.actor.metricsSnapshot();
   }

@@ -38,6 +38,7 @@ import {
   type RetirableGrantIndex,
 } from "../grants/store.ts";
 import { accessDenied, dryRunSucceeded, keyNotFound, KmsError } from "../protocol/errors.ts";
+import { KEY_LAST_USAGE_TRACKING_OPERATIONS } from "../protocol/enums.ts";
 import type { KeyMetadata, Tag } from "../protocol/shapes.ts";
 import { checkNewKeyPolicy, iamAllows } from "../service/access.ts";
 import type { KeyCall } from "../service/caller.ts";
@@ -84,6 +85,14 @@ export interface RotationStatus {
   RotationPeriodInDays?: number;
   NextRotationDate?: Date;
   OnDemandRotationStartDate?: Date;
+}
+
+/** GetKeyLastUsage's response. */
+export interface KeyLastUsage {
+  KeyId: string;
+  KeyLastUsage: { Operation?: string; Timestamp?: Date; CloudTrailEventId?: string; KmsRequestId?: string };
+  TrackingStartDate: Date;
+  KeyCreationDate: Date;
 }
 
 /** One entry of ListKeyRotations (RotationsListEntry). */
@@ -171,6 +180,13 @@ export interface KeyActorPorts {
 }
 
 const DAY_MS = 24 * 60 * 60 * 1000;
+const TRACKED_USAGE: ReadonlySet<string> = new Set(KEY_LAST_USAGE_TRACKING_OPERATIONS);
+/**
+ * When this deployment began recording last usage (GetKeyLastUsage's TrackingStartDate is the later
+ * of this and the key's creation).
+ */
+export const LAST_USAGE_TRACKING_START = Date.UTC(2026, 10, 30);
+
 /** Thrown inside a dry run's transaction so that the store discards its writes. */
 const DISCARD = Symbol("dry run: discard the transaction");
 /** Delay before a wake-up retries work that failed (forwarding, the registry step of a deletion). */
@@ -247,6 +263,16 @@ export class KeyActor {
       const value = await this.store.transact(async (tx) => {
         const keys = new KeyRecords(tx);
         const result = await body(keys);
+        // GetKeyLastUsage: a successful cryptographic call leaves its trace in the same commit
+        // (no extra round trip; a blind write, so no contention between concurrent calls).
+        if (call.trace !== undefined && TRACKED_USAGE.has(call.trace.eventName)) {
+          keys.putLastUsage({
+            operation: call.trace.eventName,
+            timestamp: call.trace.startedAt,
+            cloudTrailEventId: call.trace.eventId,
+            kmsRequestId: call.trace.requestId,
+          });
+        }
         if (audit !== undefined) addToOutbox(tx, auditEntry(audit, { response: response?.(result) ?? null }, [call.keyArn]));
         return result;
       });
@@ -674,6 +700,33 @@ export class KeyActor {
         }
         if (!more) return { Rotations: entries, Truncated: false };
         return { Rotations: entries, Truncated: true, NextMarker: encodeMarker("rotations", lastListed) };
+      }),
+    );
+  }
+
+  /**
+   * GetKeyLastUsage: the last successful cryptographic call on this key (its operation, time,
+   * CloudTrail eventID and request ID), empty when there was none since TrackingStartDate.
+   */
+  async lastUsage(call: KeyCall, audit?: AuditDraft): Promise<KeyResult<KeyLastUsage>> {
+    return this.call(call, audit, (commit) =>
+      commit(async (keys): Promise<KeyLastUsage> => {
+        const record = await keys.guard(call, "GetKeyLastUsage", "kms:GetKeyLastUsage", this.keys);
+        const usage = await keys.lastUsage();
+        return {
+          KeyId: record.keyId,
+          KeyLastUsage:
+            usage === undefined
+              ? {}
+              : {
+                  Operation: usage.operation,
+                  Timestamp: new Date(usage.timestamp),
+                  CloudTrailEventId: usage.cloudTrailEventId,
+                  KmsRequestId: usage.kmsRequestId,
+                },
+          TrackingStartDate: new Date(Math.max(LAST_USAGE_TRACKING_START, record.creationDate)),
+          KeyCreationDate: new Date(record.creationDate),
+        };
       }),
     );
   }

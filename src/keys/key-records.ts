@@ -5,7 +5,8 @@
  *
  * Storage layout (keys of the key's own store): `key` the KeyRecord; `version:<n, 10 digits>` the
  * sealed backing keys; `material:<n, 10 digits>` what ListKeyRotations shows of each (its
- * KeyMaterialId, when and how it became current); `import:<token ID>` pending GetParametersForImport; `deleted` the
+ * KeyMaterialId, when and how it became current); `lastUsage` the last successful cryptographic
+ * call (GetKeyLastUsage); `import:<token ID>` pending GetParametersForImport; `deleted` the
  * tombstone; grants as src/grants/store.ts lays them out; `outbox:` as src/audit/outbox.ts does.
  *
  * Security: backing keys are stored only sealed under the root key (src/keys/backing-key.ts).
@@ -69,6 +70,15 @@ export interface KeyMaterialRecord {
   rotationType?: RotationType;
 }
 
+/** GetKeyLastUsage's KeyLastUsageData as stored: the key's last successful cryptographic call. */
+export interface LastUsage {
+  operation: string;
+  /** The call's eventTime (epoch ms). */
+  timestamp: number;
+  cloudTrailEventId: string;
+  kmsRequestId: string;
+}
+
 /** A fresh KeyMaterialId: 32 random bytes in hex (AWS's are 64 hex digits too). */
 export function newKeyMaterialId(): string {
   return Array.from(crypto.getRandomValues(new Uint8Array(32)), (b) => b.toString(16).padStart(2, "0")).join("");
@@ -94,6 +104,7 @@ const TOMBSTONE = "deleted";
 const IMPORT_PREFIX = "import:";
 const VERSION_PREFIX = "version:";
 const MATERIAL_PREFIX = "material:";
+const LAST_USAGE = "lastUsage";
 
 function versionKey(version: number): string {
   return VERSION_PREFIX + String(version).padStart(10, "0");
@@ -179,6 +190,18 @@ export class KeyRecords {
   async materials(after = 0, limit?: number): Promise<KeyMaterialRecord[]> {
     const options = { after: String(after).padStart(10, "0"), ...(limit === undefined ? {} : { limit }) };
     return (await this.tx.list<KeyMaterialRecord>(MATERIAL_PREFIX, options)).map(([, m]) => m);
+  }
+
+  lastUsage(): Promise<LastUsage | undefined> {
+    return this.tx.get<LastUsage>(LAST_USAGE);
+  }
+
+  /**
+   * A blind write (the transaction never reads this entry), so concurrent calls on one key never
+   * conflict over it in an optimistic store: the last commit wins, which is the last usage.
+   */
+  putLastUsage(usage: LastUsage): void {
+    this.tx.put(LAST_USAGE, usage);
   }
 
   async deleteVersions(): Promise<void> {

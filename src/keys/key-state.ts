@@ -36,6 +36,7 @@ export const KEY_STATE_RULES = {
   GenerateDataKey: USE,
   GenerateDataKeyWithoutPlaintext: USE,
   GetKeyPolicy: ANY,
+  GetKeyLastUsage: ANY,
   ListKeyPolicies: ANY,
   PutKeyPolicy: ANY,
   GetKeyRotationStatus: ["ok", "ok", "ok", "X"],

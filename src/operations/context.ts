@@ -101,6 +101,9 @@ export function keyCall(ctx: OperationContext, arn: string, facts?: CallFacts): 
     keyArn: arn,
     ...(facts === undefined ? {} : { facts }),
     ...(ctx.dryRun === undefined ? {} : { dryRun: ctx.dryRun }),
+    ...(ctx.draft.eventId === undefined
+      ? {}
+      : { trace: { eventName: ctx.draft.eventName, requestId: ctx.requestId, eventId: ctx.draft.eventId, startedAt: ctx.draft.startedAt } }),
   };
 }
 

@@ -27,6 +27,7 @@ export const HANDLERS: Registry = {
   GetKeyRotationStatus: keys.GetKeyRotationStatus,
   RotateKeyOnDemand: keys.RotateKeyOnDemand,
   ListKeyRotations: keys.ListKeyRotations,
+  GetKeyLastUsage: keys.GetKeyLastUsage,
   ScheduleKeyDeletion: lifecycle.ScheduleKeyDeletion,
   CancelKeyDeletion: lifecycle.CancelKeyDeletion,
   GetParametersForImport: importing.GetParametersForImport,

@@ -143,6 +143,15 @@ export const DisableKeyRotation: Handler<"DisableKeyRotation"> = (ctx, request) 
 export const RotateKeyOnDemand: Handler<"RotateKeyOnDemand"> = (ctx, request) =>
   withKey(ctx, request.KeyId, async (arn) => ({ KeyId: await settle(ctx, keyObject(ctx, arn).rotateOnDemand(keyCall(ctx, arn), audit(ctx))) }));
 
+/** GetKeyLastUsage: by key ID or key ARN ("Alias names are not supported"). */
+export const GetKeyLastUsage: Handler<"GetKeyLastUsage"> = async (ctx, request) => {
+  if (/^alias\/|^arn:[^:]*:kms:[^:]*:[^:]*:alias\//.test(request.KeyId)) {
+    throw new KmsError("NotFoundException", `Alias names are not supported by GetKeyLastUsage: ${request.KeyId}`);
+  }
+  const arn = await resolveKeyArn(ctx, request.KeyId);
+  return settle(ctx, keyObject(ctx, arn).lastUsage(keyCall(ctx, arn), audit(ctx)));
+};
+
 export const ListKeyRotations: Handler<"ListKeyRotations"> = (ctx, request) =>
   withKey(ctx, request.KeyId, async (arn) => {
     const include = request.IncludeKeyMaterial ?? "ROTATIONS_ONLY";

@@ -170,6 +170,10 @@ export interface ListKeyRotationsRequest {
   Marker?: string;
 }
 
+export interface GetKeyLastUsageRequest {
+  KeyId: string;
+}
+
 export interface ScheduleKeyDeletionRequest {
   KeyId: string;
   PendingWindowInDays?: number;
@@ -471,6 +475,7 @@ export interface RequestShapes {
   GetKeyRotationStatus: GetKeyRotationStatusRequest;
   RotateKeyOnDemand: RotateKeyOnDemandRequest;
   ListKeyRotations: ListKeyRotationsRequest;
+  GetKeyLastUsage: GetKeyLastUsageRequest;
   ScheduleKeyDeletion: ScheduleKeyDeletionRequest;
   CancelKeyDeletion: CancelKeyDeletionRequest;
   CreateAlias: CreateAliasRequest;

@@ -151,6 +151,7 @@ const SCHEMAS: { [Op in ValidatedOperation]: Members } = {
   DisableKeyRotation: normalise({ KeyId: req(KeyIdType) }),
   GetKeyRotationStatus: normalise({ KeyId: req(KeyIdType) }),
   RotateKeyOnDemand: normalise({ KeyId: req(KeyIdType) }),
+  GetKeyLastUsage: normalise({ KeyId: req(KeyIdType) }),
   ListKeyRotations: normalise({
     KeyId: req(KeyIdType),
     IncludeKeyMaterial: oneOf(INCLUDE_KEY_MATERIAL),

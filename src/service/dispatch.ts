@@ -66,6 +66,7 @@ export async function runOperation(
     startedAt: Date.now(),
     region: config.region,
     keyArns: [],
+    eventId: crypto.randomUUID(),
   };
   const ctx: OperationContext = { ports, settings: config, caller, requestId, touchedKeys: new Set(), draft, recorded: false };
   let result: object;

@@ -28,6 +28,7 @@ export type KeyApi = Pick<
   | "rotationStatus"
   | "rotateOnDemand"
   | "listRotations"
+  | "lastUsage"
   | "metricsSnapshot"
   | "backingKeyVersions"
   | "encrypt"
