@@ -156,8 +156,8 @@ export class KeyObject extends DurableObject<Env> implements WakeUps {
     return this.actor.importKeyMaterial(call, input, audit);
   }
 
-  deleteImportedMaterial(call: KeyCall, audit?: AuditDraft) {
-    return this.actor.deleteImportedMaterial(call, audit);
+  deleteImportedMaterial(call: KeyCall, keyMaterialId?: string, audit?: AuditDraft) {
+    return this.actor.deleteImportedMaterial(call, keyMaterialId, audit);
   }
 
   setRotation(call: KeyCall, enabled: boolean, periodInDays?: number, audit?: AuditDraft) {

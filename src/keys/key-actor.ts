@@ -62,8 +62,10 @@ import {
   externalOnly,
   KeyRecords,
   metadataOf,
+  importedMaterialId,
   newKeyMaterialId,
   type ExpirationModel,
+  type KeyMaterialRecord,
   type KeyRecord,
   type RotationType,
   type Tombstone,
@@ -99,7 +101,11 @@ export interface KeyLastUsage {
 export interface RotationEntry {
   KeyId: string;
   KeyMaterialId: string;
-  KeyMaterialState: "CURRENT" | "NON_CURRENT";
+  KeyMaterialState: "CURRENT" | "NON_CURRENT" | "PENDING_ROTATION";
+  KeyMaterialDescription?: string;
+  ImportState?: "IMPORTED" | "PENDING_IMPORT";
+  ExpirationModel?: ExpirationModel;
+  ValidTo?: Date;
   RotationDate?: Date;
   RotationType?: RotationType;
 }
@@ -144,6 +150,17 @@ export interface NewKeyMaterial {
   encryptedKeyMaterial: Uint8Array;
   expirationModel: ExpirationModel;
   validTo?: number;
+  /** NEW_KEY_MATERIAL (the first material, or one for an on-demand rotation) or EXISTING_KEY_MATERIAL (a reimport). */
+  importType?: "NEW_KEY_MATERIAL" | "EXISTING_KEY_MATERIAL";
+  /** For a reimport: the material it must be. */
+  keyMaterialId?: string;
+  description?: string;
+}
+
+/** ImportKeyMaterial's and DeleteImportedKeyMaterial's result. */
+export interface MaterialResult {
+  keyArn: string;
+  keyMaterialId?: string;
 }
 
 /** Kinds of use that put a plaintext under the key; each is guarded like the operation named. */
@@ -344,7 +361,8 @@ export class KeyActor {
         };
         if (!external) {
           keys.putVersion(1, newBackingKey(this.ports.rootKey(), init.arn, 1, now));
-          keys.putMaterial({ version: 1, keyMaterialId: newKeyMaterialId() });
+          record.currentKeyMaterialId = newKeyMaterialId();
+          keys.putMaterial({ version: 1, keyMaterialId: record.currentKeyMaterialId });
         }
         keys.save(record);
         return metadataOf(record);
@@ -486,7 +504,7 @@ export class KeyActor {
    * order (authentic and for this key, then not expired, then not used) and spent — in a committed
    * transaction — before its private key decrypts anything, so each wrapping key decrypts at most once.
    */
-  async importKeyMaterial(call: KeyCall, input: NewKeyMaterial, audit?: AuditDraft): Promise<KeyResult<null>> {
+  async importKeyMaterial(call: KeyCall, input: NewKeyMaterial, audit?: AuditDraft): Promise<KeyResult<MaterialResult>> {
     const guard = (keys: KeyRecords) => keys.guard(call, "ImportKeyMaterial", "kms:ImportKeyMaterial", this.keys).then(externalOnly);
     const result = await this.call(call, audit, async (commit) => {
       const spent = await this.tx(async (keys) => {
@@ -517,7 +535,7 @@ export class KeyActor {
       }
       try {
         const installed = material;
-        return await commit(async (keys) => {
+        return await commit(async (keys): Promise<MaterialResult> => {
           // Unwrapping let other calls run: the key may have been scheduled for deletion meanwhile.
           const record = await guard(keys);
           // A PKCS #1 blob with bad padding arrives here as a synthetic message (import-wrapping.ts),
@@ -525,23 +543,8 @@ export class KeyActor {
           if (installed === undefined || installed.length !== 32) {
             throw new KmsError("InvalidCiphertextException", "KMS could not decrypt the encrypted (wrapped) key material.");
           }
-          const fingerprint = materialFingerprint(rootKey, record.arn, installed);
-          if (record.materialFingerprint !== undefined && !bytesEqual(record.materialFingerprint, fingerprint)) {
-            throw new KmsError(
-              "IncorrectKeyMaterialException",
-              "The key material is not the same key material that was previously imported into this KMS key.",
-            );
-          }
-          keys.putVersion(1, sealBackingKey(rootKey, record.arn, 1, installed, Date.now()));
-          keys.update(record, {
-            currentVersion: 1,
-            keyState: record.keyState === "PendingImport" ? "Enabled" : record.keyState,
-            expirationModel: input.expirationModel,
-            validTo: input.expirationModel === "KEY_MATERIAL_EXPIRES" ? input.validTo : undefined,
-            materialFingerprint: fingerprint,
-          });
-          return null;
-        });
+          return installMaterial(keys, record, rootKey, installed, input, Date.now());
+        }, (r) => ({ KeyId: r.keyArn, KeyMaterialId: r.keyMaterialId }));
       } finally {
         if (material !== undefined) wipe(material);
       }
@@ -550,13 +553,38 @@ export class KeyActor {
     return result;
   }
 
-  /** Deletes the material now (as its expiry would); the key stays, PendingImport. */
-  async deleteImportedMaterial(call: KeyCall, audit?: AuditDraft): Promise<KeyResult<null>> {
+  /**
+   * DeleteImportedKeyMaterial: one material (the current one unless `keyMaterialId` names another)
+   * is deleted now, as its expiry would delete it. Material pending rotation is forgotten outright;
+   * other material stays listed (PENDING_IMPORT) and can be reimported. Deleting the current material
+   * puts the key in PendingImport.
+   */
+  async deleteImportedMaterial(call: KeyCall, keyMaterialId?: string, audit?: AuditDraft): Promise<KeyResult<MaterialResult>> {
     const result = await this.call(call, audit, (commit) =>
-      commit(async (keys) => {
-        await removeMaterial(keys, externalOnly(await keys.guard(call, "DeleteImportedKeyMaterial", "kms:DeleteImportedKeyMaterial", this.keys)));
-        return null;
-      }),
+      commit(
+        async (keys): Promise<MaterialResult> => {
+          const record = externalOnly(await keys.guard(call, "DeleteImportedKeyMaterial", "kms:DeleteImportedKeyMaterial", this.keys));
+          const materials = await keys.materials();
+          const wanted = keyMaterialId ?? record.currentKeyMaterialId;
+          const target = materials.find((m) => m.keyMaterialId === wanted);
+          if (keyMaterialId !== undefined && target === undefined) {
+            throw new KmsError("NotFoundException", `Key material ${keyMaterialId} is not associated with ${record.arn}.`);
+          }
+          if (target === undefined) {
+            // No material records (no material yet, or imported before materials were listed).
+            await removeMaterial(keys, record);
+            return { keyArn: record.arn };
+          }
+          if (target.pendingRotation === true) {
+            keys.deleteVersion(target.version);
+            keys.deleteMaterial(target.version);
+          } else {
+            dropMaterial(keys, record, target);
+          }
+          return { keyArn: record.arn, keyMaterialId: target.keyMaterialId };
+        },
+        (r) => ({ KeyId: r.keyArn, ...(r.keyMaterialId === undefined ? {} : { KeyMaterialId: r.keyMaterialId }) }),
+      ),
     );
     if (result.ok) await this.rescheduleWakeUp();
     return result;
@@ -629,7 +657,14 @@ export class KeyActor {
     const result = await this.call(call, audit, (commit) =>
       commit(
         async (keys) => {
-          const record = await keys.guard(call, "RotateKeyOnDemand", "kms:RotateKeyOnDemand", this.keys, refuseExternal);
+          const record = await keys.guard(call, "RotateKeyOnDemand", "kms:RotateKeyOnDemand", this.keys);
+          // A key with imported material rotates to material imported for it (PENDING_ROTATION).
+          if (record.origin === "EXTERNAL" && !(await keys.materials()).some((m) => m.pendingRotation === true && m.imported === true)) {
+            throw new KmsError(
+              "UnsupportedOperationException",
+              `${record.arn} has no imported key material pending rotation: import new key material (ImportType NEW_KEY_MATERIAL) first.`,
+            );
+          }
           const now = Date.now();
           if (record.onDemandRotationStartDate !== undefined) {
             throw new KmsError("ConflictException", `An on-demand rotation of ${record.arn} is already in progress.`);
@@ -688,8 +723,15 @@ export class KeyActor {
             const entry: RotationEntry = {
               KeyId: record.arn,
               KeyMaterialId: material.keyMaterialId,
-              KeyMaterialState: material.version === record.currentVersion ? "CURRENT" : "NON_CURRENT",
+              KeyMaterialState:
+                material.pendingRotation === true ? "PENDING_ROTATION" : material.keyMaterialId === record.currentKeyMaterialId ? "CURRENT" : "NON_CURRENT",
             };
+            if (record.origin === "EXTERNAL") {
+              if (material.description !== undefined) entry.KeyMaterialDescription = material.description;
+              entry.ImportState = material.imported === true ? "IMPORTED" : "PENDING_IMPORT";
+              if (material.expirationModel !== undefined) entry.ExpirationModel = material.expirationModel;
+              if (material.validTo !== undefined) entry.ValidTo = new Date(material.validTo);
+            }
             if (material.rotationDate !== undefined) entry.RotationDate = new Date(material.rotationDate);
             if (material.rotationType !== undefined) entry.RotationType = material.rotationType;
             entries.push(entry);
@@ -782,11 +824,29 @@ export class KeyActor {
       for (const [tokenId, parameters] of await keys.pendingImports()) {
         if (parameters.validTo <= now) keys.deletePendingImport(tokenId);
       }
-      if (record !== undefined && record.currentVersion > 0 && record.validTo !== undefined && record.validTo <= now) {
-        await removeMaterial(keys, record);
-        return record.arn;
+      if (record === undefined) return undefined;
+      // The current material expires at the key's ValidTo; other imported material at its own.
+      const materials = record.origin === "EXTERNAL" ? await keys.materials() : [];
+      const due = materials.filter(
+        (m) => m.imported === true && m.keyMaterialId !== record.currentKeyMaterialId && m.validTo !== undefined && m.validTo <= now,
+      );
+      const currentDue = record.currentVersion > 0 && record.validTo !== undefined && record.validTo <= now;
+      if (due.length === 0 && !currentDue) return undefined;
+      let current = record;
+      for (const m of due) {
+        if (m.pendingRotation === true) {
+          keys.deleteVersion(m.version);
+          keys.deleteMaterial(m.version);
+        } else {
+          current = dropMaterial(keys, current, m);
+        }
       }
-      return undefined;
+      if (currentDue) {
+        const material = materials.find((m) => m.keyMaterialId === record.currentKeyMaterialId);
+        if (material === undefined) await removeMaterial(keys, current);
+        else dropMaterial(keys, current, material);
+      }
+      return record.arn;
     });
     if (expired !== undefined) await this.recordKeyEvent("KMS Imported Key Material Expiration", expired);
 
@@ -805,7 +865,22 @@ export class KeyActor {
       if (onDemand) changes.onDemandRotationStartDate = undefined;
       // Both due at once (a late wake-up): one new version serves both, as AWS never rotates twice in a row.
       const type: RotationType = onDemand ? "ON_DEMAND" : "AUTOMATIC";
-      this.addVersion(keys, keys.update(record, changes), now, type);
+      const updated = keys.update(record, changes);
+      if (record.origin !== "EXTERNAL") {
+        this.addVersion(keys, updated, now, type);
+        return record.arn;
+      }
+      // Imported material: the material imported for this rotation becomes current (if it is
+      // still there: deleting it meanwhile cancels the rotation).
+      const pending = (await keys.materials()).find((m) => m.pendingRotation === true && m.imported === true);
+      if (pending === undefined) return undefined;
+      keys.putMaterial({ ...pending, pendingRotation: undefined, rotationDate: now, rotationType: type });
+      keys.update(updated, {
+        currentVersion: pending.version,
+        currentKeyMaterialId: pending.keyMaterialId,
+        expirationModel: pending.expirationModel,
+        validTo: pending.validTo,
+      });
       return record.arn;
     });
     if (rotated !== undefined) await this.recordKeyEvent("KMS CMK Rotation", rotated, new Date(now));
@@ -815,9 +890,10 @@ export class KeyActor {
   /** Makes a fresh backing key the key's current version and lists it as a rotation. */
   private addVersion(keys: KeyRecords, record: KeyRecord, now: number, rotationType: RotationType): void {
     const version = record.currentVersion + 1;
+    const keyMaterialId = newKeyMaterialId();
     keys.putVersion(version, newBackingKey(this.ports.rootKey(), record.arn, version, now));
-    keys.putMaterial({ version, keyMaterialId: newKeyMaterialId(), rotationDate: now, rotationType });
-    keys.update(record, { currentVersion: version });
+    keys.putMaterial({ version, keyMaterialId, rotationDate: now, rotationType });
+    keys.update(record, { currentVersion: version, currentKeyMaterialId: keyMaterialId });
   }
 
   /**
@@ -1121,4 +1197,116 @@ async function removeMaterial(keys: KeyRecords, record: KeyRecord): Promise<void
     expirationModel: undefined,
     validTo: undefined,
   });
+}
+
+/**
+ * Deletes one imported material's backing key (expiry or DeleteImportedKeyMaterial); it stays
+ * listed as PENDING_IMPORT. When it is the current material the key goes to PendingImport (unless
+ * it is pending deletion) until it is reimported.
+ */
+function dropMaterial(keys: KeyRecords, record: KeyRecord, material: KeyMaterialRecord): KeyRecord {
+  keys.deleteVersion(material.version);
+  keys.putMaterial({ ...material, imported: false, expirationModel: undefined, validTo: undefined });
+  if (material.keyMaterialId !== record.currentKeyMaterialId) return record;
+  return keys.update(record, {
+    currentVersion: 0,
+    keyState: record.keyState === "PendingDeletion" ? "PendingDeletion" : "PendingImport",
+    expirationModel: undefined,
+    validTo: undefined,
+  });
+}
+
+function incorrectMaterial(): KmsError {
+  return new KmsError("IncorrectKeyMaterialException", "The key material is not the same key material that was previously imported into this KMS key.");
+}
+
+/**
+ * Installs unwrapped material (ImportKeyMaterial's last step, inside its transaction). The
+ * material's ID is derived from the key and the material, so a reimport is recognised whatever
+ * the request says; ImportType defaults to NEW_KEY_MATERIAL for a key that never had material and
+ * EXISTING_KEY_MATERIAL afterwards, as AWS's does.
+ * - NEW, first material: it becomes the key's current material (PendingImport → Enabled).
+ * - NEW, later: it waits as PENDING_ROTATION for RotateKeyOnDemand (one at a time).
+ * - EXISTING: it must be material the key already has (and KeyMaterialId, when given, that one);
+ *   its backing key comes back, with the new expiration, and the key is usable again when it is the current one.
+ * @throws IncorrectKeyMaterialException, ValidationException, KMSInvalidStateException
+ */
+async function installMaterial(
+  keys: KeyRecords,
+  record: KeyRecord,
+  rootKey: Uint8Array,
+  installed: Uint8Array,
+  input: NewKeyMaterial,
+  now: number,
+): Promise<MaterialResult> {
+  const fingerprint = materialFingerprint(rootKey, record.arn, installed);
+  const keyMaterialId = importedMaterialId(fingerprint);
+  let materials = await keys.materials();
+  // A key whose material was imported before materials were listed: its one material is version 1.
+  if (materials.length === 0 && record.materialFingerprint !== undefined) {
+    const legacy: KeyMaterialRecord = {
+      version: 1,
+      keyMaterialId: importedMaterialId(record.materialFingerprint),
+      imported: record.currentVersion > 0,
+      ...(record.expirationModel === undefined ? {} : { expirationModel: record.expirationModel }),
+      ...(record.validTo === undefined ? {} : { validTo: record.validTo }),
+    };
+    materials = [legacy];
+    keys.putMaterial(legacy);
+    record = keys.update(record, { currentKeyMaterialId: legacy.keyMaterialId });
+  }
+  const importType = input.importType ?? (materials.length === 0 ? "NEW_KEY_MATERIAL" : "EXISTING_KEY_MATERIAL");
+  const existing = materials.find((m) => m.keyMaterialId === keyMaterialId);
+  const expiry = { expirationModel: input.expirationModel, validTo: input.expirationModel === "KEY_MATERIAL_EXPIRES" ? input.validTo : undefined };
+
+  if (importType === "EXISTING_KEY_MATERIAL") {
+    if (existing === undefined || (input.keyMaterialId !== undefined && input.keyMaterialId !== keyMaterialId)) throw incorrectMaterial();
+    keys.putVersion(existing.version, sealBackingKey(rootKey, record.arn, existing.version, installed, now));
+    keys.putMaterial({ ...existing, imported: true, ...expiry, description: input.description ?? existing.description });
+    if (keyMaterialId === record.currentKeyMaterialId) {
+      keys.update(record, {
+        currentVersion: existing.version,
+        keyState: record.keyState === "PendingImport" ? "Enabled" : record.keyState,
+        ...expiry,
+        materialFingerprint: record.materialFingerprint ?? fingerprint,
+      });
+    }
+    return { keyArn: record.arn, keyMaterialId };
+  }
+
+  if (existing !== undefined) {
+    throw new KmsError(
+      "IncorrectKeyMaterialException",
+      "This key material was already imported into this KMS key: reimport it with ImportType EXISTING_KEY_MATERIAL.",
+    );
+  }
+  if (materials.length === 0) {
+    keys.putVersion(1, sealBackingKey(rootKey, record.arn, 1, installed, now));
+    keys.putMaterial({ version: 1, keyMaterialId, imported: true, ...expiry, ...(input.description === undefined ? {} : { description: input.description }) });
+    keys.update(record, {
+      currentVersion: 1,
+      currentKeyMaterialId: keyMaterialId,
+      keyState: record.keyState === "PendingImport" ? "Enabled" : record.keyState,
+      ...expiry,
+      materialFingerprint: fingerprint,
+    });
+    return { keyArn: record.arn, keyMaterialId };
+  }
+  if (materials.some((m) => m.pendingRotation === true)) {
+    throw new KmsError(
+      "KMSInvalidStateException",
+      `${record.arn} already has key material pending rotation: rotate to it (RotateKeyOnDemand) or delete it first.`,
+    );
+  }
+  const version = Math.max(...materials.map((m) => m.version)) + 1;
+  keys.putVersion(version, sealBackingKey(rootKey, record.arn, version, installed, now));
+  keys.putMaterial({
+    version,
+    keyMaterialId,
+    imported: true,
+    pendingRotation: true,
+    ...expiry,
+    ...(input.description === undefined ? {} : { description: input.description }),
+  });
+  return { keyArn: record.arn, keyMaterialId };
 }

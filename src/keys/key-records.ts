@@ -21,6 +21,7 @@ import type { KeyCall } from "../service/caller.ts";
 import { KeyGrants, tokenOpener } from "../grants/store.ts";
 import { isOutboxKey } from "../audit/outbox.ts";
 import type { RecordTx } from "../store/port.ts";
+import { sha256 } from "../crypto/hash.ts";
 
 export type ExpirationModel = "KEY_MATERIAL_EXPIRES" | "KEY_MATERIAL_DOES_NOT_EXPIRE";
 
@@ -44,8 +45,10 @@ export interface KeyRecord {
   onDemandRotations?: number;
   /** When an accepted on-demand rotation started; cleared when the wake-up completes it. */
   onDemandRotationStartDate?: number;
-  /** Newest backing-key version; 0 while an EXTERNAL key has no material. */
+  /** The current backing-key version; 0 while an EXTERNAL key has no current material. */
   currentVersion: number;
+  /** The current material's KeyMaterialId (kept while an EXTERNAL key waits for it to be reimported). */
+  currentKeyMaterialId?: string;
   deletionDate?: number;
   pendingWindowInDays?: number;
   /** Imported material (EXTERNAL keys): how it expires while the key has it. */
@@ -68,6 +71,27 @@ export interface KeyMaterialRecord {
   /** When a rotation made it current; absent for the key's first material. */
   rotationDate?: number;
   rotationType?: RotationType;
+  // Imported material (EXTERNAL keys) only:
+  /** False once the material expired or was deleted (ImportState PENDING_IMPORT). */
+  imported?: boolean;
+  /** Imported for an on-demand rotation that has not happened yet (PENDING_ROTATION). */
+  pendingRotation?: boolean;
+  description?: string;
+  expirationModel?: ExpirationModel;
+  validTo?: number;
+}
+
+/**
+ * The KeyMaterialId of imported material: derived from the key and the material ("KMS assigns a
+ * unique identifier to the key material based on the KMS key ID and the imported key material"),
+ * through the key's keyed material fingerprint, so it reveals nothing of the material.
+ */
+export function importedMaterialId(fingerprint: Uint8Array): string {
+  const label = new TextEncoder().encode("edgekms key material id v1\0");
+  const input = new Uint8Array(label.length + fingerprint.length);
+  input.set(label);
+  input.set(fingerprint, label.length);
+  return Array.from(sha256(input), (b) => b.toString(16).padStart(2, "0")).join("");
 }
 
 /** GetKeyLastUsage's KeyLastUsageData as stored: the key's last successful cryptographic call. */
@@ -186,6 +210,14 @@ export class KeyRecords {
     this.tx.put(materialKey(material.version), material);
   }
 
+  deleteMaterial(version: number): void {
+    this.tx.delete(materialKey(version));
+  }
+
+  deleteVersion(version: number): void {
+    this.tx.delete(versionKey(version));
+  }
+
   /** Material records in version order, after version `after` (exclusive), at most `limit`. */
   async materials(after = 0, limit?: number): Promise<KeyMaterialRecord[]> {
     const options = { after: String(after).padStart(10, "0"), ...(limit === undefined ? {} : { limit }) };
@@ -250,6 +282,9 @@ export class KeyRecords {
     if (record?.onDemandRotationStartDate !== undefined) deadlines.push(record.onDemandRotationStartDate);
     if (record?.keyState === "PendingDeletion" && record.deletionDate !== undefined) deadlines.push(record.deletionDate);
     if (record !== undefined && record.currentVersion > 0 && record.validTo !== undefined) deadlines.push(record.validTo);
+    if (record?.origin === "EXTERNAL") {
+      for (const m of await this.materials()) if (m.imported === true && m.validTo !== undefined) deadlines.push(m.validTo);
+    }
     for (const [, pending] of await this.pendingImports()) deadlines.push(pending.validTo);
     if ((await this.tombstone()) !== undefined) deadlines.push(0);
     return deadlines;
@@ -281,6 +316,7 @@ export function metadataOf(record: KeyRecord): KeyMetadata {
     EncryptionAlgorithms: ["SYMMETRIC_DEFAULT"],
     MultiRegion: false,
   };
+  if (record.currentKeyMaterialId !== undefined) metadata.CurrentKeyMaterialId = record.currentKeyMaterialId;
   if (record.deletionDate !== undefined) metadata.DeletionDate = new Date(record.deletionDate);
   if (record.pendingWindowInDays !== undefined) metadata.PendingDeletionWindowInDays = record.pendingWindowInDays;
   if (record.origin === "EXTERNAL" && record.expirationModel !== undefined) {
