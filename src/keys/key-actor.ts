@@ -935,12 +935,12 @@ export class KeyActor {
     plaintext: Uint8Array,
     context: EncryptionContext,
     audit?: AuditDraft,
-  ): Promise<KeyResult<{ keyArn: string; ciphertext: Uint8Array }>> {
+  ): Promise<KeyResult<{ keyArn: string; ciphertext: Uint8Array; keyMaterialId?: string }>> {
     const action = operation === "ReEncrypt" ? "kms:ReEncryptTo" : `kms:${operation}`;
     return this.call(call, audit, (commit) =>
       commit(async (keys) => {
         const record = await keys.guard(withEncryptionContext(call, context), operation, action, this.keys);
-        return { keyArn: record.arn, ciphertext: await this.seal(keys, record, plaintext, context) };
+        return { keyArn: record.arn, ciphertext: await this.seal(keys, record, plaintext, context), ...materialIdOf(record) };
       }),
     );
   }
@@ -952,15 +952,15 @@ export class KeyActor {
     length: number,
     context: EncryptionContext,
     audit?: AuditDraft,
-  ): Promise<KeyResult<{ keyArn: string; ciphertext: Uint8Array; plaintext?: Uint8Array }>> {
+  ): Promise<KeyResult<{ keyArn: string; ciphertext: Uint8Array; plaintext?: Uint8Array; keyMaterialId?: string }>> {
     return this.call(call, audit, (commit) =>
       commit(async (keys) => {
         const record = await keys.guard(withEncryptionContext(call, context), operation, `kms:${operation}`, this.keys);
         const dataKey = crypto.getRandomValues(new Uint8Array(length));
         const ciphertext = await this.seal(keys, record, dataKey, context);
-        if (operation === "GenerateDataKey") return { keyArn: record.arn, ciphertext, plaintext: dataKey };
+        if (operation === "GenerateDataKey") return { keyArn: record.arn, ciphertext, plaintext: dataKey, ...materialIdOf(record) };
         wipe(dataKey);
-        return { keyArn: record.arn, ciphertext };
+        return { keyArn: record.arn, ciphertext, ...materialIdOf(record) };
       }),
     );
   }
@@ -975,7 +975,7 @@ export class KeyActor {
     blob: Uint8Array,
     context: EncryptionContext,
     audit?: AuditDraft,
-  ): Promise<KeyResult<{ keyArn: string; plaintext: Uint8Array }>> {
+  ): Promise<KeyResult<{ keyArn: string; plaintext: Uint8Array; keyMaterialId?: string }>> {
     const action = operation === "ReEncrypt" ? "kms:ReEncryptFrom" : "kms:Decrypt";
     return this.call(call, audit, (commit) =>
       commit(async (keys) => {
@@ -990,7 +990,9 @@ export class KeyActor {
         try {
           const plaintext = openCiphertext(backingKey, blob, encodeEncryptionContext(context));
           if (plaintext === undefined) throw invalidCiphertext();
-          return { keyArn: record.arn, plaintext };
+          // Decrypt's KeyMaterialId: the material that sealed the blob (one more read in the same transaction).
+          const material = await keys.material(header.backingKeyVersion);
+          return { keyArn: record.arn, plaintext, ...(material === undefined ? {} : { keyMaterialId: material.keyMaterialId }) };
         } finally {
           wipe(backingKey);
         }
@@ -1309,4 +1311,9 @@ async function installMaterial(
     ...(input.description === undefined ? {} : { description: input.description }),
   });
   return { keyArn: record.arn, keyMaterialId };
+}
+
+/** The current material's ID for a response's KeyMaterialId (absent for keys from before materials were listed). */
+function materialIdOf(record: KeyRecord): { keyMaterialId?: string } {
+  return record.currentKeyMaterialId === undefined ? {} : { keyMaterialId: record.currentKeyMaterialId };
 }

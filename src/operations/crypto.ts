@@ -99,7 +99,7 @@ async function openSource(
   blob: Uint8Array,
   context: Record<string, string> | undefined,
   facts: CallFacts,
-): Promise<{ keyArn: string; plaintext: Uint8Array }> {
+): Promise<{ keyArn: string; plaintext: Uint8Array; keyMaterialId?: string }> {
   try {
     return await open(ctx, "ReEncrypt", arn, blob, context, facts);
   } catch (err) {
@@ -132,7 +132,12 @@ export const Decrypt: Handler<"Decrypt"> = async (ctx, request) => {
   checkAlgorithm(request.EncryptionAlgorithm, arn);
   const facts = cryptoFacts(request.EncryptionContext, request.GrantTokens);
   const opened = await open(ctx, "Decrypt", arn, request.CiphertextBlob, request.EncryptionContext, facts);
-  return { KeyId: opened.keyArn, Plaintext: opened.plaintext, EncryptionAlgorithm: SYMMETRIC_DEFAULT };
+  return {
+    KeyId: opened.keyArn,
+    Plaintext: opened.plaintext,
+    EncryptionAlgorithm: SYMMETRIC_DEFAULT,
+    ...(opened.keyMaterialId === undefined ? {} : { KeyMaterialId: opened.keyMaterialId }),
+  };
 };
 
 export const ReEncrypt: Handler<"ReEncrypt"> = async (ctx, request) => {
@@ -161,6 +166,8 @@ export const ReEncrypt: Handler<"ReEncrypt"> = async (ctx, request) => {
       KeyId: sealed.keyArn,
       SourceEncryptionAlgorithm: SYMMETRIC_DEFAULT,
       DestinationEncryptionAlgorithm: SYMMETRIC_DEFAULT,
+      ...(opened.keyMaterialId === undefined ? {} : { SourceKeyMaterialId: opened.keyMaterialId }),
+      ...(sealed.keyMaterialId === undefined ? {} : { DestinationKeyMaterialId: sealed.keyMaterialId }),
     };
   } finally {
     opened.plaintext.fill(0);
@@ -181,7 +188,12 @@ export const GenerateDataKey: Handler<"GenerateDataKey"> = async (ctx, request) 
       audit(ctx),
     ),
   );
-  return { CiphertextBlob: generated.ciphertext, Plaintext: generated.plaintext, KeyId: generated.keyArn };
+  return {
+    CiphertextBlob: generated.ciphertext,
+    Plaintext: generated.plaintext,
+    KeyId: generated.keyArn,
+    ...(generated.keyMaterialId === undefined ? {} : { KeyMaterialId: generated.keyMaterialId }),
+  };
 };
 
 export const GenerateDataKeyWithoutPlaintext: Handler<"GenerateDataKeyWithoutPlaintext"> = async (ctx, request) => {
@@ -197,7 +209,11 @@ export const GenerateDataKeyWithoutPlaintext: Handler<"GenerateDataKeyWithoutPla
       audit(ctx),
     ),
   );
-  return { CiphertextBlob: generated.ciphertext, KeyId: generated.keyArn };
+  return {
+    CiphertextBlob: generated.ciphertext,
+    KeyId: generated.keyArn,
+    ...(generated.keyMaterialId === undefined ? {} : { KeyMaterialId: generated.keyMaterialId }),
+  };
 };
 
 export const GenerateRandom: Handler<"GenerateRandom"> = async (ctx, request) => {

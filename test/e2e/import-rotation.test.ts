@@ -11,9 +11,11 @@ import {
   DeleteImportedKeyMaterialCommand,
   DescribeKeyCommand,
   EncryptCommand,
+  GenerateDataKeyCommand,
   GetParametersForImportCommand,
   ImportKeyMaterialCommand,
   ListKeyRotationsCommand,
+  ReEncryptCommand,
   RotateKeyOnDemandCommand,
   type ImportKeyMaterialCommandInput,
   type KMSClient,
@@ -109,6 +111,12 @@ describe("rotation of imported key material", () => {
     const after = await kms.send(new EncryptCommand({ KeyId: keyId, Plaintext: utf8("under the second material") }));
     await decrypts(kms, before.CiphertextBlob!, "under the first material");
     await decrypts(kms, after.CiphertextBlob!, "under the second material");
+
+    // Responses name the material used: Decrypt the one that sealed the blob, the others the current one.
+    expect((await kms.send(new DecryptCommand({ CiphertextBlob: before.CiphertextBlob }))).KeyMaterialId).toBe(first.KeyMaterialId);
+    expect((await kms.send(new GenerateDataKeyCommand({ KeyId: keyId, KeySpec: "AES_256" }))).KeyMaterialId).toBe(second.KeyMaterialId);
+    const moved = await kms.send(new ReEncryptCommand({ CiphertextBlob: before.CiphertextBlob, DestinationKeyId: keyId }));
+    expect(moved).toMatchObject({ SourceKeyMaterialId: first.KeyMaterialId, DestinationKeyMaterialId: second.KeyMaterialId });
   });
 
   it("deletes one material by KeyMaterialId and takes it back by reimport; deleting the current one makes the key PendingImport", async () => {

@@ -6,6 +6,7 @@
 import {
   CreateKeyCommand,
   DecryptCommand,
+  DescribeKeyCommand,
   DisableKeyRotationCommand,
   EnableKeyRotationCommand,
   EncryptCommand,
@@ -121,6 +122,9 @@ describe("on-demand rotation", () => {
 
     const fresh = await kms.send(new EncryptCommand({ KeyId: keyId, Plaintext: utf8("after") }));
     expect(blobVersion(fresh.CiphertextBlob!)).toBe(2);
+    const described = (await kms.send(new DescribeKeyCommand({ KeyId: keyId }))).KeyMetadata!;
+    expect(described.CurrentKeyMaterialId).toBe(listed.Rotations![0]!.KeyMaterialId);
+    expect((await kms.send(new DecryptCommand({ CiphertextBlob: fresh.CiphertextBlob }))).KeyMaterialId).toBe(described.CurrentKeyMaterialId);
     const dec = await kms.send(new DecryptCommand({ CiphertextBlob: old.CiphertextBlob }));
     expect(new TextDecoder().decode(dec.Plaintext)).toBe("before on-demand");
 
