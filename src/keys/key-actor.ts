@@ -636,8 +636,10 @@ export class KeyActor {
     return this.call(call, audit, (commit) =>
       commit(async (keys): Promise<RotationStatus> => {
         const record = await keys.guard(call, "GetKeyRotationStatus", "kms:GetKeyRotationStatus", this.keys, refuseExternal);
-        const status: RotationStatus = { KeyRotationEnabled: record.rotationEnabled };
-        if (record.rotationEnabled) {
+        // AWS: "While a KMS key is pending deletion, its key rotation status is false" (and comes back on cancel).
+        const enabled = record.rotationEnabled && record.keyState !== "PendingDeletion";
+        const status: RotationStatus = { KeyRotationEnabled: enabled };
+        if (enabled) {
           status.RotationPeriodInDays = record.rotationPeriodInDays ?? DEFAULT_ROTATION_PERIOD_IN_DAYS;
           if (record.nextRotation !== undefined) status.NextRotationDate = new Date(record.nextRotation);
         }

@@ -189,6 +189,15 @@ describe("EnableKeyRotation's RotationPeriodInDays", () => {
     expect(value(await stub.rotationStatus(call)).RotationPeriodInDays).toBe(365);
   });
 
+  it("reports rotation as off while the key is pending deletion, and on again once the deletion is cancelled", async () => {
+    const { stub, call } = await createKey();
+    value(await stub.setRotation(call, true, 100));
+    value(await stub.scheduleDeletion(call, 7));
+    expect(value(await stub.rotationStatus(call))).toEqual({ KeyRotationEnabled: false });
+    value(await stub.cancelDeletion(call));
+    expect(value(await stub.rotationStatus(call))).toMatchObject({ KeyRotationEnabled: true, RotationPeriodInDays: 100 });
+  });
+
   it("rotates automatically when the stored period has passed, listing the rotation as AUTOMATIC", async () => {
     const { stub, call } = await createKey();
     value(await stub.setRotation(call, true, 90));
