@@ -147,16 +147,28 @@ export class KeyObject extends DurableObject<Env> {
     return this.actor.importKeyMaterial(call, input, audit);
   }
 
-  deleteImportedMaterial(call: KeyCall, audit?: AuditDraft) {
-    return this.actor.deleteImportedMaterial(call, audit);
+  deleteImportedMaterial(call: KeyCall, keyMaterialId?: string, audit?: AuditDraft) {
+    return this.actor.deleteImportedMaterial(call, keyMaterialId, audit);
   }
 
-  setRotation(call: KeyCall, enabled: boolean, audit?: AuditDraft) {
-    return this.actor.setRotation(call, enabled, audit);
+  setRotation(call: KeyCall, enabled: boolean, periodInDays?: number, audit?: AuditDraft) {
+    return this.actor.setRotation(call, enabled, periodInDays, audit);
   }
 
   rotationStatus(call: KeyCall, audit?: AuditDraft) {
     return this.actor.rotationStatus(call, audit);
+  }
+
+  rotateOnDemand(call: KeyCall, audit?: AuditDraft) {
+    return this.actor.rotateOnDemand(call, audit);
+  }
+
+  listRotations(call: KeyCall, include: "ALL_KEY_MATERIAL" | "ROTATIONS_ONLY", limit: number, marker: string | undefined, audit?: AuditDraft) {
+    return this.actor.listRotations(call, include, limit, marker, audit);
+  }
+
+  lastUsage(call: KeyCall, audit?: AuditDraft) {
+    return this.actor.lastUsage(call, audit);
   }
 
   metricsSnapshot() {

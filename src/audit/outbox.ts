@@ -33,6 +33,11 @@ export interface AuditDraft {
   region: string;
   /** Key ARNs the call acted on before reaching the recording object. */
   keyArns: string[];
+  /**
+   * The record's eventID, chosen when the call starts so that what the call leaves elsewhere
+   * (a key's last usage, GetKeyLastUsage) names the record LookupEvents finds. Random when absent.
+   */
+  eventId?: string;
 }
 
 /** What the metrics count of a call, in the caller's own account. */
@@ -69,7 +74,7 @@ export function auditEntry(draft: AuditDraft, outcome: CallOutcome, keyArns: rea
     ...(error === undefined ? {} : { error }),
     keyArns: [...new Set([...draft.keyArns, ...keyArns])],
     requestId: draft.requestId,
-    eventId: crypto.randomUUID(),
+    eventId: draft.eventId ?? crypto.randomUUID(),
     eventTime: new Date(draft.startedAt),
     region: draft.region,
   });

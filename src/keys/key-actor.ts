@@ -38,7 +38,8 @@ import {
   type NewGrant,
   type RetirableGrantIndex,
 } from "../grants/store.ts";
-import { accessDenied, keyNotFound, KmsError } from "../protocol/errors.ts";
+import { accessDenied, dryRunSucceeded, keyNotFound, KmsError } from "../protocol/errors.ts";
+import { KEY_LAST_USAGE_TRACKING_OPERATIONS } from "../protocol/enums.ts";
 import type { KeyMetadata, Tag } from "../protocol/shapes.ts";
 import { checkNewKeyPolicy, iamAllows } from "../service/access.ts";
 import type { KeyCall } from "../service/caller.ts";
@@ -58,7 +59,18 @@ import {
 } from "./import-token.ts";
 import { generateWrappingKeyPair, unwrapKeyMaterial, type WrappingAlgorithm } from "./import-wrapping.ts";
 import { assertKeyStateAllows, type KeyState } from "./key-state.ts";
-import { externalOnly, KeyRecords, metadataOf, type ExpirationModel, type KeyRecord, type Tombstone } from "./key-records.ts";
+import {
+  externalOnly,
+  KeyRecords,
+  metadataOf,
+  importedMaterialId,
+  newKeyMaterialId,
+  type ExpirationModel,
+  type KeyMaterialRecord,
+  type KeyRecord,
+  type RotationType,
+  type Tombstone,
+} from "./key-records.ts";
 import { bytesEqual } from "../bytes.ts";
 
 export interface NewKey {
@@ -92,7 +104,42 @@ export interface RotationStatus {
   KeyRotationEnabled: boolean;
   RotationPeriodInDays?: number;
   NextRotationDate?: Date;
+  OnDemandRotationStartDate?: Date;
 }
+
+/** GetKeyLastUsage's response. */
+export interface KeyLastUsage {
+  KeyId: string;
+  KeyLastUsage: { Operation?: string; Timestamp?: Date; CloudTrailEventId?: string; KmsRequestId?: string };
+  TrackingStartDate: Date;
+  KeyCreationDate: Date;
+}
+
+/** One entry of ListKeyRotations (RotationsListEntry). */
+export interface RotationEntry {
+  KeyId: string;
+  KeyMaterialId: string;
+  KeyMaterialState: "CURRENT" | "NON_CURRENT" | "PENDING_ROTATION";
+  KeyMaterialDescription?: string;
+  ImportState?: "IMPORTED" | "PENDING_IMPORT";
+  ExpirationModel?: ExpirationModel;
+  ValidTo?: Date;
+  RotationDate?: Date;
+  RotationType?: RotationType;
+}
+
+export interface RotationPage {
+  Rotations: RotationEntry[];
+  Truncated: boolean;
+  NextMarker?: string;
+}
+
+/** AWS: "You can perform on-demand key rotation a maximum of 25 times per KMS key." */
+export const ON_DEMAND_ROTATION_LIMIT = 25;
+/** EnableKeyRotation's RotationPeriodInDays when the request has none. */
+export const DEFAULT_ROTATION_PERIOD_IN_DAYS = 365;
+/** AWS refuses an on-demand rotation while an automatic one is due within 20 minutes (ConflictException). */
+const AUTOMATIC_ROTATION_GUARD_MS = 20 * 60 * 1000;
 
 export interface TagPage {
   Tags: Tag[];
@@ -121,6 +168,17 @@ export interface NewKeyMaterial {
   encryptedKeyMaterial: Uint8Array;
   expirationModel: ExpirationModel;
   validTo?: number;
+  /** NEW_KEY_MATERIAL (the first material, or one for an on-demand rotation) or EXISTING_KEY_MATERIAL (a reimport). */
+  importType?: "NEW_KEY_MATERIAL" | "EXISTING_KEY_MATERIAL";
+  /** For a reimport: the material it must be. */
+  keyMaterialId?: string;
+  description?: string;
+}
+
+/** ImportKeyMaterial's and DeleteImportedKeyMaterial's result. */
+export interface MaterialResult {
+  keyArn: string;
+  keyMaterialId?: string;
 }
 
 /** Kinds of use that put a plaintext under the key; each is guarded like the operation named. */
@@ -132,6 +190,10 @@ export type AliasCheck = "CreateAlias" | "DeleteAlias" | "UpdateAliasTarget" | "
 export type KeyResult<T> = RpcResult<T> & { recorded?: true };
 
 export interface KeySettings {
+  /**
+   * Length of the default 365-day rotation period (tests shorten it); a key's RotationPeriodInDays
+   * scales it, so one rotation "day" is rotationPeriodMs / 365.
+   */
   rotationPeriodMs: number;
   /** Length of one "day" of a deletion pending window (tests shorten it). */
   deletionDayMs: number;
@@ -153,6 +215,15 @@ export interface KeyActorPorts {
 }
 
 const DAY_MS = 24 * 60 * 60 * 1000;
+const TRACKED_USAGE: ReadonlySet<string> = new Set(KEY_LAST_USAGE_TRACKING_OPERATIONS);
+/**
+ * When this deployment began recording last usage (GetKeyLastUsage's TrackingStartDate is the later
+ * of this and the key's creation).
+ */
+export const LAST_USAGE_TRACKING_START = Date.UTC(2026, 10, 30);
+
+/** Thrown inside a dry run's transaction so that the store discards its writes. */
+const DISCARD = Symbol("dry run: discard the transaction");
 /** Delay before a wake-up retries work that failed (forwarding, the registry step of a deletion). */
 const RETRY_MS = 5_000;
 
@@ -199,7 +270,10 @@ export class KeyActor {
   /**
    * Runs one call. `run` does its work and ends with `commit`, whose transaction also holds the
    * call's audit record when there is a draft. A KmsError from anywhere is answered as a refusal,
-   * recorded in a transaction of its own when the key exists.
+   * recorded in a transaction of its own when the key exists. For a dry run (`call.dryRun`),
+   * `commit` runs its body and discards every write, and the call is answered — and recorded, as
+   * AWS records dry runs — as DryRunOperationException; work before `commit` that reaches beyond
+   * this key's store must check `call.dryRun` itself.
    */
   private async call<T>(
     call: KeyCall,
@@ -208,9 +282,32 @@ export class KeyActor {
   ): Promise<KeyResult<T>> {
     let recorded: boolean = false;
     const commit = async <U,>(body: (keys: KeyRecords) => Promise<U>, response?: (value: U) => unknown): Promise<U> => {
+      if (call.dryRun !== undefined) {
+        // A dry run: the operation's own transaction runs in full, then is abandoned (no write
+        // survives); a refusal from it is the real answer, otherwise DryRunOperationException.
+        await this.store
+          .transact(async (tx) => {
+            await body(new KeyRecords(tx));
+            throw DISCARD;
+          })
+          .catch((err: unknown) => {
+            if (err !== DISCARD) throw err;
+          });
+        throw dryRunSucceeded();
+      }
       const value = await this.store.transact(async (tx) => {
         const keys = new KeyRecords(tx);
         const result = await body(keys);
+        // GetKeyLastUsage: a successful cryptographic call leaves its trace in the same commit
+        // (no extra round trip; a blind write, so no contention between concurrent calls).
+        if (call.trace !== undefined && TRACKED_USAGE.has(call.trace.eventName)) {
+          keys.putLastUsage({
+            operation: call.trace.eventName,
+            timestamp: call.trace.startedAt,
+            cloudTrailEventId: call.trace.eventId,
+            kmsRequestId: call.trace.requestId,
+          });
+        }
         if (audit !== undefined) addToOutbox(tx, auditEntry(audit, { response: response?.(result) ?? null }, [call.keyArn]));
         return result;
       });
@@ -283,11 +380,22 @@ export class KeyActor {
           currentVersion: external ? 0 : 1,
         };
         if (init.material !== undefined) {
+          // Seeded material (src/seed/): for an EXTERNAL key it is imported material that does not expire.
+          const fingerprint = materialFingerprint(rootKey, init.arn, init.material);
+          const imported = init.origin === "EXTERNAL";
           keys.putVersion(1, sealBackingKey(rootKey, init.arn, 1, init.material, now));
-          record.materialFingerprint = materialFingerprint(rootKey, init.arn, init.material);
-          if (init.origin === "EXTERNAL") record.expirationModel = "KEY_MATERIAL_DOES_NOT_EXPIRE";
+          record.materialFingerprint = fingerprint;
+          record.currentKeyMaterialId = imported ? importedMaterialId(fingerprint) : newKeyMaterialId();
+          if (imported) record.expirationModel = "KEY_MATERIAL_DOES_NOT_EXPIRE";
+          keys.putMaterial({
+            version: 1,
+            keyMaterialId: record.currentKeyMaterialId,
+            ...(imported ? { imported: true, expirationModel: "KEY_MATERIAL_DOES_NOT_EXPIRE" as const } : {}),
+          });
         } else if (!external) {
           keys.putVersion(1, newBackingKey(rootKey, init.arn, 1, now));
+          record.currentKeyMaterialId = newKeyMaterialId();
+          keys.putMaterial({ version: 1, keyMaterialId: record.currentKeyMaterialId });
         }
         keys.save(record);
         return metadataOf(record);
@@ -459,7 +567,7 @@ export class KeyActor {
    * order (authentic and for this key, then not expired, then not used) and spent — in a committed
    * transaction — before its private key decrypts anything, so each wrapping key decrypts at most once.
    */
-  async importKeyMaterial(call: KeyCall, input: NewKeyMaterial, audit?: AuditDraft): Promise<KeyResult<null>> {
+  async importKeyMaterial(call: KeyCall, input: NewKeyMaterial, audit?: AuditDraft): Promise<KeyResult<MaterialResult>> {
     const guard = (keys: KeyRecords) => keys.guard(call, "ImportKeyMaterial", "kms:ImportKeyMaterial", this.keys).then(externalOnly);
     const result = await this.call(call, audit, async (commit) => {
       const spent = await this.tx(async (keys) => {
@@ -490,7 +598,7 @@ export class KeyActor {
       }
       try {
         const installed = material;
-        return await commit(async (keys) => {
+        return await commit(async (keys): Promise<MaterialResult> => {
           // Unwrapping let other calls run: the key may have been scheduled for deletion meanwhile.
           const record = await guard(keys);
           // A PKCS #1 blob with bad padding arrives here as a synthetic message (import-wrapping.ts),
@@ -498,23 +606,8 @@ export class KeyActor {
           if (installed === undefined || installed.length !== 32) {
             throw new KmsError("InvalidCiphertextException", "KMS could not decrypt the encrypted (wrapped) key material.");
           }
-          const fingerprint = materialFingerprint(rootKey, record.arn, installed);
-          if (record.materialFingerprint !== undefined && !bytesEqual(record.materialFingerprint, fingerprint)) {
-            throw new KmsError(
-              "IncorrectKeyMaterialException",
-              "The key material is not the same key material that was previously imported into this KMS key.",
-            );
-          }
-          keys.putVersion(1, sealBackingKey(rootKey, record.arn, 1, installed, Date.now()));
-          keys.update(record, {
-            currentVersion: 1,
-            keyState: record.keyState === "PendingImport" ? "Enabled" : record.keyState,
-            expirationModel: input.expirationModel,
-            validTo: input.expirationModel === "KEY_MATERIAL_EXPIRES" ? input.validTo : undefined,
-            materialFingerprint: fingerprint,
-          });
-          return null;
-        });
+          return installMaterial(keys, record, rootKey, installed, input, Date.now());
+        }, (r) => ({ KeyId: r.keyArn, KeyMaterialId: r.keyMaterialId }));
       } finally {
         if (material !== undefined) wipe(material);
       }
@@ -523,13 +616,38 @@ export class KeyActor {
     return result;
   }
 
-  /** Deletes the material now (as its expiry would); the key stays, PendingImport. */
-  async deleteImportedMaterial(call: KeyCall, audit?: AuditDraft): Promise<KeyResult<null>> {
+  /**
+   * DeleteImportedKeyMaterial: one material (the current one unless `keyMaterialId` names another)
+   * is deleted now, as its expiry would delete it. Material pending rotation is forgotten outright;
+   * other material stays listed (PENDING_IMPORT) and can be reimported. Deleting the current material
+   * puts the key in PendingImport.
+   */
+  async deleteImportedMaterial(call: KeyCall, keyMaterialId?: string, audit?: AuditDraft): Promise<KeyResult<MaterialResult>> {
     const result = await this.call(call, audit, (commit) =>
-      commit(async (keys) => {
-        await removeMaterial(keys, externalOnly(await keys.guard(call, "DeleteImportedKeyMaterial", "kms:DeleteImportedKeyMaterial", this.keys)));
-        return null;
-      }),
+      commit(
+        async (keys): Promise<MaterialResult> => {
+          const record = externalOnly(await keys.guard(call, "DeleteImportedKeyMaterial", "kms:DeleteImportedKeyMaterial", this.keys));
+          const materials = await keys.materials();
+          const wanted = keyMaterialId ?? record.currentKeyMaterialId;
+          const target = materials.find((m) => m.keyMaterialId === wanted);
+          if (keyMaterialId !== undefined && target === undefined) {
+            throw new KmsError("NotFoundException", `Key material ${keyMaterialId} is not associated with ${record.arn}.`);
+          }
+          if (target === undefined) {
+            // No material records (no material yet, or imported before materials were listed).
+            await removeMaterial(keys, record);
+            return { keyArn: record.arn };
+          }
+          if (target.pendingRotation === true) {
+            keys.deleteVersion(target.version);
+            keys.deleteMaterial(target.version);
+          } else {
+            dropMaterial(keys, record, target);
+          }
+          return { keyArn: record.arn, keyMaterialId: target.keyMaterialId };
+        },
+        (r) => ({ KeyId: r.keyArn, ...(r.keyMaterialId === undefined ? {} : { KeyMaterialId: r.keyMaterialId }) }),
+      ),
     );
     if (result.ok) await this.rescheduleWakeUp();
     return result;
@@ -537,17 +655,39 @@ export class KeyActor {
 
   // ---- rotation ----------------------------------------------------------------------------------
 
-  async setRotation(call: KeyCall, enabled: boolean, audit?: AuditDraft): Promise<KeyResult<null>> {
+  /** One rotation "day": the configured default period over its 365 days (tests shorten it). */
+  private get rotationDayMs(): number {
+    return this.settings.rotationPeriodMs / DEFAULT_ROTATION_PERIOD_IN_DAYS;
+  }
+
+  private rotationPeriodMs(record: KeyRecord): number {
+    return (record.rotationPeriodInDays ?? DEFAULT_ROTATION_PERIOD_IN_DAYS) * this.rotationDayMs;
+  }
+
+  /**
+   * EnableKeyRotation (with its RotationPeriodInDays, 365 when absent) and DisableKeyRotation.
+   * Enabling a disabled key's rotation schedules the first rotation one period from now; changing
+   * an enabled key's period keeps the start of the current cycle and moves the next date to one new
+   * period after it (never into the past).
+   */
+  async setRotation(call: KeyCall, enabled: boolean, periodInDays?: number, audit?: AuditDraft): Promise<KeyResult<null>> {
     const operation = enabled ? "EnableKeyRotation" : "DisableKeyRotation";
     const result = await this.call(call, audit, (commit) =>
       commit(async (keys) => {
         const record = await keys.guard(call, operation, `kms:${operation}`, this.keys, refuseExternal);
-        if (enabled) {
-          const nextRotation = record.rotationEnabled && record.nextRotation ? record.nextRotation : Date.now() + this.settings.rotationPeriodMs;
-          keys.update(record, { rotationEnabled: true, nextRotation });
-        } else {
-          keys.update(record, { rotationEnabled: false, nextRotation: undefined });
+        if (!enabled) {
+          keys.update(record, { rotationEnabled: false, nextRotation: undefined, rotationPeriodInDays: undefined });
+          return null;
         }
+        const now = Date.now();
+        const days = periodInDays ?? DEFAULT_ROTATION_PERIOD_IN_DAYS;
+        const period = days * this.rotationDayMs;
+        let nextRotation = now + period;
+        if (record.rotationEnabled && record.nextRotation !== undefined) {
+          const cycleStart = record.nextRotation - this.rotationPeriodMs(record);
+          nextRotation = Math.max(now, cycleStart + period);
+        }
+        keys.update(record, { rotationEnabled: true, nextRotation, rotationPeriodInDays: days });
         return null;
       }),
     );
@@ -559,11 +699,140 @@ export class KeyActor {
     return this.call(call, audit, (commit) =>
       commit(async (keys): Promise<RotationStatus> => {
         const record = await keys.guard(call, "GetKeyRotationStatus", "kms:GetKeyRotationStatus", this.keys, refuseExternal);
-        if (!record.rotationEnabled) return { KeyRotationEnabled: false };
+        // AWS: "While a KMS key is pending deletion, its key rotation status is false" (and comes back on cancel).
+        const enabled = record.rotationEnabled && record.keyState !== "PendingDeletion";
+        const status: RotationStatus = { KeyRotationEnabled: enabled };
+        if (enabled) {
+          status.RotationPeriodInDays = record.rotationPeriodInDays ?? DEFAULT_ROTATION_PERIOD_IN_DAYS;
+          if (record.nextRotation !== undefined) status.NextRotationDate = new Date(record.nextRotation);
+        }
+        if (record.onDemandRotationStartDate !== undefined) status.OnDemandRotationStartDate = new Date(record.onDemandRotationStartDate);
+        return status;
+      }),
+    );
+  }
+
+  /**
+   * RotateKeyOnDemand: accepted here, carried out by the key's wake-up right after (AWS rotates in
+   * the background; GetKeyRotationStatus shows OnDemandRotationStartDate until it completes). The
+   * automatic schedule is not changed. Returns the key ID (AWS's RotateKeyOnDemandResponse names
+   * the key by its ID, not its ARN).
+   */
+  async rotateOnDemand(call: KeyCall, audit?: AuditDraft): Promise<KeyResult<string>> {
+    const result = await this.call(call, audit, (commit) =>
+      commit(
+        async (keys) => {
+          const record = await keys.guard(call, "RotateKeyOnDemand", "kms:RotateKeyOnDemand", this.keys);
+          // A key with imported material rotates to material imported for it (PENDING_ROTATION).
+          if (record.origin === "EXTERNAL" && !(await keys.materials()).some((m) => m.pendingRotation === true && m.imported === true)) {
+            throw new KmsError(
+              "UnsupportedOperationException",
+              `${record.arn} has no imported key material pending rotation: import new key material (ImportType NEW_KEY_MATERIAL) first.`,
+            );
+          }
+          const now = Date.now();
+          if (record.onDemandRotationStartDate !== undefined) {
+            throw new KmsError("ConflictException", `An on-demand rotation of ${record.arn} is already in progress.`);
+          }
+          const guardMs = AUTOMATIC_ROTATION_GUARD_MS * (this.rotationDayMs / DAY_MS);
+          if (record.rotationEnabled && record.nextRotation !== undefined && record.nextRotation - now < guardMs) {
+            throw new KmsError(
+              "ConflictException",
+              "The request was rejected because an automatic rotation of this key is currently in progress or scheduled to begin within the next 20 minutes.",
+            );
+          }
+          const used = record.onDemandRotations ?? 0;
+          if (used >= ON_DEMAND_ROTATION_LIMIT) {
+            throw new KmsError(
+              "LimitExceededException",
+              `${record.arn} has reached the limit of ${ON_DEMAND_ROTATION_LIMIT} on-demand rotations per KMS key.`,
+            );
+          }
+          keys.update(record, { onDemandRotations: used + 1, onDemandRotationStartDate: now });
+          return record.keyId;
+        },
+        (keyId) => ({ KeyId: keyId }),
+      ),
+    );
+    if (result.ok) await this.rescheduleWakeUp();
+    return result;
+  }
+
+  /**
+   * ListKeyRotations: the key's materials in version order — only those that became current by a
+   * rotation (ROTATIONS_ONLY, the default), or every one (ALL_KEY_MATERIAL). The marker is the last
+   * version listed.
+   */
+  async listRotations(
+    call: KeyCall,
+    include: "ALL_KEY_MATERIAL" | "ROTATIONS_ONLY",
+    limit: number,
+    marker: string | undefined,
+    audit?: AuditDraft,
+  ): Promise<KeyResult<RotationPage>> {
+    return this.call(call, audit, (commit) =>
+      commit(async (keys): Promise<RotationPage> => {
+        const record = await keys.guard(call, "ListKeyRotations", "kms:ListKeyRotations", this.keys);
+        let after = marker === undefined ? 0 : decodeMarker(marker, "rotations");
+        const entries: RotationEntry[] = [];
+        let lastListed = after;
+        let more = false;
+        for (;;) {
+          const batch = await keys.materials(after, limit + 1);
+          for (const material of batch) {
+            if (include === "ROTATIONS_ONLY" && material.rotationDate === undefined) continue;
+            if (entries.length === limit) {
+              more = true;
+              break;
+            }
+            const entry: RotationEntry = {
+              KeyId: record.arn,
+              KeyMaterialId: material.keyMaterialId,
+              KeyMaterialState:
+                material.pendingRotation === true ? "PENDING_ROTATION" : material.keyMaterialId === record.currentKeyMaterialId ? "CURRENT" : "NON_CURRENT",
+            };
+            if (record.origin === "EXTERNAL") {
+              if (material.description !== undefined) entry.KeyMaterialDescription = material.description;
+              entry.ImportState = material.imported === true ? "IMPORTED" : "PENDING_IMPORT";
+              if (material.expirationModel !== undefined) entry.ExpirationModel = material.expirationModel;
+              if (material.validTo !== undefined) entry.ValidTo = new Date(material.validTo);
+            }
+            if (material.rotationDate !== undefined) entry.RotationDate = new Date(material.rotationDate);
+            if (material.rotationType !== undefined) entry.RotationType = material.rotationType;
+            entries.push(entry);
+            lastListed = material.version;
+          }
+          if (more || batch.length < limit + 1) break;
+          after = batch[batch.length - 1]!.version;
+        }
+        if (!more) return { Rotations: entries, Truncated: false };
+        return { Rotations: entries, Truncated: true, NextMarker: encodeMarker("rotations", lastListed) };
+      }),
+    );
+  }
+
+  /**
+   * GetKeyLastUsage: the last successful cryptographic call on this key (its operation, time,
+   * CloudTrail eventID and request ID), empty when there was none since TrackingStartDate.
+   */
+  async lastUsage(call: KeyCall, audit?: AuditDraft): Promise<KeyResult<KeyLastUsage>> {
+    return this.call(call, audit, (commit) =>
+      commit(async (keys): Promise<KeyLastUsage> => {
+        const record = await keys.guard(call, "GetKeyLastUsage", "kms:GetKeyLastUsage", this.keys);
+        const usage = await keys.lastUsage();
         return {
-          KeyRotationEnabled: true,
-          RotationPeriodInDays: Math.max(1, Math.round(this.settings.rotationPeriodMs / DAY_MS)),
-          ...(record.nextRotation === undefined ? {} : { NextRotationDate: new Date(record.nextRotation) }),
+          KeyId: record.keyId,
+          KeyLastUsage:
+            usage === undefined
+              ? {}
+              : {
+                  Operation: usage.operation,
+                  Timestamp: new Date(usage.timestamp),
+                  CloudTrailEventId: usage.cloudTrailEventId,
+                  KmsRequestId: usage.kmsRequestId,
+                },
+          TrackingStartDate: new Date(Math.max(LAST_USAGE_TRACKING_START, record.creationDate)),
+          KeyCreationDate: new Date(record.creationDate),
         };
       }),
     );
@@ -620,28 +889,76 @@ export class KeyActor {
       for (const [tokenId, parameters] of await keys.pendingImports()) {
         if (parameters.validTo <= now) keys.deletePendingImport(tokenId);
       }
-      if (record !== undefined && record.currentVersion > 0 && record.validTo !== undefined && record.validTo <= now) {
-        await removeMaterial(keys, record);
-        return record.arn;
+      if (record === undefined) return undefined;
+      // The current material expires at the key's ValidTo; other imported material at its own.
+      const materials = record.origin === "EXTERNAL" ? await keys.materials() : [];
+      const due = materials.filter(
+        (m) => m.imported === true && m.keyMaterialId !== record.currentKeyMaterialId && m.validTo !== undefined && m.validTo <= now,
+      );
+      const currentDue = record.currentVersion > 0 && record.validTo !== undefined && record.validTo <= now;
+      if (due.length === 0 && !currentDue) return undefined;
+      let current = record;
+      for (const m of due) {
+        if (m.pendingRotation === true) {
+          keys.deleteVersion(m.version);
+          keys.deleteMaterial(m.version);
+        } else {
+          current = dropMaterial(keys, current, m);
+        }
       }
-      return undefined;
+      if (currentDue) {
+        const material = materials.find((m) => m.keyMaterialId === record.currentKeyMaterialId);
+        if (material === undefined) await removeMaterial(keys, current);
+        else dropMaterial(keys, current, material);
+      }
+      return record.arn;
     });
     if (expired !== undefined) await this.recordKeyEvent("KMS Imported Key Material Expiration", expired);
 
     const rotated = await this.tx(async (keys) => {
       const record = await keys.record();
-      if (!record?.rotationEnabled || record.nextRotation === undefined || record.nextRotation > now || record.keyState !== "Enabled") {
-        return undefined;
+      if (record === undefined) return undefined;
+      const automatic = record.rotationEnabled && record.nextRotation !== undefined && record.nextRotation <= now && record.keyState === "Enabled";
+      const onDemand = record.onDemandRotationStartDate !== undefined && record.onDemandRotationStartDate <= now;
+      if (!automatic && !onDemand) return undefined;
+      const changes: Partial<KeyRecord> = {};
+      if (automatic) {
+        let next = record.nextRotation!;
+        while (next <= now) next += this.rotationPeriodMs(record);
+        changes.nextRotation = next;
       }
-      const version = record.currentVersion + 1;
-      let next = record.nextRotation;
-      while (next <= now) next += this.settings.rotationPeriodMs;
-      keys.putVersion(version, newBackingKey(this.ports.rootKey(), record.arn, version, now));
-      keys.update(record, { currentVersion: version, nextRotation: next });
+      if (onDemand) changes.onDemandRotationStartDate = undefined;
+      // Both due at once (a late wake-up): one new version serves both, as AWS never rotates twice in a row.
+      const type: RotationType = onDemand ? "ON_DEMAND" : "AUTOMATIC";
+      const updated = keys.update(record, changes);
+      if (record.origin !== "EXTERNAL") {
+        this.addVersion(keys, updated, now, type);
+        return record.arn;
+      }
+      // Imported material: the material imported for this rotation becomes current (if it is
+      // still there: deleting it meanwhile cancels the rotation).
+      const pending = (await keys.materials()).find((m) => m.pendingRotation === true && m.imported === true);
+      if (pending === undefined) return undefined;
+      keys.putMaterial({ ...pending, pendingRotation: undefined, rotationDate: now, rotationType: type });
+      keys.update(updated, {
+        currentVersion: pending.version,
+        currentKeyMaterialId: pending.keyMaterialId,
+        expirationModel: pending.expirationModel,
+        validTo: pending.validTo,
+      });
       return record.arn;
     });
     if (rotated !== undefined) await this.recordKeyEvent("KMS CMK Rotation", rotated, new Date(now));
     await this.rescheduleWakeUp(retry);
+  }
+
+  /** Makes a fresh backing key the key's current version and lists it as a rotation. */
+  private addVersion(keys: KeyRecords, record: KeyRecord, now: number, rotationType: RotationType): void {
+    const version = record.currentVersion + 1;
+    const keyMaterialId = newKeyMaterialId();
+    keys.putVersion(version, newBackingKey(this.ports.rootKey(), record.arn, version, now));
+    keys.putMaterial({ version, keyMaterialId, rotationDate: now, rotationType });
+    keys.update(record, { currentVersion: version, currentKeyMaterialId: keyMaterialId });
   }
 
   /**
@@ -683,12 +1000,12 @@ export class KeyActor {
     plaintext: Uint8Array,
     context: EncryptionContext,
     audit?: AuditDraft,
-  ): Promise<KeyResult<{ keyArn: string; ciphertext: Uint8Array }>> {
+  ): Promise<KeyResult<{ keyArn: string; ciphertext: Uint8Array; keyMaterialId?: string }>> {
     const action = operation === "ReEncrypt" ? "kms:ReEncryptTo" : `kms:${operation}`;
     return this.call(call, audit, (commit) =>
       commit(async (keys) => {
         const record = await keys.guard(withEncryptionContext(call, context), operation, action, this.keys);
-        return { keyArn: record.arn, ciphertext: await this.seal(keys, record, plaintext, context) };
+        return { keyArn: record.arn, ciphertext: await this.seal(keys, record, plaintext, context), ...materialIdOf(record) };
       }),
     );
   }
@@ -700,15 +1017,15 @@ export class KeyActor {
     length: number,
     context: EncryptionContext,
     audit?: AuditDraft,
-  ): Promise<KeyResult<{ keyArn: string; ciphertext: Uint8Array; plaintext?: Uint8Array }>> {
+  ): Promise<KeyResult<{ keyArn: string; ciphertext: Uint8Array; plaintext?: Uint8Array; keyMaterialId?: string }>> {
     return this.call(call, audit, (commit) =>
       commit(async (keys) => {
         const record = await keys.guard(withEncryptionContext(call, context), operation, `kms:${operation}`, this.keys);
         const dataKey = crypto.getRandomValues(new Uint8Array(length));
         const ciphertext = await this.seal(keys, record, dataKey, context);
-        if (operation === "GenerateDataKey") return { keyArn: record.arn, ciphertext, plaintext: dataKey };
+        if (operation === "GenerateDataKey") return { keyArn: record.arn, ciphertext, plaintext: dataKey, ...materialIdOf(record) };
         wipe(dataKey);
-        return { keyArn: record.arn, ciphertext };
+        return { keyArn: record.arn, ciphertext, ...materialIdOf(record) };
       }),
     );
   }
@@ -723,11 +1040,13 @@ export class KeyActor {
     blob: Uint8Array,
     context: EncryptionContext,
     audit?: AuditDraft,
-  ): Promise<KeyResult<{ keyArn: string; plaintext: Uint8Array }>> {
+  ): Promise<KeyResult<{ keyArn: string; plaintext: Uint8Array; keyMaterialId?: string }>> {
     const action = operation === "ReEncrypt" ? "kms:ReEncryptFrom" : "kms:Decrypt";
     return this.call(call, audit, (commit) =>
       commit(async (keys) => {
         const record = await keys.guard(withEncryptionContext(call, context), operation, action, this.keys);
+        // DryRunModifiers IGNORE_CIPHERTEXT: authorization and key state only (the dry run ends in commit).
+        if (call.dryRun?.ignoreCiphertext === true) return { keyArn: record.arn, plaintext: new Uint8Array(0) };
         const header = readCiphertextHeader(blob);
         if (header === undefined || header.keyArn !== record.arn) throw invalidCiphertext();
         const stored = await keys.version(header.backingKeyVersion);
@@ -736,7 +1055,9 @@ export class KeyActor {
         try {
           const plaintext = openCiphertext(backingKey, blob, encodeEncryptionContext(context));
           if (plaintext === undefined) throw invalidCiphertext();
-          return { keyArn: record.arn, plaintext };
+          // Decrypt's KeyMaterialId: the material that sealed the blob (one more read in the same transaction).
+          const material = await keys.material(header.backingKeyVersion);
+          return { keyArn: record.arn, plaintext, ...(material === undefined ? {} : { keyMaterialId: material.keyMaterialId }) };
         } finally {
           wipe(backingKey);
         }
@@ -840,7 +1161,8 @@ export class KeyActor {
         return { key, ...(await prepareGrant(keys.grants, key, input, this.settings.grantLimits, now)) };
       };
       const planned = await this.tx(prepare);
-      const entry = planned.existing ? undefined : indexEntry(planned.key.arn, planned.record);
+      // A dry run indexes nothing: its grant is never stored.
+      const entry = planned.existing || call.dryRun !== undefined ? undefined : indexEntry(planned.key.arn, planned.record);
       if (entry !== undefined) await this.ports.retirableGrants.add(entry);
       let stored = false;
       try {
@@ -920,7 +1242,7 @@ export class KeyActor {
   ): Promise<KeyResult<null>> {
     return this.call(call, audit, async (commit) => {
       const grant = await this.tx(check);
-      if (grant.retiringPrincipal !== undefined) await this.ports.retirableGrants.remove(grant.retiringPrincipal, call.keyArn, grant.grantId);
+      if (grant.retiringPrincipal !== undefined && call.dryRun === undefined) await this.ports.retirableGrants.remove(grant.retiringPrincipal, call.keyArn, grant.grantId);
       return commit(async (keys) => {
         await check(keys);
         await keys.grants.remove(grantId);
@@ -942,4 +1264,121 @@ async function removeMaterial(keys: KeyRecords, record: KeyRecord): Promise<void
     expirationModel: undefined,
     validTo: undefined,
   });
+}
+
+/**
+ * Deletes one imported material's backing key (expiry or DeleteImportedKeyMaterial); it stays
+ * listed as PENDING_IMPORT. When it is the current material the key goes to PendingImport (unless
+ * it is pending deletion) until it is reimported.
+ */
+function dropMaterial(keys: KeyRecords, record: KeyRecord, material: KeyMaterialRecord): KeyRecord {
+  keys.deleteVersion(material.version);
+  keys.putMaterial({ ...material, imported: false, expirationModel: undefined, validTo: undefined });
+  if (material.keyMaterialId !== record.currentKeyMaterialId) return record;
+  return keys.update(record, {
+    currentVersion: 0,
+    keyState: record.keyState === "PendingDeletion" ? "PendingDeletion" : "PendingImport",
+    expirationModel: undefined,
+    validTo: undefined,
+  });
+}
+
+function incorrectMaterial(): KmsError {
+  return new KmsError("IncorrectKeyMaterialException", "The key material is not the same key material that was previously imported into this KMS key.");
+}
+
+/**
+ * Installs unwrapped material (ImportKeyMaterial's last step, inside its transaction). The
+ * material's ID is derived from the key and the material, so a reimport is recognised whatever
+ * the request says; ImportType defaults to NEW_KEY_MATERIAL for a key that never had material and
+ * EXISTING_KEY_MATERIAL afterwards, as AWS's does.
+ * - NEW, first material: it becomes the key's current material (PendingImport → Enabled).
+ * - NEW, later: it waits as PENDING_ROTATION for RotateKeyOnDemand (one at a time).
+ * - EXISTING: it must be material the key already has (and KeyMaterialId, when given, that one);
+ *   its backing key comes back, with the new expiration, and the key is usable again when it is the current one.
+ * @throws IncorrectKeyMaterialException, ValidationException, KMSInvalidStateException
+ */
+async function installMaterial(
+  keys: KeyRecords,
+  record: KeyRecord,
+  rootKey: Uint8Array,
+  installed: Uint8Array,
+  input: NewKeyMaterial,
+  now: number,
+): Promise<MaterialResult> {
+  const fingerprint = materialFingerprint(rootKey, record.arn, installed);
+  const keyMaterialId = importedMaterialId(fingerprint);
+  let materials = await keys.materials();
+  // A key whose material was imported before materials were listed: its one material is version 1.
+  if (materials.length === 0 && record.materialFingerprint !== undefined) {
+    const legacy: KeyMaterialRecord = {
+      version: 1,
+      keyMaterialId: importedMaterialId(record.materialFingerprint),
+      imported: record.currentVersion > 0,
+      ...(record.expirationModel === undefined ? {} : { expirationModel: record.expirationModel }),
+      ...(record.validTo === undefined ? {} : { validTo: record.validTo }),
+    };
+    materials = [legacy];
+    keys.putMaterial(legacy);
+    record = keys.update(record, { currentKeyMaterialId: legacy.keyMaterialId });
+  }
+  const importType = input.importType ?? (materials.length === 0 ? "NEW_KEY_MATERIAL" : "EXISTING_KEY_MATERIAL");
+  const existing = materials.find((m) => m.keyMaterialId === keyMaterialId);
+  const expiry = { expirationModel: input.expirationModel, validTo: input.expirationModel === "KEY_MATERIAL_EXPIRES" ? input.validTo : undefined };
+
+  if (importType === "EXISTING_KEY_MATERIAL") {
+    if (existing === undefined || (input.keyMaterialId !== undefined && input.keyMaterialId !== keyMaterialId)) throw incorrectMaterial();
+    keys.putVersion(existing.version, sealBackingKey(rootKey, record.arn, existing.version, installed, now));
+    keys.putMaterial({ ...existing, imported: true, ...expiry, description: input.description ?? existing.description });
+    if (keyMaterialId === record.currentKeyMaterialId) {
+      keys.update(record, {
+        currentVersion: existing.version,
+        keyState: record.keyState === "PendingImport" ? "Enabled" : record.keyState,
+        ...expiry,
+        materialFingerprint: record.materialFingerprint ?? fingerprint,
+      });
+    }
+    return { keyArn: record.arn, keyMaterialId };
+  }
+
+  if (existing !== undefined) {
+    throw new KmsError(
+      "IncorrectKeyMaterialException",
+      "This key material was already imported into this KMS key: reimport it with ImportType EXISTING_KEY_MATERIAL.",
+    );
+  }
+  if (materials.length === 0) {
+    keys.putVersion(1, sealBackingKey(rootKey, record.arn, 1, installed, now));
+    keys.putMaterial({ version: 1, keyMaterialId, imported: true, ...expiry, ...(input.description === undefined ? {} : { description: input.description }) });
+    keys.update(record, {
+      currentVersion: 1,
+      currentKeyMaterialId: keyMaterialId,
+      keyState: record.keyState === "PendingImport" ? "Enabled" : record.keyState,
+      ...expiry,
+      materialFingerprint: fingerprint,
+    });
+    return { keyArn: record.arn, keyMaterialId };
+  }
+  if (materials.some((m) => m.pendingRotation === true)) {
+    throw new KmsError(
+      "KMSInvalidStateException",
+      `${record.arn} already has key material pending rotation: rotate to it (RotateKeyOnDemand) or delete it first.`,
+    );
+  }
+  const version = Math.max(...materials.map((m) => m.version)) + 1;
+  keys.putVersion(version, sealBackingKey(rootKey, record.arn, version, installed, now));
+  keys.putMaterial({
+    version,
+    keyMaterialId,
+    imported: true,
+    pendingRotation: true,
+    ...expiry,
+    ...(input.description === undefined ? {} : { description: input.description }),
+  });
+  return { keyArn: record.arn, keyMaterialId };
+}
+
+/** The current material's ID for a response's KeyMaterialId (absent for keys from before materials were listed). */
+function materialIdOf(record: KeyRecord): { keyMaterialId?: string } {
+  return record.currentKeyMaterialId === undefined ? {} : { keyMaterialId: record.currentKeyMaterialId };
 }

@@ -4,7 +4,9 @@
  * every operation starts with (exists → authorized → key state allows it).
  *
  * Storage layout (keys of the key's own store): `key` the KeyRecord; `version:<n, 10 digits>` the
- * sealed backing keys; `import:<token ID>` pending GetParametersForImport; `deleted` the
+ * sealed backing keys; `material:<n, 10 digits>` what ListKeyRotations shows of each (its
+ * KeyMaterialId, when and how it became current); `lastUsage` the last successful cryptographic
+ * call (GetKeyLastUsage); `import:<token ID>` pending GetParametersForImport; `deleted` the
  * tombstone; grants as src/grants/store.ts lays them out; `outbox:` as src/audit/outbox.ts does.
  *
  * Security: backing keys are stored only sealed under the root key (src/keys/backing-key.ts).
@@ -19,6 +21,7 @@ import type { KeyCall } from "../service/caller.ts";
 import { KeyGrants, tokenOpener } from "../grants/store.ts";
 import { isOutboxKey } from "../audit/outbox.ts";
 import type { RecordTx } from "../store/port.ts";
+import { sha256 } from "../crypto/hash.ts";
 
 export type ExpirationModel = "KEY_MATERIAL_EXPIRES" | "KEY_MATERIAL_DOES_NOT_EXPIRE";
 
@@ -36,8 +39,16 @@ export interface KeyRecord {
   tags: Tag[];
   rotationEnabled: boolean;
   nextRotation?: number;
-  /** Newest backing-key version; 0 while an EXTERNAL key has no material. */
+  /** EnableKeyRotation's RotationPeriodInDays (AWS's default, 365, when absent). */
+  rotationPeriodInDays?: number;
+  /** RotateKeyOnDemand calls accepted so far (AWS allows ROTATE_ON_DEMAND_LIMIT per key). */
+  onDemandRotations?: number;
+  /** When an accepted on-demand rotation started; cleared when the wake-up completes it. */
+  onDemandRotationStartDate?: number;
+  /** The current backing-key version; 0 while an EXTERNAL key has no current material. */
   currentVersion: number;
+  /** The current material's KeyMaterialId (kept while an EXTERNAL key waits for it to be reimported). */
+  currentKeyMaterialId?: string;
   deletionDate?: number;
   pendingWindowInDays?: number;
   /** Imported material (EXTERNAL keys): how it expires while the key has it. */
@@ -48,6 +59,53 @@ export interface KeyRecord {
    * after the material expires or is deleted so that only the same material can come back.
    */
   materialFingerprint?: Uint8Array;
+}
+
+export type RotationType = "AUTOMATIC" | "ON_DEMAND";
+
+/** What ListKeyRotations shows of one backing-key version (no secret: the sealed key is elsewhere). */
+export interface KeyMaterialRecord {
+  version: number;
+  /** 64 hex digits, as AWS's KeyMaterialId. */
+  keyMaterialId: string;
+  /** When a rotation made it current; absent for the key's first material. */
+  rotationDate?: number;
+  rotationType?: RotationType;
+  // Imported material (EXTERNAL keys) only:
+  /** False once the material expired or was deleted (ImportState PENDING_IMPORT). */
+  imported?: boolean;
+  /** Imported for an on-demand rotation that has not happened yet (PENDING_ROTATION). */
+  pendingRotation?: boolean;
+  description?: string;
+  expirationModel?: ExpirationModel;
+  validTo?: number;
+}
+
+/**
+ * The KeyMaterialId of imported material: derived from the key and the material ("KMS assigns a
+ * unique identifier to the key material based on the KMS key ID and the imported key material"),
+ * through the key's keyed material fingerprint, so it reveals nothing of the material.
+ */
+export function importedMaterialId(fingerprint: Uint8Array): string {
+  const label = new TextEncoder().encode("edgekms key material id v1\0");
+  const input = new Uint8Array(label.length + fingerprint.length);
+  input.set(label);
+  input.set(fingerprint, label.length);
+  return Array.from(sha256(input), (b) => b.toString(16).padStart(2, "0")).join("");
+}
+
+/** GetKeyLastUsage's KeyLastUsageData as stored: the key's last successful cryptographic call. */
+export interface LastUsage {
+  operation: string;
+  /** The call's eventTime (epoch ms). */
+  timestamp: number;
+  cloudTrailEventId: string;
+  kmsRequestId: string;
+}
+
+/** A fresh KeyMaterialId: 32 random bytes in hex (AWS's are 64 hex digits too). */
+export function newKeyMaterialId(): string {
+  return Array.from(crypto.getRandomValues(new Uint8Array(32)), (b) => b.toString(16).padStart(2, "0")).join("");
 }
 
 /** An outstanding GetParametersForImport: the sealed wrapping private key and its token's claims. */
@@ -69,9 +127,15 @@ const RECORD = "key";
 const TOMBSTONE = "deleted";
 const IMPORT_PREFIX = "import:";
 const VERSION_PREFIX = "version:";
+const MATERIAL_PREFIX = "material:";
+const LAST_USAGE = "lastUsage";
 
 function versionKey(version: number): string {
   return VERSION_PREFIX + String(version).padStart(10, "0");
+}
+
+function materialKey(version: number): string {
+  return MATERIAL_PREFIX + String(version).padStart(10, "0");
 }
 
 /** The grant-token opener and the rules a guard needs besides the stored records. */
@@ -138,6 +202,40 @@ export class KeyRecords {
     this.tx.put(versionKey(version), sealed);
   }
 
+  material(version: number): Promise<KeyMaterialRecord | undefined> {
+    return this.tx.get<KeyMaterialRecord>(materialKey(version));
+  }
+
+  putMaterial(material: KeyMaterialRecord): void {
+    this.tx.put(materialKey(material.version), material);
+  }
+
+  deleteMaterial(version: number): void {
+    this.tx.delete(materialKey(version));
+  }
+
+  deleteVersion(version: number): void {
+    this.tx.delete(versionKey(version));
+  }
+
+  /** Material records in version order, after version `after` (exclusive), at most `limit`. */
+  async materials(after = 0, limit?: number): Promise<KeyMaterialRecord[]> {
+    const options = { after: String(after).padStart(10, "0"), ...(limit === undefined ? {} : { limit }) };
+    return (await this.tx.list<KeyMaterialRecord>(MATERIAL_PREFIX, options)).map(([, m]) => m);
+  }
+
+  lastUsage(): Promise<LastUsage | undefined> {
+    return this.tx.get<LastUsage>(LAST_USAGE);
+  }
+
+  /**
+   * A blind write (the transaction never reads this entry), so concurrent calls on one key never
+   * conflict over it in an optimistic store: the last commit wins, which is the last usage.
+   */
+  putLastUsage(usage: LastUsage): void {
+    this.tx.put(LAST_USAGE, usage);
+  }
+
   async deleteVersions(): Promise<void> {
     for (const [key] of await this.tx.list(VERSION_PREFIX)) this.tx.delete(key);
   }
@@ -181,8 +279,12 @@ export class KeyRecords {
     const record = await this.record();
     const deadlines: number[] = [];
     if (record?.rotationEnabled && record.nextRotation !== undefined && record.keyState === "Enabled") deadlines.push(record.nextRotation);
+    if (record?.onDemandRotationStartDate !== undefined) deadlines.push(record.onDemandRotationStartDate);
     if (record?.keyState === "PendingDeletion" && record.deletionDate !== undefined) deadlines.push(record.deletionDate);
     if (record !== undefined && record.currentVersion > 0 && record.validTo !== undefined) deadlines.push(record.validTo);
+    if (record?.origin === "EXTERNAL") {
+      for (const m of await this.materials()) if (m.imported === true && m.validTo !== undefined) deadlines.push(m.validTo);
+    }
     for (const [, pending] of await this.pendingImports()) deadlines.push(pending.validTo);
     if ((await this.tombstone()) !== undefined) deadlines.push(0);
     return deadlines;
@@ -214,6 +316,7 @@ export function metadataOf(record: KeyRecord): KeyMetadata {
     EncryptionAlgorithms: ["SYMMETRIC_DEFAULT"],
     MultiRegion: false,
   };
+  if (record.currentKeyMaterialId !== undefined) metadata.CurrentKeyMaterialId = record.currentKeyMaterialId;
   if (record.deletionDate !== undefined) metadata.DeletionDate = new Date(record.deletionDate);
   if (record.pendingWindowInDays !== undefined) metadata.PendingDeletionWindowInDays = record.pendingWindowInDays;
   if (record.origin === "EXTERNAL" && record.expirationModel !== undefined) {

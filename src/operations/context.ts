@@ -3,6 +3,10 @@
  * runtime's ports, src/service/ports.ts): the caller's account directory, a key's actor, and the resolution of a KeyId parameter (key ID, key ARN, alias
  * name or alias ARN) to the key ARN it names.
  *
+ * Dry runs: `keyCall` carries the request's DryRun to the key object, which runs the call in full,
+ * discards its writes and answers DryRunOperationException; a handler does nothing else for them
+ * unless it acts outside the key object (ReEncrypt's two keys).
+ *
  * Audit: a handler passes `audit(ctx)` to the object whose answer ends the call and unwraps that
  * answer with `settle`, which notes that the object recorded the call (src/service/dispatch.ts records
  * every other call itself).
@@ -17,7 +21,7 @@ import { aliasNotFound, keyNotFound } from "../protocol/errors.ts";
 import { isIssuedKeyId } from "../keys/key-id.ts";
 import { parseKeyArn } from "../arn.ts";
 import type { RequestShapes, ValidatedOperation } from "../protocol/shapes.ts";
-import type { CallFacts, Caller, KeyCall } from "../service/caller.ts";
+import type { CallFacts, Caller, DryRun, KeyCall } from "../service/caller.ts";
 import { unwrap, type RpcResult } from "../service/rpc.ts";
 import type { ServicePorts } from "../service/ports.ts";
 import type { Settings } from "../service/settings.ts";
@@ -33,6 +37,8 @@ export interface OperationContext {
   draft: AuditDraft;
   /** True once an object has recorded the call. */
   recorded: boolean;
+  /** The request's DryRun, carried by every key call (src/service/caller.ts). */
+  dryRun?: DryRun;
 }
 
 /** The draft to hand to the object whose answer ends the call, with the keys touched so far. */
@@ -92,7 +98,15 @@ export function keyObject(ctx: OperationContext, arn: string) {
  */
 export function keyCall(ctx: OperationContext, arn: string, facts?: CallFacts): KeyCall {
   ctx.touchedKeys.add(arn);
-  return facts === undefined ? { ...ctx.caller, keyArn: arn } : { ...ctx.caller, keyArn: arn, facts };
+  return {
+    ...ctx.caller,
+    keyArn: arn,
+    ...(facts === undefined ? {} : { facts }),
+    ...(ctx.dryRun === undefined ? {} : { dryRun: ctx.dryRun }),
+    ...(ctx.draft.eventId === undefined
+      ? {}
+      : { trace: { eventName: ctx.draft.eventName, requestId: ctx.requestId, eventId: ctx.draft.eventId, startedAt: ctx.draft.startedAt } }),
+  };
 }
 
 /**

@@ -33,10 +33,6 @@ function unsupportedRecipient(): KmsError {
   return new KmsError("UnsupportedOperationException", "Recipient (Nitro Enclaves attestation) is not supported by EdgeKMS.");
 }
 
-function refuseDryRun(dryRun: boolean | undefined): void {
-  if (dryRun === true) throw new KmsError("UnsupportedOperationException", "DryRun is not supported by EdgeKMS.");
-}
-
 /**
  * Which key a ciphertext blob names, checked against the KeyId parameter when one is given.
  * @throws InvalidCiphertextException for a blob with no readable header, IncorrectKeyException
@@ -44,7 +40,11 @@ function refuseDryRun(dryRun: boolean | undefined): void {
  */
 async function sourceKeyArn(ctx: OperationContext, blob: Uint8Array, keyId: string | undefined): Promise<string> {
   const header = readCiphertextHeader(blob);
-  if (header === undefined || parseKeyArn(header.keyArn) === undefined) throw invalidCiphertext();
+  if (header === undefined || parseKeyArn(header.keyArn) === undefined) {
+    // A dry run with IGNORE_CIPHERTEXT tests permissions on the key the request names, whatever the blob.
+    if (ctx.dryRun?.ignoreCiphertext === true && keyId !== undefined) return resolveKeyArn(ctx, keyId);
+    throw invalidCiphertext();
+  }
   // A blob naming a key that cannot exist is just invalid, and no store is asked about it.
   await assertKeyMayExist(ctx, header.keyArn).catch(() => {
     throw invalidCiphertext();
@@ -93,8 +93,29 @@ async function open(
   }
 }
 
+/**
+ * ReEncrypt's source half. In a dry run the source key answers DryRunOperationException when the
+ * decryption would succeed; the destination half then runs its own dry run on a stand-in plaintext
+ * (it is never sealed for real) and gives the call its answer.
+ */
+async function openSource(
+  ctx: OperationContext,
+  arn: string,
+  blob: Uint8Array,
+  context: Record<string, string> | undefined,
+  facts: CallFacts,
+): Promise<{ keyArn: string; plaintext: Uint8Array; keyMaterialId?: string }> {
+  try {
+    return await open(ctx, "ReEncrypt", arn, blob, context, facts);
+  } catch (err) {
+    if (ctx.dryRun !== undefined && err instanceof KmsError && err.type === "DryRunOperationException") {
+      return { keyArn: arn, plaintext: new Uint8Array(32) };
+    }
+    throw err;
+  }
+}
+
 export const Encrypt: Handler<"Encrypt"> = async (ctx, request) => {
-  refuseDryRun(request.DryRun);
   const arn = await resolveKeyArn(ctx, request.KeyId);
   checkAlgorithm(request.EncryptionAlgorithm, arn);
   const sealed = await settle(
@@ -111,17 +132,20 @@ export const Encrypt: Handler<"Encrypt"> = async (ctx, request) => {
 };
 
 export const Decrypt: Handler<"Decrypt"> = async (ctx, request) => {
-  refuseDryRun(request.DryRun);
   if (request.Recipient !== undefined) throw unsupportedRecipient();
   const arn = await sourceKeyArn(ctx, request.CiphertextBlob, request.KeyId);
   checkAlgorithm(request.EncryptionAlgorithm, arn);
   const facts = cryptoFacts(request.EncryptionContext, request.GrantTokens);
   const opened = await open(ctx, "Decrypt", arn, request.CiphertextBlob, request.EncryptionContext, facts);
-  return { KeyId: opened.keyArn, Plaintext: opened.plaintext, EncryptionAlgorithm: SYMMETRIC_DEFAULT };
+  return {
+    KeyId: opened.keyArn,
+    Plaintext: opened.plaintext,
+    EncryptionAlgorithm: SYMMETRIC_DEFAULT,
+    ...(opened.keyMaterialId === undefined ? {} : { KeyMaterialId: opened.keyMaterialId }),
+  };
 };
 
 export const ReEncrypt: Handler<"ReEncrypt"> = async (ctx, request) => {
-  refuseDryRun(request.DryRun);
   const source = await sourceKeyArn(ctx, request.CiphertextBlob, request.SourceKeyId);
   checkAlgorithm(request.SourceEncryptionAlgorithm, source);
   const destination = await resolveKeyArn(ctx, request.DestinationKeyId);
@@ -129,7 +153,7 @@ export const ReEncrypt: Handler<"ReEncrypt"> = async (ctx, request) => {
   // kms:ReEncryptFrom on the source and kms:ReEncryptTo on the destination (permissions reference).
   const sameKey = { reEncryptOnSameKey: source === destination };
   const sourceFacts = cryptoFacts(request.SourceEncryptionContext, request.GrantTokens, sameKey);
-  const opened = await open(ctx, "ReEncrypt", source, request.CiphertextBlob, request.SourceEncryptionContext, sourceFacts);
+  const opened = await openSource(ctx, source, request.CiphertextBlob, request.SourceEncryptionContext, sourceFacts);
   try {
     const sealed = await settle(
       ctx,
@@ -147,6 +171,8 @@ export const ReEncrypt: Handler<"ReEncrypt"> = async (ctx, request) => {
       KeyId: sealed.keyArn,
       SourceEncryptionAlgorithm: SYMMETRIC_DEFAULT,
       DestinationEncryptionAlgorithm: SYMMETRIC_DEFAULT,
+      ...(opened.keyMaterialId === undefined ? {} : { SourceKeyMaterialId: opened.keyMaterialId }),
+      ...(sealed.keyMaterialId === undefined ? {} : { DestinationKeyMaterialId: sealed.keyMaterialId }),
     };
   } finally {
     opened.plaintext.fill(0);
@@ -159,7 +185,6 @@ async function generateDataKey(
   operation: "GenerateDataKey" | "GenerateDataKeyWithoutPlaintext",
   request: RequestShapes["GenerateDataKeyWithoutPlaintext"],
 ) {
-  refuseDryRun(request.DryRun);
   const length = dataKeyLength(request);
   const arn = await resolveKeyArn(ctx, request.KeyId);
   const facts = cryptoFacts(request.EncryptionContext, request.GrantTokens);
@@ -168,15 +193,23 @@ async function generateDataKey(
 }
 
 export const GenerateDataKey: Handler<"GenerateDataKey"> = async (ctx, request) => {
-  refuseDryRun(request.DryRun);
   if (request.Recipient !== undefined) throw unsupportedRecipient();
   const generated = await generateDataKey(ctx, "GenerateDataKey", request);
-  return { CiphertextBlob: generated.ciphertext, Plaintext: generated.plaintext, KeyId: generated.keyArn };
+  return {
+    CiphertextBlob: generated.ciphertext,
+    Plaintext: generated.plaintext,
+    KeyId: generated.keyArn,
+    ...(generated.keyMaterialId === undefined ? {} : { KeyMaterialId: generated.keyMaterialId }),
+  };
 };
 
 export const GenerateDataKeyWithoutPlaintext: Handler<"GenerateDataKeyWithoutPlaintext"> = async (ctx, request) => {
   const generated = await generateDataKey(ctx, "GenerateDataKeyWithoutPlaintext", request);
-  return { CiphertextBlob: generated.ciphertext, KeyId: generated.keyArn };
+  return {
+    CiphertextBlob: generated.ciphertext,
+    KeyId: generated.keyArn,
+    ...(generated.keyMaterialId === undefined ? {} : { KeyMaterialId: generated.keyMaterialId }),
+  };
 };
 
 export const GenerateRandom: Handler<"GenerateRandom"> = async (ctx, request) => {

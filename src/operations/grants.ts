@@ -17,10 +17,6 @@ import { audit, keyCall, keyObject, registryOf, resolveKeyArn, settle, type Hand
 const MAX_GRANT_LIST_LIMIT = 100;
 const DEFAULT_GRANT_LIST_LIMIT = 50;
 
-function refuseDryRun(dryRun: boolean | undefined): void {
-  if (dryRun === true) throw new KmsError("UnsupportedOperationException", "DryRun is not supported by EdgeKMS.");
-}
-
 /** @throws ValidationException in AWS's constraint wording for a Limit over 100. */
 function listLimit(limit: number | undefined): number {
   if (limit !== undefined && limit > MAX_GRANT_LIST_LIMIT) {
@@ -42,7 +38,6 @@ function rootKey(ctx: OperationContext): Uint8Array {
 }
 
 export const CreateGrant: Handler<"CreateGrant"> = async (ctx, request) => {
-  refuseDryRun(request.DryRun);
   const arn = await resolveKeyArn(ctx, request.KeyId);
   const operations = [...new Set(request.Operations)];
   const constraints = normaliseConstraints(request.Constraints);
@@ -119,7 +114,6 @@ export const ListRetirableGrants: Handler<"ListRetirableGrants"> = async (ctx, r
 };
 
 export const RetireGrant: Handler<"RetireGrant"> = async (ctx, request) => {
-  refuseDryRun(request.DryRun);
   let arn: string;
   let grantId: string;
   if (request.GrantToken !== undefined) {
@@ -143,7 +137,6 @@ export const RetireGrant: Handler<"RetireGrant"> = async (ctx, request) => {
 };
 
 export const RevokeGrant: Handler<"RevokeGrant"> = async (ctx, request) => {
-  refuseDryRun(request.DryRun);
   checkGrantId(request.GrantId);
   const arn = await resolveKeyArn(ctx, request.KeyId);
   await settle(ctx, keyObject(ctx, arn).revokeGrant(keyCall(ctx, arn), request.GrantId, audit(ctx)));

@@ -6,9 +6,10 @@
  * checks before it looks at the key: wrapping spec and algorithm, expiration model and ValidTo.
  *
  * Supported: WrappingKeySpec RSA_2048 with RSAES_OAEP_SHA_256, RSAES_OAEP_SHA_1 or
- * RSAES_PKCS1_V1_5, symmetric (SYMMETRIC_DEFAULT) keys, one material per key. The newer
- * RSA_AES_KEY_WRAP_* algorithms, larger wrapping keys and key-material rotation (ImportType,
- * KeyMaterialId) answer UnsupportedOperationException rather than being ignored.
+ * RSAES_PKCS1_V1_5, symmetric (SYMMETRIC_DEFAULT) keys, and rotation of imported material
+ * (ImportType, KeyMaterialId, KeyMaterialDescription; src/keys/key-actor.ts `installMaterial`). The
+ * newer RSA_AES_KEY_WRAP_* algorithms and larger wrapping keys answer UnsupportedOperationException
+ * rather than being ignored.
  */
 import { isWrappingAlgorithm } from "../keys/import-wrapping.ts";
 import { KmsError } from "../protocol/errors.ts";
@@ -25,9 +26,10 @@ function invalid(message: string): KmsError {
   return new KmsError("ValidationException", message);
 }
 
-function refuseMaterialRotation(request: { KeyMaterialId?: string; ImportType?: string }): void {
-  if (request.KeyMaterialId !== undefined || request.ImportType !== undefined) {
-    throw unsupported("KeyMaterialId and ImportType (rotation of imported key material) are not supported by EdgeKMS.");
+/** @throws ValidationException for a KeyMaterialId with ImportType NEW_KEY_MATERIAL (AWS: "You cannot specify a key material ID with ImportType set to NEW_KEY_MATERIAL"). */
+function checkImportType(request: { KeyMaterialId?: string; ImportType?: string }): void {
+  if (request.KeyMaterialId !== undefined && request.ImportType === "NEW_KEY_MATERIAL") {
+    throw invalid("You cannot specify a KeyMaterialId when ImportType is NEW_KEY_MATERIAL.");
   }
 }
 
@@ -50,7 +52,7 @@ export const GetParametersForImport: Handler<"GetParametersForImport"> = async (
 };
 
 export const ImportKeyMaterial: Handler<"ImportKeyMaterial"> = async (ctx, request) => {
-  refuseMaterialRotation(request);
+  checkImportType(request);
   const expirationModel = request.ExpirationModel ?? "KEY_MATERIAL_EXPIRES";
   let validTo: number | undefined;
   if (expirationModel === "KEY_MATERIAL_EXPIRES") {
@@ -63,20 +65,27 @@ export const ImportKeyMaterial: Handler<"ImportKeyMaterial"> = async (ctx, reque
     throw invalid("A validTo date must not be set if the ExpirationModel is KEY_MATERIAL_DOES_NOT_EXPIRE");
   }
   const arn = await resolveKeyArn(ctx, request.KeyId);
-  await settle(
+  const imported = await settle(
     ctx,
     keyObject(ctx, arn).importKeyMaterial(
       keyCall(ctx, arn),
-      { importToken: request.ImportToken, encryptedKeyMaterial: request.EncryptedKeyMaterial, expirationModel, validTo },
+      {
+        importToken: request.ImportToken,
+        encryptedKeyMaterial: request.EncryptedKeyMaterial,
+        expirationModel,
+        validTo,
+        ...(request.ImportType === undefined ? {} : { importType: request.ImportType }),
+        ...(request.KeyMaterialId === undefined ? {} : { keyMaterialId: request.KeyMaterialId }),
+        ...(request.KeyMaterialDescription === undefined ? {} : { description: request.KeyMaterialDescription }),
+      },
       audit(ctx),
     ),
   );
-  return {};
+  return { KeyId: imported.keyArn, KeyMaterialId: imported.keyMaterialId };
 };
 
 export const DeleteImportedKeyMaterial: Handler<"DeleteImportedKeyMaterial"> = async (ctx, request) => {
-  refuseMaterialRotation(request);
   const arn = await resolveKeyArn(ctx, request.KeyId);
-  await settle(ctx, keyObject(ctx, arn).deleteImportedMaterial(keyCall(ctx, arn), audit(ctx)));
-  return {};
+  const deleted = await settle(ctx, keyObject(ctx, arn).deleteImportedMaterial(keyCall(ctx, arn), request.KeyMaterialId, audit(ctx)));
+  return deleted.keyMaterialId === undefined ? { KeyId: deleted.keyArn } : { KeyId: deleted.keyArn, KeyMaterialId: deleted.keyMaterialId };
 };

@@ -1,7 +1,9 @@
 /**
  * Key management operations: CreateKey, DescribeKey, ListKeys, EnableKey, DisableKey,
- * UpdateKeyDescription and the rotation switches. The guide's chapters "Creating Keys", "Viewing
- * Keys", "Enabling and Disabling Keys" and "Rotating Customer Master Keys".
+ * UpdateKeyDescription and rotation (EnableKeyRotation with its RotationPeriodInDays,
+ * DisableKeyRotation, GetKeyRotationStatus, RotateKeyOnDemand, ListKeyRotations). The guide's
+ * chapters "Creating Keys", "Viewing Keys", "Enabling and Disabling Keys" and "Rotating Customer
+ * Master Keys", and today's API reference for on-demand rotation.
  */
 import { keyArn } from "../arn.ts";
 import { newKeyId } from "../keys/key-id.ts";
@@ -126,14 +128,35 @@ export const UpdateKeyDescription: Handler<"UpdateKeyDescription"> = (ctx, reque
 
 export const EnableKeyRotation: Handler<"EnableKeyRotation"> = (ctx, request) =>
   withKey(ctx, request.KeyId, async (arn) => {
-    await settle(ctx, keyObject(ctx, arn).setRotation(keyCall(ctx, arn), true, audit(ctx)));
+    const days = request.RotationPeriodInDays;
+    // kms:RotationPeriodInDays constrains the value a request sets (present only when it sets one).
+    const facts = days === undefined ? undefined : { extra: { "kms:RotationPeriodInDays": String(days) } };
+    await settle(ctx, keyObject(ctx, arn).setRotation(keyCall(ctx, arn, facts), true, days, audit(ctx)));
     return {};
   });
 
 export const DisableKeyRotation: Handler<"DisableKeyRotation"> = (ctx, request) =>
   withKey(ctx, request.KeyId, async (arn) => {
-    await settle(ctx, keyObject(ctx, arn).setRotation(keyCall(ctx, arn), false, audit(ctx)));
+    await settle(ctx, keyObject(ctx, arn).setRotation(keyCall(ctx, arn), false, undefined, audit(ctx)));
     return {};
+  });
+
+export const RotateKeyOnDemand: Handler<"RotateKeyOnDemand"> = (ctx, request) =>
+  withKey(ctx, request.KeyId, async (arn) => ({ KeyId: await settle(ctx, keyObject(ctx, arn).rotateOnDemand(keyCall(ctx, arn), audit(ctx))) }));
+
+/** GetKeyLastUsage: by key ID or key ARN ("Alias names are not supported"). */
+export const GetKeyLastUsage: Handler<"GetKeyLastUsage"> = async (ctx, request) => {
+  if (/^alias\/|^arn:[^:]*:kms:[^:]*:[^:]*:alias\//.test(request.KeyId)) {
+    throw new KmsError("NotFoundException", `Alias names are not supported by GetKeyLastUsage: ${request.KeyId}`);
+  }
+  const arn = await resolveKeyArn(ctx, request.KeyId);
+  return settle(ctx, keyObject(ctx, arn).lastUsage(keyCall(ctx, arn), audit(ctx)));
+};
+
+export const ListKeyRotations: Handler<"ListKeyRotations"> = (ctx, request) =>
+  withKey(ctx, request.KeyId, async (arn) => {
+    const include = request.IncludeKeyMaterial ?? "ROTATIONS_ONLY";
+    return settle(ctx, keyObject(ctx, arn).listRotations(keyCall(ctx, arn), include, request.Limit ?? 100, request.Marker, audit(ctx)));
   });
 
 export const GetKeyRotationStatus: Handler<"GetKeyRotationStatus"> = (ctx, request) =>

@@ -130,6 +130,28 @@ export type ImportType = (typeof IMPORT_TYPES)[number];
 export const KEY_ENCRYPTION_MECHANISMS = ["RSAES_OAEP_SHA_256"] as const;
 export type KeyEncryptionMechanism = (typeof KEY_ENCRYPTION_MECHANISMS)[number];
 
+/** The operations GetKeyLastUsage tracks (KeyLastUsageTrackingOperation). */
+export const KEY_LAST_USAGE_TRACKING_OPERATIONS = [
+  "Decapsulate",
+  "Decrypt",
+  "DeriveSharedSecret",
+  "Encapsulate",
+  "Encrypt",
+  "GenerateDataKey",
+  "GenerateDataKeyPair",
+  "GenerateDataKeyPairWithoutPlaintext",
+  "GenerateDataKeyWithoutPlaintext",
+  "GenerateMac",
+  "ReEncrypt",
+  "Sign",
+  "Verify",
+  "VerifyMac",
+] as const;
+
+/** ListKeyRotations' IncludeKeyMaterial. */
+export const INCLUDE_KEY_MATERIAL = ["ALL_KEY_MATERIAL", "ROTATIONS_ONLY"] as const;
+export type IncludeKeyMaterial = (typeof INCLUDE_KEY_MATERIAL)[number];
+
 export const DRY_RUN_MODIFIER_TYPES = ["IGNORE_CIPHERTEXT"] as const;
 export type DryRunModifierType = (typeof DRY_RUN_MODIFIER_TYPES)[number];
 

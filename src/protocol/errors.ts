@@ -24,8 +24,11 @@ import { toWire } from "./wire.ts";
 export const ERROR_STATUS = {
   // KMS service model errors.
   AlreadyExistsException: 400,
+  ConflictException: 400,
   DependencyTimeoutException: 503,
   DisabledException: 400,
+  // A successful dry run: the one client error AWS answers with its model's status.
+  DryRunOperationException: 412,
   ExpiredImportTokenException: 400,
   IncorrectKeyException: 400,
   IncorrectKeyMaterialException: 400,
@@ -109,6 +112,11 @@ export function pendingImport(keyArn: string): KmsError {
 /** KMSInvalidStateException from CancelKeyDeletion on a key that is not scheduled for deletion. */
 export function notPendingDeletion(keyArn: string): KmsError {
   return new KmsError("KMSInvalidStateException", `${keyArn} is not pending deletion.`);
+}
+
+/** DryRunOperationException: the answer of a dry run that would have succeeded. */
+export function dryRunSucceeded(): KmsError {
+  return new KmsError("DryRunOperationException", "The request would have succeeded, but the DryRun option is set.");
 }
 
 /** NotFoundException for a well-formed key ID or key ARN that names no key: "Key '<arn>' does not exist". */

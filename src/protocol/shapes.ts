@@ -13,6 +13,7 @@ import type {
   CustomerMasterKeySpec,
   DataKeySpec,
   DryRunModifierType,
+  IncludeKeyMaterial,
   EncryptionAlgorithmSpec,
   ExpirationModelType,
   GrantOperation,
@@ -154,6 +155,23 @@ export interface GetKeyRotationStatusResponse {
   RotationPeriodInDays?: number;
   NextRotationDate?: Date;
   OnDemandRotationStartDate?: Date;
+}
+
+export interface RotateKeyOnDemandRequest {
+  KeyId: string;
+}
+export interface RotateKeyOnDemandResponse {
+  KeyId?: string;
+}
+export interface ListKeyRotationsRequest {
+  KeyId: string;
+  IncludeKeyMaterial?: IncludeKeyMaterial;
+  Limit?: number;
+  Marker?: string;
+}
+
+export interface GetKeyLastUsageRequest {
+  KeyId: string;
 }
 
 export interface ScheduleKeyDeletionRequest {
@@ -455,6 +473,9 @@ export interface RequestShapes {
   EnableKeyRotation: EnableKeyRotationRequest;
   DisableKeyRotation: DisableKeyRotationRequest;
   GetKeyRotationStatus: GetKeyRotationStatusRequest;
+  RotateKeyOnDemand: RotateKeyOnDemandRequest;
+  ListKeyRotations: ListKeyRotationsRequest;
+  GetKeyLastUsage: GetKeyLastUsageRequest;
   ScheduleKeyDeletion: ScheduleKeyDeletionRequest;
   CancelKeyDeletion: CancelKeyDeletionRequest;
   CreateAlias: CreateAliasRequest;

@@ -38,8 +38,34 @@ export type CallFacts = Omit<RequestFacts, "action" | "resource" | "principal" |
   newGrant?: { operations: readonly string[]; constraints?: GrantConstraints };
 };
 
+/**
+ * A request's DryRun (and its DryRunModifiers): the key object runs the call in full — checks,
+ * authorization, the operation's own transaction — then discards its writes and answers
+ * DryRunOperationException (src/keys/key-actor.ts), so every operation that reaches a key gets
+ * dry runs the same way.
+ */
+export interface DryRun {
+  /** IGNORE_CIPHERTEXT: authorize the decryption without opening the ciphertext. */
+  ignoreCiphertext: boolean;
+}
+
+/** Which request a key call belongs to: what a key's last-usage record names (GetKeyLastUsage). */
+export interface CallTrace {
+  /** The operation (the CloudTrail eventName). */
+  eventName: string;
+  requestId: string;
+  /** The eventID of the call's CloudTrail record. */
+  eventId: string;
+  /** The call's eventTime (epoch ms). */
+  startedAt: number;
+}
+
 /** A call on one key: the caller plus the key ARN the request resolved to and the request's facts. */
 export interface KeyCall extends Caller {
   keyArn: string;
   facts?: CallFacts;
+  /** Present when the request is a dry run. */
+  dryRun?: DryRun;
+  /** The request this call serves; absent for calls made outside a request (tests, tools). */
+  trace?: CallTrace;
 }

@@ -3,6 +3,8 @@
  * runtime: the HTTP app, the service-binding entrypoint and the console all come through here, so
  * validation, authorization, key-state rules and the audit trail are the same for all of them.
  *
+ * Dry runs: a request with `DryRun: true` runs with `ctx.dryRun` set (src/operations/context.ts).
+ *
  * Audit: every call is recorded exactly once, durably, before its answer. Handlers hand the
  * call's AuditDraft to the object whose answer ends the call, which writes the record in its own
  * transaction (src/audit/outbox.ts) and says so; a call that no object recorded — refused before
@@ -64,6 +66,7 @@ export async function runOperation(
     startedAt: Date.now(),
     region: config.region,
     keyArns: [],
+    eventId: crypto.randomUUID(),
   };
   const ctx: OperationContext = { ports, settings: config, caller, requestId, touchedKeys: new Set(), draft, recorded: false };
   let result: object;
@@ -72,7 +75,12 @@ export async function runOperation(
     if (handler === undefined) throw unsupportedOperation(operation);
     const validated = parseRequest(operation as ValidatedOperation, body);
     draft.request = validated;
+    const dryRun = validated as { DryRun?: boolean; DryRunModifiers?: string[] };
+    if (dryRun.DryRun === true) ctx.dryRun = { ignoreCiphertext: dryRun.DryRunModifiers?.includes("IGNORE_CIPHERTEXT") === true };
     result = await handler(ctx, validated);
+    // A dry run ends in the key object's DryRunOperationException; an answer means a handler ran
+    // one for real, which is a bug to surface, never a success to report.
+    if (ctx.dryRun !== undefined) throw new Error(`${operation}: a dry run completed`);
   } catch (err) {
     if (!ctx.recorded && !(err instanceof AuditWriteError)) {
       await record(ports, { ...draft, keyArns: [...ctx.touchedKeys] }, { error: err });

@@ -1,11 +1,12 @@
 /**
- * Pagination markers (ListKeys, ListAliases, ListResourceTags, ListGrants, ListRetirableGrants). AWS's markers are opaque; ours
+ * Pagination markers (ListKeys, ListAliases, ListResourceTags, ListGrants, ListRetirableGrants,
+ * ListKeyRotations). AWS's markers are opaque; ours
  * name the list they belong to and the position to resume from, so a marker from another list, a
  * truncated one or a made-up one is refused with InvalidMarkerException rather than misread.
  */
 import { KmsError } from "../protocol/errors.ts";
 
-export type MarkerList = "keys" | "aliases" | "tags" | "grants" | "retirable";
+export type MarkerList = "keys" | "aliases" | "tags" | "grants" | "retirable" | "rotations";
 
 export function encodeMarker(list: MarkerList, position: string | number): string {
   return btoa(JSON.stringify([list, position]));
@@ -15,7 +16,7 @@ function invalidMarker(): KmsError {
   return new KmsError("InvalidMarkerException", "Invalid marker.");
 }
 
-export function decodeMarker(marker: string, list: "tags" | "grants"): number;
+export function decodeMarker(marker: string, list: "tags" | "grants" | "rotations"): number;
 export function decodeMarker(marker: string, list: "keys" | "aliases" | "retirable"): string;
 export function decodeMarker(marker: string, list: MarkerList): string | number {
   let decoded: unknown;
@@ -26,7 +27,7 @@ export function decodeMarker(marker: string, list: MarkerList): string | number 
   }
   if (!Array.isArray(decoded) || decoded.length !== 2 || decoded[0] !== list) throw invalidMarker();
   const position: unknown = decoded[1];
-  if (list === "tags" || list === "grants") {
+  if (list === "tags" || list === "grants" || list === "rotations") {
     if (typeof position !== "number" || !Number.isInteger(position) || position < 0) throw invalidMarker();
     return position;
   }

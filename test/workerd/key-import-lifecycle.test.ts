@@ -48,7 +48,7 @@ describe("imported key material in the key object", () => {
       encryptedKeyMaterial: await wrapOaep(params.value.publicKey, material),
       expirationModel: "KEY_MATERIAL_DOES_NOT_EXPIRE",
     });
-    expect(imported).toEqual({ ok: true, value: null });
+    expect(imported).toMatchObject({ ok: true, value: { keyArn: expect.any(String), keyMaterialId: expect.stringMatching(/^[0-9a-f]{64}$/) } });
     await runInDurableObject(stub, async (_i: KeyObject, state) => {
       const values = dump(state);
       expect(values.length).toBeGreaterThan(3);
@@ -121,5 +121,51 @@ describe("imported key material in the key object", () => {
       expect([...state.storage.kv.list({ prefix: "import:" })]).toEqual([]);
       expect(await state.storage.getAlarm()).toBeNull();
     });
+  });
+});
+
+describe("several imported materials in the key object", () => {
+  async function importInto(stub: Awaited<ReturnType<typeof createKey>>["stub"], call: Awaited<ReturnType<typeof createKey>>["call"], extra: object) {
+    const params = await stub.getParametersForImport(call, "RSAES_OAEP_SHA_256");
+    if (!params.ok) throw new Error(params.message);
+    const result = await stub.importKeyMaterial(call, {
+      importToken: params.value.importToken,
+      encryptedKeyMaterial: await wrapOaep(params.value.publicKey, crypto.getRandomValues(new Uint8Array(32))),
+      expirationModel: "KEY_MATERIAL_DOES_NOT_EXPIRE",
+      ...extra,
+    });
+    if (!result.ok) throw new Error(result.message);
+    return result.value.keyMaterialId!;
+  }
+
+  it("expires a non-current material at its own ValidTo, leaving the key usable with its current material", async () => {
+    const { stub, call } = await createKey("EXTERNAL");
+    const first = await importInto(stub, call, { expirationModel: "KEY_MATERIAL_EXPIRES", validTo: Date.now() + 3_600_000 });
+    const old = await stub.encrypt(call, "Encrypt", new TextEncoder().encode("old"), {});
+    if (!old.ok) throw new Error(old.message);
+    const second = await importInto(stub, call, { importType: "NEW_KEY_MATERIAL" });
+    expect((await stub.rotateOnDemand(call)).ok).toBe(true);
+    await runDurableObjectAlarm(stub);
+    const described = await stub.describe(call);
+    expect(described.ok && described.value.CurrentKeyMaterialId).toBe(second);
+
+    // The first material's own deadline passes (moved into the past in storage).
+    await runInDurableObject(stub, async (_i: KeyObject, state) => {
+      const [key, material] = [...state.storage.kv.list<Record<string, unknown>>({ prefix: "material:" })][0]!;
+      expect(material.keyMaterialId).toBe(first);
+      state.storage.kv.put(key, { ...material, validTo: Date.now() - 1 });
+      await state.storage.setAlarm(Date.now() + 3_600_000);
+    });
+    await runDurableObjectAlarm(stub);
+    const listed = await stub.listRotations(call, "ALL_KEY_MATERIAL", 10, undefined);
+    if (!listed.ok) throw new Error(listed.message);
+    expect(listed.value.Rotations.map((r) => [r.KeyMaterialId, r.ImportState, r.KeyMaterialState])).toEqual([
+      [first, "PENDING_IMPORT", "NON_CURRENT"],
+      [second, "IMPORTED", "CURRENT"],
+    ]);
+    const after = await stub.describe(call);
+    expect(after.ok && after.value.KeyState).toBe("Enabled");
+    expect(await stub.decrypt(call, "Decrypt", old.value.ciphertext, {})).toMatchObject({ ok: false, type: "InvalidCiphertextException" });
+    expect((await stub.encrypt(call, "Encrypt", new TextEncoder().encode("new"), {})).ok).toBe(true);
   });
 });

@@ -180,6 +180,26 @@ describe("parseRequest: ValidationException with AWS's wording", () => {
       "1 validation error detected: Value '89' at 'rotationPeriodInDays' failed to satisfy constraint: Member must have value greater than or equal to 90",
     ],
     [
+      "EnableKeyRotation",
+      { KeyId: KEY, RotationPeriodInDays: 2561 },
+      "1 validation error detected: Value '2561' at 'rotationPeriodInDays' failed to satisfy constraint: Member must have value less than or equal to 2560",
+    ],
+    ["RotateKeyOnDemand", {}, "1 validation error detected: Value null at 'keyId' failed to satisfy constraint: Member must not be null"],
+    ["GetKeyLastUsage", {}, "1 validation error detected: Value null at 'keyId' failed to satisfy constraint: Member must not be null"],
+    [
+      "ListKeyRotations",
+      { KeyId: KEY, IncludeKeyMaterial: "SOME", Limit: 0 },
+      "2 validation errors detected: Value 'SOME' at 'includeKeyMaterial' failed to satisfy constraint: Member must satisfy enum value set: [ALL_KEY_MATERIAL, ROTATIONS_ONLY]; " +
+        "Value '0' at 'limit' failed to satisfy constraint: Member must have value greater than or equal to 1",
+    ],
+    [
+      "ImportKeyMaterial",
+      { KeyId: KEY, ImportToken: "AA==", EncryptedKeyMaterial: "AA==", ImportType: "SOME", KeyMaterialId: "xyz" },
+      "3 validation errors detected: Value 'SOME' at 'importType' failed to satisfy constraint: Member must satisfy enum value set: [NEW_KEY_MATERIAL, EXISTING_KEY_MATERIAL]; " +
+        "Value 'xyz' at 'keyMaterialId' failed to satisfy constraint: Member must have length greater than or equal to 64; " +
+        "Value 'xyz' at 'keyMaterialId' failed to satisfy constraint: Member must satisfy regular expression pattern: ^[a-f0-9]+$",
+    ],
+    [
       "GetParametersForImport",
       { KeyId: KEY, WrappingAlgorithm: "RSAES_OAEP_SHA_256" },
       "1 validation error detected: Value null at 'wrappingKeySpec' failed to satisfy constraint: Member must not be null",
