@@ -162,6 +162,8 @@ export const LOGGED_REQUEST_MEMBERS: Readonly<Record<string, readonly string[]>>
   Verify: ["KeyId", "SigningAlgorithm", "MessageType", "DryRun"],
   GetPublicKey: KEY_ONLY,
   DeriveSharedSecret: ["KeyId", "KeyAgreementAlgorithm", "DryRun"],
+  Encapsulate: ["KeyId", "EncapsulationAlgorithm", "DryRun"],
+  Decapsulate: ["KeyId", "EncapsulationAlgorithm", "DryRun"],
   TagResource: ["KeyId", "Tags"],
   UntagResource: ["KeyId", "TagKeys"],
   ListResourceTags: LIST,

@@ -57,8 +57,15 @@ import {
 } from "./import-token.ts";
 import { generateWrappingKeyPair, unwrapKeyMaterial, type WrappingAlgorithm } from "./import-wrapping.ts";
 import { assertKeyStateAllows, type KeyState } from "./key-state.ts";
-import { externalOnly, KeyRecords, metadataOf, type ExpirationModel, type KeyRecord, type Tombstone } from "./key-records.ts";
+import { externalOnly, KeyRecords, keySpecOf, metadataOf, type ExpirationModel, type KeyRecord, type Tombstone } from "./key-records.ts";
 import { bytesEqual } from "../bytes.ts";
+import type { EncryptionAlgorithmSpec, KeyUsageType, MacAlgorithmSpec } from "../protocol/enums.ts";
+import type { GetPublicKeyResponse } from "../protocol/shapes.ts";
+import { generateKeyPair } from "./asymmetric/key-pairs.ts";
+import * as pairs from "./key-pair-operations.ts";
+import { hmacKeyLength, isHmacSpec, type SupportedKeySpec } from "./key-specs.ts";
+import { requireSymmetricEncryption } from "./key-usage.ts";
+import type { KeyStateGuardedOperation } from "./key-state.ts";
 
 export interface NewKey {
   keyId: string;
@@ -68,6 +75,9 @@ export interface NewKey {
   origin: "AWS_KMS" | "EXTERNAL";
   policy: string;
   tags: Tag[];
+  /** Absent: SYMMETRIC_DEFAULT / ENCRYPT_DECRYPT. */
+  keySpec?: SupportedKeySpec;
+  keyUsage?: KeyUsageType;
 }
 
 export interface RotationStatus {
@@ -106,7 +116,13 @@ export interface NewKeyMaterial {
 }
 
 /** Kinds of use that put a plaintext under the key; each is guarded like the operation named. */
-export type EncryptingOperation = "Encrypt" | "GenerateDataKey" | "GenerateDataKeyWithoutPlaintext" | "ReEncrypt";
+export type EncryptingOperation =
+  | "Encrypt"
+  | "GenerateDataKey"
+  | "GenerateDataKeyWithoutPlaintext"
+  | "ReEncrypt"
+  | "GenerateDataKeyPair"
+  | "GenerateDataKeyPairWithoutPlaintext";
 
 export type AliasCheck = "CreateAlias" | "DeleteAlias" | "UpdateAliasTarget" | "UpdateAliasSource";
 
@@ -151,8 +167,14 @@ function withEncryptionContext(call: KeyCall, context: EncryptionContext): KeyCa
   return { ...call, facts: { ...call.facts, encryptionContext: context } };
 }
 
-/** Automatic rotation is not available for keys with imported material, whatever their state. */
+/**
+ * Automatic rotation is not available for keys with imported material, whatever their state, nor
+ * for asymmetric and HMAC keys.
+ */
 function refuseExternal(record: KeyRecord): void {
+  if (keySpecOf(record) !== "SYMMETRIC_DEFAULT") {
+    throw new KmsError("UnsupportedOperationException", `${record.arn} key spec is ${keySpecOf(record)}: only symmetric encryption KMS keys support automatic rotation.`);
+  }
   if (record.origin === "EXTERNAL") {
     throw new KmsError("UnsupportedOperationException", `${record.arn} origin is EXTERNAL which is not valid for this operation.`);
   }
@@ -241,32 +263,44 @@ export class KeyActor {
 
   // ---- lifecycle ---------------------------------------------------------------------------------
 
-  /** Creates the key; its first backing key is generated here unless the origin is EXTERNAL. */
+  /**
+   * Creates the key. Its first backing key — or, for other key specs, its HMAC key or key pair — is
+   * generated here (before the transaction: key-pair generation is slow) unless the origin is EXTERNAL.
+   */
   async create(init: NewKey): Promise<KeyResult<KeyMetadata>> {
-    return this.call({ keyArn: init.arn } as KeyCall, undefined, (commit) =>
-      commit(async (keys) => {
-        if ((await keys.record()) !== undefined || (await keys.tombstone()) !== undefined) throw new Error("key store already holds a key");
-        const now = Date.now();
-        const external = init.origin === "EXTERNAL";
-        const record: KeyRecord = {
-          keyId: init.keyId,
-          arn: init.arn,
-          accountId: init.accountId,
-          creationDate: now,
-          description: init.description,
-          keyUsage: "ENCRYPT_DECRYPT",
-          origin: init.origin,
-          keyState: external ? "PendingImport" : "Enabled",
-          policy: init.policy,
-          tags: init.tags,
-          rotationEnabled: false,
-          currentVersion: external ? 0 : 1,
-        };
-        if (!external) keys.putVersion(1, newBackingKey(this.ports.rootKey(), init.arn, 1, now));
-        keys.save(record);
-        return metadataOf(record);
-      }),
-    );
+    return this.call({ keyArn: init.arn } as KeyCall, undefined, async (commit) => {
+      const keySpec = init.keySpec ?? "SYMMETRIC_DEFAULT";
+      const external = init.origin === "EXTERNAL";
+      const material = external || keySpec === "SYMMETRIC_DEFAULT" ? undefined : await newKeyMaterial(keySpec);
+      try {
+        return await commit(async (keys) => {
+          if ((await keys.record()) !== undefined || (await keys.tombstone()) !== undefined) throw new Error("key store already holds a key");
+          const now = Date.now();
+          const record: KeyRecord = {
+            keyId: init.keyId,
+            arn: init.arn,
+            accountId: init.accountId,
+            creationDate: now,
+            description: init.description,
+            ...(keySpec === "SYMMETRIC_DEFAULT" ? {} : { keySpec }),
+            keyUsage: init.keyUsage ?? "ENCRYPT_DECRYPT",
+            ...(material?.publicKey === undefined ? {} : { publicKey: material.publicKey }),
+            origin: init.origin,
+            keyState: external ? "PendingImport" : "Enabled",
+            policy: init.policy,
+            tags: init.tags,
+            rotationEnabled: false,
+            currentVersion: external ? 0 : 1,
+          };
+          if (material !== undefined) keys.putVersion(1, sealBackingKey(this.ports.rootKey(), init.arn, 1, material.secret, now));
+          else if (!external) keys.putVersion(1, newBackingKey(this.ports.rootKey(), init.arn, 1, now));
+          keys.save(record);
+          return metadataOf(record);
+        });
+      } finally {
+        material?.secret.fill(0);
+      }
+    });
   }
 
   /** Removes every trace of the key (used when its registration is refused, e.g. by a limit). */
@@ -632,6 +666,7 @@ export class KeyActor {
     return this.call(call, audit, (commit) =>
       commit(async (keys) => {
         const record = await keys.guard(withEncryptionContext(call, context), operation, action, this.keys);
+        requireSymmetricEncryption(record, operation);
         return { keyArn: record.arn, ciphertext: await this.seal(keys, record, plaintext, context) };
       }),
     );
@@ -648,6 +683,7 @@ export class KeyActor {
     return this.call(call, audit, (commit) =>
       commit(async (keys) => {
         const record = await keys.guard(withEncryptionContext(call, context), operation, `kms:${operation}`, this.keys);
+        requireSymmetricEncryption(record, operation);
         const dataKey = crypto.getRandomValues(new Uint8Array(length));
         const ciphertext = await this.seal(keys, record, dataKey, context);
         if (operation === "GenerateDataKey") return { keyArn: record.arn, ciphertext, plaintext: dataKey };
@@ -672,6 +708,7 @@ export class KeyActor {
     return this.call(call, audit, (commit) =>
       commit(async (keys) => {
         const record = await keys.guard(withEncryptionContext(call, context), operation, action, this.keys);
+        requireSymmetricEncryption(record, operation);
         const header = readCiphertextHeader(blob);
         if (header === undefined || header.keyArn !== record.arn) throw invalidCiphertext();
         const stored = await keys.version(header.backingKeyVersion);
@@ -697,6 +734,162 @@ export class KeyActor {
     } finally {
       wipe(backingKey);
     }
+  }
+
+  // ---- asymmetric and HMAC keys (operations in key-pair-operations.ts) ----------------------------
+
+  /**
+   * Runs one operation of an asymmetric or HMAC key: the guard and `check` (usage, algorithm,
+   * message rules) in a transaction, then `use` outside it — WebCrypto is asynchronous — with the
+   * sealed material unsealed only inside `withSecret`, then the guard again and the audit record in
+   * the final transaction. A key disabled meanwhile answers as disabled and its result is dropped.
+   */
+  private async useKey<T>(
+    call: KeyCall,
+    audit: AuditDraft | undefined,
+    operation: KeyStateGuardedOperation,
+    check: (record: KeyRecord) => void,
+    use: (record: KeyRecord, withSecret: <R>(body: (secret: Uint8Array) => Promise<R> | R) => Promise<R>) => Promise<T>,
+    action = `kms:${operation}`,
+  ): Promise<KeyResult<T>> {
+    return this.call(call, audit, async (commit) => {
+      const { record, sealed } = await this.tx(async (keys) => {
+        const record = await keys.guard(call, operation, action, this.keys);
+        check(record);
+        return { record, sealed: await keys.version(record.currentVersion) };
+      });
+      const withSecret = async <R,>(body: (secret: Uint8Array) => Promise<R> | R): Promise<R> => {
+        if (sealed === undefined) throw new Error("key material missing");
+        const secret = unsealBackingKey(this.ports.rootKey(), record.arn, sealed);
+        try {
+          return await body(secret);
+        } finally {
+          wipe(secret);
+        }
+      };
+      const value = await use(record, withSecret);
+      return commit(async (keys) => {
+        check(await keys.guard(call, operation, action, this.keys));
+        return value;
+      });
+    });
+  }
+
+  async getPublicKey(call: KeyCall, audit?: AuditDraft): Promise<KeyResult<GetPublicKeyResponse>> {
+    return this.useKey(call, audit, "GetPublicKey", pairs.checkGetPublicKey, async (record) => pairs.publicKeyOf(record));
+  }
+
+  async sign(call: KeyCall, input: pairs.SigningInput, audit?: AuditDraft): Promise<KeyResult<{ keyArn: string; signature: Uint8Array }>> {
+    return this.useKey(
+      call,
+      audit,
+      "Sign",
+      (record) => pairs.checkSigning(record, "Sign", input),
+      async (record, withSecret) => ({ keyArn: record.arn, signature: await withSecret((key) => pairs.sign(record, key, input)) }),
+    );
+  }
+
+  /** Verify with the stored public key. @returns KMSInvalidSignatureException for a signature that is not valid. */
+  async verify(call: KeyCall, input: pairs.SigningInput, signature: Uint8Array, audit?: AuditDraft): Promise<KeyResult<{ keyArn: string }>> {
+    return this.useKey(
+      call,
+      audit,
+      "Verify",
+      (record) => pairs.checkSigning(record, "Verify", input),
+      async (record) => (await pairs.verify(record, input, signature)) && { keyArn: record.arn },
+    );
+  }
+
+  async generateMac(call: KeyCall, algorithm: MacAlgorithmSpec, message: Uint8Array, audit?: AuditDraft): Promise<KeyResult<{ keyArn: string; mac: Uint8Array }>> {
+    return this.useKey(
+      call,
+      audit,
+      "GenerateMac",
+      (record) => pairs.checkMac(record, "GenerateMac", algorithm),
+      async (record, withSecret) => ({ keyArn: record.arn, mac: await withSecret((key) => pairs.generateMac(key, algorithm, message)) }),
+    );
+  }
+
+  /** @returns KMSInvalidMacException for a MAC that does not match. */
+  async verifyMac(call: KeyCall, algorithm: MacAlgorithmSpec, message: Uint8Array, mac: Uint8Array, audit?: AuditDraft): Promise<KeyResult<{ keyArn: string }>> {
+    return this.useKey(
+      call,
+      audit,
+      "VerifyMac",
+      (record) => pairs.checkMac(record, "VerifyMac", algorithm),
+      async (record, withSecret) => (await withSecret((key) => pairs.verifyMac(key, algorithm, message, mac))) && { keyArn: record.arn },
+    );
+  }
+
+  /** Encrypt with an RSA key (RSAES-OAEP, public key) or ReEncrypt's destination half. */
+  async encryptAsymmetric(
+    call: KeyCall,
+    operation: "Encrypt" | "ReEncrypt",
+    algorithm: EncryptionAlgorithmSpec,
+    plaintext: Uint8Array,
+    audit?: AuditDraft,
+  ): Promise<KeyResult<{ keyArn: string; ciphertext: Uint8Array }>> {
+    const check = (record: KeyRecord) => {
+      pairs.checkRsaEncryption(record, operation, algorithm);
+      pairs.checkRsaPlaintext(record, algorithm as pairs.RsaEncryptionAlgorithm, plaintext);
+    };
+    const action = operation === "ReEncrypt" ? "kms:ReEncryptTo" : "kms:Encrypt";
+    const encrypt = async (record: KeyRecord) => ({
+      keyArn: record.arn,
+      ciphertext: await pairs.rsaEncryptWith(record, algorithm as pairs.RsaEncryptionAlgorithm, plaintext),
+    });
+    return this.useKey(call, audit, operation, check, encrypt, action);
+  }
+
+  /** Decrypt with an RSA key (or ReEncrypt's source half). Every failure is InvalidCiphertextException. */
+  async decryptAsymmetric(
+    call: KeyCall,
+    operation: "Decrypt" | "ReEncrypt",
+    algorithm: EncryptionAlgorithmSpec,
+    ciphertext: Uint8Array,
+    audit?: AuditDraft,
+  ): Promise<KeyResult<{ keyArn: string; plaintext: Uint8Array }>> {
+    const action = operation === "ReEncrypt" ? "kms:ReEncryptFrom" : "kms:Decrypt";
+    const check = (record: KeyRecord) => pairs.checkRsaEncryption(record, operation, algorithm);
+    const decrypt = async (record: KeyRecord, withSecret: <R>(body: (secret: Uint8Array) => Promise<R> | R) => Promise<R>) => ({
+      keyArn: record.arn,
+      plaintext: await withSecret((key) => pairs.rsaDecryptWith(key, algorithm as pairs.RsaEncryptionAlgorithm, ciphertext)),
+    });
+    return this.useKey(call, audit, operation, check, decrypt, action);
+  }
+
+  async deriveSharedSecret(call: KeyCall, algorithm: string, peerPublicKey: Uint8Array, audit?: AuditDraft): Promise<KeyResult<{ keyArn: string; sharedSecret: Uint8Array; origin: KeyRecord["origin"] }>> {
+    return this.useKey(
+      call,
+      audit,
+      "DeriveSharedSecret",
+      (record) => pairs.checkKeyAgreement(record, algorithm),
+      async (record, withSecret) => ({
+        keyArn: record.arn,
+        origin: record.origin,
+        sharedSecret: await withSecret((key) => pairs.deriveWith(record, key, peerPublicKey)),
+      }),
+    );
+  }
+
+  async encapsulate(call: KeyCall, algorithm: string, audit?: AuditDraft): Promise<KeyResult<{ keyArn: string; sharedSecret: Uint8Array; ciphertext: Uint8Array }>> {
+    return this.useKey(
+      call,
+      audit,
+      "Encapsulate",
+      (record) => pairs.checkKem(record, "Encapsulate", algorithm),
+      async (record) => ({ keyArn: record.arn, ...pairs.encapsulateWith(record) }),
+    );
+  }
+
+  async decapsulate(call: KeyCall, algorithm: string, ciphertext: Uint8Array, audit?: AuditDraft): Promise<KeyResult<{ keyArn: string; sharedSecret: Uint8Array }>> {
+    return this.useKey(
+      call,
+      audit,
+      "Decapsulate",
+      (record) => pairs.checkKem(record, "Decapsulate", algorithm),
+      async (record, withSecret) => ({ keyArn: record.arn, sharedSecret: await withSecret((key) => pairs.decapsulateWith(record, key, ciphertext)) }),
+    );
   }
 
   // ---- tags and policy ---------------------------------------------------------------------------
@@ -886,4 +1079,11 @@ async function removeMaterial(keys: KeyRecords, record: KeyRecord): Promise<void
     expirationModel: undefined,
     validTo: undefined,
   });
+}
+
+/** The secret (HMAC key, or PKCS #8 private key with its public key) of a new key of `keySpec`. */
+async function newKeyMaterial(keySpec: SupportedKeySpec): Promise<{ secret: Uint8Array; publicKey?: Uint8Array }> {
+  if (isHmacSpec(keySpec)) return { secret: crypto.getRandomValues(new Uint8Array(hmacKeyLength(keySpec))) };
+  const pair = await generateKeyPair(keySpec);
+  return { secret: pair.privateKey, publicKey: pair.publicKey };
 }

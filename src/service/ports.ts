@@ -41,6 +41,16 @@ export type KeyApi = Pick<
   | "listGrants"
   | "retireGrant"
   | "revokeGrant"
+  | "getPublicKey"
+  | "sign"
+  | "verify"
+  | "generateMac"
+  | "verifyMac"
+  | "encryptAsymmetric"
+  | "decryptAsymmetric"
+  | "deriveSharedSecret"
+  | "encapsulate"
+  | "decapsulate"
 >;
 
 export interface KeyListEntry {
