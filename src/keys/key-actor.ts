@@ -63,8 +63,8 @@ import type { EncryptionAlgorithmSpec, KeyUsageType, MacAlgorithmSpec } from "..
 import type { GetPublicKeyResponse } from "../protocol/shapes.ts";
 import { generateKeyPair } from "./asymmetric/key-pairs.ts";
 import * as pairs from "./key-pair-operations.ts";
-import { hmacKeyLength, isHmacSpec, type SupportedKeySpec } from "./key-specs.ts";
-import { requireSymmetricEncryption } from "./key-usage.ts";
+import { hmacKeyLength, importedMaterialFits, isHmacSpec, type SupportedKeySpec } from "./key-specs.ts";
+import { checkGrantOperations, requireSymmetricEncryption } from "./key-usage.ts";
 import type { KeyStateGuardedOperation } from "./key-state.ts";
 
 export interface NewKey {
@@ -473,7 +473,7 @@ export class KeyActor {
           const record = await guard(keys);
           // A PKCS #1 blob with bad padding arrives here as a synthetic message (import-wrapping.ts),
           // almost always of the wrong length: it fails exactly like well-padded wrong material.
-          if (installed === undefined || installed.length !== 32) {
+          if (installed === undefined || !importedMaterialFits(keySpecOf(record), installed.length)) {
             throw new KmsError("InvalidCiphertextException", "KMS could not decrypt the encrypted (wrapped) key material.");
           }
           const fingerprint = materialFingerprint(rootKey, record.arn, installed);
@@ -974,6 +974,7 @@ export class KeyActor {
     return this.call(call, audit, async (commit) => {
       const prepare = async (keys: KeyRecords) => {
         const key = await keys.guard(call, "CreateGrant", "kms:CreateGrant", this.keys);
+        checkGrantOperations(key, input.operations);
         return { key, ...(await prepareGrant(keys.grants, key, input, this.settings.grantLimits, now)) };
       };
       const planned = await this.tx(prepare);

@@ -131,3 +131,13 @@ export function oaepPlaintextLimit(spec: string, algorithm: "RSAES_OAEP_SHA_1" |
 export function hmacKeyLength(spec: string): number {
   return { HMAC_224: 28, HMAC_256: 32, HMAC_384: 48, HMAC_512: 64 }[spec] ?? 0;
 }
+
+/**
+ * Whether imported key material of `length` bytes fits a key of `spec`: 32 bytes for
+ * SYMMETRIC_DEFAULT; for HMAC keys AWS's ranges (HMAC_224 28–64, HMAC_256 32–64, HMAC_384 48–128,
+ * HMAC_512 64–128 bytes). No other spec takes imported material in EdgeKMS.
+ */
+export function importedMaterialFits(spec: string, length: number): boolean {
+  const range = ({ SYMMETRIC_DEFAULT: [32, 32], HMAC_224: [28, 64], HMAC_256: [32, 64], HMAC_384: [48, 128], HMAC_512: [64, 128] } as Record<string, [number, number]>)[spec];
+  return range !== undefined && length >= range[0] && length <= range[1];
+}

@@ -47,3 +47,40 @@ export function requireAlgorithm(record: KeyRecord, kind: keyof KeyAlgorithms, a
     );
   }
 }
+
+const ALWAYS = ["CreateGrant", "RetireGrant", "DescribeKey"];
+const SYMMETRIC_GRANT_OPERATIONS = [
+  "Encrypt",
+  "Decrypt",
+  "ReEncryptFrom",
+  "ReEncryptTo",
+  "GenerateDataKey",
+  "GenerateDataKeyWithoutPlaintext",
+  "GenerateDataKeyPair",
+  "GenerateDataKeyPairWithoutPlaintext",
+];
+const GRANT_OPERATIONS_BY_USAGE: Record<KeyUsageType, string[]> = {
+  ENCRYPT_DECRYPT: ["Encrypt", "Decrypt", "ReEncryptFrom", "ReEncryptTo", "GetPublicKey"],
+  SIGN_VERIFY: ["Sign", "Verify", "GetPublicKey"],
+  GENERATE_VERIFY_MAC: ["GenerateMac", "VerifyMac"],
+  KEY_AGREEMENT: ["DeriveSharedSecret", "GetPublicKey"],
+  ENCAPSULATE_DECAPSULATE: ["Encapsulate", "Decapsulate", "GetPublicKey"],
+};
+
+/**
+ * CreateGrant: the operations must suit the key (AWS: "you cannot create a grant for a symmetric
+ * encryption KMS key that allows the Sign operation, or a grant for an asymmetric KMS key that
+ * allows the GenerateDataKey operation").
+ * @throws ValidationException naming the operations the key cannot perform
+ */
+export function checkGrantOperations(record: KeyRecord, operations: readonly string[]): void {
+  const spec = keySpecOf(record);
+  const allowed = new Set([...ALWAYS, ...(spec === "SYMMETRIC_DEFAULT" ? SYMMETRIC_GRANT_OPERATIONS : GRANT_OPERATIONS_BY_USAGE[record.keyUsage])]);
+  const refused = operations.filter((op) => !allowed.has(op));
+  if (refused.length > 0) {
+    throw new KmsError(
+      "ValidationException",
+      `Grant operations [${refused.join(", ")}] are not valid for ${record.arn}, a ${spec} key with key usage ${record.keyUsage}.`,
+    );
+  }
+}

@@ -9,7 +9,7 @@ import type { Tag } from "../protocol/shapes.ts";
 import { unwrap } from "../service/rpc.ts";
 import { audit, keyCall, keyObject, registryOf, resolveKeyArn, settle, type Handler, type OperationContext } from "./context.ts";
 import { validateTags } from "./tags.ts";
-import { isSupportedKeySpec, KEY_SPEC_USAGES } from "../keys/key-specs.ts";
+import { isHmacSpec, isSupportedKeySpec, KEY_SPEC_USAGES } from "../keys/key-specs.ts";
 import { checkNewKeyPolicy, requireIamPermission } from "../service/access.ts";
 import type { CallFacts } from "../service/caller.ts";
 
@@ -50,8 +50,8 @@ export const CreateKey: Handler<"CreateKey"> = async (ctx, request) => {
   }
   const origin = request.Origin ?? "AWS_KMS";
   if (origin !== "AWS_KMS" && origin !== "EXTERNAL") throw unsupported(`Origin ${origin} is not supported by EdgeKMS.`);
-  if (origin === "EXTERNAL" && keySpec !== "SYMMETRIC_DEFAULT") {
-    throw unsupported(`Imported key material (Origin EXTERNAL) for KeySpec ${keySpec} is not supported by EdgeKMS: only SYMMETRIC_DEFAULT keys take imported material.`);
+  if (origin === "EXTERNAL" && keySpec !== "SYMMETRIC_DEFAULT" && !isHmacSpec(keySpec)) {
+    throw unsupported(`Imported key material (Origin EXTERNAL) for KeySpec ${keySpec} is not supported by EdgeKMS: only symmetric encryption and HMAC keys take imported material.`);
   }
   if (request.CustomKeyStoreId !== undefined || request.XksKeyId !== undefined) {
     throw unsupported("Custom key stores are not supported by EdgeKMS.");

@@ -83,6 +83,24 @@ describe("grants for asymmetric and HMAC keys", () => {
   });
 });
 
+describe("grant operations must suit the key", () => {
+  it("refuses Sign on a symmetric key, GenerateDataKey on a signing key and Sign on an HMAC key with ValidationException", async () => {
+    const kms = worker.client();
+    const symmetric = (await kms.send(new CreateKeyCommand({}))).KeyMetadata!.Arn!;
+    const signing = await key(kms, "ECC_NIST_P256", "SIGN_VERIFY");
+    const mac = await key(kms, "HMAC_256", "GENERATE_VERIFY_MAC");
+    for (const [KeyId, Operations] of [
+      [symmetric, ["Encrypt", "Sign"]],
+      [signing, ["Sign", "GenerateDataKey"]],
+      [mac, ["Sign"]],
+    ] as const) {
+      const refused = await awsError(kms.send(new CreateGrantCommand({ KeyId, GranteePrincipal: ALICE, Operations: [...Operations] })));
+      expect(refused.name).toBe("ValidationException");
+    }
+    await kms.send(new CreateGrantCommand({ KeyId: mac, GranteePrincipal: ALICE, Operations: ["GenerateMac", "VerifyMac", "DescribeKey"] }));
+  });
+});
+
 describe("the audit trail of asymmetric and HMAC operations", () => {
   it("logs the algorithms and never a message, signature, MAC, shared secret or private key", async () => {
     const kms = worker.client();

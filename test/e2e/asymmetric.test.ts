@@ -21,6 +21,8 @@ import {
   GenerateDataKeyPairWithoutPlaintextCommand,
   GenerateMacCommand,
   GetKeyRotationStatusCommand,
+  GetParametersForImportCommand,
+  ImportKeyMaterialCommand,
   GetPublicKeyCommand,
   ReEncryptCommand,
   SignCommand,
@@ -352,6 +354,31 @@ describe("HMAC keys", () => {
   }
 });
 
+describe("HMAC keys with imported material", () => {
+  it("an imported HMAC_256 key computes the same MAC as node:crypto with that key; material of the wrong size is refused", async () => {
+    const kms = worker.client();
+    const arn = (await kms.send(new CreateKeyCommand({ KeySpec: "HMAC_256", KeyUsage: "GENERATE_VERIFY_MAC", Origin: "EXTERNAL" }))).KeyMetadata!.Arn!;
+    const pending = await awsError(kms.send(new GenerateMacCommand({ KeyId: arn, Message: utf8("m"), MacAlgorithm: "HMAC_SHA_256" })));
+    expect(pending.name).toBe("KMSInvalidStateException");
+    const importWith = async (material: Uint8Array) => {
+      const params = await kms.send(new GetParametersForImportCommand({ KeyId: arn, WrappingAlgorithm: "RSAES_OAEP_SHA_256", WrappingKeySpec: "RSA_2048" }));
+      const wrapped = publicEncrypt({ key: spkiKey(params.PublicKey!), padding: constants.RSA_PKCS1_OAEP_PADDING, oaepHash: "sha256" }, material);
+      return kms.send(
+        new ImportKeyMaterialCommand({ KeyId: arn, ImportToken: params.ImportToken, EncryptedKeyMaterial: wrapped, ExpirationModel: "KEY_MATERIAL_DOES_NOT_EXPIRE" }),
+      );
+    };
+    expect((await awsError(importWith(crypto.getRandomValues(new Uint8Array(16))))).name).toBe("InvalidCiphertextException");
+    const material = crypto.getRandomValues(new Uint8Array(40));
+    await importWith(material);
+    for (const message of [utf8("m"), crypto.getRandomValues(new Uint8Array(4096))]) {
+      const mac = await kms.send(new GenerateMacCommand({ KeyId: arn, Message: message, MacAlgorithm: "HMAC_SHA_256" }));
+      expect(Buffer.from(mac.Mac!).equals(createHmac("sha256", material).update(message).digest())).toBe(true);
+      const external = createHmac("sha256", material).update(message).digest();
+      expect((await kms.send(new VerifyMacCommand({ KeyId: arn, Message: message, Mac: external, MacAlgorithm: "HMAC_SHA_256" }))).MacValid).toBe(true);
+    }
+  });
+});
+
 describe("refusals", () => {
   it("wrong usage is InvalidKeyUsageException: Sign with a symmetric key, Encrypt/GenerateDataKey with signing or MAC keys, GenerateMac with a signing key", async () => {
     const kms = worker.client();
@@ -386,12 +413,12 @@ describe("refusals", () => {
     expect((await awsError(kms.send(new GetPublicKeyCommand({ KeyId: symmetric })))).name).toBe("UnsupportedOperationException");
   });
 
-  it("CreateKey refuses imported material for asymmetric and HMAC specs, usages a spec does not have, and SM2", async () => {
+  it("CreateKey refuses imported material for asymmetric specs, usages a spec does not have, and SM2", async () => {
     const kms = worker.client();
     expect((await awsError(kms.send(new CreateKeyCommand({ KeySpec: "RSA_2048", KeyUsage: "SIGN_VERIFY", Origin: "EXTERNAL" })))).name).toBe(
       "UnsupportedOperationException",
     );
-    expect((await awsError(kms.send(new CreateKeyCommand({ KeySpec: "HMAC_256", KeyUsage: "GENERATE_VERIFY_MAC", Origin: "EXTERNAL" })))).name).toBe(
+    expect((await awsError(kms.send(new CreateKeyCommand({ KeySpec: "ECC_NIST_P256", KeyUsage: "SIGN_VERIFY", Origin: "EXTERNAL" })))).name).toBe(
       "UnsupportedOperationException",
     );
     expect((await awsError(kms.send(new CreateKeyCommand({ KeySpec: "ECC_NIST_P256" })))).name).toBe("ValidationException");
