@@ -242,6 +242,8 @@ const CRYPTOGRAPHIC: ReadonlySet<string> = new Set([
   "Sign",
   "Verify",
   "DeriveSharedSecret",
+  "Encapsulate",
+  "Decapsulate",
 ]);
 
 export function isReadOnly(eventName: string): boolean {
