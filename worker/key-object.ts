@@ -277,4 +277,14 @@ export class KeyObject extends DurableObject<Env> implements WakeUps {
   decapsulate(call: KeyCall, algorithm: string, ciphertext: Uint8Array, audit?: AuditDraft) {
     return this.actor.decapsulate(call, algorithm, ciphertext, audit);
   }
+
+  generateDataKeyPair(
+    call: KeyCall,
+    operation: "GenerateDataKeyPair" | "GenerateDataKeyPairWithoutPlaintext",
+    keyPairSpec: string,
+    context: EncryptionContext,
+    audit?: AuditDraft,
+  ) {
+    return this.actor.generateDataKeyPair(call, operation, keyPairSpec, context, audit);
+  }
 }

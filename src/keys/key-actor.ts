@@ -116,13 +116,7 @@ export interface NewKeyMaterial {
 }
 
 /** Kinds of use that put a plaintext under the key; each is guarded like the operation named. */
-export type EncryptingOperation =
-  | "Encrypt"
-  | "GenerateDataKey"
-  | "GenerateDataKeyWithoutPlaintext"
-  | "ReEncrypt"
-  | "GenerateDataKeyPair"
-  | "GenerateDataKeyPairWithoutPlaintext";
+export type EncryptingOperation = "Encrypt" | "GenerateDataKey" | "GenerateDataKeyWithoutPlaintext" | "ReEncrypt";
 
 export type AliasCheck = "CreateAlias" | "DeleteAlias" | "UpdateAliasTarget" | "UpdateAliasSource";
 
@@ -691,6 +685,43 @@ export class KeyActor {
         return { keyArn: record.arn, ciphertext };
       }),
     );
+  }
+
+  /**
+   * GenerateDataKeyPair(WithoutPlaintext): checks the caller and the key first, then generates the
+   * pair (slow for RSA, so outside the transaction, and only for a caller allowed to ask), then
+   * seals its PKCS #8 private key under this key, checking again. The private key is returned only
+   * for GenerateDataKeyPair.
+   */
+  async generateDataKeyPair(
+    call: KeyCall,
+    operation: "GenerateDataKeyPair" | "GenerateDataKeyPairWithoutPlaintext",
+    keyPairSpec: string,
+    context: EncryptionContext,
+    audit?: AuditDraft,
+  ): Promise<KeyResult<{ keyArn: string; ciphertext: Uint8Array; publicKey: Uint8Array; privateKey?: Uint8Array }>> {
+    const guarded = withEncryptionContext(call, context);
+    const check = async (keys: KeyRecords) => {
+      const record = await keys.guard(guarded, operation, `kms:${operation}`, this.keys);
+      requireSymmetricEncryption(record, operation);
+      return record;
+    };
+    return this.call(call, audit, async (commit) => {
+      await this.tx(check);
+      const pair = await generateKeyPair(keyPairSpec);
+      try {
+        const sealed = await commit(async (keys) => {
+          const record = await check(keys);
+          return { keyArn: record.arn, ciphertext: await this.seal(keys, record, pair.privateKey, context) };
+        });
+        if (operation === "GenerateDataKeyPair") return { ...sealed, publicKey: pair.publicKey, privateKey: pair.privateKey };
+        wipe(pair.privateKey);
+        return { ...sealed, publicKey: pair.publicKey };
+      } catch (err) {
+        wipe(pair.privateKey);
+        throw err;
+      }
+    });
   }
 
   /**

@@ -9,10 +9,10 @@
  * kms:DataKeyPairSpec; the key object adds kms:KeySpec and kms:KeyUsage) and lets the key's object
  * check usage, algorithm and state and do the work (src/keys/key-actor.ts).
  *
- * Security: data key pairs are generated here, in the worker, and only their private key crosses
- * to the symmetric key's object to be sealed; WithoutPlaintext wipes it before answering.
+ * Security: data key pairs are generated in the symmetric key's object, after the caller and the
+ * key have been checked (so nobody without the permission can make the service generate RSA keys),
+ * and sealed there; WithoutPlaintext's private key never leaves the object.
  */
-import { generateKeyPair } from "../keys/asymmetric/key-pairs.ts";
 import { KmsError } from "../protocol/errors.ts";
 import type { CallFacts } from "../service/caller.ts";
 import { refuseDryRun, unsupportedRecipient } from "./crypto.ts";
@@ -103,33 +103,26 @@ async function dataKeyPair(
   if (request.KeyPairSpec === "SM2") throw new KmsError("UnsupportedOperationException", "KeyPairSpec SM2 is not supported by EdgeKMS.");
   const arn = await resolveKeyArn(ctx, request.KeyId);
   const context = request.EncryptionContext ?? {};
-  const pairFacts = facts(request.GrantTokens, { "kms:DataKeyPairSpec": request.KeyPairSpec, "kms:EncryptionAlgorithm": "SYMMETRIC_DEFAULT" }, { encryptionContext: context });
-  const pair = await generateKeyPair(request.KeyPairSpec);
-  try {
-    const sealed = await settle(ctx, keyObject(ctx, arn).encrypt(keyCall(ctx, arn, pairFacts), operation, pair.privateKey, context, audit(ctx)));
-    return { sealed, pair };
-  } catch (err) {
-    pair.privateKey.fill(0);
-    throw err;
-  }
+  const conditions = { "kms:DataKeyPairSpec": request.KeyPairSpec, "kms:EncryptionAlgorithm": "SYMMETRIC_DEFAULT" };
+  const c = keyCall(ctx, arn, facts(request.GrantTokens, conditions, { encryptionContext: context }));
+  return settle(ctx, keyObject(ctx, arn).generateDataKeyPair(c, operation, request.KeyPairSpec, context, audit(ctx)));
 }
 
 export const GenerateDataKeyPair: Handler<"GenerateDataKeyPair"> = async (ctx, request) => {
   refuseDryRun(request.DryRun);
   if (request.Recipient !== undefined) throw unsupportedRecipient();
-  const { sealed, pair } = await dataKeyPair(ctx, "GenerateDataKeyPair", request);
+  const pair = await dataKeyPair(ctx, "GenerateDataKeyPair", request);
   return {
-    PrivateKeyCiphertextBlob: sealed.ciphertext,
+    PrivateKeyCiphertextBlob: pair.ciphertext,
     PrivateKeyPlaintext: pair.privateKey,
     PublicKey: pair.publicKey,
-    KeyId: sealed.keyArn,
+    KeyId: pair.keyArn,
     KeyPairSpec: request.KeyPairSpec,
   };
 };
 
 export const GenerateDataKeyPairWithoutPlaintext: Handler<"GenerateDataKeyPairWithoutPlaintext"> = async (ctx, request) => {
   refuseDryRun(request.DryRun);
-  const { sealed, pair } = await dataKeyPair(ctx, "GenerateDataKeyPairWithoutPlaintext", request);
-  pair.privateKey.fill(0);
-  return { PrivateKeyCiphertextBlob: sealed.ciphertext, PublicKey: pair.publicKey, KeyId: sealed.keyArn, KeyPairSpec: request.KeyPairSpec };
+  const pair = await dataKeyPair(ctx, "GenerateDataKeyPairWithoutPlaintext", request);
+  return { PrivateKeyCiphertextBlob: pair.ciphertext, PublicKey: pair.publicKey, KeyId: pair.keyArn, KeyPairSpec: request.KeyPairSpec };
 };

@@ -51,6 +51,7 @@ export type KeyApi = Pick<
   | "deriveSharedSecret"
   | "encapsulate"
   | "decapsulate"
+  | "generateDataKeyPair"
 >;
 
 export interface KeyListEntry {
