@@ -32,6 +32,26 @@ import { encodeBindingError } from "../src/binding/errors.ts";
 import { internalError, KmsError } from "../src/protocol/errors.ts";
 import type { OperationName } from "../src/protocol/operations.ts";
 import type {
+  DecapsulateRequest,
+  DecapsulateResponse,
+  DeriveSharedSecretRequest,
+  DeriveSharedSecretResponse,
+  EncapsulateRequest,
+  EncapsulateResponse,
+  GenerateDataKeyPairRequest,
+  GenerateDataKeyPairResponse,
+  GenerateDataKeyPairWithoutPlaintextRequest,
+  GenerateDataKeyPairWithoutPlaintextResponse,
+  GenerateMacRequest,
+  GenerateMacResponse,
+  GetPublicKeyRequest,
+  GetPublicKeyResponse,
+  SignRequest,
+  SignResponse,
+  VerifyMacRequest,
+  VerifyMacResponse,
+  VerifyRequest,
+  VerifyResponse,
   DecryptRequest,
   DecryptResponse,
   DescribeKeyRequest,
@@ -67,6 +87,12 @@ const BLOB_MEMBERS: Partial<Record<OperationName, readonly string[]>> = {
   Encrypt: ["Plaintext"],
   Decrypt: ["CiphertextBlob"],
   ReEncrypt: ["CiphertextBlob"],
+  Sign: ["Message"],
+  Verify: ["Message", "Signature"],
+  GenerateMac: ["Message"],
+  VerifyMac: ["Message", "Mac"],
+  DeriveSharedSecret: ["PublicKey"],
+  Decapsulate: ["SharedSecretCiphertextBlob"],
 };
 
 /**
@@ -146,6 +172,46 @@ export class KmsBinding extends WorkerEntrypoint<Env, KmsBindingProps> {
 
   describeKey(request: DescribeKeyRequest): Promise<DescribeKeyResponse> {
     return this.#run("DescribeKey", request);
+  }
+
+  getPublicKey(request: GetPublicKeyRequest): Promise<GetPublicKeyResponse> {
+    return this.#run("GetPublicKey", request);
+  }
+
+  sign(request: SignRequest): Promise<SignResponse> {
+    return this.#run("Sign", request);
+  }
+
+  verify(request: VerifyRequest): Promise<VerifyResponse> {
+    return this.#run("Verify", request);
+  }
+
+  generateMac(request: GenerateMacRequest): Promise<GenerateMacResponse> {
+    return this.#run("GenerateMac", request);
+  }
+
+  verifyMac(request: VerifyMacRequest): Promise<VerifyMacResponse> {
+    return this.#run("VerifyMac", request);
+  }
+
+  deriveSharedSecret(request: DeriveSharedSecretRequest): Promise<DeriveSharedSecretResponse> {
+    return this.#run("DeriveSharedSecret", request);
+  }
+
+  generateDataKeyPair(request: GenerateDataKeyPairRequest): Promise<GenerateDataKeyPairResponse> {
+    return this.#run("GenerateDataKeyPair", request);
+  }
+
+  generateDataKeyPairWithoutPlaintext(request: GenerateDataKeyPairWithoutPlaintextRequest): Promise<GenerateDataKeyPairWithoutPlaintextResponse> {
+    return this.#run("GenerateDataKeyPairWithoutPlaintext", request);
+  }
+
+  encapsulate(request: EncapsulateRequest): Promise<EncapsulateResponse> {
+    return this.#run("Encapsulate", request);
+  }
+
+  decapsulate(request: DecapsulateRequest): Promise<DecapsulateResponse> {
+    return this.#run("Decapsulate", request);
   }
 
   async #run<T>(operation: OperationName, request: unknown): Promise<T> {

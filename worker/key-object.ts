@@ -18,6 +18,8 @@ import { DurableObject } from "cloudflare:workers";
 import { parseKeyArn } from "../src/arn.ts";
 import type { AuditDraft } from "../src/audit/outbox.ts";
 import type { EncryptionContext } from "../src/crypto/encryption-context.ts";
+import type { SigningInput } from "../src/keys/key-pair-operations.ts";
+import type { EncryptionAlgorithmSpec, MacAlgorithmSpec } from "../src/protocol/enums.ts";
 import { grantLimits, principalAccount, type NewGrant, type RetirableGrantIndex } from "../src/grants/store.ts";
 import { decodeRootKey } from "../src/keys/backing-key.ts";
 import type { WrappingAlgorithm } from "../src/keys/import-wrapping.ts";
@@ -235,5 +237,57 @@ export class KeyObject extends DurableObject<Env> {
 
   revokeGrant(call: KeyCall, grantId: string, audit?: AuditDraft) {
     return this.actor.revokeGrant(call, grantId, audit);
+  }
+
+  // ---- asymmetric and HMAC keys -------------------------------------------------------------------
+
+  getPublicKey(call: KeyCall, audit?: AuditDraft) {
+    return this.actor.getPublicKey(call, audit);
+  }
+
+  sign(call: KeyCall, input: SigningInput, audit?: AuditDraft) {
+    return this.actor.sign(call, input, audit);
+  }
+
+  verify(call: KeyCall, input: SigningInput, signature: Uint8Array, audit?: AuditDraft) {
+    return this.actor.verify(call, input, signature, audit);
+  }
+
+  generateMac(call: KeyCall, algorithm: MacAlgorithmSpec, message: Uint8Array, audit?: AuditDraft) {
+    return this.actor.generateMac(call, algorithm, message, audit);
+  }
+
+  verifyMac(call: KeyCall, algorithm: MacAlgorithmSpec, message: Uint8Array, mac: Uint8Array, audit?: AuditDraft) {
+    return this.actor.verifyMac(call, algorithm, message, mac, audit);
+  }
+
+  encryptAsymmetric(call: KeyCall, operation: "Encrypt" | "ReEncrypt", algorithm: EncryptionAlgorithmSpec, plaintext: Uint8Array, audit?: AuditDraft) {
+    return this.actor.encryptAsymmetric(call, operation, algorithm, plaintext, audit);
+  }
+
+  decryptAsymmetric(call: KeyCall, operation: "Decrypt" | "ReEncrypt", algorithm: EncryptionAlgorithmSpec, ciphertext: Uint8Array, audit?: AuditDraft) {
+    return this.actor.decryptAsymmetric(call, operation, algorithm, ciphertext, audit);
+  }
+
+  deriveSharedSecret(call: KeyCall, algorithm: string, peerPublicKey: Uint8Array, audit?: AuditDraft) {
+    return this.actor.deriveSharedSecret(call, algorithm, peerPublicKey, audit);
+  }
+
+  encapsulate(call: KeyCall, algorithm: string, audit?: AuditDraft) {
+    return this.actor.encapsulate(call, algorithm, audit);
+  }
+
+  decapsulate(call: KeyCall, algorithm: string, ciphertext: Uint8Array, audit?: AuditDraft) {
+    return this.actor.decapsulate(call, algorithm, ciphertext, audit);
+  }
+
+  generateDataKeyPair(
+    call: KeyCall,
+    operation: "GenerateDataKeyPair" | "GenerateDataKeyPairWithoutPlaintext",
+    keyPairSpec: string,
+    context: EncryptionContext,
+    audit?: AuditDraft,
+  ) {
+    return this.actor.generateDataKeyPair(call, operation, keyPairSpec, context, audit);
   }
 }

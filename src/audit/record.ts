@@ -164,6 +164,8 @@ export const LOGGED_REQUEST_MEMBERS: Readonly<Record<string, readonly string[]>>
   Verify: ["KeyId", "SigningAlgorithm", "MessageType", "DryRun"],
   GetPublicKey: KEY_ONLY,
   DeriveSharedSecret: ["KeyId", "KeyAgreementAlgorithm", "DryRun"],
+  Encapsulate: ["KeyId", "EncapsulationAlgorithm", "DryRun"],
+  Decapsulate: ["KeyId", "EncapsulationAlgorithm", "DryRun"],
   TagResource: ["KeyId", "Tags"],
   UntagResource: ["KeyId", "TagKeys"],
   ListResourceTags: LIST,
@@ -242,6 +244,8 @@ const CRYPTOGRAPHIC: ReadonlySet<string> = new Set([
   "Sign",
   "Verify",
   "DeriveSharedSecret",
+  "Encapsulate",
+  "Decapsulate",
 ]);
 
 export function isReadOnly(eventName: string): boolean {

@@ -62,6 +62,7 @@ import { assertKeyStateAllows, type KeyState } from "./key-state.ts";
 import {
   externalOnly,
   KeyRecords,
+  keySpecOf,
   metadataOf,
   importedMaterialId,
   newKeyMaterialId,
@@ -72,6 +73,13 @@ import {
   type Tombstone,
 } from "./key-records.ts";
 import { bytesEqual } from "../bytes.ts";
+import type { EncryptionAlgorithmSpec, KeyUsageType, MacAlgorithmSpec } from "../protocol/enums.ts";
+import type { GetPublicKeyResponse } from "../protocol/shapes.ts";
+import { generateKeyPair } from "./asymmetric/key-pairs.ts";
+import * as pairs from "./key-pair-operations.ts";
+import { hmacKeyLength, importedMaterialFits, isHmacSpec, type SupportedKeySpec } from "./key-specs.ts";
+import { checkGrantOperations, requireSymmetricEncryption } from "./key-usage.ts";
+import type { KeyStateGuardedOperation } from "./key-state.ts";
 
 export interface NewKey {
   keyId: string;
@@ -83,6 +91,9 @@ export interface NewKey {
   tags: Tag[];
   /** Fixed key material (seeding, src/seed/): its first backing key, for either origin. */
   material?: Uint8Array;
+  /** Absent: SYMMETRIC_DEFAULT / ENCRYPT_DECRYPT. */
+  keySpec?: SupportedKeySpec;
+  keyUsage?: KeyUsageType;
 }
 
 /** A seed file's definition of a key, as the key compares it with what it is. */
@@ -240,8 +251,14 @@ function withEncryptionContext(call: KeyCall, context: EncryptionContext): KeyCa
   return { ...call, facts: { ...call.facts, encryptionContext: context } };
 }
 
-/** Automatic rotation is not available for keys with imported material, whatever their state. */
+/**
+ * Automatic rotation is not available for keys with imported material, whatever their state, nor
+ * for asymmetric and HMAC keys.
+ */
 function refuseExternal(record: KeyRecord): void {
+  if (keySpecOf(record) !== "SYMMETRIC_DEFAULT") {
+    throw new KmsError("UnsupportedOperationException", `${record.arn} key spec is ${keySpecOf(record)}: only symmetric encryption KMS keys support automatic rotation.`);
+  }
   if (record.origin === "EXTERNAL") {
     throw new KmsError("UnsupportedOperationException", `${record.arn} origin is EXTERNAL which is not valid for this operation.`);
   }
@@ -356,51 +373,61 @@ export class KeyActor {
 
   // ---- lifecycle ---------------------------------------------------------------------------------
 
-  /** Creates the key; its first backing key is generated here unless the origin is EXTERNAL. */
+  /**
+   * Creates the key. Its first backing key — or, for other key specs, its HMAC key or key pair — is
+   * generated here (before the transaction: key-pair generation is slow) unless the origin is EXTERNAL.
+   */
   async create(init: NewKey): Promise<KeyResult<KeyMetadata>> {
-    return this.call({ keyArn: init.arn } as KeyCall, undefined, (commit) =>
-      commit(async (keys) => {
-        if ((await keys.record()) !== undefined || (await keys.tombstone()) !== undefined) throw new Error("key store already holds a key");
-        const now = Date.now();
-        const rootKey = this.ports.rootKey();
-        const seeded = init.material !== undefined;
-        const external = init.origin === "EXTERNAL" && !seeded;
-        const record: KeyRecord = {
-          keyId: init.keyId,
-          arn: init.arn,
-          accountId: init.accountId,
-          creationDate: now,
-          description: init.description,
-          keyUsage: "ENCRYPT_DECRYPT",
-          origin: init.origin,
-          keyState: external ? "PendingImport" : "Enabled",
-          policy: init.policy,
-          tags: init.tags,
-          rotationEnabled: false,
-          currentVersion: external ? 0 : 1,
-        };
-        if (init.material !== undefined) {
-          // Seeded material (src/seed/): for an EXTERNAL key it is imported material that does not expire.
-          const fingerprint = materialFingerprint(rootKey, init.arn, init.material);
-          const imported = init.origin === "EXTERNAL";
-          keys.putVersion(1, sealBackingKey(rootKey, init.arn, 1, init.material, now));
-          record.materialFingerprint = fingerprint;
-          record.currentKeyMaterialId = imported ? importedMaterialId(fingerprint) : newKeyMaterialId();
-          if (imported) record.expirationModel = "KEY_MATERIAL_DOES_NOT_EXPIRE";
-          keys.putMaterial({
-            version: 1,
-            keyMaterialId: record.currentKeyMaterialId,
-            ...(imported ? { imported: true, expirationModel: "KEY_MATERIAL_DOES_NOT_EXPIRE" as const } : {}),
-          });
-        } else if (!external) {
-          keys.putVersion(1, newBackingKey(rootKey, init.arn, 1, now));
-          record.currentKeyMaterialId = newKeyMaterialId();
-          keys.putMaterial({ version: 1, keyMaterialId: record.currentKeyMaterialId });
-        }
-        keys.save(record);
-        return metadataOf(record);
-      }),
-    );
+    return this.call({ keyArn: init.arn } as KeyCall, undefined, async (commit) => {
+      const keySpec = init.keySpec ?? "SYMMETRIC_DEFAULT";
+      const external = init.origin === "EXTERNAL" && init.material === undefined;
+      const generated = external || keySpec === "SYMMETRIC_DEFAULT" || init.material !== undefined ? undefined : await newKeyMaterial(keySpec);
+      try {
+        return await commit(async (keys) => {
+          if ((await keys.record()) !== undefined || (await keys.tombstone()) !== undefined) throw new Error("key store already holds a key");
+          const now = Date.now();
+          const rootKey = this.ports.rootKey();
+          const record: KeyRecord = {
+            keyId: init.keyId,
+            arn: init.arn,
+            accountId: init.accountId,
+            creationDate: now,
+            description: init.description,
+            ...(keySpec === "SYMMETRIC_DEFAULT" ? {} : { keySpec }),
+            keyUsage: init.keyUsage ?? "ENCRYPT_DECRYPT",
+            ...(generated?.publicKey === undefined ? {} : { publicKey: generated.publicKey }),
+            origin: init.origin,
+            keyState: external ? "PendingImport" : "Enabled",
+            policy: init.policy,
+            tags: init.tags,
+            rotationEnabled: false,
+            currentVersion: external ? 0 : 1,
+          };
+          if (init.material !== undefined) {
+            // Seeded material (src/seed/): for an EXTERNAL key it is imported material that does not expire.
+            const fingerprint = materialFingerprint(rootKey, init.arn, init.material);
+            const imported = init.origin === "EXTERNAL";
+            keys.putVersion(1, sealBackingKey(rootKey, init.arn, 1, init.material, now));
+            record.materialFingerprint = fingerprint;
+            record.currentKeyMaterialId = imported ? importedMaterialId(fingerprint) : newKeyMaterialId();
+            if (imported) record.expirationModel = "KEY_MATERIAL_DOES_NOT_EXPIRE";
+            keys.putMaterial({
+              version: 1,
+              keyMaterialId: record.currentKeyMaterialId,
+              ...(imported ? { imported: true, expirationModel: "KEY_MATERIAL_DOES_NOT_EXPIRE" as const } : {}),
+            });
+          } else if (!external) {
+            keys.putVersion(1, generated === undefined ? newBackingKey(rootKey, init.arn, 1, now) : sealBackingKey(rootKey, init.arn, 1, generated.secret, now));
+            record.currentKeyMaterialId = newKeyMaterialId();
+            keys.putMaterial({ version: 1, keyMaterialId: record.currentKeyMaterialId });
+          }
+          keys.save(record);
+          return metadataOf(record);
+        });
+      } finally {
+        generated?.secret.fill(0);
+      }
+    });
   }
 
   /**
@@ -603,7 +630,7 @@ export class KeyActor {
           const record = await guard(keys);
           // A PKCS #1 blob with bad padding arrives here as a synthetic message (import-wrapping.ts),
           // almost always of the wrong length: it fails exactly like well-padded wrong material.
-          if (installed === undefined || installed.length !== 32) {
+          if (installed === undefined || !importedMaterialFits(keySpecOf(record), installed.length)) {
             throw new KmsError("InvalidCiphertextException", "KMS could not decrypt the encrypted (wrapped) key material.");
           }
           return installMaterial(keys, record, rootKey, installed, input, Date.now());
@@ -1005,6 +1032,7 @@ export class KeyActor {
     return this.call(call, audit, (commit) =>
       commit(async (keys) => {
         const record = await keys.guard(withEncryptionContext(call, context), operation, action, this.keys);
+        requireSymmetricEncryption(record, operation);
         return { keyArn: record.arn, ciphertext: await this.seal(keys, record, plaintext, context), ...materialIdOf(record) };
       }),
     );
@@ -1021,6 +1049,7 @@ export class KeyActor {
     return this.call(call, audit, (commit) =>
       commit(async (keys) => {
         const record = await keys.guard(withEncryptionContext(call, context), operation, `kms:${operation}`, this.keys);
+        requireSymmetricEncryption(record, operation);
         const dataKey = crypto.getRandomValues(new Uint8Array(length));
         const ciphertext = await this.seal(keys, record, dataKey, context);
         if (operation === "GenerateDataKey") return { keyArn: record.arn, ciphertext, plaintext: dataKey, ...materialIdOf(record) };
@@ -1028,6 +1057,43 @@ export class KeyActor {
         return { keyArn: record.arn, ciphertext, ...materialIdOf(record) };
       }),
     );
+  }
+
+  /**
+   * GenerateDataKeyPair(WithoutPlaintext): checks the caller and the key first, then generates the
+   * pair (slow for RSA, so outside the transaction, and only for a caller allowed to ask), then
+   * seals its PKCS #8 private key under this key, checking again. The private key is returned only
+   * for GenerateDataKeyPair.
+   */
+  async generateDataKeyPair(
+    call: KeyCall,
+    operation: "GenerateDataKeyPair" | "GenerateDataKeyPairWithoutPlaintext",
+    keyPairSpec: string,
+    context: EncryptionContext,
+    audit?: AuditDraft,
+  ): Promise<KeyResult<{ keyArn: string; ciphertext: Uint8Array; publicKey: Uint8Array; privateKey?: Uint8Array }>> {
+    const guarded = withEncryptionContext(call, context);
+    const check = async (keys: KeyRecords) => {
+      const record = await keys.guard(guarded, operation, `kms:${operation}`, this.keys);
+      requireSymmetricEncryption(record, operation);
+      return record;
+    };
+    return this.call(call, audit, async (commit) => {
+      await this.tx(check);
+      const pair = await generateKeyPair(keyPairSpec);
+      try {
+        const sealed = await commit(async (keys) => {
+          const record = await check(keys);
+          return { keyArn: record.arn, ciphertext: await this.seal(keys, record, pair.privateKey, context) };
+        });
+        if (operation === "GenerateDataKeyPair") return { ...sealed, publicKey: pair.publicKey, privateKey: pair.privateKey };
+        wipe(pair.privateKey);
+        return { ...sealed, publicKey: pair.publicKey };
+      } catch (err) {
+        wipe(pair.privateKey);
+        throw err;
+      }
+    });
   }
 
   /**
@@ -1045,6 +1111,7 @@ export class KeyActor {
     return this.call(call, audit, (commit) =>
       commit(async (keys) => {
         const record = await keys.guard(withEncryptionContext(call, context), operation, action, this.keys);
+        requireSymmetricEncryption(record, operation);
         // DryRunModifiers IGNORE_CIPHERTEXT: authorization and key state only (the dry run ends in commit).
         if (call.dryRun?.ignoreCiphertext === true) return { keyArn: record.arn, plaintext: new Uint8Array(0) };
         const header = readCiphertextHeader(blob);
@@ -1074,6 +1141,162 @@ export class KeyActor {
     } finally {
       wipe(backingKey);
     }
+  }
+
+  // ---- asymmetric and HMAC keys (operations in key-pair-operations.ts) ----------------------------
+
+  /**
+   * Runs one operation of an asymmetric or HMAC key: the guard and `check` (usage, algorithm,
+   * message rules) in a transaction, then `use` outside it — WebCrypto is asynchronous — with the
+   * sealed material unsealed only inside `withSecret`, then the guard again and the audit record in
+   * the final transaction. A key disabled meanwhile answers as disabled and its result is dropped.
+   */
+  private async useKey<T>(
+    call: KeyCall,
+    audit: AuditDraft | undefined,
+    operation: KeyStateGuardedOperation,
+    check: (record: KeyRecord) => void,
+    use: (record: KeyRecord, withSecret: <R>(body: (secret: Uint8Array) => Promise<R> | R) => Promise<R>) => Promise<T>,
+    action = `kms:${operation}`,
+  ): Promise<KeyResult<T>> {
+    return this.call(call, audit, async (commit) => {
+      const { record, sealed } = await this.tx(async (keys) => {
+        const record = await keys.guard(call, operation, action, this.keys);
+        check(record);
+        return { record, sealed: await keys.version(record.currentVersion) };
+      });
+      const withSecret = async <R,>(body: (secret: Uint8Array) => Promise<R> | R): Promise<R> => {
+        if (sealed === undefined) throw new Error("key material missing");
+        const secret = unsealBackingKey(this.ports.rootKey(), record.arn, sealed);
+        try {
+          return await body(secret);
+        } finally {
+          wipe(secret);
+        }
+      };
+      const value = await use(record, withSecret);
+      return commit(async (keys) => {
+        check(await keys.guard(call, operation, action, this.keys));
+        return value;
+      });
+    });
+  }
+
+  async getPublicKey(call: KeyCall, audit?: AuditDraft): Promise<KeyResult<GetPublicKeyResponse>> {
+    return this.useKey(call, audit, "GetPublicKey", pairs.checkGetPublicKey, async (record) => pairs.publicKeyOf(record));
+  }
+
+  async sign(call: KeyCall, input: pairs.SigningInput, audit?: AuditDraft): Promise<KeyResult<{ keyArn: string; signature: Uint8Array }>> {
+    return this.useKey(
+      call,
+      audit,
+      "Sign",
+      (record) => pairs.checkSigning(record, "Sign", input),
+      async (record, withSecret) => ({ keyArn: record.arn, signature: await withSecret((key) => pairs.sign(record, key, input)) }),
+    );
+  }
+
+  /** Verify with the stored public key. @returns KMSInvalidSignatureException for a signature that is not valid. */
+  async verify(call: KeyCall, input: pairs.SigningInput, signature: Uint8Array, audit?: AuditDraft): Promise<KeyResult<{ keyArn: string }>> {
+    return this.useKey(
+      call,
+      audit,
+      "Verify",
+      (record) => pairs.checkSigning(record, "Verify", input),
+      async (record) => (await pairs.verify(record, input, signature)) && { keyArn: record.arn },
+    );
+  }
+
+  async generateMac(call: KeyCall, algorithm: MacAlgorithmSpec, message: Uint8Array, audit?: AuditDraft): Promise<KeyResult<{ keyArn: string; mac: Uint8Array }>> {
+    return this.useKey(
+      call,
+      audit,
+      "GenerateMac",
+      (record) => pairs.checkMac(record, "GenerateMac", algorithm),
+      async (record, withSecret) => ({ keyArn: record.arn, mac: await withSecret((key) => pairs.generateMac(key, algorithm, message)) }),
+    );
+  }
+
+  /** @returns KMSInvalidMacException for a MAC that does not match. */
+  async verifyMac(call: KeyCall, algorithm: MacAlgorithmSpec, message: Uint8Array, mac: Uint8Array, audit?: AuditDraft): Promise<KeyResult<{ keyArn: string }>> {
+    return this.useKey(
+      call,
+      audit,
+      "VerifyMac",
+      (record) => pairs.checkMac(record, "VerifyMac", algorithm),
+      async (record, withSecret) => (await withSecret((key) => pairs.verifyMac(key, algorithm, message, mac))) && { keyArn: record.arn },
+    );
+  }
+
+  /** Encrypt with an RSA key (RSAES-OAEP, public key) or ReEncrypt's destination half. */
+  async encryptAsymmetric(
+    call: KeyCall,
+    operation: "Encrypt" | "ReEncrypt",
+    algorithm: EncryptionAlgorithmSpec,
+    plaintext: Uint8Array,
+    audit?: AuditDraft,
+  ): Promise<KeyResult<{ keyArn: string; ciphertext: Uint8Array }>> {
+    const check = (record: KeyRecord) => {
+      pairs.checkRsaEncryption(record, operation, algorithm);
+      pairs.checkRsaPlaintext(record, algorithm as pairs.RsaEncryptionAlgorithm, plaintext);
+    };
+    const action = operation === "ReEncrypt" ? "kms:ReEncryptTo" : "kms:Encrypt";
+    const encrypt = async (record: KeyRecord) => ({
+      keyArn: record.arn,
+      ciphertext: await pairs.rsaEncryptWith(record, algorithm as pairs.RsaEncryptionAlgorithm, plaintext),
+    });
+    return this.useKey(call, audit, operation, check, encrypt, action);
+  }
+
+  /** Decrypt with an RSA key (or ReEncrypt's source half). Every failure is InvalidCiphertextException. */
+  async decryptAsymmetric(
+    call: KeyCall,
+    operation: "Decrypt" | "ReEncrypt",
+    algorithm: EncryptionAlgorithmSpec,
+    ciphertext: Uint8Array,
+    audit?: AuditDraft,
+  ): Promise<KeyResult<{ keyArn: string; plaintext: Uint8Array }>> {
+    const action = operation === "ReEncrypt" ? "kms:ReEncryptFrom" : "kms:Decrypt";
+    const check = (record: KeyRecord) => pairs.checkRsaEncryption(record, operation, algorithm);
+    const decrypt = async (record: KeyRecord, withSecret: <R>(body: (secret: Uint8Array) => Promise<R> | R) => Promise<R>) => ({
+      keyArn: record.arn,
+      plaintext: await withSecret((key) => pairs.rsaDecryptWith(key, algorithm as pairs.RsaEncryptionAlgorithm, ciphertext)),
+    });
+    return this.useKey(call, audit, operation, check, decrypt, action);
+  }
+
+  async deriveSharedSecret(call: KeyCall, algorithm: string, peerPublicKey: Uint8Array, audit?: AuditDraft): Promise<KeyResult<{ keyArn: string; sharedSecret: Uint8Array; origin: KeyRecord["origin"] }>> {
+    return this.useKey(
+      call,
+      audit,
+      "DeriveSharedSecret",
+      (record) => pairs.checkKeyAgreement(record, algorithm),
+      async (record, withSecret) => ({
+        keyArn: record.arn,
+        origin: record.origin,
+        sharedSecret: await withSecret((key) => pairs.deriveWith(record, key, peerPublicKey)),
+      }),
+    );
+  }
+
+  async encapsulate(call: KeyCall, algorithm: string, audit?: AuditDraft): Promise<KeyResult<{ keyArn: string; sharedSecret: Uint8Array; ciphertext: Uint8Array }>> {
+    return this.useKey(
+      call,
+      audit,
+      "Encapsulate",
+      (record) => pairs.checkKem(record, "Encapsulate", algorithm),
+      async (record) => ({ keyArn: record.arn, ...pairs.encapsulateWith(record) }),
+    );
+  }
+
+  async decapsulate(call: KeyCall, algorithm: string, ciphertext: Uint8Array, audit?: AuditDraft): Promise<KeyResult<{ keyArn: string; sharedSecret: Uint8Array }>> {
+    return this.useKey(
+      call,
+      audit,
+      "Decapsulate",
+      (record) => pairs.checkKem(record, "Decapsulate", algorithm),
+      async (record, withSecret) => ({ keyArn: record.arn, sharedSecret: await withSecret((key) => pairs.decapsulateWith(record, key, ciphertext)) }),
+    );
   }
 
   // ---- tags and policy ---------------------------------------------------------------------------
@@ -1158,6 +1381,7 @@ export class KeyActor {
     return this.call(call, audit, async (commit) => {
       const prepare = async (keys: KeyRecords) => {
         const key = await keys.guard(call, "CreateGrant", "kms:CreateGrant", this.keys);
+        checkGrantOperations(key, input.operations);
         return { key, ...(await prepareGrant(keys.grants, key, input, this.settings.grantLimits, now)) };
       };
       const planned = await this.tx(prepare);
@@ -1381,4 +1605,11 @@ async function installMaterial(
 /** The current material's ID for a response's KeyMaterialId (absent for keys from before materials were listed). */
 function materialIdOf(record: KeyRecord): { keyMaterialId?: string } {
   return record.currentKeyMaterialId === undefined ? {} : { keyMaterialId: record.currentKeyMaterialId };
+}
+
+/** The secret (HMAC key, or PKCS #8 private key with its public key) of a new key of `keySpec`. */
+async function newKeyMaterial(keySpec: SupportedKeySpec): Promise<{ secret: Uint8Array; publicKey?: Uint8Array }> {
+  if (isHmacSpec(keySpec)) return { secret: crypto.getRandomValues(new Uint8Array(hmacKeyLength(keySpec))) };
+  const pair = await generateKeyPair(keySpec);
+  return { secret: pair.privateKey, publicKey: pair.publicKey };
 }

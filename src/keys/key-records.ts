@@ -16,6 +16,8 @@ import { assertKeyStateAllows, type KeyState, type KeyStateGuardedOperation } fr
 import type { SealedBackingKey } from "./backing-key.ts";
 import type { ImportTokenClaims, SealedWrappingKey } from "./import-token.ts";
 import type { KeyMetadata, Tag } from "../protocol/shapes.ts";
+import type { KeyUsageType } from "../protocol/enums.ts";
+import { algorithmsOf, customerMasterKeySpecOf, type SupportedKeySpec } from "./key-specs.ts";
 import { authorizeOnKey } from "../service/access.ts";
 import type { KeyCall } from "../service/caller.ts";
 import { KeyGrants, tokenOpener } from "../grants/store.ts";
@@ -32,7 +34,11 @@ export interface KeyRecord {
   accountId: string;
   creationDate: number;
   description: string;
-  keyUsage: "ENCRYPT_DECRYPT";
+  /** Absent in records written before other key specs existed: SYMMETRIC_DEFAULT. */
+  keySpec?: SupportedKeySpec;
+  keyUsage: KeyUsageType;
+  /** Asymmetric keys: the SubjectPublicKeyInfo (public, so stored in clear). */
+  publicKey?: Uint8Array;
   origin: "AWS_KMS" | "EXTERNAL";
   keyState: KeyState;
   policy: string;
@@ -169,9 +175,11 @@ export class KeyRecords {
   ): Promise<KeyRecord> {
     const record = await this.record();
     if (record === undefined) throw keyNotFound(call.keyArn);
+    // kms:KeySpec and kms:KeyUsage describe the key itself, whatever the request.
+    const facts = { ...call.facts, extra: { ...call.facts?.extra, "kms:KeySpec": keySpecOf(record), "kms:KeyUsage": record.keyUsage } };
     await authorizeOnKey({
       caller: call,
-      ...(call.facts === undefined ? {} : { facts: call.facts }),
+      facts,
       action,
       keyArn: record.arn,
       keyPolicy: record.policy,
@@ -299,7 +307,13 @@ export function externalOnly(record: KeyRecord): KeyRecord {
   return record;
 }
 
+export function keySpecOf(record: KeyRecord): SupportedKeySpec {
+  return record.keySpec ?? "SYMMETRIC_DEFAULT";
+}
+
 export function metadataOf(record: KeyRecord): KeyMetadata {
+  const keySpec = keySpecOf(record);
+  const customerMasterKeySpec = customerMasterKeySpecOf(keySpec);
   const metadata: KeyMetadata = {
     AWSAccountId: record.accountId,
     KeyId: record.keyId,
@@ -311,9 +325,9 @@ export function metadataOf(record: KeyRecord): KeyMetadata {
     KeyState: record.keyState,
     Origin: record.origin,
     KeyManager: "CUSTOMER",
-    CustomerMasterKeySpec: "SYMMETRIC_DEFAULT",
-    KeySpec: "SYMMETRIC_DEFAULT",
-    EncryptionAlgorithms: ["SYMMETRIC_DEFAULT"],
+    ...(customerMasterKeySpec === undefined ? {} : { CustomerMasterKeySpec: customerMasterKeySpec }),
+    KeySpec: keySpec,
+    ...algorithmsOf(keySpec, record.keyUsage),
     MultiRegion: false,
   };
   if (record.currentKeyMaterialId !== undefined) metadata.CurrentKeyMaterialId = record.currentKeyMaterialId;

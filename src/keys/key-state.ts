@@ -55,6 +55,17 @@ export const KEY_STATE_RULES = {
   UpdateAliasTarget: MANAGE,
   UpdateAliasSource: ANY,
   UpdateKeyDescription: MANAGE,
+  // Operations of asymmetric and HMAC keys (today's API): used like Encrypt.
+  GetPublicKey: USE,
+  Sign: USE,
+  Verify: USE,
+  GenerateMac: USE,
+  VerifyMac: USE,
+  DeriveSharedSecret: USE,
+  Encapsulate: USE,
+  Decapsulate: USE,
+  GenerateDataKeyPair: USE,
+  GenerateDataKeyPairWithoutPlaintext: USE,
 } as const satisfies Record<string, Row>;
 
 export type KeyStateGuardedOperation = keyof typeof KEY_STATE_RULES;

@@ -16,6 +16,22 @@ import { assertKeyMayExist, audit, keyCall, keyObject, resolveKeyArn, settle, ty
 
 const SYMMETRIC_DEFAULT = "SYMMETRIC_DEFAULT";
 
+/** RSAES_OAEP_SHA_1 and RSAES_OAEP_SHA_256 name an RSA key's public-key encryption (the key object checks the key). */
+function isRsaAlgorithm(algorithm: string | undefined): algorithm is "RSAES_OAEP_SHA_1" | "RSAES_OAEP_SHA_256" {
+  return algorithm === "RSAES_OAEP_SHA_1" || algorithm === "RSAES_OAEP_SHA_256";
+}
+
+/** AWS: "An encryption context is supported only on operations with symmetric encryption KMS keys." */
+function refuseContextForRsa(context: Record<string, string> | undefined): void {
+  if (context !== undefined && Object.keys(context).length > 0) {
+    throw new KmsError("ValidationException", "EncryptionContext is supported only with symmetric encryption KMS keys.");
+  }
+}
+
+function rsaFacts(algorithm: string, grantTokens: string[] | undefined, extra: CallFacts = {}): CallFacts {
+  return { ...extra, extra: { "kms:EncryptionAlgorithm": algorithm }, ...(grantTokens === undefined ? {} : { grantTokens }) };
+}
+
 function checkAlgorithm(algorithm: string | undefined, keyArn: string): void {
   if (algorithm !== undefined && algorithm !== SYMMETRIC_DEFAULT) {
     throw new KmsError(
@@ -29,7 +45,7 @@ function invalidCiphertext(): KmsError {
   return new KmsError("InvalidCiphertextException", "The ciphertext is invalid for this key and encryption context.");
 }
 
-function unsupportedRecipient(): KmsError {
+export function unsupportedRecipient(): KmsError {
   return new KmsError("UnsupportedOperationException", "Recipient (Nitro Enclaves attestation) is not supported by EdgeKMS.");
 }
 
@@ -64,6 +80,7 @@ async function sourceKeyArn(ctx: OperationContext, blob: Uint8Array, keyId: stri
 /** The condition-key facts of a cryptographic request: its encryption context and grant tokens. */
 function cryptoFacts(context: Record<string, string> | undefined, grantTokens: string[] | undefined, extra: CallFacts = {}): CallFacts {
   return {
+    extra: { "kms:EncryptionAlgorithm": SYMMETRIC_DEFAULT },
     ...extra,
     encryptionContext: context ?? {},
     ...(grantTokens === undefined ? {} : { grantTokens }),
@@ -117,6 +134,13 @@ async function openSource(
 
 export const Encrypt: Handler<"Encrypt"> = async (ctx, request) => {
   const arn = await resolveKeyArn(ctx, request.KeyId);
+  if (isRsaAlgorithm(request.EncryptionAlgorithm)) {
+    refuseContextForRsa(request.EncryptionContext);
+    const algorithm = request.EncryptionAlgorithm;
+    const call = keyCall(ctx, arn, rsaFacts(algorithm, request.GrantTokens));
+    const sealed = await settle(ctx, keyObject(ctx, arn).encryptAsymmetric(call, "Encrypt", algorithm, request.Plaintext, audit(ctx)));
+    return { CiphertextBlob: sealed.ciphertext, KeyId: sealed.keyArn, EncryptionAlgorithm: algorithm };
+  }
   checkAlgorithm(request.EncryptionAlgorithm, arn);
   const sealed = await settle(
     ctx,
@@ -133,6 +157,10 @@ export const Encrypt: Handler<"Encrypt"> = async (ctx, request) => {
 
 export const Decrypt: Handler<"Decrypt"> = async (ctx, request) => {
   if (request.Recipient !== undefined) throw unsupportedRecipient();
+  if (isRsaAlgorithm(request.EncryptionAlgorithm)) {
+    const opened = await openWithRsa(ctx, "Decrypt", request.KeyId, request.EncryptionAlgorithm, request.CiphertextBlob, request.EncryptionContext, request.GrantTokens);
+    return { KeyId: opened.keyArn, Plaintext: opened.plaintext, EncryptionAlgorithm: request.EncryptionAlgorithm };
+  }
   const arn = await sourceKeyArn(ctx, request.CiphertextBlob, request.KeyId);
   checkAlgorithm(request.EncryptionAlgorithm, arn);
   const facts = cryptoFacts(request.EncryptionContext, request.GrantTokens);
@@ -146,38 +174,80 @@ export const Decrypt: Handler<"Decrypt"> = async (ctx, request) => {
 };
 
 export const ReEncrypt: Handler<"ReEncrypt"> = async (ctx, request) => {
-  const source = await sourceKeyArn(ctx, request.CiphertextBlob, request.SourceKeyId);
-  checkAlgorithm(request.SourceEncryptionAlgorithm, source);
+  const sourceAlgorithm = request.SourceEncryptionAlgorithm ?? SYMMETRIC_DEFAULT;
+  const destinationAlgorithm = request.DestinationEncryptionAlgorithm ?? SYMMETRIC_DEFAULT;
+  const rsaSource = isRsaAlgorithm(sourceAlgorithm);
+  const source = rsaSource
+    ? await rsaSourceKeyArn(ctx, request.SourceKeyId)
+    : await sourceKeyArn(ctx, request.CiphertextBlob, request.SourceKeyId);
+  if (!rsaSource) checkAlgorithm(request.SourceEncryptionAlgorithm, source);
   const destination = await resolveKeyArn(ctx, request.DestinationKeyId);
-  checkAlgorithm(request.DestinationEncryptionAlgorithm, destination);
+  const rsaDestination = isRsaAlgorithm(destinationAlgorithm);
+  if (!rsaDestination) checkAlgorithm(request.DestinationEncryptionAlgorithm, destination);
+  else refuseContextForRsa(request.DestinationEncryptionContext);
   // kms:ReEncryptFrom on the source and kms:ReEncryptTo on the destination (permissions reference).
   const sameKey = { reEncryptOnSameKey: source === destination };
   const sourceFacts = cryptoFacts(request.SourceEncryptionContext, request.GrantTokens, sameKey);
-  const opened = await openSource(ctx, source, request.CiphertextBlob, request.SourceEncryptionContext, sourceFacts);
+  const opened = rsaSource
+    ? await openWithRsa(ctx, "ReEncrypt", source, sourceAlgorithm, request.CiphertextBlob, request.SourceEncryptionContext, request.GrantTokens, sameKey)
+    : await openSource(ctx, source, request.CiphertextBlob, request.SourceEncryptionContext, sourceFacts);
   try {
-    const sealed = await settle(
-      ctx,
-      keyObject(ctx, destination).encrypt(
-        keyCall(ctx, destination, cryptoFacts(request.DestinationEncryptionContext, request.GrantTokens, sameKey)),
-        "ReEncrypt",
-        opened.plaintext,
-        request.DestinationEncryptionContext ?? {},
-        audit(ctx),
-      ),
-    );
+    const stub = keyObject(ctx, destination);
+    const sealed = rsaDestination
+      ? await settle(
+          ctx,
+          stub.encryptAsymmetric(keyCall(ctx, destination, rsaFacts(destinationAlgorithm, request.GrantTokens, sameKey)), "ReEncrypt", destinationAlgorithm, opened.plaintext, audit(ctx)),
+        )
+      : await settle(
+          ctx,
+          stub.encrypt(
+            keyCall(ctx, destination, cryptoFacts(request.DestinationEncryptionContext, request.GrantTokens, sameKey)),
+            "ReEncrypt",
+            opened.plaintext,
+            request.DestinationEncryptionContext ?? {},
+            audit(ctx),
+          ),
+        );
     return {
       CiphertextBlob: sealed.ciphertext,
       SourceKeyId: opened.keyArn,
       KeyId: sealed.keyArn,
-      SourceEncryptionAlgorithm: SYMMETRIC_DEFAULT,
-      DestinationEncryptionAlgorithm: SYMMETRIC_DEFAULT,
-      ...(opened.keyMaterialId === undefined ? {} : { SourceKeyMaterialId: opened.keyMaterialId }),
-      ...(sealed.keyMaterialId === undefined ? {} : { DestinationKeyMaterialId: sealed.keyMaterialId }),
+      SourceEncryptionAlgorithm: sourceAlgorithm,
+      DestinationEncryptionAlgorithm: destinationAlgorithm,
+      ...("keyMaterialId" in opened && opened.keyMaterialId !== undefined ? { SourceKeyMaterialId: opened.keyMaterialId } : {}),
+      ...("keyMaterialId" in sealed && sealed.keyMaterialId !== undefined ? { DestinationKeyMaterialId: sealed.keyMaterialId } : {}),
     };
   } finally {
     opened.plaintext.fill(0);
   }
 };
+
+/** An RSA ciphertext carries no key ID: the request must name the key (AWS: KeyId is required then). */
+async function rsaSourceKeyArn(ctx: OperationContext, keyId: string | undefined): Promise<string> {
+  if (keyId === undefined) {
+    throw new KmsError("ValidationException", "KeyId is required when decrypting with an asymmetric KMS key (EncryptionAlgorithm RSAES_OAEP_*).");
+  }
+  return resolveKeyArn(ctx, keyId);
+}
+
+/** Decrypts an RSA ciphertext in its key's object (Decrypt records the call; ReEncrypt's source half does not). */
+async function openWithRsa(
+  ctx: OperationContext,
+  operation: "Decrypt" | "ReEncrypt",
+  keyIdOrArn: string | undefined,
+  algorithm: "RSAES_OAEP_SHA_1" | "RSAES_OAEP_SHA_256",
+  blob: Uint8Array,
+  context: Record<string, string> | undefined,
+  grantTokens: string[] | undefined,
+  extra: CallFacts = {},
+): Promise<{ keyArn: string; plaintext: Uint8Array }> {
+  refuseContextForRsa(context);
+  const arn = operation === "ReEncrypt" ? keyIdOrArn! : await rsaSourceKeyArn(ctx, keyIdOrArn);
+  const call = keyCall(ctx, arn, rsaFacts(algorithm, grantTokens, extra));
+  const stub = keyObject(ctx, arn);
+  if (operation === "ReEncrypt") return unwrap(stub.decryptAsymmetric(call, operation, algorithm, blob));
+  return settle(ctx, stub.decryptAsymmetric(call, operation, algorithm, blob, audit(ctx)));
+}
 
 /** GenerateDataKey and GenerateDataKeyWithoutPlaintext: the same request, with or without the plaintext. */
 async function generateDataKey(

@@ -5,6 +5,7 @@
 import type { ValidatedOperation } from "../protocol/shapes.ts";
 import type { Handler } from "./context.ts";
 import * as aliases from "./aliases.ts";
+import * as asymmetric from "./asymmetric.ts";
 import * as crypto from "./crypto.ts";
 import * as grants from "./grants.ts";
 import * as importing from "./import.ts";
@@ -54,4 +55,14 @@ export const HANDLERS: Registry = {
   ListRetirableGrants: grants.ListRetirableGrants,
   RetireGrant: grants.RetireGrant,
   RevokeGrant: grants.RevokeGrant,
+  GetPublicKey: asymmetric.GetPublicKey,
+  Sign: asymmetric.Sign,
+  Verify: asymmetric.Verify,
+  GenerateMac: asymmetric.GenerateMac,
+  VerifyMac: asymmetric.VerifyMac,
+  DeriveSharedSecret: asymmetric.DeriveSharedSecret,
+  Encapsulate: asymmetric.Encapsulate,
+  Decapsulate: asymmetric.Decapsulate,
+  GenerateDataKeyPair: asymmetric.GenerateDataKeyPair,
+  GenerateDataKeyPairWithoutPlaintext: asymmetric.GenerateDataKeyPairWithoutPlaintext,
 };

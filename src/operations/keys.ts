@@ -12,6 +12,7 @@ import type { Tag } from "../protocol/shapes.ts";
 import { unwrap } from "../service/rpc.ts";
 import { audit, keyCall, keyObject, registryOf, resolveKeyArn, settle, type Handler, type OperationContext } from "./context.ts";
 import { validateTags } from "./tags.ts";
+import { isHmacSpec, isSupportedKeySpec, KEY_SPEC_USAGES } from "../keys/key-specs.ts";
 import { checkNewKeyPolicy, requireIamPermission } from "../service/access.ts";
 import type { CallFacts } from "../service/caller.ts";
 
@@ -45,13 +46,16 @@ export const CreateKey: Handler<"CreateKey"> = async (ctx, request) => {
   if (request.KeySpec !== undefined && request.CustomerMasterKeySpec !== undefined) {
     throw new KmsError("ValidationException", "You cannot specify KeySpec and CustomerMasterKeySpec in the same request.");
   }
-  if (keySpec !== "SYMMETRIC_DEFAULT") throw unsupported(`KeySpec ${keySpec} is not supported by EdgeKMS yet.`);
+  if (!isSupportedKeySpec(keySpec)) throw unsupported(`KeySpec ${keySpec} is not supported by EdgeKMS.`);
   const keyUsage = request.KeyUsage ?? "ENCRYPT_DECRYPT";
-  if (keyUsage !== "ENCRYPT_DECRYPT") {
-    throw new KmsError("ValidationException", `KeyUsage ${keyUsage} is not compatible with KeySpec SYMMETRIC_DEFAULT`);
+  if (KEY_SPEC_USAGES[keySpec][keyUsage] === undefined) {
+    throw new KmsError("ValidationException", `KeyUsage ${keyUsage} is not compatible with KeySpec ${keySpec}`);
   }
   const origin = request.Origin ?? "AWS_KMS";
   if (origin !== "AWS_KMS" && origin !== "EXTERNAL") throw unsupported(`Origin ${origin} is not supported by EdgeKMS.`);
+  if (origin === "EXTERNAL" && keySpec !== "SYMMETRIC_DEFAULT" && !isHmacSpec(keySpec)) {
+    throw unsupported(`Imported key material (Origin EXTERNAL) for KeySpec ${keySpec} is not supported by EdgeKMS: only symmetric encryption and HMAC keys take imported material.`);
+  }
   if (request.CustomKeyStoreId !== undefined || request.XksKeyId !== undefined) {
     throw unsupported("Custom key stores are not supported by EdgeKMS.");
   }
@@ -62,6 +66,7 @@ export const CreateKey: Handler<"CreateKey"> = async (ctx, request) => {
   // the request carries tags; then the new policy's validity and the lockout safety check.
   const facts: CallFacts = {
     bypassPolicyLockoutSafetyCheck: request.BypassPolicyLockoutSafetyCheck === true,
+    extra: { "kms:KeySpec": keySpec, "kms:KeyUsage": keyUsage },
     ...(tags.length === 0 ? {} : { requestTags: Object.fromEntries(tags.map((t) => [t.TagKey, t.TagValue])) }),
   };
   requireIamPermission(ctx.caller, "kms:CreateKey", "*", facts);
@@ -75,7 +80,7 @@ export const CreateKey: Handler<"CreateKey"> = async (ctx, request) => {
   // The key object is written first: until the registry lists it, nobody knows its random ID, so
   // a failure between the two steps leaves nothing a client can see.
   const metadata = await unwrap(
-    key.create({ keyId, arn, accountId: ctx.caller.accountId, description: request.Description ?? "", origin, policy, tags }),
+    key.create({ keyId, arn, accountId: ctx.caller.accountId, description: request.Description ?? "", origin, policy, tags, keySpec, keyUsage }),
   );
   const response = { KeyMetadata: metadata };
   try {

@@ -82,6 +82,31 @@ export type SigningAlgorithmSpec = (typeof SIGNING_ALGORITHM_SPECS)[number];
 export const MAC_ALGORITHM_SPECS = ["HMAC_SHA_224", "HMAC_SHA_256", "HMAC_SHA_384", "HMAC_SHA_512"] as const;
 export type MacAlgorithmSpec = (typeof MAC_ALGORITHM_SPECS)[number];
 
+/** Key pair specs of GenerateDataKeyPair (the model's order; SM2 is China Regions only). */
+export const DATA_KEY_PAIR_SPECS = [
+  "RSA_2048",
+  "RSA_3072",
+  "RSA_4096",
+  "ECC_NIST_P256",
+  "ECC_NIST_P384",
+  "ECC_NIST_P521",
+  "ECC_SECG_P256K1",
+  "SM2",
+  "ECC_NIST_EDWARDS25519",
+  "ML_KEM_512",
+  "ML_KEM_768",
+  "ML_KEM_1024",
+] as const;
+export type DataKeyPairSpec = (typeof DATA_KEY_PAIR_SPECS)[number];
+
+export const MESSAGE_TYPES = ["RAW", "DIGEST", "EXTERNAL_MU"] as const;
+export type MessageType = (typeof MESSAGE_TYPES)[number];
+
+export const KEY_AGREEMENT_ALGORITHM_SPECS = ["ECDH"] as const;
+
+export const ENCAPSULATION_ALGORITHM_SPECS = ["ML_KEM"] as const;
+export type EncapsulationAlgorithmSpec = (typeof ENCAPSULATION_ALGORITHM_SPECS)[number];
+
 export const DATA_KEY_SPECS = ["AES_256", "AES_128"] as const;
 export type DataKeySpec = (typeof DATA_KEY_SPECS)[number];
 

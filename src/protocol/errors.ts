@@ -41,6 +41,8 @@ export const ERROR_STATUS = {
   InvalidKeyUsageException: 400,
   InvalidMarkerException: 400,
   KMSInternalException: 500,
+  KMSInvalidMacException: 400,
+  KMSInvalidSignatureException: 400,
   KMSInvalidStateException: 400,
   KeyUnavailableException: 500,
   LimitExceededException: 400,

@@ -12,8 +12,10 @@ import type {
   AlgorithmSpec,
   CustomerMasterKeySpec,
   DataKeySpec,
+  DataKeyPairSpec,
   DryRunModifierType,
   IncludeKeyMaterial,
+  EncapsulationAlgorithmSpec,
   EncryptionAlgorithmSpec,
   ExpirationModelType,
   GrantOperation,
@@ -25,6 +27,7 @@ import type {
   KeyState,
   KeyUsageType,
   MacAlgorithmSpec,
+  MessageType,
   MultiRegionKeyType,
   OriginType,
   SigningAlgorithmSpec,
@@ -80,6 +83,7 @@ export interface KeyMetadata {
   EncryptionAlgorithms?: EncryptionAlgorithmSpec[];
   SigningAlgorithms?: SigningAlgorithmSpec[];
   KeyAgreementAlgorithms?: KeyAgreementAlgorithmSpec[];
+  EncapsulationAlgorithms?: EncapsulationAlgorithmSpec[];
   MultiRegion?: boolean;
   MultiRegionConfiguration?: MultiRegionConfiguration;
   PendingDeletionWindowInDays?: number;
@@ -319,6 +323,144 @@ export interface GenerateRandomResponse {
   CiphertextForRecipient?: Uint8Array;
 }
 
+// ---- Asymmetric and HMAC keys -------------------------------------------------------------------
+
+export interface GetPublicKeyRequest {
+  KeyId: string;
+  GrantTokens?: string[];
+}
+export interface GetPublicKeyResponse {
+  KeyId: string;
+  PublicKey: Uint8Array;
+  CustomerMasterKeySpec?: CustomerMasterKeySpec;
+  KeySpec: KeySpec;
+  KeyUsage: KeyUsageType;
+  EncryptionAlgorithms?: EncryptionAlgorithmSpec[];
+  SigningAlgorithms?: SigningAlgorithmSpec[];
+  KeyAgreementAlgorithms?: KeyAgreementAlgorithmSpec[];
+  EncapsulationAlgorithms?: EncapsulationAlgorithmSpec[];
+}
+
+export interface SignRequest {
+  KeyId: string;
+  Message: Uint8Array;
+  MessageType?: MessageType;
+  GrantTokens?: string[];
+  SigningAlgorithm: SigningAlgorithmSpec;
+  DryRun?: boolean;
+}
+export interface SignResponse {
+  KeyId: string;
+  Signature: Uint8Array;
+  SigningAlgorithm: SigningAlgorithmSpec;
+}
+
+export interface VerifyRequest {
+  KeyId: string;
+  Message: Uint8Array;
+  MessageType?: MessageType;
+  Signature: Uint8Array;
+  SigningAlgorithm: SigningAlgorithmSpec;
+  GrantTokens?: string[];
+  DryRun?: boolean;
+}
+export interface VerifyResponse {
+  KeyId: string;
+  SignatureValid: boolean;
+  SigningAlgorithm: SigningAlgorithmSpec;
+}
+
+export interface GenerateMacRequest {
+  Message: Uint8Array;
+  KeyId: string;
+  MacAlgorithm: MacAlgorithmSpec;
+  GrantTokens?: string[];
+  DryRun?: boolean;
+}
+export interface GenerateMacResponse {
+  Mac: Uint8Array;
+  MacAlgorithm: MacAlgorithmSpec;
+  KeyId: string;
+}
+
+export interface VerifyMacRequest {
+  Message: Uint8Array;
+  KeyId: string;
+  MacAlgorithm: MacAlgorithmSpec;
+  Mac: Uint8Array;
+  GrantTokens?: string[];
+  DryRun?: boolean;
+}
+export interface VerifyMacResponse {
+  KeyId: string;
+  MacValid: boolean;
+  MacAlgorithm: MacAlgorithmSpec;
+}
+
+export interface DeriveSharedSecretRequest {
+  KeyId: string;
+  KeyAgreementAlgorithm: KeyAgreementAlgorithmSpec;
+  PublicKey: Uint8Array;
+  GrantTokens?: string[];
+  DryRun?: boolean;
+  Recipient?: RecipientInfo;
+}
+export interface DeriveSharedSecretResponse {
+  KeyId: string;
+  SharedSecret: Uint8Array;
+  KeyAgreementAlgorithm: KeyAgreementAlgorithmSpec;
+  KeyOrigin: OriginType;
+}
+
+export interface GenerateDataKeyPairRequest {
+  EncryptionContext?: EncryptionContextType;
+  KeyId: string;
+  KeyPairSpec: DataKeyPairSpec;
+  GrantTokens?: string[];
+  Recipient?: RecipientInfo;
+  DryRun?: boolean;
+}
+export interface GenerateDataKeyPairResponse {
+  PrivateKeyCiphertextBlob: Uint8Array;
+  PrivateKeyPlaintext?: Uint8Array;
+  PublicKey: Uint8Array;
+  KeyId: string;
+  KeyPairSpec: DataKeyPairSpec;
+}
+export interface GenerateDataKeyPairWithoutPlaintextRequest {
+  EncryptionContext?: EncryptionContextType;
+  KeyId: string;
+  KeyPairSpec: DataKeyPairSpec;
+  GrantTokens?: string[];
+  DryRun?: boolean;
+}
+export type GenerateDataKeyPairWithoutPlaintextResponse = Omit<GenerateDataKeyPairResponse, "PrivateKeyPlaintext">;
+
+export interface EncapsulateRequest {
+  KeyId: string;
+  EncapsulationAlgorithm: EncapsulationAlgorithmSpec;
+  GrantTokens?: string[];
+  DryRun?: boolean;
+}
+export interface EncapsulateResponse {
+  KeyId: string;
+  SharedSecret: Uint8Array;
+  SharedSecretCiphertextBlob: Uint8Array;
+  EncapsulationAlgorithm: EncapsulationAlgorithmSpec;
+}
+export interface DecapsulateRequest {
+  KeyId: string;
+  SharedSecretCiphertextBlob: Uint8Array;
+  EncapsulationAlgorithm: EncapsulationAlgorithmSpec;
+  GrantTokens?: string[];
+  DryRun?: boolean;
+}
+export interface DecapsulateResponse {
+  KeyId: string;
+  SharedSecret: Uint8Array;
+  EncapsulationAlgorithm: EncapsulationAlgorithmSpec;
+}
+
 // ---- Tags ------------------------------------------------------------------------------------------
 
 export interface TagResourceRequest {
@@ -502,6 +644,16 @@ export interface RequestShapes {
   GetParametersForImport: GetParametersForImportRequest;
   ImportKeyMaterial: ImportKeyMaterialRequest;
   DeleteImportedKeyMaterial: DeleteImportedKeyMaterialRequest;
+  GetPublicKey: GetPublicKeyRequest;
+  Sign: SignRequest;
+  Verify: VerifyRequest;
+  GenerateMac: GenerateMacRequest;
+  VerifyMac: VerifyMacRequest;
+  DeriveSharedSecret: DeriveSharedSecretRequest;
+  GenerateDataKeyPair: GenerateDataKeyPairRequest;
+  GenerateDataKeyPairWithoutPlaintext: GenerateDataKeyPairWithoutPlaintextRequest;
+  Encapsulate: EncapsulateRequest;
+  Decapsulate: DecapsulateRequest;
 }
 
 export type ValidatedOperation = keyof RequestShapes;

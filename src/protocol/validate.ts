@@ -30,17 +30,23 @@ import { KmsError } from "./errors.ts";
 import {
   ALGORITHM_SPECS,
   CUSTOMER_MASTER_KEY_SPECS,
+  DATA_KEY_PAIR_SPECS,
   DATA_KEY_SPECS,
   DRY_RUN_MODIFIER_TYPES,
+  ENCAPSULATION_ALGORITHM_SPECS,
   ENCRYPTION_ALGORITHM_SPECS,
   EXPIRATION_MODEL_TYPES,
   GRANT_OPERATIONS,
   IMPORT_TYPES,
   INCLUDE_KEY_MATERIAL,
+  KEY_AGREEMENT_ALGORITHM_SPECS,
   KEY_ENCRYPTION_MECHANISMS,
   KEY_SPECS,
   KEY_USAGE_TYPES,
+  MAC_ALGORITHM_SPECS,
+  MESSAGE_TYPES,
   ORIGIN_TYPES,
+  SIGNING_ALGORITHM_SPECS,
   WRAPPING_KEY_SPECS,
 } from "./enums.ts";
 import type { RequestShapes, ValidatedOperation } from "./shapes.ts";
@@ -84,6 +90,7 @@ function normalise(members: Record<string, Spec | Member>): Members {
 const KeyIdType = str(1, 2048);
 const PlaintextType = blob(1, 4096);
 const CiphertextType = blob(1, 6144);
+const PublicKeyType = blob(1, 8192);
 const DescriptionType = str(0, 8192);
 const AliasNameType = str(1, 256, "^[a-zA-Z0-9:/_-]+$");
 const LimitType = int(1, 1000);
@@ -263,6 +270,75 @@ const SCHEMAS: { [Op in ValidatedOperation]: Members } = {
     KeyMaterialId: KeyMaterialIdType,
   }),
   DeleteImportedKeyMaterial: normalise({ KeyId: req(KeyIdType), KeyMaterialId: KeyMaterialIdType }),
+  GetPublicKey: normalise({ KeyId: req(KeyIdType), GrantTokens: GrantTokenList }),
+  Sign: normalise({
+    KeyId: req(KeyIdType),
+    Message: req(PlaintextType),
+    MessageType: oneOf(MESSAGE_TYPES),
+    GrantTokens: GrantTokenList,
+    SigningAlgorithm: req(oneOf(SIGNING_ALGORITHM_SPECS)),
+    DryRun: BooleanType,
+  }),
+  Verify: normalise({
+    KeyId: req(KeyIdType),
+    Message: req(PlaintextType),
+    MessageType: oneOf(MESSAGE_TYPES),
+    Signature: req(CiphertextType),
+    SigningAlgorithm: req(oneOf(SIGNING_ALGORITHM_SPECS)),
+    GrantTokens: GrantTokenList,
+    DryRun: BooleanType,
+  }),
+  GenerateMac: normalise({
+    Message: req(PlaintextType),
+    KeyId: req(KeyIdType),
+    MacAlgorithm: req(oneOf(MAC_ALGORITHM_SPECS)),
+    GrantTokens: GrantTokenList,
+    DryRun: BooleanType,
+  }),
+  VerifyMac: normalise({
+    Message: req(PlaintextType),
+    KeyId: req(KeyIdType),
+    MacAlgorithm: req(oneOf(MAC_ALGORITHM_SPECS)),
+    Mac: req(CiphertextType),
+    GrantTokens: GrantTokenList,
+    DryRun: BooleanType,
+  }),
+  DeriveSharedSecret: normalise({
+    KeyId: req(KeyIdType),
+    KeyAgreementAlgorithm: req(oneOf(KEY_AGREEMENT_ALGORITHM_SPECS)),
+    PublicKey: req(PublicKeyType),
+    GrantTokens: GrantTokenList,
+    DryRun: BooleanType,
+    Recipient: RecipientInfo,
+  }),
+  GenerateDataKeyPair: normalise({
+    EncryptionContext: EncryptionContextType,
+    KeyId: req(KeyIdType),
+    KeyPairSpec: req(oneOf(DATA_KEY_PAIR_SPECS)),
+    GrantTokens: GrantTokenList,
+    Recipient: RecipientInfo,
+    DryRun: BooleanType,
+  }),
+  GenerateDataKeyPairWithoutPlaintext: normalise({
+    EncryptionContext: EncryptionContextType,
+    KeyId: req(KeyIdType),
+    KeyPairSpec: req(oneOf(DATA_KEY_PAIR_SPECS)),
+    GrantTokens: GrantTokenList,
+    DryRun: BooleanType,
+  }),
+  Encapsulate: normalise({
+    KeyId: req(KeyIdType),
+    EncapsulationAlgorithm: req(oneOf(ENCAPSULATION_ALGORITHM_SPECS)),
+    GrantTokens: GrantTokenList,
+    DryRun: BooleanType,
+  }),
+  Decapsulate: normalise({
+    KeyId: req(KeyIdType),
+    SharedSecretCiphertextBlob: req(CiphertextType),
+    EncapsulationAlgorithm: req(oneOf(ENCAPSULATION_ALGORITHM_SPECS)),
+    GrantTokens: GrantTokenList,
+    DryRun: BooleanType,
+  }),
 };
 
 export function hasSchema(op: string): op is ValidatedOperation {

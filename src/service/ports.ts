@@ -45,6 +45,17 @@ export type KeyApi = Pick<
   | "retireGrant"
   | "revokeGrant"
   | "seedStatus"
+  | "getPublicKey"
+  | "sign"
+  | "verify"
+  | "generateMac"
+  | "verifyMac"
+  | "encryptAsymmetric"
+  | "decryptAsymmetric"
+  | "deriveSharedSecret"
+  | "encapsulate"
+  | "decapsulate"
+  | "generateDataKeyPair"
 >;
 
 export interface KeyListEntry {

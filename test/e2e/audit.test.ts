@@ -7,6 +7,7 @@
  */
 import { LookupEventsCommand } from "@aws-sdk/client-cloudtrail";
 import {
+  ConnectCustomKeyStoreCommand,
   CancelKeyDeletionCommand,
   CreateAliasCommand,
   CreateKeyCommand,
@@ -23,7 +24,6 @@ import {
   GenerateRandomCommand,
   GetKeyPolicyCommand,
   GetKeyRotationStatusCommand,
-  GetPublicKeyCommand,
   CreateGrantCommand,
   ListGrantsCommand,
   GetParametersForImportCommand,
@@ -225,7 +225,7 @@ beforeAll(async () => {
   o.Disabled = await call(kms, new EncryptCommand({ KeyId: otherArn, Plaintext: utf8(plaintext) }));
   o.Denied = await call(worker.client("external"), new DescribeKeyCommand({ KeyId: keyArn }));
   o.Missing = await call(kms, new DescribeKeyCommand({ KeyId: "alias/does-not-exist" }));
-  o.Unsupported = await call(kms, new GetPublicKeyCommand({ KeyId: keyId }));
+  o.Unsupported = await call(kms, new ConnectCustomKeyStoreCommand({ CustomKeyStoreId: "cks-1234567890abcdef0" }));
   const invalid = await rawKms("TrentService.Encrypt", JSON.stringify({ KeyId: keyId, Plaintext: Buffer.from(plaintext).toString("base64"), EncryptionAlgorithm: "ROT13" }));
   o.Invalid = { requestId: invalid.headers.get("x-amzn-RequestId")!, error: await wireError(invalid) };
   const unknown = await rawKms("TrentService.LaunchMissiles", "{}");
@@ -367,7 +367,7 @@ describe("the audit trail", () => {
     // Event names come from the fixed list of operations, never from the caller.
     expect(records.get(outcomes.Unknown!.requestId)!).toMatchObject({ eventName: "UnknownOperation", errorCode: "UnknownOperationException" });
     expect(records.get(outcomes.Unsupported!.requestId)!).toMatchObject({
-      eventName: "GetPublicKey",
+      eventName: "ConnectCustomKeyStore",
       errorCode: "UnsupportedOperationException",
       requestParameters: null, // never validated, so never recorded
     });

@@ -14,7 +14,10 @@ import {
   DisableKeyCommand,
   EnableKeyCommand,
   EncryptCommand,
+  GetPublicKeyCommand,
+  VerifyMacCommand,
 } from "@aws-sdk/client-kms";
+import { createPrivateKey, createPublicKey, diffieHellman, generateKeyPairSync, verify as nodeVerify } from "node:crypto";
 import { beforeAll, describe, expect, it } from "vitest";
 import { awsSdkTransport } from "../../src/envelope/aws-sdk.ts";
 import { webCryptoCipher } from "../../src/envelope/cipher.ts";
@@ -127,6 +130,44 @@ describe("KmsBinding methods", () => {
     expect(moved.KeyId).toBe(other.Arn);
     const reopened = await client().send(new DecryptCommand({ CiphertextBlob: unbytes(moved.CiphertextBlob) }));
     expect(same(reopened.Plaintext!, unbytes(generated.Plaintext))).toBe(true);
+  });
+
+  it("sign, verify, getPublicKey, generateMac, verifyMac, deriveSharedSecret and generateDataKeyPair work over the binding and agree with node:crypto", async () => {
+    const kms = client();
+    const signing = (await kms.send(new CreateKeyCommand({ KeySpec: "ECC_NIST_P256", KeyUsage: "SIGN_VERIFY" }))).KeyMetadata!.Arn!;
+    const message = utf8("signed over a service binding");
+    const signed = await rpcValue("KMS_ROOT", "sign", { KeyId: signing, Message: bytes(message), SigningAlgorithm: "ECDSA_SHA_256" });
+    const publicKey = await rpcValue("KMS_ROOT", "getPublicKey", { KeyId: signing });
+    expect(publicKey.KeySpec).toBe("ECC_NIST_P256");
+    const spki = createPublicKey({ key: Buffer.from(unbytes(publicKey.PublicKey)), format: "der", type: "spki" });
+    expect(nodeVerify("sha256", message, spki, Buffer.from(unbytes(signed.Signature)))).toBe(true);
+    const verified = await rpcValue("KMS_ROOT", "verify", { KeyId: signing, Message: bytes(message), Signature: signed.Signature, SigningAlgorithm: "ECDSA_SHA_256" });
+    expect(verified.SignatureValid).toBe(true);
+    const forged = await rpcError("KMS_ROOT", "verify", { KeyId: signing, Message: bytes(utf8("other")), Signature: signed.Signature, SigningAlgorithm: "ECDSA_SHA_256" });
+    expect(forged.name).toBe("KMSInvalidSignatureException");
+
+    const mac = (await kms.send(new CreateKeyCommand({ KeySpec: "HMAC_256", KeyUsage: "GENERATE_VERIFY_MAC" }))).KeyMetadata!.Arn!;
+    const tag = await rpcValue("KMS_ROOT", "generateMac", { KeyId: mac, Message: bytes(message), MacAlgorithm: "HMAC_SHA_256" });
+    const overHttp = await kms.send(new VerifyMacCommand({ KeyId: mac, Message: message, Mac: unbytes(tag.Mac), MacAlgorithm: "HMAC_SHA_256" }));
+    expect(overHttp.MacValid).toBe(true);
+    expect((await rpcError("KMS_ROOT", "verifyMac", { KeyId: mac, Message: bytes(message), Mac: bytes(new Uint8Array(32)), MacAlgorithm: "HMAC_SHA_256" })).name).toBe(
+      "KMSInvalidMacException",
+    );
+
+    const agreement = (await kms.send(new CreateKeyCommand({ KeySpec: "ECC_NIST_P256", KeyUsage: "KEY_AGREEMENT" }))).KeyMetadata!.Arn!;
+    const peer = generateKeyPairSync("ec", { namedCurve: "prime256v1" });
+    const derived = await rpcValue("KMS_ROOT", "deriveSharedSecret", {
+      KeyId: agreement,
+      KeyAgreementAlgorithm: "ECDH",
+      PublicKey: bytes(peer.publicKey.export({ format: "der", type: "spki" })),
+    });
+    const agreementKey = (await kms.send(new GetPublicKeyCommand({ KeyId: agreement }))).PublicKey!;
+    const expected = diffieHellman({ privateKey: peer.privateKey, publicKey: createPublicKey({ key: Buffer.from(agreementKey), format: "der", type: "spki" }) });
+    expect(same(unbytes(derived.SharedSecret), expected)).toBe(true);
+
+    const pair = await rpcValue("KMS_ROOT", "generateDataKeyPair", { KeyId: key.KeyId, KeyPairSpec: "ECC_NIST_P384" });
+    const derivedPublic = createPublicKey(createPrivateKey({ key: Buffer.from(unbytes(pair.PrivateKeyPlaintext)), format: "der", type: "pkcs8" }));
+    expect(same(derivedPublic.export({ format: "der", type: "spki" }), unbytes(pair.PublicKey))).toBe(true);
   });
 
   it("describeKey returns the same metadata as DescribeKey over HTTP, with dates as Date", async () => {

@@ -69,8 +69,10 @@ describe("CreateKey and DescribeKey", () => {
   it("refuses key specs and origins EdgeKMS does not build yet without creating a key", async () => {
     const kms = worker.client();
     const before = await kms.send(new ListKeysCommand({ Limit: 1000 }));
-    const rsa = await awsError(kms.send(new CreateKeyCommand({ KeySpec: "RSA_2048", KeyUsage: "ENCRYPT_DECRYPT" })));
-    expect(rsa.name).toBe("UnsupportedOperationException");
+    const sm2 = await awsError(kms.send(new CreateKeyCommand({ KeySpec: "SM2", KeyUsage: "SIGN_VERIFY" })));
+    expect(sm2.name).toBe("UnsupportedOperationException");
+    const importedRsa = await awsError(kms.send(new CreateKeyCommand({ KeySpec: "RSA_2048", KeyUsage: "ENCRYPT_DECRYPT", Origin: "EXTERNAL" })));
+    expect(importedRsa.name).toBe("UnsupportedOperationException");
     const hsm = await awsError(kms.send(new CreateKeyCommand({ Origin: "AWS_CLOUDHSM" })));
     expect(hsm.name).toBe("UnsupportedOperationException");
     const sign = await awsError(kms.send(new CreateKeyCommand({ KeyUsage: "SIGN_VERIFY" })));

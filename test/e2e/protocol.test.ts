@@ -86,7 +86,7 @@ describe("AWS JSON 1.1 protocol", () => {
   });
 
   it("answers UnsupportedOperationException for an AWS operation EdgeKMS does not implement", async () => {
-    const res = await send({ target: "TrentService.Sign", body: JSON.stringify({ KeyId: "alias/x", Message: "aGk=", SigningAlgorithm: "RSASSA_PSS_SHA_256" }) });
+    const res = await send({ target: "TrentService.ConnectCustomKeyStore", body: JSON.stringify({ CustomKeyStoreId: "cks-1234567890abcdef0" }) });
     expect(res.status).toBe(400);
     expect(res.body.__type).toBe("UnsupportedOperationException");
   });

@@ -272,7 +272,7 @@ describe("schema table", () => {
   });
 
   it("has no schema for operations EdgeKMS does not validate", () => {
-    expect(hasSchema("Sign")).toBe(false);
+    expect(hasSchema("ReplicateKey")).toBe(false);
     expect(hasSchema("toString")).toBe(false);
   });
 });

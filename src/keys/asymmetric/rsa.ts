@@ -1,0 +1,84 @@
+/**
+ * RSA key pairs of KMS keys (RSA_2048, RSA_3072, RSA_4096), all through the platform's WebCrypto:
+ * RSASSA-PSS and RSASSA-PKCS1-v1_5 signatures with SHA-256/384/512, and RSAES-OAEP with SHA-1 or
+ * SHA-256 (MGF1 with the same hash, empty label) — the algorithms AWS KMS offers.
+ *
+ * Spec: RFC 8017. PSS salt length equals the hash length, as AWS KMS signs. Keys are stored as
+ * PKCS #8 and published as SubjectPublicKeyInfo (rsaEncryption, e = 65537), exactly what
+ * WebCrypto exports.
+ *
+ * Limits: WebCrypto hashes the message itself, so MessageType DIGEST (a precomputed hash) cannot be
+ * signed or verified with RSA here; the caller refuses it (see key-pairs.ts).
+ *
+ * Security: private keys are imported non-extractable for one operation and dropped.
+ */
+import type { EncryptionAlgorithmSpec, SigningAlgorithmSpec } from "../../protocol/enums.ts";
+
+export interface KeyPairBytes {
+  /** PKCS #8 PrivateKeyInfo. */
+  privateKey: Uint8Array;
+  /** SubjectPublicKeyInfo. */
+  publicKey: Uint8Array;
+}
+
+type RsaParams = SubtleCryptoImportKeyAlgorithm & { name: string; hash: string };
+
+const HASH = { 256: "SHA-256", 384: "SHA-384", 512: "SHA-512" } as const;
+
+function signingParams(algorithm: SigningAlgorithmSpec): { params: RsaParams; saltLength: number } {
+  const bits = Number(algorithm.slice(-3)) as 256 | 384 | 512;
+  const name = algorithm.startsWith("RSASSA_PSS") ? "RSA-PSS" : "RSASSA-PKCS1-v1_5";
+  return { params: { name, hash: HASH[bits] }, saltLength: bits / 8 };
+}
+
+function oaepParams(algorithm: EncryptionAlgorithmSpec): RsaParams {
+  return { name: "RSA-OAEP", hash: algorithm === "RSAES_OAEP_SHA_1" ? "SHA-1" : "SHA-256" };
+}
+
+export async function generateRsa(modulusBits: number): Promise<KeyPairBytes> {
+  const pair = (await crypto.subtle.generateKey(
+    { name: "RSA-PSS", modulusLength: modulusBits, publicExponent: new Uint8Array([1, 0, 1]), hash: "SHA-256" },
+    true,
+    ["sign", "verify"],
+  )) as CryptoKeyPair;
+  return {
+    privateKey: new Uint8Array((await crypto.subtle.exportKey("pkcs8", pair.privateKey)) as ArrayBuffer),
+    publicKey: new Uint8Array((await crypto.subtle.exportKey("spki", pair.publicKey)) as ArrayBuffer),
+  };
+}
+
+export async function rsaSign(algorithm: SigningAlgorithmSpec, privateKey: Uint8Array, message: Uint8Array): Promise<Uint8Array> {
+  const { params, saltLength } = signingParams(algorithm);
+  const key = await crypto.subtle.importKey("pkcs8", privateKey, params, false, ["sign"]);
+  return new Uint8Array(await crypto.subtle.sign({ name: params.name, saltLength }, key, message));
+}
+
+export async function rsaVerify(
+  algorithm: SigningAlgorithmSpec,
+  publicKey: Uint8Array,
+  message: Uint8Array,
+  signature: Uint8Array,
+): Promise<boolean> {
+  const { params, saltLength } = signingParams(algorithm);
+  const key = await crypto.subtle.importKey("spki", publicKey, params, false, ["verify"]);
+  return crypto.subtle.verify({ name: params.name, saltLength }, key, signature, message);
+}
+
+export async function rsaEncrypt(algorithm: EncryptionAlgorithmSpec, publicKey: Uint8Array, plaintext: Uint8Array): Promise<Uint8Array> {
+  const key = await crypto.subtle.importKey("spki", publicKey, oaepParams(algorithm), false, ["encrypt"]);
+  return new Uint8Array(await crypto.subtle.encrypt({ name: "RSA-OAEP" }, key, plaintext));
+}
+
+/** The plaintext, or undefined when the ciphertext does not decrypt (every failure alike). */
+export async function rsaDecrypt(
+  algorithm: EncryptionAlgorithmSpec,
+  privateKey: Uint8Array,
+  ciphertext: Uint8Array,
+): Promise<Uint8Array | undefined> {
+  const key = await crypto.subtle.importKey("pkcs8", privateKey, oaepParams(algorithm), false, ["decrypt"]);
+  try {
+    return new Uint8Array(await crypto.subtle.decrypt({ name: "RSA-OAEP" }, key, ciphertext));
+  } catch {
+    return undefined;
+  }
+}
