@@ -1,0 +1,66 @@
+/**
+ * EdgeKMS on Deno: `deno serve` entry (`npm run start:deno` runs it; README "Deno"). The same
+ * Hono app as on Cloudflare (worker/http-app.ts) over Deno KV (deno/service.ts).
+ *
+ * Configuration is the environment: the variables of worker/vars.ts (ROOT_KEY, identities,
+ * limits, ...) and EDGEKMS_KV, the KV to open — a file path (default `.edgekms/deno/kv.sqlite3`
+ * under the working directory), or a KV Connect URL (Deno Deploy's KV, a self-hosted `denokv`;
+ * DENO_KV_ACCESS_TOKEN holds its token).
+ *
+ * Every process serving one KV listens on its queue, so deadlines fire whichever process is up.
+ */
+import { createApp } from "../worker/http-app.ts";
+import { reportIdentityConfiguration } from "../worker/identity-config.ts";
+import type { Vars } from "../worker/vars.ts";
+import { denoService } from "./service.ts";
+
+export const DEFAULT_KV_PATH = ".edgekms/deno/kv.sqlite3";
+
+/** The configuration variables from the environment (only the names EdgeKMS reads). */
+function varsFromEnv(): Vars {
+  const names: (keyof Vars)[] = [
+    "KMS_REGION",
+    "ROOT_KEY",
+    "EDGEKMS_IDENTITIES",
+    "EDGEKMS_DEV_IDENTITIES",
+    "TRUST_CF_CONNECTING_IP",
+    "REQUEST_QUOTAS",
+    "ROTATION_PERIOD_SECONDS",
+    "KEYS_PER_ACCOUNT",
+    "ALIASES_PER_ACCOUNT",
+    "GRANTS_PER_KEY",
+    "GRANTS_PER_GRANTEE_PER_KEY",
+    "DELETION_DAY_SECONDS",
+    "IMPORT_PARAMETERS_VALID_SECONDS",
+    "AUDIT_RETENTION_DAYS",
+    "METRICS_TOKEN",
+    "AUDIT_FORWARD_DELAY_MS",
+  ];
+  const vars: Vars = {};
+  for (const name of names) {
+    const value = Deno.env.get(name);
+    if (value !== undefined) vars[name] = value;
+  }
+  return vars;
+}
+
+async function openKv(): Promise<Deno.Kv> {
+  const location = Deno.env.get("EDGEKMS_KV") || DEFAULT_KV_PATH;
+  if (!/^https?:\/\//.test(location)) {
+    const slash = location.lastIndexOf("/");
+    if (slash > 0) await Deno.mkdir(location.slice(0, slash), { recursive: true });
+  }
+  return Deno.openKv(location);
+}
+
+const vars = varsFromEnv();
+reportIdentityConfiguration(vars);
+const kv = await openKv();
+const service = denoService(kv, vars);
+kv.listenQueue((message) => service.deliver(message));
+// Wake-ups that fell due while no process was running (their queue messages also arrive).
+queueMicrotask(() => void service.recover());
+
+const app = createApp(() => service.runtime);
+
+export default { fetch: app.fetch } satisfies Deno.ServeDefaultExport;
