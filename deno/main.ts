@@ -63,4 +63,19 @@ queueMicrotask(() => void service.recover());
 
 const app = createApp(() => service.runtime);
 
-export default { fetch: app.fetch } satisfies Deno.ServeDefaultExport;
+/**
+ * The caller's address is the TCP peer's, passed to the app as CF-Connecting-IP (which the app
+ * reads on every runtime, worker/source-ip.ts); a client-sent CF-Connecting-IP is replaced, as
+ * Cloudflare's edge does. Policies trust it only with TRUST_CF_CONNECTING_IP=true, as on workerd.
+ */
+function withPeerAddress(request: Request, info: Deno.ServeHandlerInfo): Request {
+  const headers = new Headers(request.headers);
+  const peer = info.remoteAddr;
+  if (peer.transport === "tcp" || peer.transport === "udp") headers.set("CF-Connecting-IP", peer.hostname);
+  else headers.delete("CF-Connecting-IP");
+  return new Request(request, { headers });
+}
+
+export default {
+  fetch: (request, info) => app.fetch(withPeerAddress(request, info)),
+} satisfies Deno.ServeDefaultExport;
