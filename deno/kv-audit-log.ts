@@ -14,7 +14,8 @@
  *   attribute value (ResourceName also under a key's bare ID);
  * - ["stats", account, region, operation, error, "count" | "sumUs" | bucket] → KvU64: request
  *   counters, added with `sum` so concurrent appends never conflict over them;
- * - ["keyev", account, region, timeMs, id] → KeyEvent.
+ * - ["keyev", account, region, timeMs, id] → KeyEvent, and ["keyev-id", account, region, id]
+ *   (idempotent by event ID).
  *
  * Retention: records, indexes and key events are written with `expireIn` for what remains of
  * AUDIT_RETENTION_DAYS, so KV deletes them itself; lookups never reach before the window anyway.
@@ -118,10 +119,15 @@ export class KvAuditLog {
   /** Records a key event and its CloudTrail service-event record (idempotent by event ID). */
   async keyEvent(event: KeyEvent): Promise<void> {
     const timeMs = Date.parse(event.time);
+    const expireIn = this.remaining(timeMs);
+    const idKey = ["keyev-id", event.account, event.region, event.id];
+    // A failed check means the event is already recorded (a second run of the same step).
     await retryBusy(() =>
       this.kv
         .atomic()
-        .set(["keyev", event.account, event.region, timeMs, event.id], event, { expireIn: this.remaining(timeMs) })
+        .check({ key: idKey, versionstamp: null })
+        .set(idKey, timeMs, { expireIn })
+        .set(["keyev", event.account, event.region, timeMs, event.id], event, { expireIn })
         .commit(),
     );
     await this.appendChunk([{ account: event.account, record: serviceEventRecord(event), timeMs }]);

@@ -21,7 +21,7 @@ import type { KmsRuntime } from "../worker/runtime.ts";
 import type { Vars } from "../worker/vars.ts";
 import { KvAuditLog } from "./kv-audit-log.ts";
 import { KvRecordStore } from "./kv-record-store.ts";
-import { dueWakeUps, isWakeMessage, KvWakeUps } from "./kv-wake-ups.ts";
+import { dueWakeUps, isWakeMessage, KvWakeUps, onDelivery } from "./kv-wake-ups.ts";
 
 export interface DenoService {
   runtime: KmsRuntime;
@@ -110,7 +110,7 @@ export function denoService(kv: Deno.Kv, vars: Vars): DenoService {
     async deliver(message) {
       if (!isWakeMessage(message)) return;
       // A throw makes KV deliver the message again later (at least once, with backoff).
-      await wake(message.kind, message.id);
+      if ((await onDelivery(kv, message)) === "wake") await wake(message.kind, message.id);
     },
     async recover() {
       for (const owner of await dueWakeUps(kv)) {

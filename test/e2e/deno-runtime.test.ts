@@ -94,6 +94,13 @@ describe("EdgeKMS on Deno", () => {
     expect(run.output).toMatch(/ok \| 2 passed \| 0 failed/);
   }, 120_000);
 
+  it("keeps the storage port's contract and the wake-up rules on Deno KV (deno test deno/kv-adapters.test.ts)", async () => {
+    const scratch = tempDir();
+    const run = await deno(["test", "--unstable-kv", "--config", "deno/deno.json", `--allow-read=${root},${scratch}`, `--allow-write=${scratch}`, "deno/kv-adapters.test.ts", "--", scratch]);
+    expect(run.status, run.output).toBe(0);
+    expect(run.output).toMatch(/ok \| 3 passed \| 0 failed/);
+  }, 120_000);
+
   describe("two processes racing on one KV file", () => {
     const vars = { ALIASES_PER_ACCOUNT: "8", KEYS_PER_ACCOUNT: "12", GRANTS_PER_KEY: "10", GRANTS_PER_GRANTEE_PER_KEY: "3" };
     let urls: string[] = [];
