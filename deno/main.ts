@@ -4,8 +4,9 @@
  *
  * Configuration is the environment: the variables of worker/vars.ts (ROOT_KEY, identities,
  * limits, ...) and EDGEKMS_KV, the KV to open — a file path (default `.edgekms/deno/kv.sqlite3`
- * under the working directory), or a KV Connect URL (Deno Deploy's KV, a self-hosted `denokv`;
- * DENO_KV_ACCESS_TOKEN holds its token).
+ * under the working directory), a KV Connect URL (a self-hosted `denokv`, or a Deno Deploy KV
+ * from elsewhere; DENO_KV_ACCESS_TOKEN holds its token), or `default` for `Deno.openKv()` — which
+ * is also what runs on Deno Deploy when EDGEKMS_KV is unset.
  *
  * Every process serving one KV listens on its queue, so deadlines fire whichever process is up.
  */
@@ -45,7 +46,10 @@ function varsFromEnv(): Vars {
 }
 
 async function openKv(): Promise<Deno.Kv> {
-  const location = Deno.env.get("EDGEKMS_KV") || DEFAULT_KV_PATH;
+  const configured = Deno.env.get("EDGEKMS_KV");
+  // The platform's own KV: Deno Deploy's (where no file can be written), or Deno's default file.
+  if (configured === "default" || (!configured && Deno.env.get("DENO_DEPLOYMENT_ID"))) return Deno.openKv();
+  const location = configured || DEFAULT_KV_PATH;
   if (!/^https?:\/\//.test(location)) {
     const slash = location.lastIndexOf("/");
     if (slash > 0) await Deno.mkdir(location.slice(0, slash), { recursive: true });

@@ -3,7 +3,7 @@
 // pinned `deno` from node_modules, state in Deno KV. Builds the WebAssembly core when it is
 // missing or stale, generates the local secrets into .dev.vars on first start (as `npm start`
 // does), and keeps the KV under .edgekms/deno/ (git-ignored) unless EDGEKMS_KV names another
-// file or a KV Connect URL. PORT and HOST choose where it listens.
+// file, a KV Connect URL, or `default` (Deno's own KV). PORT and HOST choose where it listens.
 import { spawn, spawnSync } from "node:child_process";
 import { existsSync, mkdirSync, readdirSync, statSync } from "node:fs";
 import { dirname, join, resolve } from "node:path";
@@ -20,13 +20,16 @@ if (!existsSync(wasm) || statSync(wasm).mtimeMs < newestSource(join(root, "assem
 
 const secrets = localSecrets(join(root, ".dev.vars"));
 const kv = process.env.EDGEKMS_KV || join(root, ".edgekms", "deno", "kv.sqlite3");
-const remote = /^https?:\/\//.test(kv);
+const remote = /^https?:\/\//.test(kv) || kv === "default";
 if (!remote) mkdirSync(dirname(resolve(kv)), { recursive: true });
 
 const args = ["serve", "--unstable-kv", "--config", join(root, "deno", "deno.json")];
 args.push("--host", process.env.HOST ?? "127.0.0.1", "--port", process.env.PORT ?? "8787");
+// `default` is Deno's own KV file, wherever Deno keeps it: only that case reads and writes beyond the checkout.
 const state = remote ? [] : [dirname(resolve(kv))];
-args.push("--allow-env", "--allow-net", `--allow-read=${[root, ...state].join(",")}`, ...state.map((dir) => `--allow-write=${dir}`));
+args.push("--allow-env", "--allow-net");
+if (kv === "default") args.push("--allow-read", "--allow-write");
+else args.push(`--allow-read=${[root, ...state].join(",")}`, ...state.map((dir) => `--allow-write=${dir}`));
 args.push(join(root, "deno", "main.ts"), ...process.argv.slice(2));
 const child = spawn(join(root, "node_modules", ".bin", "deno"), args, {
   cwd: root,
