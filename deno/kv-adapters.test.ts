@@ -80,6 +80,33 @@ Deno.test({
 });
 
 Deno.test({
+  name: "transactions committed together (group commit on one handle) lose no update and keep every append",
+  ...options,
+  async fn() {
+    const kv = await Deno.openKv(":memory:");
+    try {
+      const unversioned = (key: string) => key.startsWith("outbox:");
+      const stores = [new KvRecordStore(kv, ["a"], { unversioned }), new KvRecordStore(kv, ["b"], { unversioned })];
+      await Promise.all(
+        Array.from({ length: 200 }, (_, i) =>
+          stores[i % 2]!.transact(async (tx) => {
+            const n = (await tx.get<number>("n")) ?? 0;
+            if (i % 4 < 2) tx.put("n", n + 1);
+            else tx.put(`outbox:${i}`, n);
+          }),
+        ),
+      );
+      for (const store of stores) {
+        const [n, appended] = await store.transact(async (tx) => [await tx.get("n"), (await tx.list("outbox:")).length]);
+        assertEquals([n, appended], [50, 50], "every increment and every append");
+      }
+    } finally {
+      kv.close();
+    }
+  },
+});
+
+Deno.test({
   name: "a wake-up message runs when due, is queued again when the 30-day cap cut it short, and is dropped when replaced",
   ...options,
   async fn() {

@@ -134,6 +134,14 @@ class KvTx implements RecordTx {
     if (this.writes.size === 0) return this.stillValid();
     const writes = [...this.writes];
     const versioned = writes.some(([k]) => !this.unversioned(k));
+    if (writes.length <= MAX_MUTATIONS) {
+      return committerOf(this.kv).commit({
+        store: JSON.stringify(this.base),
+        ...(this.revision === undefined ? {} : { check: { key: this.revKey, versionstamp: this.revision } }),
+        ...(versioned ? { bump: this.revKey } : {}),
+        writes: writes.map(([key, write]) => [this.recordKey(key), write]),
+      });
+    }
     const first = this.kv.atomic();
     if (this.revision !== undefined) first.check({ key: this.revKey, versionstamp: this.revision });
     if (versioned) first.sum(this.revKey, 1n);
@@ -151,6 +159,126 @@ class KvTx implements RecordTx {
     }
     return true;
   }
+}
+
+/** One transaction's commit as data, so that several can share one atomic operation. */
+interface CommitRequest {
+  /** The store's base key (JSON), to keep two revision bumps of one store out of one batch. */
+  store: string;
+  check?: Deno.AtomicCheck;
+  bump?: Deno.KvKey;
+  writes: [Deno.KvKey, Write][];
+}
+
+type QueuedCommit = CommitRequest & { done(ok: boolean): void; failed(err: unknown): void };
+
+const BATCH_CHECKS = 90;
+
+/**
+ * Group commit: every commit costs a durable SQLite write (milliseconds on a disk), so commits
+ * that arrive while one is in flight are sent together as one atomic operation, and concurrent
+ * calls share that cost instead of queueing behind each other.
+ *
+ * Why a batch is still serializable: its transactions all read before any of them commits, so
+ * they are valid in some serial order exactly when no one of them read what another wrote. A
+ * batch therefore holds at most one revision-bumping transaction per store, and the others of
+ * that store only appended unique outbox entries, which no transaction decides on: they come
+ * first in the order, the bumping one last. A check that fails fails the whole batch; then each
+ * transaction commits alone, and only those whose own check fails retry.
+ */
+class GroupCommitter {
+  private queue: QueuedCommit[] = [];
+  private busy = false;
+
+  constructor(private readonly kv: Deno.Kv) {}
+
+  commit(request: CommitRequest): Promise<boolean> {
+    return new Promise((done, failed) => {
+      this.queue.push({ ...request, done, failed });
+      if (!this.busy) void this.drain();
+    });
+  }
+
+  private async drain(): Promise<void> {
+    this.busy = true;
+    try {
+      while (this.queue.length > 0) await this.run(this.take());
+    } finally {
+      this.busy = false;
+    }
+  }
+
+  private take(): QueuedCommit[] {
+    const batch: QueuedCommit[] = [];
+    const rest: QueuedCommit[] = [];
+    const bumped = new Set<string>();
+    const checks = new Map<string, string | null>();
+    let mutations = 0;
+    for (const c of this.queue) {
+      const checkKey = c.check === undefined ? undefined : JSON.stringify(c.check.key);
+      const clash =
+        (c.bump !== undefined && bumped.has(c.store)) ||
+        (checkKey !== undefined && checks.has(checkKey) && checks.get(checkKey) !== c.check!.versionstamp) ||
+        checks.size + 1 > BATCH_CHECKS ||
+        mutations + c.writes.length + 1 > MAX_MUTATIONS;
+      if (batch.length > 0 && clash) {
+        rest.push(c);
+        continue;
+      }
+      batch.push(c);
+      if (c.bump !== undefined) bumped.add(c.store);
+      if (checkKey !== undefined) checks.set(checkKey, c.check!.versionstamp);
+      mutations += c.writes.length + 1;
+    }
+    this.queue = rest;
+    return batch;
+  }
+
+  private atomic(batch: QueuedCommit[]): Deno.AtomicOperation {
+    const op = this.kv.atomic();
+    const checked = new Set<string>();
+    for (const c of batch) {
+      if (c.check !== undefined && !checked.has(JSON.stringify(c.check.key))) {
+        checked.add(JSON.stringify(c.check.key));
+        op.check(c.check);
+      }
+      if (c.bump !== undefined) op.sum(c.bump, 1n);
+      for (const [key, write] of c.writes) {
+        if (write === null) op.delete(key);
+        else op.set(key, write.value);
+      }
+    }
+    return op;
+  }
+
+  private async run(batch: QueuedCommit[]): Promise<void> {
+    try {
+      if ((await this.atomic(batch).commit()).ok) {
+        for (const c of batch) c.done(true);
+        return;
+      }
+    } catch (err) {
+      // Busy or failed: each transaction sees the error and retries (busy) or fails as it would alone.
+      for (const c of batch) c.failed(err);
+      return;
+    }
+    if (batch.length === 1) return batch[0]!.done(false);
+    for (const c of batch) {
+      try {
+        c.done((await this.atomic([c]).commit()).ok);
+      } catch (err) {
+        c.failed(err);
+      }
+    }
+  }
+}
+
+const committers = new WeakMap<Deno.Kv, GroupCommitter>();
+
+function committerOf(kv: Deno.Kv): GroupCommitter {
+  let committer = committers.get(kv);
+  if (committer === undefined) committers.set(kv, (committer = new GroupCommitter(kv)));
+  return committer;
 }
 
 /** Commits an unconditional atomic operation, retrying while the database is busy. */

@@ -98,7 +98,7 @@ describe("EdgeKMS on Deno", () => {
     const scratch = tempDir();
     const run = await deno(["test", "--unstable-kv", "--config", "deno/deno.json", `--allow-read=${root},${scratch}`, `--allow-write=${scratch}`, "deno/kv-adapters.test.ts", "--", scratch]);
     expect(run.status, run.output).toBe(0);
-    expect(run.output).toMatch(/ok \| 3 passed \| 0 failed/);
+    expect(run.output).toMatch(/ok \| 4 passed \| 0 failed/);
   }, 120_000);
 
   describe("two processes racing on one KV file", () => {
