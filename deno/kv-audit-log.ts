@@ -18,7 +18,7 @@
  *   (idempotent by event ID).
  *
  * Retention: records, indexes and key events are written with `expireIn` for what remains of
- * AUDIT_RETENTION_DAYS, so KV deletes them itself; lookups never reach before the window anyway.
+ * AUDIT_RETENTION_DAYS, so KV deletes them itself (lazily: lookups never reach before the window).
  * Counters are kept (they are totals, as on Cloudflare).
  */
 import { addressedTo, recipientAccounts, usernameOf, type CloudTrailRecord } from "../src/audit/record.ts";
@@ -181,6 +181,9 @@ export class KvAuditLog {
     if (query.insightOnly) return { events: [] };
     const base = this.base(account);
     const a = query.attribute;
+    // KV deletes expired entries lazily: never answer from before the retention window.
+    const startMs = Math.max(query.startMs, Date.now() - this.retentionMs());
+    if (startMs > query.endMs) return { events: [] };
     const limit = query.maxResults + 1;
     let events: StoredEvent[];
     if (a?.key === "EventId") {
@@ -189,7 +192,7 @@ export class KvAuditLog {
       const after = query.after;
       events =
         stored !== null &&
-        stored.eventTimeMs >= query.startMs &&
+        stored.eventTimeMs >= startMs &&
         stored.eventTimeMs <= query.endMs &&
         (after === undefined || stored.eventTimeMs < after.timeMs || (stored.eventTimeMs === after.timeMs && stored.eventId < after.eventId))
           ? [stored]
@@ -201,7 +204,7 @@ export class KvAuditLog {
         query.after !== undefined && query.after.timeMs < endTime ? [...prefix, query.after.timeMs, query.after.eventId] : [...prefix, endTime];
       const keys: Deno.KvKey[] = [];
       events = [];
-      for await (const entry of this.kv.list<StoredEvent>({ start: [...prefix, Math.ceil(query.startMs)], end }, { reverse: true, limit })) {
+      for await (const entry of this.kv.list<StoredEvent>({ start: [...prefix, Math.ceil(startMs)], end }, { reverse: true, limit })) {
         if (a === undefined) events.push(entry.value);
         else keys.push([...base, "t", ...entry.key.slice(-2)]);
       }
