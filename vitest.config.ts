@@ -32,6 +32,7 @@ const DENO_E2E_FILES = [
   "aws-cli-lifecycle",
   "crypto",
   "deletion",
+  "deno",
   "envelope",
   "grants",
   "import",

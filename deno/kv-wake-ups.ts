@@ -76,6 +76,8 @@ export class KvWakeUps implements WakeUps {
       if (time > Date.now() + EARLY_MS && (await this.stored()) === time) return;
       return this.schedule(time);
     }
+    // Nothing to clear costs no commit (most wakes end with nothing left to do).
+    if ((await this.stored()) === undefined) return;
     // A message already queued still arrives: it finds nothing due and does nothing.
     await commitRetrying(this.kv.atomic().delete(wakeKey(this.kind, this.id)));
     remember(this.kind, this.id, undefined);
