@@ -2,7 +2,8 @@
  * Three tiers of tests (see README "Tests"):
  * - unit:   runtime-neutral code (crypto core through its binding, protocol, policy) in Node;
  * - workerd: the same code and the Durable Objects inside workerd, through the Workers pool;
- * - e2e:    a real local worker started with wrangler, driven by the official AWS SDK.
+ * - e2e:    a real local worker started with wrangler, driven by the official AWS SDK;
+ * - e2e-deno: the same e2e files against EdgeKMS on Deno with Deno KV (`npm run start:deno`).
  */
 import { readFileSync } from "node:fs";
 import { defineConfig, type Plugin } from "vitest/config";
@@ -20,6 +21,28 @@ function compiledWasm(): Plugin {
     },
   };
 }
+
+/** The e2e files that run on both runtimes (the Deno-only tests are in test/e2e/deno-runtime.test.ts). */
+const DENO_E2E_FILES = [
+  "access-control",
+  "aliases",
+  "audit",
+  "audit-cli",
+  "aws-cli",
+  "aws-cli-lifecycle",
+  "crypto",
+  "deletion",
+  "deno",
+  "envelope",
+  "grants",
+  "import",
+  "key-states",
+  "keys",
+  "persistence",
+  "protocol",
+  "rotation",
+  "tags",
+];
 
 export default defineConfig({
   test: {
@@ -43,6 +66,18 @@ export default defineConfig({
           name: "e2e",
           include: ["test/e2e/**/*.test.ts"],
           environment: "node",
+          testTimeout: 30000,
+          hookTimeout: 120000,
+        },
+      },
+      {
+        // The same e2e files against EdgeKMS on Deno (test/e2e/runtime.ts): every test that is
+        // about the service rather than about workerd (bindings, bundles, multi-config sessions).
+        test: {
+          name: "e2e-deno",
+          include: DENO_E2E_FILES.map((name) => `test/e2e/${name}.test.ts`),
+          environment: "node",
+          env: { EDGEKMS_RUNTIME: "deno" },
           testTimeout: 30000,
           hookTimeout: 120000,
         },

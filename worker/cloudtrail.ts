@@ -16,8 +16,8 @@ import { verifyRequest } from "../src/auth/sigv4.ts";
 import { accessDeniedError, authorizeIamOnly, buildContext, parsePolicyObject, type Policy } from "../src/policy/index.ts";
 import { jsonResponse, KmsError } from "../src/protocol/errors.ts";
 import { parseBody } from "../src/protocol/json.ts";
-import { lookupAll } from "./audit.ts";
-import { settings, type Env } from "./config.ts";
+import { settingsFrom } from "../src/service/settings.ts";
+import type { KmsRuntime } from "./runtime.ts";
 import { policySourceIp } from "./source-ip.ts";
 
 /**
@@ -35,8 +35,9 @@ export function isCloudTrailTarget(target: string | null): boolean {
  * @throws KmsError: the SigV4 failures, UnknownOperationException for any CloudTrail operation
  * but LookupEvents, AccessDeniedException, and LookupEvents' own errors (src/audit/lookup.ts).
  */
-export async function cloudTrailRequest(env: Env, request: Request, requestId: string, identities: Identities): Promise<Response> {
-  const config = settings(env);
+export async function cloudTrailRequest(runtime: KmsRuntime, request: Request, requestId: string, identities: Identities): Promise<Response> {
+  const env = runtime.vars;
+  const config = settingsFrom(env as Record<string, string | undefined>);
   const body = new Uint8Array(await request.arrayBuffer());
   const verified = await verifyRequest(
     { method: request.method, url: request.url, headers: request.headers, body },
@@ -65,7 +66,7 @@ export async function cloudTrailRequest(env: Env, request: Request, requestId: s
 
   const parsed = parseBody(body);
   const query = parseLookupRequest(parsed, new Date(), config.auditRetentionMs);
-  const page = await lookupAll(env, verified.accountId, config.region, query);
+  const page = await runtime.audit.lookup(verified.accountId, config.region, query);
   const response: { Events: object[]; NextToken?: string } = { Events: page.events.map(lookupEvent) };
   if (page.last !== undefined) response.NextToken = encodeNextToken(page.last, parsed, query.endMs);
   return jsonResponse(response, requestId);

@@ -12,13 +12,13 @@
  */
 import { loadIdentities, type Identities } from "../src/auth/identities.ts";
 import { KmsError } from "../src/protocol/errors.ts";
-import type { Env } from "./config.ts";
+import type { Vars } from "./vars.ts";
 
 export type IdentitySource = "configured" | "development" | "missing";
 
 let cache: { configured: string | undefined; development: string | undefined; identities: Identities | undefined } | undefined;
 
-export function identitySource(env: Pick<Env, "EDGEKMS_IDENTITIES" | "EDGEKMS_DEV_IDENTITIES">): IdentitySource {
+export function identitySource(env: Pick<Vars, "EDGEKMS_IDENTITIES" | "EDGEKMS_DEV_IDENTITIES">): IdentitySource {
   if (env.EDGEKMS_IDENTITIES !== undefined && env.EDGEKMS_IDENTITIES.trim() !== "") return "configured";
   return env.EDGEKMS_DEV_IDENTITIES === "true" ? "development" : "missing";
 }
@@ -31,7 +31,7 @@ export function noIdentityConfiguration(): KmsError {
 }
 
 /** Logs which identities this isolate uses: an error when none, a warning for the development ones. */
-export function reportIdentityConfiguration(env: Pick<Env, "EDGEKMS_IDENTITIES" | "EDGEKMS_DEV_IDENTITIES">): void {
+export function reportIdentityConfiguration(env: Pick<Vars, "EDGEKMS_IDENTITIES" | "EDGEKMS_DEV_IDENTITIES">): void {
   switch (identitySource(env)) {
     case "missing":
       console.error("EdgeKMS: EDGEKMS_IDENTITIES is not set; every request will be refused (set it, or EDGEKMS_DEV_IDENTITIES=true for local development).");
@@ -49,7 +49,7 @@ export function reportIdentityConfiguration(env: Pick<Env, "EDGEKMS_IDENTITIES" 
  * @throws UnrecognizedClientException when there is no identity configuration and no opt-in;
  * IdentityConfigError (an opaque 500: the operator's mistake, logged) when EDGEKMS_IDENTITIES is invalid.
  */
-export function identities(env: Env): Identities {
+export function identities(env: Pick<Vars, "EDGEKMS_IDENTITIES" | "EDGEKMS_DEV_IDENTITIES">): Identities {
   if (cache === undefined || cache.configured !== env.EDGEKMS_IDENTITIES || cache.development !== env.EDGEKMS_DEV_IDENTITIES) {
     const source = identitySource(env);
     const loaded = source === "missing" ? undefined : loadIdentities(source === "configured" ? env.EDGEKMS_IDENTITIES : undefined);

@@ -14,14 +14,15 @@
  */
 import { prometheusText, type AccountMetrics, type KeyStatus } from "../src/audit/metrics.ts";
 import { unwrap } from "../src/service/rpc.ts";
-import { auditLogOf, requestStatsAll } from "./audit.ts";
-import { settings, type Env } from "./config.ts";
+import { settingsFrom } from "../src/service/settings.ts";
 import { stringsEqual } from "../src/bytes.ts";
+import type { KmsRuntime } from "./runtime.ts";
+import type { Vars } from "./vars.ts";
 
 const KEY_BATCH = 50;
 
 /** Constant-time comparison of the presented bearer token with the configured one. */
-function authorized(env: Env, request: Request): boolean {
+function authorized(env: Vars, request: Request): boolean {
   const expected = env.METRICS_TOKEN;
   const header = request.headers.get("Authorization") ?? "";
   if (expected === undefined || expected === "" || !header.startsWith("Bearer ")) return false;
@@ -29,13 +30,13 @@ function authorized(env: Env, request: Request): boolean {
 }
 
 /** The refusal for a request without the right token (or any, when no token is configured). */
-function refusal(env: Env): Response | undefined {
+function refusal(env: Vars): Response | undefined {
   if (env.METRICS_TOKEN === undefined || env.METRICS_TOKEN === "") return new Response("Not Found\n", { status: 404 });
   return new Response("Unauthorized\n", { status: 401, headers: { "WWW-Authenticate": 'Bearer realm="edgekms"' } });
 }
 
-async function keyStatuses(env: Env, accountId: string, region: string): Promise<KeyStatus[]> {
-  const registry = env.ACCOUNTS.get(env.ACCOUNTS.idFromName(`${accountId}:${region}`));
+async function keyStatuses(runtime: KmsRuntime, accountId: string): Promise<KeyStatus[]> {
+  const registry = runtime.ports.accounts(accountId);
   const entries: { keyId: string; keyArn: string }[] = [];
   let marker: string | undefined;
   do {
@@ -47,7 +48,7 @@ async function keyStatuses(env: Env, accountId: string, region: string): Promise
   for (let i = 0; i < entries.length; i += KEY_BATCH) {
     const batch = entries.slice(i, i + KEY_BATCH);
     const snapshots = await Promise.all(
-      batch.map((e) => env.KEYS.get(env.KEYS.idFromName(e.keyArn)).metricsSnapshot()),
+      batch.map((e) => runtime.ports.keys(e.keyArn).metricsSnapshot()),
     );
     snapshots.forEach((s, j) => {
       if (s !== undefined) out.push({ keyId: batch[j]!.keyId, ...s });
@@ -56,15 +57,20 @@ async function keyStatuses(env: Env, accountId: string, region: string): Promise
   return out;
 }
 
-export async function metricsResponse(env: Env, request: Request, accountIds: readonly string[]): Promise<Response> {
+function regionOf(env: Vars): string {
+  return settingsFrom(env as Record<string, string | undefined>).region;
+}
+
+export async function metricsResponse(runtime: KmsRuntime, request: Request, accountIds: readonly string[]): Promise<Response> {
+  const env = runtime.vars;
   if (!authorized(env, request)) return refusal(env)!;
-  const region = settings(env).region;
+  const region = regionOf(env);
   const accounts: AccountMetrics[] = await Promise.all(
     accountIds.map(async (accountId) => ({
       accountId,
       region,
-      requests: await requestStatsAll(env, accountId, region),
-      keys: await keyStatuses(env, accountId, region),
+      requests: await runtime.audit.requestStats(accountId, region),
+      keys: await keyStatuses(runtime, accountId),
     })),
   );
   return new Response(prometheusText(accounts, Date.now()), {
@@ -72,12 +78,13 @@ export async function metricsResponse(env: Env, request: Request, accountIds: re
   });
 }
 
-export async function keyEventsResponse(env: Env, request: Request): Promise<Response> {
+export async function keyEventsResponse(runtime: KmsRuntime, request: Request): Promise<Response> {
+  const env = runtime.vars;
   if (!authorized(env, request)) return refusal(env)!;
   const url = new URL(request.url);
   const account = url.searchParams.get("account") ?? "";
   if (!/^\d{12}$/.test(account)) return Response.json({ message: "account must be a 12-digit account ID" }, { status: 400 });
   const limit = Math.min(1000, Math.max(1, Number(url.searchParams.get("limit") ?? "100") || 100));
-  const events = await auditLogOf(env, account, settings(env).region).keyEvents(limit);
+  const events = await runtime.audit.keyEvents(account, regionOf(env), limit);
   return Response.json({ Events: events });
 }

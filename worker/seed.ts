@@ -12,20 +12,20 @@ import { parseBody } from "../src/protocol/json.ts";
 import { applySeed } from "../src/seed/apply.ts";
 import { parseSeed } from "../src/seed/seed-file.ts";
 import type { Caller } from "../src/service/caller.ts";
-import { settings, type Env } from "./config.ts";
 import { SEED_TARGET } from "../src/seed/client.ts";
+import { settingsFrom } from "../src/service/settings.ts";
+import type { KmsRuntime } from "./runtime.ts";
 
 export { SEED_TARGET };
-import { durablePorts } from "./dispatch.ts";
 
 
-export async function seedRequest(env: Env, request: Request, body: Uint8Array, requestId: string, identities: Identities, via: Omit<Caller, "accountId" | "principalArn" | "principal" | "accessKeyId">): Promise<Response> {
-  const config = settings(env);
+export async function seedRequest(runtime: KmsRuntime, request: Request, body: Uint8Array, requestId: string, identities: Identities, via: Omit<Caller, "accountId" | "principalArn" | "principal" | "accessKeyId">): Promise<Response> {
+  const config = settingsFrom(runtime.vars as Record<string, string | undefined>);
   const verified = await verifyRequest(
     { method: request.method, url: request.url, headers: request.headers, body },
     { region: config.region, service: "kms", now: new Date(), lookup: (id) => identities.credential(id) },
   );
   const caller: Caller = { accountId: verified.accountId, principalArn: verified.arn, principal: verified.principal, accessKeyId: verified.accessKeyId, ...via };
-  const outcome = await applySeed(durablePorts(env), config, caller, parseSeed(parseBody(body)), requestId);
+  const outcome = await applySeed(runtime.ports, config, caller, parseSeed(parseBody(body)), requestId);
   return jsonResponse({ Created: outcome.created, Unchanged: outcome.unchanged }, requestId);
 }

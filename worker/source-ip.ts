@@ -12,7 +12,7 @@
  * The audit record keeps the reported address either way (it says what the request claimed);
  * only authorization depends on trust. A header that is not an IP address is ignored.
  */
-import type { Env } from "./config.ts";
+import type { Vars } from "./vars.ts";
 
 export interface SourceAddress {
   /** The address the request reports, if it is one. */
@@ -32,14 +32,14 @@ function ipAddress(value: string | null): string | undefined {
   return undefined;
 }
 
-export function sourceAddress(request: Request, env: Pick<Env, "TRUST_CF_CONNECTING_IP">): SourceAddress {
+export function sourceAddress(request: Request, env: Pick<Vars, "TRUST_CF_CONNECTING_IP">): SourceAddress {
   const sourceIp = ipAddress(request.headers.get("CF-Connecting-IP"));
   const sourceIpTrusted = sourceIp !== undefined && env.TRUST_CF_CONNECTING_IP === "true";
   return sourceIp === undefined ? { sourceIpTrusted } : { sourceIp, sourceIpTrusted };
 }
 
 /** The aws:SourceIp a policy may see for `request`: the trusted address, or undefined (absent). */
-export function policySourceIp(request: Request, env: Pick<Env, "TRUST_CF_CONNECTING_IP">): string | undefined {
+export function policySourceIp(request: Request, env: Pick<Vars, "TRUST_CF_CONNECTING_IP">): string | undefined {
   const address = sourceAddress(request, env);
   return address.sourceIpTrusted ? address.sourceIp : undefined;
 }

@@ -13,12 +13,12 @@ import { throttled } from "../src/protocol/errors.ts";
 import type { OperationName } from "../src/protocol/operations.ts";
 import { parseRequestQuotas, type RequestQuotas } from "../src/quotas/request-quotas.ts";
 import { BucketSet } from "../src/quotas/token-bucket.ts";
-import type { Env } from "./config.ts";
+import type { Vars } from "./vars.ts";
 
 const buckets = new BucketSet();
 let parsed: { setting: string | undefined; quotas: RequestQuotas } | undefined;
 
-function quotas(env: Env): RequestQuotas {
+function quotas(env: Pick<Vars, "REQUEST_QUOTAS">): RequestQuotas {
   if (parsed === undefined || parsed.setting !== env.REQUEST_QUOTAS) {
     parsed = { setting: env.REQUEST_QUOTAS, quotas: parseRequestQuotas(env.REQUEST_QUOTAS) };
   }
@@ -29,7 +29,7 @@ function quotas(env: Env): RequestQuotas {
  * Counts one request of `accountId` against the quota of `operation`.
  * @throws ThrottlingException when the account's bucket for that quota is empty.
  */
-export function enforceRequestQuota(env: Env, accountId: string, operation: OperationName, now = Date.now()): void {
+export function enforceRequestQuota(env: Pick<Vars, "REQUEST_QUOTAS">, accountId: string, operation: OperationName, now = Date.now()): void {
   const quota = quotas(env).quotaFor(operation);
   if (quota === undefined) return;
   if (!buckets.take(`${accountId}/${quota.name}`, quota.perSecond, now)) throw throttled();

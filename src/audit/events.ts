@@ -79,3 +79,17 @@ export function serviceEventRecord(event: KeyEvent): CloudTrailRecord {
     serviceEventDetails: { keyId: event.detail["key-id"] },
   };
 }
+
+/**
+ * An event ID that is the same however often the event is produced: for events that can happen
+ * only once (a key's deletion, its rotation to one version), so that two runs of an idempotent
+ * deadline handler — at-least-once delivery on Deno KV's queue — record the event once. A UUID
+ * (version 8, RFC 9562) from the SHA-256 of the parts.
+ */
+export async function stableEventId(...parts: string[]): Promise<string> {
+  const digest = new Uint8Array(await crypto.subtle.digest("SHA-256", new TextEncoder().encode(parts.join("\n"))));
+  digest[6] = (digest[6]! & 0x0f) | 0x80;
+  digest[8] = (digest[8]! & 0x3f) | 0x80;
+  const hex = Array.from(digest.subarray(0, 16), (b) => b.toString(16).padStart(2, "0")).join("");
+  return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-${hex.slice(12, 16)}-${hex.slice(16, 20)}-${hex.slice(20, 32)}`;
+}

@@ -63,7 +63,7 @@ export class Sha256 implements Checksum {
       offset += c.length;
     }
     if (this.secret === undefined) return new Uint8Array(await crypto.subtle.digest("SHA-256", data));
-    const key = await crypto.subtle.importKey("raw", this.secret, { name: "HMAC", hash: "SHA-256" }, false, ["sign"]);
+    const key = await crypto.subtle.importKey("raw", this.secret as Uint8Array<ArrayBuffer>, { name: "HMAC", hash: "SHA-256" }, false, ["sign"]);
     return new Uint8Array(await crypto.subtle.sign("HMAC", key, data));
   }
 

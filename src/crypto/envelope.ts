@@ -113,7 +113,7 @@ export function sealCiphertext(
     let at = 0;
     io.set(backingKey, at);
     at += BACKING_KEY_LENGTH;
-    crypto.getRandomValues(io.subarray(at, at + SALT_LENGTH + IV_LENGTH));
+    crypto.getRandomValues(io.subarray(at, at + SALT_LENGTH + IV_LENGTH) as Uint8Array<ArrayBuffer>);
     at += SALT_LENGTH + IV_LENGTH;
     io.set(arn, at);
     at += arn.length;

@@ -24,7 +24,7 @@
 import { openCiphertext, readCiphertextHeader, sealCiphertext } from "../crypto/envelope.ts";
 import { encodeEncryptionContext, type EncryptionContext } from "../crypto/encryption-context.ts";
 import { addToOutbox, auditEntry, forwardOutbox, outboxPending, type AuditDraft, type AuditSink } from "../audit/outbox.ts";
-import { keyEvent } from "../audit/events.ts";
+import { keyEvent, stableEventId } from "../audit/events.ts";
 import { issueGrantToken } from "../grants/token.ts";
 import {
   grantNotFound,
@@ -960,7 +960,7 @@ export class KeyActor {
       const updated = keys.update(record, changes);
       if (record.origin !== "EXTERNAL") {
         this.addVersion(keys, updated, now, type);
-        return record.arn;
+        return { arn: record.arn, version: record.currentVersion + 1 };
       }
       // Imported material: the material imported for this rotation becomes current (if it is
       // still there: deleting it meanwhile cancels the rotation).
@@ -973,9 +973,11 @@ export class KeyActor {
         expirationModel: pending.expirationModel,
         validTo: pending.validTo,
       });
-      return record.arn;
+      return { arn: record.arn, version: pending.version };
     });
-    if (rotated !== undefined) await this.recordKeyEvent("KMS CMK Rotation", rotated, new Date(now));
+    if (rotated !== undefined) {
+      await this.recordKeyEvent("KMS CMK Rotation", rotated.arn, new Date(now), await stableEventId("rotation", rotated.arn, String(rotated.version)));
+    }
     await this.rescheduleWakeUp(retry);
   }
 
@@ -1001,7 +1003,8 @@ export class KeyActor {
       console.error("key deletion: second step failed; retrying", (err as Error)?.name);
       return false;
     }
-    await this.recordKeyEvent("KMS CMK Deletion", tombstone.arn);
+    // A key is deleted once: a second run of this step (at-least-once wake-ups) records nothing new.
+    await this.recordKeyEvent("KMS CMK Deletion", tombstone.arn, new Date(), await stableEventId("deletion", tombstone.arn));
     await this.destroy();
     return true;
   }
@@ -1010,9 +1013,14 @@ export class KeyActor {
    * Records one of the guide's key events. An audit outage must not hold back a deletion, an
    * expiry or a rotation, so a failure is logged (by error name only) and the step stands.
    */
-  private async recordKeyEvent(type: "KMS CMK Rotation" | "KMS CMK Deletion" | "KMS Imported Key Material Expiration", arn: string, time = new Date()) {
+  private async recordKeyEvent(
+    type: "KMS CMK Rotation" | "KMS CMK Deletion" | "KMS Imported Key Material Expiration",
+    arn: string,
+    time = new Date(),
+    id?: string,
+  ) {
     try {
-      await this.ports.audit.keyEvent(keyEvent(type, arn, time));
+      await this.ports.audit.keyEvent(keyEvent(type, arn, time, id));
     } catch (err) {
       console.error("key event not recorded", type, (err as Error)?.name);
     }

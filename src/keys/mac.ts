@@ -10,6 +10,7 @@
  * Security: VerifyMac compares in time that depends only on the lengths (src/bytes.ts); the key is
  * imported non-extractable for one call.
  */
+import { subtle } from "../crypto/subtle.ts";
 import { hmac as nobleHmac } from "@noble/hashes/hmac.js";
 import { sha224 } from "@noble/hashes/sha2.js";
 import { bytesEqual } from "../bytes.ts";
@@ -25,8 +26,8 @@ const WEBCRYPTO_HASH: Partial<Record<MacAlgorithmSpec, string>> = {
 export async function hmac(algorithm: MacAlgorithmSpec, key: Uint8Array, message: Uint8Array): Promise<Uint8Array> {
   const hash = WEBCRYPTO_HASH[algorithm];
   if (hash === undefined) return nobleHmac(sha224, key, message);
-  const imported = await crypto.subtle.importKey("raw", key, { name: "HMAC", hash }, false, ["sign"]);
-  return new Uint8Array(await crypto.subtle.sign("HMAC", imported, message));
+  const imported = await subtle.importKey("raw", key, { name: "HMAC", hash }, false, ["sign"]);
+  return new Uint8Array(await subtle.sign("HMAC", imported, message));
 }
 
 /** True when `mac` is the full HMAC of `message` (no truncated tags, as AWS KMS). */

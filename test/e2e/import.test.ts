@@ -367,11 +367,12 @@ describe("keys with imported material and other lifecycle operations", () => {
     const { keyId, arn } = await externalKey(kms);
     const message = `${arn} origin is EXTERNAL which is not valid for this operation.`;
     const check = async () => {
+      // One call at a time: a second refusal arriving before the first is awaited would be an unhandled rejection.
       for (const call of [
-        kms.send(new EnableKeyRotationCommand({ KeyId: keyId })),
-        kms.send(new GetKeyRotationStatusCommand({ KeyId: keyId })),
+        () => kms.send(new EnableKeyRotationCommand({ KeyId: keyId })),
+        () => kms.send(new GetKeyRotationStatusCommand({ KeyId: keyId })),
       ]) {
-        expect(await awsError(call)).toEqual({ name: "UnsupportedOperationException", status: 400, message });
+        expect(await awsError(call())).toEqual({ name: "UnsupportedOperationException", status: 400, message });
       }
     };
     await check();

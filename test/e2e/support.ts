@@ -1,13 +1,14 @@
 /**
  * Shared set-up for end-to-end tests: one local worker per test file (state in a fresh temp
- * folder) and official @aws-sdk/client-kms clients for the default identities from the README.
+ * folder; on workerd or, with EDGEKMS_RUNTIME=deno, on Deno: runtime.ts) and official @aws-sdk/client-kms clients for the default identities from the README.
  */
 import { KMSClient } from "@aws-sdk/client-kms";
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll } from "vitest";
-import { startLocalWorker, type LocalWorker } from "./local-worker.ts";
+import type { LocalWorker } from "./local-worker.ts";
+import { startRuntime } from "./runtime.ts";
 
 export const ACCOUNT = "111122223333";
 export const EXTERNAL_ACCOUNT = "444455556666";
@@ -34,7 +35,7 @@ export function useLocalWorker(vars: Record<string, string> = {}) {
   let dir: string | undefined;
   beforeAll(async () => {
     dir = mkdtempSync(join(tmpdir(), "edgekms-e2e-"));
-    worker = await startLocalWorker({ persistDir: dir, vars });
+    worker = await startRuntime({ persistDir: dir, vars });
   }, 90_000);
   afterAll(async () => {
     await worker?.stop();
@@ -55,7 +56,7 @@ export function useLocalWorker(vars: Record<string, string> = {}) {
     /** Stops the worker and starts a new one on the same state folder (after `kill`, only starts). */
     async restart(): Promise<void> {
       await worker?.stop();
-      worker = await startLocalWorker({ persistDir: dir!, vars });
+      worker = await startRuntime({ persistDir: dir!, vars });
     },
     /** SIGKILLs the runtime's process group (launcher and workerd), as a crash would end it. */
     async kill(): Promise<void> {

@@ -11,6 +11,7 @@
 import { SignatureV4 } from "@smithy/signature-v4";
 import type { LookupEvent } from "../../src/audit/lookup.ts";
 import { Sha256 } from "../../src/auth/sigv4.ts";
+import { cloudflareRuntime } from "../cloudflare-runtime.ts";
 import { cloudTrailRequest } from "../cloudtrail.ts";
 import { settings, type Env } from "../config.ts";
 import type { ApiError, Result } from "./kms.ts";
@@ -48,7 +49,7 @@ async function lookupPage(env: Env, session: Session, origin: string, body: Reco
   });
   const request = new Request(url, { method: "POST", headers: signed.headers as Record<string, string>, body: payload });
   try {
-    const response = await cloudTrailRequest(env, request, crypto.randomUUID(), consoleIdentities(env));
+    const response = await cloudTrailRequest(cloudflareRuntime(env), request, crypto.randomUUID(), consoleIdentities(env));
     return { ok: true, value: (await response.json()) as { Events: WireEvent[]; NextToken?: string } };
   } catch (err) {
     const e = err as { type?: unknown; message?: unknown };

@@ -15,6 +15,7 @@
  *
  * Security: private keys are imported for one operation; raw scalars (noble paths) are wiped after.
  */
+import { subtle } from "../../crypto/subtle.ts";
 import { p256, p384, p521 } from "@noble/curves/nist.js";
 import { secp256k1 } from "@noble/curves/secp256k1.js";
 import { bytesEqual } from "../../bytes.ts";
@@ -74,14 +75,14 @@ function fromBase64Url(text: string): Uint8Array {
 }
 
 async function nistScalar(curve: EcCurve, privateKey: Uint8Array): Promise<Uint8Array> {
-  const key = await crypto.subtle.importKey("pkcs8", privateKey, { name: "ECDSA", namedCurve: curve }, true, ["sign"]);
-  const jwk = (await crypto.subtle.exportKey("jwk", key)) as JsonWebKey;
+  const key = await subtle.importKey("pkcs8", privateKey, { name: "ECDSA", namedCurve: curve }, true, ["sign"]);
+  const jwk = (await subtle.exportKey("jwk", key)) as JsonWebKey;
   return fromBase64Url(jwk.d!);
 }
 
 async function nistPoint(curve: EcCurve, publicKey: Uint8Array): Promise<Uint8Array> {
-  const key = await crypto.subtle.importKey("spki", publicKey, { name: "ECDSA", namedCurve: curve }, true, ["verify"]);
-  return new Uint8Array((await crypto.subtle.exportKey("raw", key)) as ArrayBuffer);
+  const key = await subtle.importKey("spki", publicKey, { name: "ECDSA", namedCurve: curve }, true, ["verify"]);
+  return new Uint8Array((await subtle.exportKey("raw", key)) as ArrayBuffer);
 }
 
 // ---- the operations ------------------------------------------------------------------------------
@@ -96,10 +97,10 @@ export async function generateEc(curve: EcCurve): Promise<KeyPairBytes> {
       scalar.fill(0);
     }
   }
-  const pair = (await crypto.subtle.generateKey({ name: "ECDSA", namedCurve: curve }, true, ["sign", "verify"])) as CryptoKeyPair;
+  const pair = (await subtle.generateKey({ name: "ECDSA", namedCurve: curve }, true, ["sign", "verify"])) as CryptoKeyPair;
   return {
-    privateKey: new Uint8Array((await crypto.subtle.exportKey("pkcs8", pair.privateKey)) as ArrayBuffer),
-    publicKey: new Uint8Array((await crypto.subtle.exportKey("spki", pair.publicKey)) as ArrayBuffer),
+    privateKey: new Uint8Array((await subtle.exportKey("pkcs8", pair.privateKey)) as ArrayBuffer),
+    publicKey: new Uint8Array((await subtle.exportKey("spki", pair.publicKey)) as ArrayBuffer),
   };
 }
 
@@ -110,8 +111,8 @@ export async function generateEc(curve: EcCurve): Promise<KeyPairBytes> {
 export async function ecdsaSign(curve: EcCurve, privateKey: Uint8Array, message: Uint8Array, prehashed: boolean): Promise<Uint8Array> {
   const noble = NOBLE[curve];
   if (curve !== "secp256k1" && !prehashed) {
-    const key = await crypto.subtle.importKey("pkcs8", privateKey, { name: "ECDSA", namedCurve: curve }, false, ["sign"]);
-    const raw = new Uint8Array(await crypto.subtle.sign({ name: "ECDSA", hash: HASH[curve] }, key, message));
+    const key = await subtle.importKey("pkcs8", privateKey, { name: "ECDSA", namedCurve: curve }, false, ["sign"]);
+    const raw = new Uint8Array(await subtle.sign({ name: "ECDSA", hash: HASH[curve] }, key, message));
     return noble.Signature.fromBytes(raw, "compact").toBytes("der");
   }
   const scalar = curve === "secp256k1" ? k1Scalar(privateKey) : await nistScalar(curve, privateKey);
@@ -140,8 +141,8 @@ export async function ecdsaVerify(
     return false;
   }
   if (curve !== "secp256k1" && !prehashed) {
-    const key = await crypto.subtle.importKey("spki", publicKey, { name: "ECDSA", namedCurve: curve }, false, ["verify"]);
-    return crypto.subtle.verify({ name: "ECDSA", hash: HASH[curve] }, key, compact, message);
+    const key = await subtle.importKey("spki", publicKey, { name: "ECDSA", namedCurve: curve }, false, ["verify"]);
+    return subtle.verify({ name: "ECDSA", hash: HASH[curve] }, key, compact, message);
   }
   const point = curve === "secp256k1" ? k1Point(publicKey) : await nistPoint(curve, publicKey);
   try {

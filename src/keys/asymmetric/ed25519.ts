@@ -10,6 +10,7 @@
  *
  * Security: the seed is wiped after each noble call.
  */
+import { subtle } from "../../crypto/subtle.ts";
 import { ed25519ph } from "@noble/curves/ed25519.js";
 import { afterPrefix } from "./der.ts";
 import type { KeyPairBytes } from "./rsa.ts";
@@ -19,10 +20,10 @@ const PKCS8_PREFIX = Uint8Array.of(0x30, 0x2e, 0x02, 0x01, 0x00, 0x30, 0x05, 0x0
 const SPKI_PREFIX = Uint8Array.of(0x30, 0x2a, 0x30, 0x05, 0x06, 0x03, 0x2b, 0x65, 0x70, 0x03, 0x21, 0x00);
 
 export async function generateEd25519(): Promise<KeyPairBytes> {
-  const pair = (await crypto.subtle.generateKey({ name: "Ed25519" }, true, ["sign", "verify"])) as CryptoKeyPair;
+  const pair = (await subtle.generateKey({ name: "Ed25519" }, true, ["sign", "verify"])) as CryptoKeyPair;
   return {
-    privateKey: new Uint8Array((await crypto.subtle.exportKey("pkcs8", pair.privateKey)) as ArrayBuffer),
-    publicKey: new Uint8Array((await crypto.subtle.exportKey("spki", pair.publicKey)) as ArrayBuffer),
+    privateKey: new Uint8Array((await subtle.exportKey("pkcs8", pair.privateKey)) as ArrayBuffer),
+    publicKey: new Uint8Array((await subtle.exportKey("spki", pair.publicKey)) as ArrayBuffer),
   };
 }
 
@@ -35,8 +36,8 @@ export async function ed25519Sign(privateKey: Uint8Array, message: Uint8Array, p
       seed.fill(0);
     }
   }
-  const key = await crypto.subtle.importKey("pkcs8", privateKey, { name: "Ed25519" }, false, ["sign"]);
-  return new Uint8Array(await crypto.subtle.sign({ name: "Ed25519" }, key, message));
+  const key = await subtle.importKey("pkcs8", privateKey, { name: "Ed25519" }, false, ["sign"]);
+  return new Uint8Array(await subtle.sign({ name: "Ed25519" }, key, message));
 }
 
 export async function ed25519Verify(publicKey: Uint8Array, message: Uint8Array, signature: Uint8Array, prehash: boolean): Promise<boolean> {
@@ -48,9 +49,9 @@ export async function ed25519Verify(publicKey: Uint8Array, message: Uint8Array, 
       return false;
     }
   }
-  const key = await crypto.subtle.importKey("spki", publicKey, { name: "Ed25519" }, false, ["verify"]);
+  const key = await subtle.importKey("spki", publicKey, { name: "Ed25519" }, false, ["verify"]);
   try {
-    return await crypto.subtle.verify({ name: "Ed25519" }, key, signature, message);
+    return await subtle.verify({ name: "Ed25519" }, key, signature, message);
   } catch {
     return false;
   }

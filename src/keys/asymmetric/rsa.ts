@@ -12,6 +12,7 @@
  *
  * Security: private keys are imported non-extractable for one operation and dropped.
  */
+import { subtle } from "../../crypto/subtle.ts";
 import type { EncryptionAlgorithmSpec, SigningAlgorithmSpec } from "../../protocol/enums.ts";
 
 export interface KeyPairBytes {
@@ -21,7 +22,7 @@ export interface KeyPairBytes {
   publicKey: Uint8Array;
 }
 
-type RsaParams = SubtleCryptoImportKeyAlgorithm & { name: string; hash: string };
+type RsaParams = { name: string; hash: string };
 
 const HASH = { 256: "SHA-256", 384: "SHA-384", 512: "SHA-512" } as const;
 
@@ -36,21 +37,21 @@ function oaepParams(algorithm: EncryptionAlgorithmSpec): RsaParams {
 }
 
 export async function generateRsa(modulusBits: number): Promise<KeyPairBytes> {
-  const pair = (await crypto.subtle.generateKey(
+  const pair = (await subtle.generateKey(
     { name: "RSA-PSS", modulusLength: modulusBits, publicExponent: new Uint8Array([1, 0, 1]), hash: "SHA-256" },
     true,
     ["sign", "verify"],
   )) as CryptoKeyPair;
   return {
-    privateKey: new Uint8Array((await crypto.subtle.exportKey("pkcs8", pair.privateKey)) as ArrayBuffer),
-    publicKey: new Uint8Array((await crypto.subtle.exportKey("spki", pair.publicKey)) as ArrayBuffer),
+    privateKey: new Uint8Array((await subtle.exportKey("pkcs8", pair.privateKey)) as ArrayBuffer),
+    publicKey: new Uint8Array((await subtle.exportKey("spki", pair.publicKey)) as ArrayBuffer),
   };
 }
 
 export async function rsaSign(algorithm: SigningAlgorithmSpec, privateKey: Uint8Array, message: Uint8Array): Promise<Uint8Array> {
   const { params, saltLength } = signingParams(algorithm);
-  const key = await crypto.subtle.importKey("pkcs8", privateKey, params, false, ["sign"]);
-  return new Uint8Array(await crypto.subtle.sign({ name: params.name, saltLength }, key, message));
+  const key = await subtle.importKey("pkcs8", privateKey, params, false, ["sign"]);
+  return new Uint8Array(await subtle.sign({ name: params.name, saltLength }, key, message));
 }
 
 export async function rsaVerify(
@@ -60,13 +61,13 @@ export async function rsaVerify(
   signature: Uint8Array,
 ): Promise<boolean> {
   const { params, saltLength } = signingParams(algorithm);
-  const key = await crypto.subtle.importKey("spki", publicKey, params, false, ["verify"]);
-  return crypto.subtle.verify({ name: params.name, saltLength }, key, signature, message);
+  const key = await subtle.importKey("spki", publicKey, params, false, ["verify"]);
+  return subtle.verify({ name: params.name, saltLength }, key, signature, message);
 }
 
 export async function rsaEncrypt(algorithm: EncryptionAlgorithmSpec, publicKey: Uint8Array, plaintext: Uint8Array): Promise<Uint8Array> {
-  const key = await crypto.subtle.importKey("spki", publicKey, oaepParams(algorithm), false, ["encrypt"]);
-  return new Uint8Array(await crypto.subtle.encrypt({ name: "RSA-OAEP" }, key, plaintext));
+  const key = await subtle.importKey("spki", publicKey, oaepParams(algorithm), false, ["encrypt"]);
+  return new Uint8Array(await subtle.encrypt({ name: "RSA-OAEP" }, key, plaintext));
 }
 
 /** The plaintext, or undefined when the ciphertext does not decrypt (every failure alike). */
@@ -75,9 +76,9 @@ export async function rsaDecrypt(
   privateKey: Uint8Array,
   ciphertext: Uint8Array,
 ): Promise<Uint8Array | undefined> {
-  const key = await crypto.subtle.importKey("pkcs8", privateKey, oaepParams(algorithm), false, ["decrypt"]);
+  const key = await subtle.importKey("pkcs8", privateKey, oaepParams(algorithm), false, ["decrypt"]);
   try {
-    return new Uint8Array(await crypto.subtle.decrypt({ name: "RSA-OAEP" }, key, ciphertext));
+    return new Uint8Array(await subtle.decrypt({ name: "RSA-OAEP" }, key, ciphertext));
   } catch {
     return undefined;
   }

@@ -1,0 +1,130 @@
+/**
+ * The Deno KV adapters on their own, over in-memory KVs: the record store keeps the storage
+ * port's contract (src/store/port.ts) — listings by prefix, `after`, `reverse` and `limit` over
+ * stored and buffered writes, all-or-nothing commits, no lost update between concurrent
+ * transactions — and wake-up messages are run, re-queued or dropped as their time and the owner's
+ * stored wake-up say. Run by test/e2e/deno-runtime.test.ts with `deno test`.
+ */
+import { KvRecordStore } from "./kv-record-store.ts";
+import { KvWakeUps, onDelivery, type WakeMessage } from "./kv-wake-ups.ts";
+
+function assertEquals(actual: unknown, expected: unknown, message: string): void {
+  const [a, e] = [JSON.stringify(actual), JSON.stringify(expected)];
+  if (a !== e) throw new Error(`assertion failed: ${message}: expected ${e}, got ${a}`);
+}
+
+const options = { sanitizeOps: false, sanitizeResources: false };
+
+Deno.test({
+  name: "lists by prefix, after, reverse and limit, over stored and buffered writes alike",
+  ...options,
+  async fn() {
+    const kv = await Deno.openKv(":memory:");
+    try {
+      const store = new KvRecordStore(kv, ["test"]);
+      await store.transact(async (tx) => {
+        for (const k of ["a:1", "a:2", "a:3", "a:30", "b:1", "a"]) tx.put(k, k);
+      });
+      await store.transact(async (tx) => {
+        tx.delete("a:2");
+        tx.put("a:25", "a:25");
+        const keys = async (o?: Parameters<typeof tx.list>[1]) => (await tx.list<string>("a:", o)).map(([k]) => k);
+        assertEquals(await keys(), ["a:1", "a:25", "a:3", "a:30"], "prefix, with buffered writes");
+        assertEquals(await keys({ after: "25" }), ["a:3", "a:30"], "after");
+        assertEquals(await keys({ reverse: true, limit: 2 }), ["a:30", "a:3"], "reverse with limit");
+        assertEquals(await keys({ reverse: true, after: "3" }), ["a:25", "a:1"], "reverse after (strictly before)");
+        assertEquals(await keys({ limit: 2 }), ["a:1", "a:25"], "limit");
+        assertEquals(await tx.get("a:2"), undefined, "a buffered delete hides the stored entry");
+      });
+      const all = await store.transact((tx) => tx.list<string>(""));
+      assertEquals(all.map(([k]) => k), ["a", "a:1", "a:25", "a:3", "a:30", "b:1"], "committed");
+      const failed = await store
+        .transact(async (tx) => {
+          tx.put("c", 1);
+          throw new Error("refused");
+        })
+        .catch((err: Error) => err.message);
+      assertEquals([failed, await store.transact((tx) => tx.get("c"))], ["refused", undefined], "a body that throws writes nothing");
+    } finally {
+      kv.close();
+    }
+  },
+});
+
+Deno.test({
+  name: "concurrent read-modify-write transactions on two KV handles lose no update",
+  ...options,
+  async fn() {
+    // A scratch folder is the program's argument (deno test ... -- <folder>).
+    const path = `${Deno.args[0] ?? "/tmp"}/edgekms-kv-${crypto.randomUUID()}.sqlite3`;
+    const [kv1, kv2] = [await Deno.openKv(path), await Deno.openKv(path)];
+    try {
+      const stores = [new KvRecordStore(kv1, ["counter"]), new KvRecordStore(kv2, ["counter"])];
+      await Promise.all(
+        Array.from({ length: 60 }, (_, i) =>
+          stores[i % 2]!.transact(async (tx) => {
+            const n = (await tx.get<number>("n")) ?? 0;
+            // Something else in between, as a real body reads several records.
+            await tx.list("x");
+            tx.put("n", n + 1);
+          }),
+        ),
+      );
+      assertEquals(await stores[0]!.transact((tx) => tx.get("n")), 60, "every increment is there");
+    } finally {
+      kv1.close();
+      kv2.close();
+      await Deno.remove(path).catch(() => undefined);
+    }
+  },
+});
+
+Deno.test({
+  name: "transactions committed together (group commit on one handle) lose no update and keep every append",
+  ...options,
+  async fn() {
+    const kv = await Deno.openKv(":memory:");
+    try {
+      const unversioned = (key: string) => key.startsWith("outbox:");
+      const stores = [new KvRecordStore(kv, ["a"], { unversioned }), new KvRecordStore(kv, ["b"], { unversioned })];
+      await Promise.all(
+        Array.from({ length: 200 }, (_, i) =>
+          stores[i % 2]!.transact(async (tx) => {
+            const n = (await tx.get<number>("n")) ?? 0;
+            if (i % 4 < 2) tx.put("n", n + 1);
+            else tx.put(`outbox:${i}`, n);
+          }),
+        ),
+      );
+      for (const store of stores) {
+        const [n, appended] = await store.transact(async (tx) => [await tx.get("n"), (await tx.list("outbox:")).length]);
+        assertEquals([n, appended], [50, 50], "every increment and every append");
+      }
+    } finally {
+      kv.close();
+    }
+  },
+});
+
+Deno.test({
+  name: "a wake-up message runs when due, is queued again when the 30-day cap cut it short, and is dropped when replaced",
+  ...options,
+  async fn() {
+    const kv = await Deno.openKv(":memory:");
+    try {
+      const now = Date.now();
+      const year = now + 365 * 24 * 60 * 60 * 1000;
+      const wakeUps = new KvWakeUps(kv, "key", "arn:aws:kms:us-east-1:111122223333:key/k");
+      await wakeUps.wakeAt(year);
+      const message: WakeMessage = { edgekms: "wake", kind: "key", id: "arn:aws:kms:us-east-1:111122223333:key/k", at: year };
+      assertEquals(await onDelivery(kv, message, now + 30 * 24 * 60 * 60 * 1000), "requeued", "delivered early by the cap");
+      assertEquals(await onDelivery(kv, { ...message, at: now - 1 }, now), "wake", "due");
+      await wakeUps.wakeAt(now + 60_000);
+      assertEquals(await onDelivery(kv, message, now), "stale", "replaced by a nearer wake-up");
+      await wakeUps.wakeAt(undefined);
+      assertEquals(await onDelivery(kv, { ...message, at: now + 60_000 }, now), "stale", "cleared");
+    } finally {
+      kv.close();
+    }
+  },
+});

@@ -1,0 +1,29 @@
+/**
+ * The string configuration variables of a deployment, whatever the runtime: wrangler.toml [vars]
+ * and secrets on Cloudflare (worker/config.ts's Env has these and the bindings), the environment
+ * on Deno. A leaf module with no platform types, so runtime-neutral modules can name them.
+ */
+export interface Vars {
+  KMS_REGION?: string;
+  /** Service root key: base64 of 32 random bytes (a secret; the local launchers generate one). */
+  ROOT_KEY?: string;
+  /** JSON identity configuration (see src/auth/identities.ts); without it every request is refused. */
+  EDGEKMS_IDENTITIES?: string;
+  /** "true": use the public development identities when EDGEKMS_IDENTITIES is unset (local runs only). */
+  EDGEKMS_DEV_IDENTITIES?: string;
+  /** "true" where a trusted edge sets CF-Connecting-IP; otherwise aws:SourceIp is absent. */
+  TRUST_CF_CONNECTING_IP?: string;
+  /** Request quotas: unset or "aws" for AWS's defaults, "off", or JSON overrides (src/quotas/request-quotas.ts). */
+  REQUEST_QUOTAS?: string;
+  ROTATION_PERIOD_SECONDS?: string;
+  KEYS_PER_ACCOUNT?: string;
+  ALIASES_PER_ACCOUNT?: string;
+  GRANTS_PER_KEY?: string;
+  GRANTS_PER_GRANTEE_PER_KEY?: string;
+  DELETION_DAY_SECONDS?: string;
+  IMPORT_PARAMETERS_VALID_SECONDS?: string;
+  AUDIT_RETENTION_DAYS?: string;
+  /** Bearer token for GET /metrics and GET /key-events (a secret; unset disables both). */
+  METRICS_TOKEN?: string;
+  AUDIT_FORWARD_DELAY_MS?: string;
+}
