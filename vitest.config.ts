@@ -2,7 +2,8 @@
  * Three tiers of tests (see README "Tests"):
  * - unit:   runtime-neutral code (crypto core through its binding, protocol, policy) in Node;
  * - workerd: the same code and the Durable Objects inside workerd, through the Workers pool;
- * - e2e:    a real local worker started with wrangler, driven by the official AWS SDK;
+ * - e2e:    real local workers started as `npm start` starts them (scripts/local-runtime.mjs),
+ *           driven by the official AWS SDK;
  * - e2e-deno: the same e2e files against EdgeKMS on Deno with Deno KV (`npm run start:deno`).
  */
 import { readFileSync } from "node:fs";

@@ -24,6 +24,8 @@
  * - offline: no `cf` fetch, no remote bindings, no telemetry.
  * Per-request log lines are off unless asked for (`logRequests`, `--log-requests` or
  * EDGEKMS_LOG_REQUESTS=1); worker console output (the unexpected-error lines) is always shown.
+ * `--watch` rebuilds and reloads on source changes, keeping port and state; EDGEKMS_RUNTIME_VERBOSE=1
+ * turns on workerd's own diagnostics.
  *
  * Run directly it is a command (see `usage` below); it prints `ready on <url>` once serving.
  */
