@@ -154,7 +154,20 @@ async function main() {
     port: 0,
     persistTo: state,
     logRequests: false,
-    configs: [{ config: "wrangler.toml", envFile, vars: { KEYS_PER_ACCOUNT: String(SCALE_KEYS + 100), GRANTS_PER_KEY: String(SCALE_GRANTS + 100) } }],
+    // The development identities sign the load; request quotas are off, since the bench measures
+    // what a request costs rather than AWS's per-account rates (CreateKey's 5/s would stall set-up).
+    configs: [
+      {
+        config: "wrangler.toml",
+        envFile,
+        vars: {
+          EDGEKMS_DEV_IDENTITIES: "true",
+          REQUEST_QUOTAS: "off",
+          KEYS_PER_ACCOUNT: String(SCALE_KEYS + 100),
+          GRANTS_PER_KEY: String(SCALE_GRANTS + 100),
+        },
+      },
+    ],
     extraWorkers: [
       {
         name: "noop",

@@ -10,6 +10,7 @@
  *
  * Every process serving one KV listens on its queue, so deadlines fire whichever process is up.
  */
+import { consoleApp } from "../worker/console/index.ts";
 import { createApp } from "../worker/http-app.ts";
 import { reportIdentityConfiguration } from "../worker/identity-config.ts";
 import type { Vars } from "../worker/vars.ts";
@@ -65,7 +66,11 @@ kv.listenQueue((message) => service.deliver(message));
 // Wake-ups that fell due while no process was running (their queue messages also arrive).
 queueMicrotask(() => void service.recover());
 
-const app = createApp(() => service.runtime);
+// The web console (worker/console/) on the same runtime, as on Cloudflare.
+const app = createApp(
+  () => service.runtime,
+  (app) => app.route("/console", consoleApp as unknown as typeof app),
+);
 
 /**
  * The caller's address is the TCP peer's, passed to the app as CF-Connecting-IP (which the app

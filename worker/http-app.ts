@@ -31,7 +31,7 @@ import { sourceAddress } from "./source-ip.ts";
 import type { KmsRuntime } from "./runtime.ts";
 import { enforceRequestQuota } from "./throttle.ts";
 
-type AppEnv = { Bindings: object | undefined; Variables: { requestId: string } };
+type AppEnv = { Bindings: object | undefined; Variables: { requestId: string; runtime: KmsRuntime } };
 
 /** The longest User-Agent kept for the audit trail (AWS SDK and CLI agents are a few hundred characters). */
 export const MAX_USER_AGENT_LENGTH = 1024;
@@ -45,6 +45,8 @@ export function createApp(runtimeOf: (env: unknown) => KmsRuntime, mount: (app: 
 
   app.use(async (c, next) => {
     c.set("requestId", crypto.randomUUID());
+    // Routes mounted on the app (the console) reach the service through the same runtime.
+    c.set("runtime", runtimeOf(c.env));
     await next();
   });
 
@@ -52,7 +54,7 @@ export function createApp(runtimeOf: (env: unknown) => KmsRuntime, mount: (app: 
     const requestId = c.get("requestId");
     const target = c.req.header("X-Amz-Target") ?? null;
     // Without an identity configuration nothing can authenticate: refuse before reading anything.
-    const runtime = runtimeOf(c.env);
+    const runtime = c.get("runtime");
     const env = runtime.vars;
     const known = identities(env);
     if (isCloudTrailTarget(target)) {
@@ -109,7 +111,7 @@ export function createApp(runtimeOf: (env: unknown) => KmsRuntime, mount: (app: 
   });
 
   app.get("/metrics", (c) => {
-    const runtime = runtimeOf(c.env);
+    const runtime = c.get("runtime");
     return metricsResponse(runtime, c.req.raw, identities(runtime.vars).accounts.map((a) => a.accountId));
   });
 

@@ -101,6 +101,29 @@ describe("EdgeKMS on Deno", () => {
     expect(run.output).toMatch(/ok \| 4 passed \| 0 failed/);
   }, 120_000);
 
+  it("serves the web console: a signed-in user finds a key created through the API in the list", async () => {
+    const s = await server({ persistDir: tempDir() });
+    const { KeyMetadata } = await kmsClient(s.url).send(new CreateKeyCommand({ Description: "seen in the console on Deno" }));
+    const signIn = await fetch(`${s.url}/console/sign-in`);
+    expect(signIn.status).toBe(200);
+    const page = await signIn.text();
+    expect(page).toContain("Access key ID");
+    const csrf = /name="csrf" value="([^"]+)"/.exec(page)![1]!;
+    const cookie = signIn.headers.getSetCookie().map((c) => c.split(";")[0]).join("; ");
+    const form = new URLSearchParams({ csrf, accessKeyId: "test", secretAccessKey: "test", next: "/console/keys" });
+    const signedIn = await fetch(`${s.url}/console/sign-in`, {
+      method: "POST",
+      redirect: "manual",
+      headers: { cookie, origin: s.url, "content-type": "application/x-www-form-urlencoded" },
+      body: form,
+    });
+    expect(signedIn.status).toBe(303);
+    const session = signedIn.headers.getSetCookie().map((c) => c.split(";")[0]).find((c) => c !== undefined && !c.endsWith("="))!;
+    const keys = await fetch(`${s.url}/console/keys`, { headers: { cookie: session } });
+    expect(keys.status).toBe(200);
+    expect(await keys.text()).toContain(KeyMetadata!.KeyId!);
+  }, 90_000);
+
   describe("two processes racing on one KV file", () => {
     const vars = { ALIASES_PER_ACCOUNT: "8", KEYS_PER_ACCOUNT: "12", GRANTS_PER_KEY: "10", GRANTS_PER_GRANTEE_PER_KEY: "3" };
     let urls: string[] = [];

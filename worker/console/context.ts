@@ -3,15 +3,16 @@
  * session, the API handle running as that principal, the parsed form, and redirects.
  */
 import type { Context } from "hono";
-import type { Env } from "../config.ts";
+import type { KmsRuntime } from "../runtime.ts";
 import { ConsoleKms, consoleCaller } from "./kms.ts";
 import type { Session } from "./session.ts";
 
 export type Form = Record<string, string | File | (string | File)[]>;
 
 export type ConsoleEnv = {
-  Bindings: Env;
-  Variables: { requestId: string; session: Session; form: Form };
+  Bindings: object | undefined;
+  /** `runtime` is set by the app the console is mounted in (worker/http-app.ts). */
+  Variables: { requestId: string; runtime: KmsRuntime; session: Session; form: Form };
 };
 
 export type ConsoleContext = Context<ConsoleEnv>;
@@ -19,7 +20,7 @@ export type ConsoleContext = Context<ConsoleEnv>;
 /** The API as the signed-in principal, with this request's facts (source IP, user agent, TLS). */
 export function kmsFor(c: ConsoleContext): ConsoleKms {
   return new ConsoleKms(
-    c.env,
+    c.get("runtime"),
     consoleCaller(c.get("session"), {
       sourceIp: c.req.header("CF-Connecting-IP") ?? "127.0.0.1",
       userAgent: c.req.header("User-Agent"),

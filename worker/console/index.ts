@@ -62,7 +62,7 @@ consoleApp.use(async (c, next) => {
   }
   if (PUBLIC_PATHS.has(path)) return next();
 
-  const session = await readSession(c.env, getCookie(c, SESSION_COOKIE));
+  const session = await readSession(c.get("runtime").vars, getCookie(c, SESSION_COOKIE));
   if (session === undefined) {
     if (path === "/console/sign-out") return c.redirect("/console/sign-in?signedOut", 303);
     const target = c.req.method === "GET" ? `${path}${new URL(c.req.url).search}` : "/console/keys";

@@ -12,8 +12,9 @@ import { KmsError } from "../../src/protocol/errors.ts";
 import type { OperationName } from "../../src/protocol/operations.ts";
 import type * as S from "../../src/protocol/shapes.ts";
 import type { Caller } from "../../src/service/caller.ts";
-import type { Env } from "../config.ts";
-import { runOperation } from "../dispatch.ts";
+import { runOperation } from "../../src/service/dispatch.ts";
+import { settingsFrom } from "../../src/service/settings.ts";
+import type { KmsRuntime } from "../runtime.ts";
 import type { Session } from "./session.ts";
 
 /** The response of each operation the console uses. */
@@ -79,7 +80,7 @@ export function consoleCaller(session: Session, facts: RequestFacts): Caller {
 /** One signed-in user's handle on the API for the length of one page request. */
 export class ConsoleKms {
   constructor(
-    private readonly env: Env,
+    private readonly runtime: KmsRuntime,
     private readonly caller: Caller,
   ) {}
 
@@ -93,7 +94,7 @@ export class ConsoleKms {
    */
   async call<Op extends ConsoleOperation>(operation: Op, request: Record<string, unknown>): Promise<Result<ConsoleResponses[Op]>> {
     try {
-      const value = await runOperation(this.env, this.caller, operation, request, crypto.randomUUID());
+      const value = await runOperation(this.runtime.ports, settingsFrom(this.runtime.vars as Record<string, string | undefined>), this.caller, operation, request, crypto.randomUUID());
       return { ok: true, value: value as ConsoleResponses[Op] };
     } catch (err) {
       if (err instanceof KmsError) return { ok: false, error: { type: err.type, message: err.message } };

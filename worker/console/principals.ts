@@ -4,10 +4,10 @@
  * sessions by their role's ARN, as key policies name them), plus any the key policy already names.
  */
 import { describePrincipal, type PrincipalRow } from "./components.tsx";
-import type { Env } from "../config.ts";
+import type { Vars } from "../vars.ts";
 import { consoleIdentities } from "./session.ts";
 
-export function accountPrincipals(env: Env, accountId: string, alsoNamed: readonly string[] = []): PrincipalRow[] {
+export function accountPrincipals(env: Vars, accountId: string, alsoNamed: readonly string[] = []): PrincipalRow[] {
   const arns = new Set<string>();
   const account = consoleIdentities(env).accounts.find((a) => a.accountId === accountId);
   for (const p of account?.principals ?? []) {

@@ -19,10 +19,10 @@
  * cookie stays valid until it expires (at most SESSION_SECONDS). Nothing here is logged.
  */
 import type { Credential, Identities } from "../../src/auth/identities.ts";
-import { loadIdentities } from "../../src/auth/identities.ts";
 import { stringsEqual, toBase64Url } from "../../src/bytes.ts";
 import { decodeRootKey } from "../../src/keys/backing-key.ts";
-import type { Env } from "../config.ts";
+import { identities } from "../identity-config.ts";
+import type { Vars } from "../vars.ts";
 
 export const SESSION_COOKIE = "edgekms_console";
 export const SIGN_IN_CSRF_COOKIE = "edgekms_console_signin";
@@ -37,25 +37,23 @@ export interface Session {
   csrfToken: string;
 }
 
-let identitiesCache: { source: string | undefined; identities: Identities } | undefined;
-
-/** The identity configuration, parsed once per isolate (as the API's app does). */
-export function consoleIdentities(env: Env): Identities {
-  if (identitiesCache === undefined || identitiesCache.source !== env.EDGEKMS_IDENTITIES) {
-    identitiesCache = { source: env.EDGEKMS_IDENTITIES, identities: loadIdentities(env.EDGEKMS_IDENTITIES) };
-  }
-  return identitiesCache.identities;
+/**
+ * The identity configuration, as the API sees it (worker/identity-config.ts): without one — and
+ * without the explicit development opt-in — nobody can sign in.
+ */
+export function consoleIdentities(env: Vars): Identities {
+  return identities(env);
 }
 
 const keyCache = new Map<string, Promise<CryptoKey>>();
 
 /** The session MAC key: HKDF-SHA-256(ROOT_KEY, info "edgekms console session v1"). */
-function macKey(env: Env): Promise<CryptoKey> {
+function macKey(env: Vars): Promise<CryptoKey> {
   const source = env.ROOT_KEY ?? "";
   let key = keyCache.get(source);
   if (key === undefined) {
     key = (async () => {
-      const root = await crypto.subtle.importKey("raw", decodeRootKey(env.ROOT_KEY), "HKDF", false, ["deriveKey"]);
+      const root = await crypto.subtle.importKey("raw", decodeRootKey(env.ROOT_KEY) as Uint8Array<ArrayBuffer>, "HKDF", false, ["deriveKey"]);
       return crypto.subtle.deriveKey(
         { name: "HKDF", hash: "SHA-256", salt: new Uint8Array(32), info: new TextEncoder().encode("edgekms console session v1") },
         root,
@@ -69,7 +67,7 @@ function macKey(env: Env): Promise<CryptoKey> {
   return key;
 }
 
-async function mac(env: Env, ...parts: string[]): Promise<string> {
+async function mac(env: Vars, ...parts: string[]): Promise<string> {
   // Length-prefixed parts, so no two different part lists give the same input.
   const input = parts.map((p) => `${p.length}:${p}`).join("|");
   const sig = await crypto.subtle.sign("HMAC", await macKey(env), new TextEncoder().encode(input));
@@ -81,7 +79,7 @@ function randomId(): string {
 }
 
 /** Checks an access key ID and secret against the identity configuration. */
-export function checkCredentials(env: Env, accessKeyId: string, secretAccessKey: string): Credential | undefined {
+export function checkCredentials(env: Vars, accessKeyId: string, secretAccessKey: string): Credential | undefined {
   const credential = consoleIdentities(env).credential(accessKeyId);
   // Compare against something even for an unknown key ID, so both paths do the same work.
   const expected = credential?.secretAccessKey ?? "\u0000no such credential";
@@ -90,7 +88,7 @@ export function checkCredentials(env: Env, accessKeyId: string, secretAccessKey:
 }
 
 /** A new session cookie value for `credential`. */
-export async function issueSession(env: Env, credential: Credential, now = Date.now()): Promise<{ value: string; maxAge: number }> {
+export async function issueSession(env: Vars, credential: Credential, now = Date.now()): Promise<{ value: string; maxAge: number }> {
   const payload = toBase64Url(
     new TextEncoder().encode(JSON.stringify({ k: credential.accessKeyId, s: randomId(), e: Math.floor(now / 1000) + SESSION_SECONDS })),
   );
@@ -109,7 +107,7 @@ function fromBase64Url(text: string): Uint8Array | undefined {
 }
 
 /** The session a cookie value names, if it is authentic, unexpired and its credential still exists. */
-export async function readSession(env: Env, cookie: string | undefined, now = Date.now()): Promise<Session | undefined> {
+export async function readSession(env: Vars, cookie: string | undefined, now = Date.now()): Promise<Session | undefined> {
   if (cookie === undefined || cookie.length > 1024) return undefined;
   const [payload, sig, extra] = cookie.split(".");
   if (payload === undefined || sig === undefined || extra !== undefined) return undefined;

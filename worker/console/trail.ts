@@ -11,9 +11,9 @@
 import { SignatureV4 } from "@smithy/signature-v4";
 import type { LookupEvent } from "../../src/audit/lookup.ts";
 import { Sha256 } from "../../src/auth/sigv4.ts";
-import { cloudflareRuntime } from "../cloudflare-runtime.ts";
 import { cloudTrailRequest } from "../cloudtrail.ts";
-import { settings, type Env } from "../config.ts";
+import { settingsFrom } from "../../src/service/settings.ts";
+import type { KmsRuntime } from "../runtime.ts";
 import type { ApiError, Result } from "./kms.ts";
 import { consoleIdentities, type Session } from "./session.ts";
 
@@ -24,7 +24,7 @@ const MAX_PAGES = 10;
 /** LookupEvents' event with EventTime in epoch seconds, as on the wire. */
 type WireEvent = Omit<LookupEvent, "EventTime"> & { EventTime: number };
 
-async function lookupPage(env: Env, session: Session, origin: string, body: Record<string, unknown>): Promise<Result<{ Events: WireEvent[]; NextToken?: string }>> {
+async function lookupPage(runtime: KmsRuntime, session: Session, origin: string, body: Record<string, unknown>): Promise<Result<{ Events: WireEvent[]; NextToken?: string }>> {
   const url = new URL("/", origin);
   const payload = JSON.stringify(body);
   const { credential } = session;
@@ -34,7 +34,7 @@ async function lookupPage(env: Env, session: Session, origin: string, body: Reco
       secretAccessKey: credential.secretAccessKey,
       ...(credential.sessionToken === undefined ? {} : { sessionToken: credential.sessionToken }),
     },
-    region: settings(env).region,
+    region: settingsFrom(runtime.vars as Record<string, string | undefined>).region,
     service: "cloudtrail",
     sha256: Sha256,
   });
@@ -49,7 +49,7 @@ async function lookupPage(env: Env, session: Session, origin: string, body: Reco
   });
   const request = new Request(url, { method: "POST", headers: signed.headers as Record<string, string>, body: payload });
   try {
-    const response = await cloudTrailRequest(cloudflareRuntime(env), request, crypto.randomUUID(), consoleIdentities(env));
+    const response = await cloudTrailRequest(runtime, request, crypto.randomUUID(), consoleIdentities(runtime.vars));
     return { ok: true, value: (await response.json()) as { Events: WireEvent[]; NextToken?: string } };
   } catch (err) {
     const e = err as { type?: unknown; message?: unknown };
@@ -73,7 +73,7 @@ export interface TrailEvent {
  * The key's audit records between `startMs` and now, newest first (at most MAX_PAGES × 50).
  * @returns the API refusal (e.g. AccessDeniedException without cloudtrail:LookupEvents).
  */
-export async function keyTrail(env: Env, session: Session, origin: string, keyArn: string, startMs: number): Promise<Result<TrailEvent[]>> {
+export async function keyTrail(runtime: KmsRuntime, session: Session, origin: string, keyArn: string, startMs: number): Promise<Result<TrailEvent[]>> {
   const events: TrailEvent[] = [];
   const base = {
     LookupAttributes: [{ AttributeKey: "ResourceName", AttributeValue: keyArn }],
@@ -82,7 +82,7 @@ export async function keyTrail(env: Env, session: Session, origin: string, keyAr
   };
   let token: string | undefined;
   for (let page = 0; page < MAX_PAGES; page++) {
-    const result = await lookupPage(env, session, origin, token === undefined ? base : { ...base, NextToken: token });
+    const result = await lookupPage(runtime, session, origin, token === undefined ? base : { ...base, NextToken: token });
     if (!result.ok) return result;
     for (const e of result.value.Events) events.push(trailEvent(e));
     token = result.value.NextToken;

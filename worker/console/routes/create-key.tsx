@@ -33,7 +33,7 @@ function render(c: ConsoleContext, step: Step, state: WizardState, error?: ApiEr
       signedInAs={signedInAs(c)}
       step={step}
       state={state}
-      candidates={accountPrincipals(c.env, accountId, [...state.administrators, ...state.users])}
+      candidates={accountPrincipals(c.get("runtime").vars, accountId, [...state.administrators, ...state.users])}
       policy={step === 5 ? policyFor(c, state) : ""}
       {...(error === undefined ? {} : { error })}
     />,

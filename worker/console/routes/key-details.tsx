@@ -93,7 +93,7 @@ export async function renderKeyDetails(c: ConsoleContext, keyId: string, extras:
     policy,
     defaultView,
     view: extras.view ?? (c.req.query("view") === "policy" ? "policy" : "default"),
-    candidates: accountPrincipals(c.env, accountId, defaultView ? [...defaultView.administrators, ...defaultView.users] : []),
+    candidates: accountPrincipals(c.get("runtime").vars, accountId, defaultView ? [...defaultView.administrators, ...defaultView.users] : []),
     tags,
     rotation,
     aliases,
@@ -252,7 +252,7 @@ export function registerKeyDetailsRoutes(app: Hono<ConsoleEnv>): void {
       importToken: r.value.ImportToken,
       validTo: new Date(r.value.ParametersValidTo),
     });
-    return new Response(zip.bytes, {
+    return new Response(zip.bytes as Uint8Array<ArrayBuffer>, {
       headers: {
         "Content-Type": "application/zip",
         "Content-Disposition": `attachment; filename="${zip.fileName}"`,

@@ -40,12 +40,12 @@ export function registerSessionRoutes(app: Hono<ConsoleEnv>): void {
     if (!csrfMatches(getCookie(c, SIGN_IN_CSRF_COOKIE), form.csrf)) {
       return again(403, { type: "", message: "The sign-in form expired or did not come from this console. Try again." });
     }
-    const credential = checkCredentials(c.env, accessKeyId, field(form, "secretAccessKey"));
+    const credential = checkCredentials(c.get("runtime").vars, accessKeyId, field(form, "secretAccessKey"));
     if (credential === undefined) {
       // The API's words for an unknown access key; a wrong secret is not told apart from it.
       return again(403, { type: "UnrecognizedClientException", message: "The security token included in the request is invalid." });
     }
-    const session = await issueSession(c.env, credential);
+    const session = await issueSession(c.get("runtime").vars, credential);
     setCookie(c, SESSION_COOKIE, session.value, cookieOptions(c.req.raw, session.maxAge));
     deleteCookie(c, SIGN_IN_CSRF_COOKIE, { path: "/console" });
     return c.redirect(next, 303);
