@@ -63,6 +63,7 @@ export default defineConfig({
         test: { name: "workerd", include: ["test/workerd/**/*.test.ts"] },
       },
       {
+        plugins: [compiledWasm()],
         test: {
           name: "e2e",
           include: ["test/e2e/**/*.test.ts"],
@@ -74,6 +75,7 @@ export default defineConfig({
       {
         // The same e2e files against EdgeKMS on Deno (test/e2e/runtime.ts): every test that is
         // about the service rather than about workerd (bindings, bundles, multi-config sessions).
+        plugins: [compiledWasm()],
         test: {
           name: "e2e-deno",
           include: DENO_E2E_FILES.map((name) => `test/e2e/${name}.test.ts`),

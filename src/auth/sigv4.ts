@@ -26,7 +26,8 @@ import { SignatureV4 } from "@smithy/signature-v4";
 import type { Checksum, SourceData } from "@smithy/types";
 import { KmsError } from "../protocol/errors.ts";
 import type { Credential, Principal } from "./identities.ts";
-import { stringsEqual, toHex } from "../bytes.ts";
+import { concatBytes, stringsEqual, toHex } from "../bytes.ts";
+import { hmacSha256, sha256 } from "../crypto/index.ts";
 
 // ---- WebCrypto SHA-256 / HMAC-SHA-256 for the signer -------------------------------------------------
 
@@ -37,9 +38,10 @@ function bytesOf(data: SourceData): Uint8Array {
 }
 
 /**
- * SHA-256 (or HMAC-SHA-256 when constructed with a secret) over crypto.subtle, with the
- * @smithy/types Checksum interface the signer expects. Chunks are buffered because WebCrypto has
- * no incremental digest; request bodies here are small (AWS JSON requests are at most a few KB).
+ * SHA-256 (or HMAC-SHA-256 when constructed with a secret) with the @smithy/types Checksum
+ * interface the signer expects, computed by the WebAssembly core (src/crypto/): synchronous and
+ * constant-time, where WebCrypto would cost two asynchronous calls (import, sign) per HMAC of the
+ * seven a verification needs. Chunks are buffered: request bodies here are small (at most 512 KiB).
  */
 export class Sha256 implements Checksum {
   readonly digestLength = 32;
@@ -55,16 +57,8 @@ export class Sha256 implements Checksum {
   }
 
   async digest(): Promise<Uint8Array> {
-    const length = this.chunks.reduce((n, c) => n + c.length, 0);
-    const data = new Uint8Array(length);
-    let offset = 0;
-    for (const c of this.chunks) {
-      data.set(c, offset);
-      offset += c.length;
-    }
-    if (this.secret === undefined) return new Uint8Array(await crypto.subtle.digest("SHA-256", data));
-    const key = await crypto.subtle.importKey("raw", this.secret as Uint8Array<ArrayBuffer>, { name: "HMAC", hash: "SHA-256" }, false, ["sign"]);
-    return new Uint8Array(await crypto.subtle.sign("HMAC", key, data));
+    const data = concatBytes(...this.chunks);
+    return this.secret === undefined ? sha256(data) : hmacSha256(this.secret, data);
   }
 
   reset(): void {
