@@ -15,9 +15,12 @@
  * only the caller's account: an Allow of this kind needs an IAM policy too; a Deny applies to the
  * whole account as it is).
  *
- * NotPrincipal follows IAM's rule that excluding a user or role session also requires excluding
- * its account: a principal is excluded only when the list names its account and (for users and
- * sessions) its own ARN, or for sessions its role ARN.
+ * NotPrincipal follows the IAM User Guide's "NotPrincipal" page: AWS may check the account first,
+ * then the role, then the assumed-role session (identified by its session name), so a caller is
+ * excluded only when the list names every link of that chain — the root user by its account; an
+ * IAM user by its account and its user ARN; an assumed-role session by its account, its role ARN
+ * *and its own session ARN* (`arn:aws:sts::<acct>:assumed-role/<role>/<session>`). Naming only the
+ * role does not exempt the role's sessions, and no wildcard can stand for "all sessions".
  *
  * Security: evaluation is pure and total; an element that cannot match (a Service principal
  * when the caller is an IAM identity, an unresolvable policy variable) simply does not apply.
@@ -81,12 +84,19 @@ export function matchPrincipalSet(set: PrincipalSet, p: Principal): PrincipalMat
   return result;
 }
 
-/** True when a NotPrincipal element excludes the caller (see the module comment). */
+/** True when a NotPrincipal element excludes the caller: it names every link of its chain (see the module comment). */
 export function excludedByNotPrincipal(set: PrincipalSet, p: Principal): boolean {
   if (set.wildcard) return true;
+  const listed = (arn: string | undefined): boolean => arn !== undefined && set.aws.includes(arn);
   const accountListed = set.aws.some((e) => accountOf(e) === p.accountId);
-  if (p.type === "Root") return accountListed;
-  return accountListed && set.aws.some((e) => namesPrincipal(e, p));
+  switch (p.type) {
+    case "Root":
+      return accountListed;
+    case "IAMUser":
+      return accountListed && listed(p.arn);
+    case "AssumedRole":
+      return accountListed && listed(p.roleArn) && listed(p.arn);
+  }
 }
 
 function actionMatches(patterns: readonly string[], action: string): boolean {
