@@ -105,8 +105,7 @@ export async function importKeyMaterial(store: KeyStore, call: KeyCall, input: N
   try {
     // Unwrapping let other calls run: the key may have been scheduled for deletion meanwhile.
     const record = externalOnly(store.guard(call, "ImportKeyMaterial", "kms:ImportKeyMaterial"));
-    // A PKCS #1 blob with bad padding arrives here as a synthetic message (import-wrapping.ts),
-    // almost always of the wrong length: it fails exactly like well-padded wrong material.
+    // Undefined: OAEP failed, or a PKCS #1 v1.5 blob was malformed or badly padded (import-wrapping.ts).
     if (material === undefined || material.length !== 32) {
       throw new KmsError("InvalidCiphertextException", "KMS could not decrypt the encrypted (wrapped) key material.");
     }
