@@ -24,10 +24,12 @@
  *
  * Security: evaluation is pure and total; an element that cannot match (a Service principal
  * when the caller is an IAM identity, an unresolvable policy variable) simply does not apply.
+ * An element that reads an ambiguous request key (a condition, or a Resource with a policy
+ * variable; see context.ts) decides against the request: an Allow does not apply, a Deny does.
  */
 import { parseArn } from "../arn.ts";
 import type { Principal } from "../auth/identities.ts";
-import { compileValue, evaluateConditions } from "./conditions.ts";
+import { compileValue, evaluateConditions, referencesAmbiguousKey } from "./conditions.ts";
 import type { RequestContext } from "./context.ts";
 import type { Policy, PolicyStatement, PrincipalSet } from "./document.ts";
 import { matchUnits, wildcardMatch } from "./match.ts";
@@ -104,9 +106,11 @@ function actionMatches(patterns: readonly string[], action: string): boolean {
   return patterns.some((p) => wildcardMatch(p, action, true));
 }
 
-function resourceMatches(patterns: readonly string[], context: RequestContext, variables: boolean): boolean {
+/** True when a pattern matches the resource; `onAmbiguous` for a pattern whose variable is ambiguous. */
+function resourceMatches(patterns: readonly string[], context: RequestContext, variables: boolean, onAmbiguous: boolean): boolean {
   return patterns.some((p) => {
     if (p === "*") return true;
+    if (referencesAmbiguousKey(p, context, variables)) return onAmbiguous;
     const units = compileValue(p, context, variables);
     return units !== undefined && matchUnits(units, context.resource);
   });
@@ -124,9 +128,11 @@ export function statementApplies(stmt: PolicyStatement, context: RequestContext,
 
   if (stmt.action !== undefined && !actionMatches(stmt.action, context.action)) return undefined;
   if (stmt.notAction !== undefined && actionMatches(stmt.notAction, context.action)) return undefined;
-  if (stmt.resource !== undefined && !resourceMatches(stmt.resource, context, variables)) return undefined;
-  if (stmt.notResource !== undefined && resourceMatches(stmt.notResource, context, variables)) return undefined;
-  if (!evaluateConditions(stmt.conditions, context, variables)) return undefined;
+  // Ambiguity decides against the request: it makes a Deny apply and an Allow not.
+  const deny = stmt.effect === "Deny";
+  if (stmt.resource !== undefined && !resourceMatches(stmt.resource, context, variables, deny)) return undefined;
+  if (stmt.notResource !== undefined && resourceMatches(stmt.notResource, context, variables, !deny)) return undefined;
+  if (!evaluateConditions(stmt.conditions, context, variables, deny)) return undefined;
   return via;
 }
 
