@@ -33,7 +33,7 @@ export default defineConfig({
         plugins: [
           cloudflareTest({
             wrangler: { configPath: "./wrangler.toml" },
-            miniflare: { bindings: { ROOT_KEY: "AAECAwQFBgcICQoLDA0ODxAREhMUFRYXGBkaGxwdHh8=" } },
+            miniflare: { bindings: { ROOT_KEY: "AAECAwQFBgcICQoLDA0ODxAREhMUFRYXGBkaGxwdHh8=", EDGEKMS_DEV_IDENTITIES: "true" } },
           }),
         ],
         test: { name: "workerd", include: ["test/workerd/**/*.test.ts"] },

@@ -34,6 +34,9 @@ if (!/^METRICS_TOKEN=/m.test(readFileSync(devVars, "utf8"))) {
   console.log("Generated METRICS_TOKEN in .dev.vars (curl -H \"Authorization: Bearer $METRICS_TOKEN\" .../metrics).");
 }
 
+// Local runs use the public development identities (README "Identities"); a deployment never does.
+if (!/^EDGEKMS_DEV_IDENTITIES=/m.test(readFileSync(devVars, "utf8"))) appendFileSync(devVars, "EDGEKMS_DEV_IDENTITIES=true\n");
+
 const args = ["wrangler", "dev", "--ip", "127.0.0.1", "--port", process.env.PORT ?? "8787"];
 args.push("--show-interactive-dev-session=false", ...process.argv.slice(2));
 const child = spawn("npx", args, {

@@ -1,38 +1,38 @@
 /**
  * The Hono app: one POST route that speaks AWS JSON 1.1 for TrentService. For each request it
- * authenticates the SigV4 signature, names the operation from X-Amz-Target and parses the body,
- * then runs the operation (dispatch.ts); every failure goes through one onError that answers with
- * AWS's error shape.
+ * reads the body (at most 512 KiB, src/protocol/body.ts), authenticates the SigV4 signature,
+ * names the operation from X-Amz-Target, counts the call against the account's request quota
+ * (throttle.ts) and parses the body, then runs the operation (dispatch.ts); every failure goes
+ * through one onError that answers with AWS's error shape. A deployment without identities
+ * refuses everything (identity-config.ts).
  *
- * Every KMS request from a known principal leaves exactly one audit record (audit.ts): dispatch
- * records the calls it runs, this file the ones refused before dispatch. The same route answers
+ * Every call dispatch runs leaves exactly one audit record (audit.ts); refusals before dispatch
+ * are recorded here when they name a known principal, at a bounded rate per access key
+ * (refusal-records.ts), since anyone who knows an access key ID can cause them. The same route answers
  * CloudTrail's LookupEvents over that trail (cloudtrail.ts); GET /metrics and GET /key-events are
  * the operator's endpoints (metrics.ts).
  */
 import { Hono } from "hono";
-import { loadIdentities, type Identities } from "../src/auth/identities.ts";
 import { claimedAccessKeyId, verifyRequest } from "../src/auth/sigv4.ts";
+import { readLimitedBody } from "../src/protocol/body.ts";
 import { errorResponse, jsonResponse, KmsError } from "../src/protocol/errors.ts";
 import { parseBody } from "../src/protocol/json.ts";
-import { parseTarget, TARGET_PREFIX, type OperationName } from "../src/protocol/operations.ts";
-import type { Caller } from "./caller.ts";
+import { isOperationName, parseTarget, TARGET_PREFIX, type OperationName } from "../src/protocol/operations.ts";
+import type { Caller } from "../src/service/caller.ts";
 import { settings, type Env } from "./config.ts";
 import { runOperation } from "./dispatch.ts";
 import { recordCall } from "./audit.ts";
 import { cloudTrailRequest, isCloudTrailTarget } from "./cloudtrail.ts";
+import { identities } from "./identity-config.ts";
 import { keyEventsResponse, metricsResponse } from "./metrics.ts";
+import { mayRecordRefusal } from "./refusal-records.ts";
+import { sourceAddress } from "./source-ip.ts";
+import { enforceRequestQuota } from "./throttle.ts";
 
 type AppEnv = { Bindings: Env; Variables: { requestId: string } };
 
-let identitiesCache: { source: string | undefined; identities: Identities } | undefined;
-
-/** Identities are parsed once per isolate (and again only if the configuration changes). */
-function identities(env: Env): Identities {
-  if (identitiesCache === undefined || identitiesCache.source !== env.EDGEKMS_IDENTITIES) {
-    identitiesCache = { source: env.EDGEKMS_IDENTITIES, identities: loadIdentities(env.EDGEKMS_IDENTITIES) };
-  }
-  return identitiesCache.identities;
-}
+/** The longest User-Agent kept for the audit trail (AWS SDK and CLI agents are a few hundred characters). */
+export const MAX_USER_AGENT_LENGTH = 1024;
 
 export const app = new Hono<AppEnv>();
 
@@ -44,13 +44,18 @@ app.use(async (c, next) => {
 app.post("/", async (c) => {
   const requestId = c.get("requestId");
   const target = c.req.header("X-Amz-Target") ?? null;
-  if (isCloudTrailTarget(target)) return cloudTrailRequest(c.env, c.req.raw, requestId, identities(c.env));
+  // Without an identity configuration nothing can authenticate: refuse before reading anything.
+  const known = identities(c.env);
+  if (isCloudTrailTarget(target)) {
+    const body = await readLimitedBody(c.req.raw);
+    return cloudTrailRequest(c.env, new Request(c.req.raw, { body }), requestId, known);
+  }
   const startedAt = Date.now();
   const config = settings(c.env);
-  const body = new Uint8Array(await c.req.arrayBuffer());
   const request = {
-    sourceIp: c.req.header("CF-Connecting-IP") ?? "127.0.0.1",
-    userAgent: c.req.header("User-Agent"),
+    ...sourceAddress(c.req.raw, c.env),
+    // Recorded in every audit record of the call, so bounded like everything else the caller sends.
+    userAgent: c.req.header("User-Agent")?.slice(0, MAX_USER_AGENT_LENGTH),
     secureTransport: new URL(c.req.url).protocol === "https:",
     via: "http" as const,
   };
@@ -58,9 +63,11 @@ app.post("/", async (c) => {
   let operation: OperationName;
   let parsed: Record<string, unknown>;
   try {
+    // Bounded before SigV4 hashes it: the signature cannot be checked without reading the body.
+    const body = await readLimitedBody(c.req.raw);
     const verified = await verifyRequest(
       { method: c.req.method, url: c.req.url, headers: c.req.raw.headers, body },
-      { region: config.region, service: "kms", now: new Date(), lookup: (id) => identities(c.env).credential(id) },
+      { region: config.region, service: "kms", now: new Date(), lookup: (id) => known.credential(id) },
     );
     caller = {
       accountId: verified.accountId,
@@ -70,23 +77,20 @@ app.post("/", async (c) => {
       ...request,
     };
     operation = parseTarget(target);
-    parsed = parseBody(new TextDecoder().decode(body));
+    enforceRequestQuota(c.env, caller.accountId, operation);
+    parsed = parseBody(body);
   } catch (err) {
-    // Refused before dispatch (authentication, unknown operation, unparseable body): recorded in
-    // the account of the principal when it is known — authenticated, or named by a recognised
-    // access key whose signature failed. A request from nobody we know has no account to go to.
+    // Refused before dispatch (size, authentication, unknown operation, quota, unparseable body):
+    // recorded in the account of the principal when it is known — authenticated, or named by a
+    // recognised access key whose signature failed — with no request parameters (nothing here is
+    // validated), an event name from the fixed list of operations, and at a bounded rate per
+    // access key (refusal-records.ts). A request from nobody we know has no account to go to.
     const accessKeyId = caller?.accessKeyId ?? claimedAccessKeyId(c.req.header("Authorization"));
-    const principal = caller?.principal ?? (accessKeyId === undefined ? undefined : identities(c.env).credential(accessKeyId)?.principal);
-    if (principal !== undefined) {
-      await recordCall(c.env, {
-        identity: { accountId: principal.accountId, principal, accessKeyId, ...request },
-        eventName: attemptedOperation(target),
-        request: null,
-        error: err,
-        keyArns: [],
-        requestId,
-        startedAt,
-      });
+    const principal = caller?.principal ?? (accessKeyId === undefined ? undefined : known.credential(accessKeyId)?.principal);
+    if (principal !== undefined && accessKeyId !== undefined && mayRecordRefusal(accessKeyId)) {
+      const identity = { accountId: principal.accountId, principal, accessKeyId, ...request };
+      const draft = { identity, eventName: attemptedOperation(target), request: null, requestId, startedAt, region: config.region, keyArns: [] };
+      await recordCall(c.env, draft, { error: err });
     }
     throw err;
   }
@@ -94,10 +98,14 @@ app.post("/", async (c) => {
   return jsonResponse(result, requestId);
 });
 
-/** The eventName of a request refused before dispatch: what its X-Amz-Target named, if sensible. */
-function attemptedOperation(target: string | null): string {
+/**
+ * The eventName of a request refused before dispatch: the operation its X-Amz-Target named when
+ * that is one of TrentService's, else "UnknownOperation" — never a name the caller made up, since
+ * event names become metric labels.
+ */
+export function attemptedOperation(target: string | null): OperationName | "UnknownOperation" {
   const name = target?.startsWith(TARGET_PREFIX) ? target.slice(TARGET_PREFIX.length) : "";
-  return /^[A-Za-z0-9]{1,64}$/.test(name) ? name : "UnknownOperation";
+  return isOperationName(name) ? name : "UnknownOperation";
 }
 
 app.get("/metrics", (c) => metricsResponse(c.env, c.req.raw, identities(c.env).accounts.map((a) => a.accountId)));

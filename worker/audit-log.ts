@@ -22,20 +22,23 @@ import { DurableObject } from "cloudflare:workers";
 import type { KeyEvent } from "../src/audit/events.ts";
 import type { LookupQuery, StoredEvent } from "../src/audit/lookup.ts";
 import { bucketIndex, LATENCY_BUCKETS_MS, type RequestStats } from "../src/audit/metrics.ts";
+import type { CallStats } from "../src/audit/outbox.ts";
 import { usernameOf, type CloudTrailRecord } from "../src/audit/record.ts";
 import { settings, type Env } from "./config.ts";
 
-/** What the worker measured about a call, counted in the caller's own log. */
-export interface CallStats {
-  operation: string;
-  error: string;
-  durationMs: number;
+export type { CallStats };
+
+/** One record to append, with the caller's measurements when this is the caller's own copy. */
+export interface AppendedRecord {
+  record: CloudTrailRecord;
+  eventTimeMs: number;
+  stats?: CallStats;
 }
 
 export interface LookupPage {
   events: StoredEvent[];
   /** Set when more events match: the position the next page resumes after. */
-  last?: { timeMs: number; seq: number };
+  last?: { timeMs: number; eventId: string };
 }
 
 const RETRY_DELIVERY_MS = 30_000;
@@ -74,6 +77,8 @@ export class AuditLog extends DurableObject<Env> {
     )`);
     this.sql.exec("CREATE UNIQUE INDEX IF NOT EXISTS events_by_id ON events (event_id)");
     this.sql.exec("CREATE INDEX IF NOT EXISTS events_by_time ON events (event_time, seq)");
+    // Lookups page by (event time, event ID): a position that means the same in every shard.
+    this.sql.exec("CREATE INDEX IF NOT EXISTS events_by_time_id ON events (event_time, event_id)");
     this.sql.exec("CREATE INDEX IF NOT EXISTS events_by_name ON events (event_name, event_time, seq)");
     this.sql.exec("CREATE INDEX IF NOT EXISTS events_by_user ON events (username, event_time, seq)");
     this.sql.exec("CREATE INDEX IF NOT EXISTS events_by_access_key ON events (access_key_id, event_time, seq)");
@@ -114,11 +119,21 @@ export class AuditLog extends DurableObject<Env> {
    * Resolves once the write is durable.
    */
   async append(record: CloudTrailRecord, eventTimeMs: number, stats?: CallStats): Promise<void> {
+    await this.appendBatch([{ record, eventTimeMs, ...(stats === undefined ? {} : { stats }) }]);
+  }
+
+  /**
+   * Appends records forwarded from an outbox in one transaction. A record already present (a
+   * retried delivery) is neither stored nor counted again.
+   */
+  async appendBatch(records: readonly AppendedRecord[]): Promise<void> {
+    if (records.length === 0) return;
     this.ctx.storage.transactionSync(() => {
-      this.insert(record, eventTimeMs);
-      if (stats !== undefined) this.count(stats);
+      for (const r of records) {
+        if (this.insert(r.record, r.eventTimeMs) && r.stats !== undefined) this.count(r.stats);
+      }
     });
-    await this.armRetention(eventTimeMs);
+    await this.armRetention(Math.min(...records.map((r) => r.eventTimeMs)));
   }
 
   /** Records a key event and its CloudTrail service-event record, then tries to deliver it. */
@@ -141,7 +156,8 @@ export class AuditLog extends DurableObject<Env> {
     if (queued) await this.deliverPending();
   }
 
-  private insert(record: CloudTrailRecord, eventTimeMs: number): void {
+  /** Stores one record with its lookup indexes; false when its event ID is already stored. */
+  private insert(record: CloudTrailRecord, eventTimeMs: number): boolean {
     const identity = record.userIdentity;
     const cursor = this.sql.exec(
       `INSERT OR IGNORE INTO events
@@ -156,7 +172,7 @@ export class AuditLog extends DurableObject<Env> {
       usernameOf(identity),
       JSON.stringify(record),
     );
-    if (cursor.rowsWritten === 0) return;
+    if (cursor.rowsWritten === 0) return false;
     const seq = this.sql.exec<{ seq: number }>("SELECT last_insert_rowid() AS seq").one().seq;
     for (const r of record.resources) {
       this.sql.exec("INSERT INTO event_resources (seq, type, name) VALUES (?, ?, ?)", seq, r.type, r.ARN);
@@ -164,6 +180,7 @@ export class AuditLog extends DurableObject<Env> {
       const slash = r.ARN.indexOf(":key/");
       if (slash >= 0) this.sql.exec("INSERT INTO event_resources (seq, type, name) VALUES (?, ?, ?)", seq, r.type, r.ARN.slice(slash + 5));
     }
+    return true;
   }
 
   private count(stats: CallStats): void {
@@ -194,8 +211,8 @@ export class AuditLog extends DurableObject<Env> {
     const where: string[] = ["event_time >= ?", "event_time <= ?"];
     const args: (string | number)[] = [query.startMs, query.endMs];
     if (query.after !== undefined) {
-      where.push("(event_time < ? OR (event_time = ? AND seq < ?))");
-      args.push(query.after.timeMs, query.after.timeMs, query.after.seq);
+      where.push("(event_time < ? OR (event_time = ? AND event_id < ?))");
+      args.push(query.after.timeMs, query.after.timeMs, query.after.eventId);
     }
     const a = query.attribute;
     if (a !== undefined) {
@@ -229,7 +246,7 @@ export class AuditLog extends DurableObject<Env> {
     }
     const rows = this.sql
       .exec<EventRow>(
-        `SELECT * FROM events WHERE ${where.join(" AND ")} ORDER BY event_time DESC, seq DESC LIMIT ?`,
+        `SELECT * FROM events WHERE ${where.join(" AND ")} ORDER BY event_time DESC, event_id DESC LIMIT ?`,
         ...args,
         query.maxResults + 1,
       )
@@ -263,7 +280,7 @@ export class AuditLog extends DurableObject<Env> {
       record: r.record,
     }));
     const last = page[page.length - 1];
-    return rows.length > query.maxResults && last ? { events, last: { timeMs: last.event_time, seq: last.seq } } : { events };
+    return rows.length > query.maxResults && last ? { events, last: { timeMs: last.event_time, eventId: last.event_id } } : { events };
   }
 
   /** Key events newest first (at most `limit`). */

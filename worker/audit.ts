@@ -1,31 +1,26 @@
 /**
- * Writes the audit record of one API call: builds it (src/audit/record.ts) and appends a copy to
- * the AuditLog of each recipient account — the caller's, and the owner of each key the call named
- * in another account (CloudTrail delivers cross-account calls to both sides).
+ * The audit log on Cloudflare: each account's trail is split over AUDIT_SHARDS AuditLog Durable
+ * Objects (src/audit/outbox.ts explains how records reach them), so no single object receives
+ * every request of an account; LookupEvents and /metrics read every shard and merge.
  *
- * Durability: every write is awaited before the worker answers, for control-plane and data-plane
- * operations alike. An AuditLog append returns only after its SQLite transaction commits, so an
- * answered call always has its record; if a write fails, the call is answered with the opaque
- * KMSInternalException (the operation itself may have taken effect, as with any 500, and the
- * client's retry is recorded). The cost of this choice is measured in the README.
+ * - Outbox forwarding: a key's (or an account registry's) records always go to the same shard,
+ *   chosen by a hash of its name, in batches.
+ * - Direct appends (`recordCall`): calls that reached no object that could hold their record —
+ *   refused before any key was found, or touching only objects that record nothing (GenerateRandom,
+ *   a key that does not exist) — are appended by the worker, awaited before the response, to a
+ *   shard chosen by the request ID.
+ * - Key events (rotation, material expiry, deletion) go to shard 0, which is also where an
+ *   account's trail lived before it was sharded (its name is unchanged).
  */
-import { addressedTo, buildRecord, recipientAccounts, type AuditIdentity } from "../src/audit/record.ts";
-import { internalError, KmsError } from "../src/protocol/errors.ts";
+import { addressedTo, recipientAccounts } from "../src/audit/record.ts";
+import { auditEntry, type AuditDraft, type AuditSink, type CallOutcome, type OutboxEntry } from "../src/audit/outbox.ts";
+import { serviceEventRecord, type KeyEvent } from "../src/audit/events.ts";
+import type { LookupQuery, StoredEvent } from "../src/audit/lookup.ts";
+import type { RequestStats } from "../src/audit/metrics.ts";
 import { settings, type Env } from "./config.ts";
+import type { AppendedRecord, LookupPage } from "./audit-log.ts";
 
-export interface CallFacts {
-  identity: AuditIdentity;
-  eventName: string;
-  /** The validated request, or the raw body when there is no validated one. */
-  request: unknown;
-  response?: unknown;
-  /** What the call threw, if it failed (a non-KmsError is recorded as KMSInternalException). */
-  error?: unknown;
-  keyArns: Iterable<string>;
-  requestId: string;
-  /** When the call started (epoch ms): its eventTime, and the start of its measured latency. */
-  startedAt: number;
-}
+export const AUDIT_SHARDS = 8;
 
 /** Marks a failure of the audit write itself, so callers do not try to record it again. */
 export class AuditWriteError extends Error {
@@ -35,43 +30,85 @@ export class AuditWriteError extends Error {
   }
 }
 
-export function auditLogOf(env: Env, accountId: string, region: string) {
-  return env.AUDIT.get(env.AUDIT.idFromName(`${accountId}:${region}`));
+/** A stable shard for a name (FNV-1a). */
+export function shardOf(name: string): number {
+  let h = 0x811c9dc5;
+  for (let i = 0; i < name.length; i++) h = Math.imul(h ^ name.charCodeAt(i), 0x01000193);
+  return (h >>> 0) % AUDIT_SHARDS;
 }
 
-function errorFields(err: unknown): { code: string; message: string } {
-  const known = err instanceof KmsError ? err : internalError();
-  return { code: known.type, message: known.message };
+export function auditLogOf(env: Env, accountId: string, region: string, shard = 0) {
+  return env.AUDIT.get(env.AUDIT.idFromName(shard === 0 ? `${accountId}:${region}` : `${accountId}:${region}:${shard}`));
+}
+
+function allShards(env: Env, accountId: string, region: string) {
+  return Array.from({ length: AUDIT_SHARDS }, (_, i) => auditLogOf(env, accountId, region, i));
+}
+
+/** Appends entries to the shard `shard` of each recipient account; the caller's copy carries the stats. */
+async function appendEntries(env: Env, entries: readonly OutboxEntry[], shard: number): Promise<void> {
+  const byAccount = new Map<string, AppendedRecord[]>();
+  for (const entry of entries) {
+    const timeMs = entry.timeMs;
+    recipientAccounts(entry.record).forEach((account, i) => {
+      const list = byAccount.get(account) ?? [];
+      list.push({ record: addressedTo(entry.record, account), eventTimeMs: timeMs, ...(i === 0 ? { stats: entry.stats } : {}) });
+      byAccount.set(account, list);
+    });
+  }
+  const region = settings(env).region;
+  await Promise.all([...byAccount].map(([account, records]) => auditLogOf(env, account, region, shard).appendBatch(records)));
+}
+
+/** The audit sink of the object named `name` (its records always go to the same shard). */
+export function auditSink(env: Env, name: string): AuditSink {
+  const shard = shardOf(name);
+  return {
+    append: (entries) => appendEntries(env, entries, shard),
+    keyEvent: async (event: KeyEvent) => {
+      await auditLogOf(env, event.account, event.region).appendKeyEvent(event, serviceEventRecord(event));
+    },
+  };
 }
 
 /**
- * Records one call; resolves when every copy is durable.
+ * Records a call no object recorded; resolves when every copy is durable.
  * @throws AuditWriteError when any copy could not be written.
  */
-export async function recordCall(env: Env, facts: CallFacts): Promise<void> {
-  const region = settings(env).region;
-  const failed = facts.error !== undefined;
-  const error = failed ? errorFields(facts.error) : undefined;
-  const record = buildRecord({
-    identity: facts.identity,
-    eventName: facts.eventName,
-    request: facts.request,
-    response: failed ? undefined : facts.response,
-    ...(error === undefined ? {} : { error }),
-    keyArns: [...facts.keyArns],
-    requestId: facts.requestId,
-    eventId: crypto.randomUUID(),
-    eventTime: new Date(facts.startedAt),
-    region,
-  });
-  const stats = { operation: facts.eventName, error: error?.code ?? "", durationMs: Date.now() - facts.startedAt };
+export async function recordCall(env: Env, draft: AuditDraft, outcome: CallOutcome): Promise<void> {
   try {
-    await Promise.all(
-      recipientAccounts(record).map((account, i) =>
-        auditLogOf(env, account, region).append(addressedTo(record, account), facts.startedAt, i === 0 ? stats : undefined),
-      ),
-    );
+    await appendEntries(env, [auditEntry(draft, outcome, [])], shardOf(draft.requestId));
   } catch (err) {
     throw new AuditWriteError(err);
   }
+}
+
+/** One LookupEvents page over every shard of an account: each shard's page, merged newest first. */
+export async function lookupAll(env: Env, accountId: string, region: string, query: LookupQuery): Promise<LookupPage> {
+  const pages = await Promise.all(allShards(env, accountId, region).map((log) => log.lookup(query)));
+  const newestFirst = (a: StoredEvent, b: StoredEvent) =>
+    b.eventTimeMs - a.eventTimeMs || (a.eventId < b.eventId ? 1 : a.eventId > b.eventId ? -1 : 0);
+  const merged = pages.flatMap((p) => p.events).sort(newestFirst);
+  const events = merged.slice(0, query.maxResults);
+  const more = merged.length > query.maxResults || pages.some((p) => p.last !== undefined);
+  const last = events[events.length - 1];
+  return more && last !== undefined ? { events, last: { timeMs: last.eventTimeMs, eventId: last.eventId } } : { events };
+}
+
+/** The request counters of an account, summed over its shards. */
+export async function requestStatsAll(env: Env, accountId: string, region: string): Promise<RequestStats[]> {
+  const sums = new Map<string, RequestStats>();
+  for (const stats of await Promise.all(allShards(env, accountId, region).map((log) => log.requestStats()))) {
+    for (const s of stats) {
+      const key = `${s.operation}\n${s.error}`;
+      const sum = sums.get(key);
+      if (sum === undefined) sums.set(key, { ...s, buckets: [...s.buckets] });
+      else {
+        sum.count += s.count;
+        sum.sumMs += s.sumMs;
+        s.buckets.forEach((n, i) => (sum.buckets[i] = (sum.buckets[i] ?? 0) + n));
+      }
+    }
+  }
+  return [...sums.values()].sort((a, b) => (a.operation + a.error < b.operation + b.error ? -1 : 1));
 }

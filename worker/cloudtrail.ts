@@ -16,8 +16,9 @@ import { verifyRequest } from "../src/auth/sigv4.ts";
 import { accessDeniedError, authorizeIamOnly, buildContext, parsePolicyObject, type Policy } from "../src/policy/index.ts";
 import { jsonResponse, KmsError } from "../src/protocol/errors.ts";
 import { parseBody } from "../src/protocol/json.ts";
-import { auditLogOf } from "./audit.ts";
+import { lookupAll } from "./audit.ts";
 import { settings, type Env } from "./config.ts";
+import { policySourceIp } from "./source-ip.ts";
 
 /**
  * X-Amz-Target prefixes of CloudTrail: the service model's targetPrefix (botocore, the AWS CLI)
@@ -49,7 +50,7 @@ export async function cloudTrailRequest(env: Env, request: Request, requestId: s
   const context = buildContext({
     action: "cloudtrail:LookupEvents",
     principal: verified.principal,
-    sourceIp: request.headers.get("CF-Connecting-IP") ?? "127.0.0.1",
+    sourceIp: policySourceIp(request, env),
     secureTransport: new URL(request.url).protocol === "https:",
   });
   let policies: Policy[];
@@ -62,9 +63,9 @@ export async function cloudTrailRequest(env: Env, request: Request, requestId: s
   const auth = authorizeIamOnly(context, policies);
   if (!auth.allowed) throw accessDeniedError(auth, context);
 
-  const parsed = parseBody(new TextDecoder().decode(body));
+  const parsed = parseBody(body);
   const query = parseLookupRequest(parsed, new Date(), config.auditRetentionMs);
-  const page = await auditLogOf(env, verified.accountId, config.region).lookup(query);
+  const page = await lookupAll(env, verified.accountId, config.region, query);
   const response: { Events: object[]; NextToken?: string } = { Events: page.events.map(lookupEvent) };
   if (page.last !== undefined) response.NextToken = encodeNextToken(page.last, parsed, query.endMs);
   return jsonResponse(response, requestId);

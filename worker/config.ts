@@ -8,11 +8,19 @@ export interface Env {
   KMS_REGION?: string;
   /** Service root key: base64 of 32 random bytes (a Worker secret; `npm start` generates one). */
   ROOT_KEY?: string;
-  /** JSON identity configuration (see src/auth/identities.ts); the local default when absent. */
+  /** JSON identity configuration (see src/auth/identities.ts); without it every request is refused. */
   EDGEKMS_IDENTITIES?: string;
+  /** "true": use the public development identities when EDGEKMS_IDENTITIES is unset (local runs only). */
+  EDGEKMS_DEV_IDENTITIES?: string;
+  /** "true" where Cloudflare's edge sets CF-Connecting-IP (deployed); otherwise aws:SourceIp is absent. */
+  TRUST_CF_CONNECTING_IP?: string;
+  /** Request quotas: unset or "aws" for AWS's defaults, "off", or JSON overrides (src/quotas/request-quotas.ts). */
+  REQUEST_QUOTAS?: string;
   ROTATION_PERIOD_SECONDS?: string;
   KEYS_PER_ACCOUNT?: string;
   ALIASES_PER_ACCOUNT?: string;
+  GRANTS_PER_KEY?: string;
+  GRANTS_PER_GRANTEE_PER_KEY?: string;
   /** Length of one "day" of a deletion pending window, in seconds (tests shorten it). */
   DELETION_DAY_SECONDS?: string;
   /** How long GetParametersForImport's public key and import token stay valid, in seconds. */
@@ -25,6 +33,8 @@ export interface Env {
   AUDIT_RETENTION_DAYS?: string;
   /** Bearer token for GET /metrics and GET /key-events (a secret; unset disables both). */
   METRICS_TOKEN?: string;
+  /** Milliseconds a call's audit record waits in its object's outbox before forwarding (default 200). */
+  AUDIT_FORWARD_DELAY_MS?: string;
   /** Optional Cloudflare Queue receiving the key events (rotation, material expiry, deletion). */
   KEY_EVENTS_QUEUE?: Queue<import("../src/audit/events.ts").KeyEvent>;
 }
@@ -37,9 +47,13 @@ export interface Settings {
   auditRetentionMs: number;
   deletionDayMs: number;
   importParametersValidMs: number;
+  /** How long a call's audit record waits in its object's outbox before it is forwarded. */
+  auditForwardDelayMs: number;
 }
 
 const YEAR_SECONDS = 365 * 24 * 60 * 60;
+/** Long enough to batch a busy key's records, short enough that LookupEvents sees a call within a second. */
+const DEFAULT_AUDIT_FORWARD_DELAY_MS = 200;
 const DAY_SECONDS = 24 * 60 * 60;
 
 function positiveNumber(value: string | undefined, fallback: number, name: string): number {
@@ -59,5 +73,6 @@ export function settings(env: Env): Settings {
     deletionDayMs: positiveNumber(env.DELETION_DAY_SECONDS, DAY_SECONDS, "DELETION_DAY_SECONDS") * 1000,
     importParametersValidMs:
       positiveNumber(env.IMPORT_PARAMETERS_VALID_SECONDS, DAY_SECONDS, "IMPORT_PARAMETERS_VALID_SECONDS") * 1000,
+    auditForwardDelayMs: positiveNumber(env.AUDIT_FORWARD_DELAY_MS, DEFAULT_AUDIT_FORWARD_DELAY_MS, "AUDIT_FORWARD_DELAY_MS"),
   };
 }

@@ -10,7 +10,10 @@
  * Who calls: the principal named in the binding's props (`ctx.props`, set by whoever deploys the
  * calling worker, never by the caller at run time), looked up in the same identity configuration
  * SigV4 uses (EDGEKMS_IDENTITIES). Method arguments cannot name a principal. A binding without
- * props, or whose props name no configured identity, is refused on every call.
+ * props, or whose props name no configured identity, is refused on every call. (Locally, wrangler's
+ * dev registry drops props between separate `wrangler dev` sessions: run the calling worker and
+ * EdgeKMS in one multi-config session.) Calls count against the account's request quotas
+ * (throttle.ts) as HTTP requests do.
  *
  * Every call goes through runOperation (dispatch.ts), the path HTTP requests take after SigV4, so
  * validation, authorization, key-state rules and audit records are the same; the request is put in
@@ -24,7 +27,7 @@
  * never hold plaintext or key material.
  */
 import { WorkerEntrypoint } from "cloudflare:workers";
-import { loadIdentities, type Identities, type Principal } from "../src/auth/identities.ts";
+import type { Principal } from "../src/auth/identities.ts";
 import { encodeBindingError } from "../src/binding/errors.ts";
 import { internalError, KmsError } from "../src/protocol/errors.ts";
 import type { OperationName } from "../src/protocol/operations.ts";
@@ -45,9 +48,11 @@ import type {
   ReEncryptResponse,
 } from "../src/protocol/shapes.ts";
 import { toWire } from "../src/protocol/wire.ts";
-import type { Caller } from "./caller.ts";
+import type { Caller } from "../src/service/caller.ts";
 import type { Env } from "./config.ts";
 import { runOperation } from "./dispatch.ts";
+import { identities } from "./identity-config.ts";
+import { enforceRequestQuota } from "./throttle.ts";
 
 /** What a binding's `props` may hold: exactly one of the two names a configured identity. */
 export interface KmsBindingProps {
@@ -64,14 +69,14 @@ const BLOB_MEMBERS: Partial<Record<OperationName, readonly string[]>> = {
   ReEncrypt: ["CiphertextBlob"],
 };
 
-let identitiesCache: { source: string | undefined; identities: Identities } | undefined;
-
-function identities(env: Env): Identities {
-  if (identitiesCache === undefined || identitiesCache.source !== env.EDGEKMS_IDENTITIES) {
-    identitiesCache = { source: env.EDGEKMS_IDENTITIES, identities: loadIdentities(env.EDGEKMS_IDENTITIES) };
-  }
-  return identitiesCache.identities;
-}
+/**
+ * The refusal of a binding without props. Locally its usual cause is two `wrangler dev` sessions:
+ * the local dev registry that connects them drops a binding's props, so the message says what works.
+ */
+export const NO_PRINCIPAL_MESSAGE =
+  "This service binding has no configured principal: set exactly one of props.accessKeyId or props.principalArn in the calling worker's binding. " +
+  "Running locally? A binding to a worker in another `wrangler dev` session loses its props; run both workers in one multi-config session instead " +
+  "(npx wrangler dev -c <calling worker>/wrangler.toml -c <edgekms>/wrangler.toml).";
 
 /**
  * The principal a binding's props name.
@@ -84,10 +89,7 @@ export function bindingPrincipal(env: Env, props: unknown): Principal {
   const hasKey = typeof accessKeyId === "string" && accessKeyId !== "";
   const hasArn = typeof principalArn === "string" && principalArn !== "";
   if (hasKey === hasArn) {
-    throw new KmsError(
-      "AccessDeniedException",
-      "This service binding has no configured principal: set exactly one of props.accessKeyId or props.principalArn in the calling worker's binding.",
-    );
+    throw new KmsError("AccessDeniedException", NO_PRINCIPAL_MESSAGE);
   }
   const config = identities(env);
   if (hasKey) {
@@ -157,6 +159,7 @@ export class KmsBinding extends WorkerEntrypoint<Env, KmsBindingProps> {
         secureTransport: true,
         via: "binding",
       };
+      enforceRequestQuota(this.env, principal.accountId, operation);
       const body = requestBody(operation, request);
       return (await runOperation(this.env, caller, operation, body, crypto.randomUUID())) as T;
     } catch (err) {

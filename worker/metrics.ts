@@ -13,8 +13,8 @@
  * Scrape every minute or less often; AWS publishes its KMS metrics per minute as well.
  */
 import { prometheusText, type AccountMetrics, type KeyStatus } from "../src/audit/metrics.ts";
-import { unwrap } from "./rpc.ts";
-import { auditLogOf } from "./audit.ts";
+import { unwrap } from "../src/service/rpc.ts";
+import { auditLogOf, requestStatsAll } from "./audit.ts";
 import { settings, type Env } from "./config.ts";
 import { stringsEqual } from "../src/bytes.ts";
 
@@ -63,7 +63,7 @@ export async function metricsResponse(env: Env, request: Request, accountIds: re
     accountIds.map(async (accountId) => ({
       accountId,
       region,
-      requests: await auditLogOf(env, accountId, region).requestStats(),
+      requests: await requestStatsAll(env, accountId, region),
       keys: await keyStatuses(env, accountId, region),
     })),
   );

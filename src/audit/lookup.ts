@@ -34,8 +34,8 @@ export interface LookupQuery {
   startMs: number;
   endMs: number;
   maxResults: number;
-  /** Resume strictly after this position (event time, then storage sequence, descending). */
-  after?: { timeMs: number; seq: number };
+  /** Resume strictly after this position (event time, then event ID, both descending). */
+  after?: { timeMs: number; eventId: string };
   /** "insight" asks for Insights events, of which EdgeKMS has none. */
   insightOnly: boolean;
 }
@@ -69,7 +69,8 @@ function epochMs(value: unknown, name: string): number | undefined {
 
 interface TokenBody {
   t: number;
-  s: number;
+  /** The event ID of the last event returned (ties in time are ordered by event ID). */
+  i: string;
   /** The parameters the token belongs to, compared on reuse. */
   p: string;
   /** The resolved end of the window, so later pages do not move with the clock. */
@@ -80,8 +81,8 @@ function parametersOf(body: Record<string, unknown>): string {
   return JSON.stringify([body.LookupAttributes ?? null, body.StartTime ?? null, body.EndTime ?? null, body.EventCategory ?? null]);
 }
 
-export function encodeNextToken(last: { timeMs: number; seq: number }, body: Record<string, unknown>, endMs: number): string {
-  const token: TokenBody = { t: last.timeMs, s: last.seq, p: parametersOf(body), e: endMs };
+export function encodeNextToken(last: { timeMs: number; eventId: string }, body: Record<string, unknown>, endMs: number): string {
+  const token: TokenBody = { t: last.timeMs, i: last.eventId, p: parametersOf(body), e: endMs };
   return btoa(JSON.stringify(token));
 }
 
@@ -99,7 +100,7 @@ function decodeNextToken(token: unknown, body: Record<string, unknown>): TokenBo
     t === null ||
     typeof t !== "object" ||
     !Number.isInteger(t.t) ||
-    !Number.isInteger(t.s) ||
+    typeof t.i !== "string" ||
     !Number.isInteger(t.e) ||
     typeof t.p !== "string"
   ) {
@@ -162,7 +163,7 @@ export function parseLookupRequest(body: Record<string, unknown>, now: Date, ret
 
   const query: LookupQuery = { startMs, endMs, maxResults, insightOnly };
   if (attribute !== undefined) query.attribute = attribute;
-  if (token !== undefined) query.after = { timeMs: token.t, seq: token.s };
+  if (token !== undefined) query.after = { timeMs: token.t, eventId: token.i };
   return query;
 }
 

@@ -22,7 +22,7 @@ import { redact } from "./redact.ts";
 export const EVENT_SOURCE = "kms.amazonaws.com";
 export const EVENT_VERSION = "1.08";
 
-/** Who called, as far as the worker knows it (a subset of worker/caller.ts Caller). */
+/** Who called, as far as the worker knows it (a subset of src/service/caller.ts Caller). */
 export interface AuditIdentity {
   accountId: string;
   principal: Principal;

@@ -52,6 +52,9 @@ export const ERROR_STATUS = {
   SerializationException: 400,
   UnknownOperationException: 400,
   ThrottlingException: 400,
+  // A request body over the service's size limit (src/protocol/body.ts); AWS's name and status
+  // for it where a service documents one (Lambda).
+  RequestEntityTooLargeException: 413,
   // Authentication (SigV4) errors.
   MissingAuthenticationTokenException: 400,
   UnrecognizedClientException: 400,
@@ -136,6 +139,11 @@ export function unsupportedOperation(operation: string): KmsError {
 export function accessDenied(principalArn: string, action: string, resource: string, reason?: string): KmsError {
   const base = `User: ${principalArn} is not authorized to perform: ${action} on resource: ${resource}`;
   return new KmsError("AccessDeniedException", reason === undefined ? base : `${base} ${reason}`);
+}
+
+/** ThrottlingException in AWS KMS's wording (its Developer Guide, "Request quotas"). */
+export function throttled(): KmsError {
+  return new KmsError("ThrottlingException", "You have exceeded the rate at which you may call KMS. Reduce the frequency of your calls.");
 }
 
 /** The opaque error every unexpected failure becomes; its message says nothing about the cause. */

@@ -17,6 +17,10 @@
  * AWS's exact messages (Coral's member paths, constraint sentences, and which values it echoes),
  * which no generic validator produces; the table below is small and reads like the model.
  *
+ * Encryption contexts carry two rules of their own (see EncryptionContextType): AWS's limit of
+ * 8,192 characters of keys and values, and well-formed strings only. Both are checked here, before
+ * any handler canonicalises, authorizes or records a context.
+ *
  * Security: blob members (plaintexts, ciphertexts, key material, import tokens) are never echoed.
  * AWS prints "Value at 'plaintext' failed to satisfy constraint" without a value for them, and so
  * do we for every blob; base64 problems name the member, not the value (AWS's deserialiser quotes
@@ -50,7 +54,7 @@ type Spec =
   | { kind: "boolean" }
   | { kind: "timestamp" }
   | { kind: "list"; member: Spec; min?: number; max?: number }
-  | { kind: "map"; key: Spec; value: Spec }
+  | { kind: "map"; key: Spec; value: Spec; maxTotalLength?: number; wellFormed?: boolean }
   | { kind: "structure"; members: Members };
 type Member = { spec: Spec; required: boolean };
 type Members = Record<string, Member>;
@@ -62,7 +66,7 @@ const int = (min?: number, max?: number): Spec => ({ kind: "integer", min, max }
 const bool: Spec = { kind: "boolean" };
 const timestamp: Spec = { kind: "timestamp" };
 const list = (member: Spec, min?: number, max?: number): Spec => ({ kind: "list", member, min, max });
-const map = (key: Spec, value: Spec): Spec => ({ kind: "map", key, value });
+const map = (key: Spec, value: Spec, rules: { maxTotalLength?: number; wellFormed?: boolean } = {}): Spec => ({ kind: "map", key, value, ...rules });
 const struct = (members: Record<string, Spec | Member>): Spec => ({ kind: "structure", members: normalise(members) });
 
 /** Marks a member required ("Member must not be null" when absent). */
@@ -92,7 +96,14 @@ const PolicyType = str(1, 131072, "[\\u0009\\u000A\\u000D\\u0020-\\u00FF]+");
 const PolicyNameType = str(1, 128, "[\\w]+");
 const PendingWindowInDaysType = int(1, 365);
 const RotationPeriodInDaysType = int(90, 2560);
-const EncryptionContextType = map(str(), str());
+/**
+ * AWS: an encryption context's keys and values together may hold at most 8,192 characters, and
+ * (EdgeKMS's rule) every key and value must be a well-formed UTF-16 string. A lone surrogate has
+ * no UTF-8 encoding, so "\uD800", "\uDFFF" and "\uFFFD" would all become the same bytes in the
+ * authenticated context; refusing them keeps the context that is checked the context that is bound.
+ */
+export const MAX_ENCRYPTION_CONTEXT_LENGTH = 8192;
+const EncryptionContextType = map(str(), str(), { maxTotalLength: MAX_ENCRYPTION_CONTEXT_LENGTH, wellFormed: true });
 const GrantIdType = str(1, 128);
 const GrantTokenType = str(1, 8192);
 const GrantNameType = str(1, 256, "^[a-zA-Z0-9:/_-]+$");
@@ -387,16 +398,37 @@ function check(spec: Spec, value: unknown, path: string, out: string[]): void {
       });
       return;
     }
-    case "map":
-      for (const [k, v] of Object.entries(value as Record<string, unknown>)) {
+    case "map": {
+      const entries = Object.entries(value as Record<string, unknown>);
+      let total = 0;
+      let illFormed = false;
+      for (const [k, v] of entries) {
         check(spec.key, k, path, out);
         if (v !== undefined) check(spec.value, v, path, out);
+        const text = typeof v === "string" ? v : "";
+        total += k.length + text.length;
+        if (!isWellFormed(k) || !isWellFormed(text)) illFormed = true;
+      }
+      // Neither message echoes the map: it may be large, and it is what failed.
+      if (spec.wellFormed === true && illFormed) {
+        out.push(`Value at '${path}' failed to satisfy constraint: Member must contain only well-formed Unicode strings (no unpaired surrogates)`);
+      }
+      if (spec.maxTotalLength !== undefined && total > spec.maxTotalLength) {
+        out.push(`Value at '${path}' failed to satisfy constraint: Member must have a total length of keys and values less than or equal to ${spec.maxTotalLength}`);
       }
       return;
+    }
     case "structure":
       checkMembers(spec.members, value as Record<string, unknown>, path, out);
       return;
   }
+}
+
+/** An unpaired UTF-16 surrogate: a high one not followed by a low one, or a low one not preceded by a high one. */
+const LONE_SURROGATE = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/;
+
+function isWellFormed(text: string): boolean {
+  return !LONE_SURROGATE.test(text);
 }
 
 function checkMembers(members: Members, decoded: Record<string, unknown>, prefix: string, out: string[]): void {

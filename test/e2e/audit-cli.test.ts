@@ -7,6 +7,7 @@
 import { CreateKeyCommand, DecryptCommand, EncryptCommand, GenerateDataKeyCommand } from "@aws-sdk/client-kms";
 import { describe, expect, it } from "vitest";
 import { awsCli, hasAwsCli } from "./aws-cli-support.ts";
+import { cloudTrailClient, waitForTrail } from "./audit-support.ts";
 import { useLocalWorker, utf8 } from "./support.ts";
 
 if (!hasAwsCli) console.warn("aws CLI not installed: skipping the CloudTrail CLI walk-through (apt-get install awscli)");
@@ -27,6 +28,8 @@ describe.skipIf(!hasAwsCli)("aws cloudtrail lookup-events", () => {
     // More events than one page of 50, so the CLI has to follow NextToken.
     for (let i = 0; i < 55; i++) await kms.send(new GenerateDataKeyCommand({ KeyId: keyId, KeySpec: "AES_128" }));
 
+    // Records reach the trail a moment after each call is answered (README, "Audit trail").
+    await waitForTrail(cloudTrailClient(worker.url, "test"));
     const out = JSON.parse(
       aws("cloudtrail", "lookup-events", "--lookup-attributes", `AttributeKey=ResourceName,AttributeValue=${keyId}`, "--start-time", "2020-01-01T00:00:00Z"),
     ) as { Events: { EventName: string; EventSource: string; CloudTrailEvent: string; Username: string }[] };

@@ -34,8 +34,27 @@ export function cloudTrailClient(url: string, identity: string): CloudTrailClien
   });
 }
 
-/** Every event LookupEvents returns for `input`, following NextToken. */
+/**
+ * Waits until the caller's trail has settled: records reach LookupEvents from the objects'
+ * outboxes a moment after each call is answered (README, "Audit trail"), so a test reads the
+ * trail once two reads of its newest events, a moment apart, agree.
+ */
+export async function waitForTrail(client: CloudTrailClient, timeoutMs = 15_000): Promise<void> {
+  const newest = async () =>
+    ((await client.send(new LookupEventsCommand({ StartTime: new Date(0), MaxResults: 50 }))).Events ?? []).map((e) => e.EventId).join();
+  const deadline = Date.now() + timeoutMs;
+  let before = await newest();
+  for (;;) {
+    await new Promise((resolve) => setTimeout(resolve, 400));
+    const after = await newest();
+    if (after === before || Date.now() > deadline) return;
+    before = after;
+  }
+}
+
+/** Every event LookupEvents returns for `input`, following NextToken, once the trail has settled. */
 export async function lookupAll(client: CloudTrailClient, input: LookupEventsCommandInput = {}): Promise<Event[]> {
+  await waitForTrail(client);
   const events: Event[] = [];
   let token: string | undefined;
   do {

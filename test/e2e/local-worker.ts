@@ -69,7 +69,10 @@ export async function startLocalWorker(options: LocalWorkerOptions): Promise<Loc
   const port = await freePort();
   // Each worker gets its own devtools port too: parallel test files would otherwise race for 9229.
   const inspectorPort = await freePort();
-  const vars = { ROOT_KEY: TEST_ROOT_KEY, ...options.vars };
+  // Tests sign with the public development identities unless they configure their own, and run
+  // unthrottled unless they set quotas (test/e2e/hardening.test.ts does). Records leave the
+  // objects' outboxes quickly, so tests reading the trail wait little.
+  const vars = { ROOT_KEY: TEST_ROOT_KEY, EDGEKMS_DEV_IDENTITIES: "true", REQUEST_QUOTAS: "off", AUDIT_FORWARD_DELAY_MS: "20", ...options.vars };
   const configs = (options.configs ?? []).map((c) => (c === "wrangler.toml" && options.configs!.length > 1 ? edgeKmsConfigWithVars(options.persistDir, vars) : c));
   const args = ["wrangler", "dev", ...configs.flatMap((c) => ["-c", c])];
   args.push("--ip", "127.0.0.1", "--port", String(port), "--persist-to", options.persistDir);

@@ -7,7 +7,8 @@ import { env } from "cloudflare:test";
 import { describe, expect, it } from "vitest";
 import { parseLookupRequest } from "../../src/audit/lookup.ts";
 import { KmsError } from "../../src/protocol/errors.ts";
-import type { Caller } from "../../worker/caller.ts";
+import type { Caller } from "../../src/service/caller.ts";
+import { lookupAll } from "../../worker/audit.ts";
 import { runOperation } from "../../worker/dispatch.ts";
 
 const ACCOUNT = "777788889999";
@@ -28,8 +29,7 @@ const caller: Caller = {
 };
 
 async function recordsOf(requestId: string) {
-  const log = env.AUDIT.get(env.AUDIT.idFromName(`${ACCOUNT}:us-east-1`));
-  const page = await log.lookup(parseLookupRequest({ StartTime: 0 }, new Date(), 86_400_000));
+  const page = await lookupAll(env, ACCOUNT, "us-east-1", parseLookupRequest({ StartTime: 0 }, new Date(), 86_400_000));
   return page.events.map((e) => JSON.parse(e.record)).filter((r) => r.requestID === requestId);
 }
 
@@ -53,11 +53,21 @@ describe("runOperation", () => {
 
   it("records a refused call once and rethrows the same error", async () => {
     const requestId = crypto.randomUUID();
-    const err = await runOperation(env, caller, "Encrypt", { KeyId: "alias/none", Plaintext: 12 }, requestId).catch((e: unknown) => e);
+    const err = await runOperation(env, caller, "Encrypt", { KeyId: "alias/none", Plaintext: "AAAA" }, requestId).catch((e: unknown) => e);
     expect(err).toBeInstanceOf(KmsError);
     const records = await recordsOf(requestId);
     expect(records).toHaveLength(1);
     expect(records[0]).toMatchObject({ eventName: "Encrypt", errorCode: (err as KmsError).type, errorMessage: (err as KmsError).message });
-    expect(records[0].requestParameters).toEqual({ keyId: "alias/none" });
+    // The body failed validation: nothing unvalidated goes into a record.
+    expect(records[0].requestParameters).toBeNull();
+  });
+
+  it("records a request that fails validation without anything from its body", async () => {
+    const requestId = crypto.randomUUID();
+    const err = await runOperation(env, caller, "Encrypt", { KeyId: "alias/none", Plaintext: 12 }, requestId).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(KmsError);
+    const records = await recordsOf(requestId);
+    expect(records).toHaveLength(1);
+    expect(records[0]).toMatchObject({ eventName: "Encrypt", errorCode: (err as KmsError).type, requestParameters: null });
   });
 });

@@ -4,7 +4,7 @@
  */
 import { env } from "cloudflare:test";
 import { expect } from "vitest";
-import type { Caller } from "../../worker/caller.ts";
+import type { Caller } from "../../src/service/caller.ts";
 import { defaultKeyPolicy } from "../../worker/operations/keys.ts";
 
 export const ACCOUNT = "111122223333";

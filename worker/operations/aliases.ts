@@ -6,9 +6,9 @@
  */
 import { aliasArn, isKeyId, keyArn, parseKeyArn } from "../../src/arn.ts";
 import { aliasNotFound, KmsError } from "../../src/protocol/errors.ts";
-import { requireIamPermission } from "../access.ts";
-import { unwrap } from "../rpc.ts";
-import { keyCall, keyObject, registryOf, resolveKeyArn, type Handler, type OperationContext } from "./context.ts";
+import { requireIamPermission } from "../../src/service/access.ts";
+import { unwrap } from "../../src/service/rpc.ts";
+import { audit, forgetAlias, keyCall, keyObject, registryOf, resolveKeyArn, settle, type Handler, type OperationContext } from "./context.ts";
 
 /** @throws ValidationException or NotAuthorizedException as AWS does for names it refuses. */
 function checkAliasName(aliasName: string): void {
@@ -50,7 +50,8 @@ export const CreateAlias: Handler<"CreateAlias"> = async (ctx, request) => {
   requireIamPermission(ctx.caller, "kms:CreateAlias", arn);
   const target = targetKeyArn(ctx, request.TargetKeyId);
   await unwrap(keyObject(ctx, target).checkAliasTarget(keyCall(ctx, target), "CreateAlias"));
-  await unwrap(registryOf(ctx).createAlias(request.AliasName, keyIdOf(target), ctx.settings.aliasesPerAccount, arn));
+  forgetAlias(ctx, request.AliasName);
+  await settle(ctx, registryOf(ctx).createAlias(request.AliasName, keyIdOf(target), ctx.settings.aliasesPerAccount, arn, audit(ctx)));
   return {};
 };
 
@@ -66,9 +67,8 @@ export const UpdateAlias: Handler<"UpdateAlias"> = async (ctx, request) => {
   const current = keyArn(ctx.settings.region, ctx.caller.accountId, currentId);
   await unwrap(keyObject(ctx, current).checkAliasTarget(keyCall(ctx, current), "UpdateAliasSource"));
   await unwrap(keyObject(ctx, newTarget).checkAliasTarget(keyCall(ctx, newTarget), "UpdateAliasTarget"));
-  if (!(await registry.updateAlias(request.AliasName, keyIdOf(newTarget), currentId))) {
-    throw new KmsError("KMSInvalidStateException", `Alias ${arn} changed while it was being updated; retry the request.`);
-  }
+  forgetAlias(ctx, request.AliasName);
+  await settle(ctx, registry.updateAlias(request.AliasName, keyIdOf(newTarget), currentId, arn, audit(ctx)));
   return {};
 };
 
@@ -81,19 +81,21 @@ export const DeleteAlias: Handler<"DeleteAlias"> = async (ctx, request) => {
   if (currentId === undefined) throw aliasNotFound(arn);
   const current = keyArn(ctx.settings.region, ctx.caller.accountId, currentId);
   await unwrap(keyObject(ctx, current).checkAliasTarget(keyCall(ctx, current), "DeleteAlias"));
-  if (!(await registry.deleteAlias(request.AliasName, currentId))) throw aliasNotFound(arn);
+  forgetAlias(ctx, request.AliasName);
+  await settle(ctx, registry.deleteAlias(request.AliasName, currentId, arn, audit(ctx)));
   return {};
 };
 
 export const ListAliases: Handler<"ListAliases"> = async (ctx, request) => {
   requireIamPermission(ctx.caller, "kms:ListAliases", "*");
-  let filterKeyId: string | undefined;
+  let filterKeyArn: string | undefined;
   if (request.KeyId !== undefined) {
-    const arn = await resolveKeyArn(ctx, request.KeyId);
-    // Listing another account's aliases is not possible: AWS lists only the caller's.
-    filterKeyId = keyIdOf(arn);
+    // Listing another account's aliases is not possible: AWS lists only the caller's, and a key
+    // the caller's account does not hold is NotFoundException.
+    filterKeyArn = await resolveKeyArn(ctx, request.KeyId);
   }
-  const page = await unwrap(registryOf(ctx).listAliases(filterKeyId, request.Limit ?? 100, request.Marker));
+  const filterKeyId = filterKeyArn === undefined ? undefined : keyIdOf(filterKeyArn);
+  const page = await settle(ctx, registryOf(ctx).listAliases(filterKeyId, filterKeyArn, request.Limit ?? 100, request.Marker, audit(ctx)));
   const response: { Aliases: object[]; Truncated: boolean; NextMarker?: string } = {
     Aliases: page.items.map((a) => ({
       AliasName: a.aliasName,

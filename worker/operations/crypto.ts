@@ -8,10 +8,10 @@ import { readCiphertextHeader } from "../../src/crypto/envelope.ts";
 import { KmsError } from "../../src/protocol/errors.ts";
 import { parseKeyArn } from "../../src/arn.ts";
 import { dataKeyLength } from "../../src/protocol/validate.ts";
-import { requireIamPermission } from "../access.ts";
-import type { CallFacts } from "../caller.ts";
-import { unwrap } from "../rpc.ts";
-import { keyCall, keyObject, resolveKeyArn, type Handler, type OperationContext } from "./context.ts";
+import { requireIamPermission } from "../../src/service/access.ts";
+import type { CallFacts } from "../../src/service/caller.ts";
+import { unwrap } from "../../src/service/rpc.ts";
+import { audit, keyCall, keyObject, resolveKeyArn, settle, type Handler, type OperationContext } from "./context.ts";
 
 const SYMMETRIC_DEFAULT = "SYMMETRIC_DEFAULT";
 
@@ -65,7 +65,10 @@ function cryptoFacts(context: Record<string, string> | undefined, grantTokens: s
   };
 }
 
-/** Opens a blob in its key's object; a blob naming a key that does not exist is just invalid. */
+/**
+ * Opens a blob in its key's object (which records a Decrypt); a blob naming a key that does not
+ * exist is just invalid.
+ */
 async function open(
   ctx: OperationContext,
   operation: "Decrypt" | "ReEncrypt",
@@ -75,7 +78,10 @@ async function open(
   facts: CallFacts,
 ) {
   try {
-    return await unwrap(keyObject(ctx, arn).decrypt(keyCall(ctx, arn, facts), operation, blob, context ?? {}));
+    const call = keyCall(ctx, arn, facts);
+    const stub = keyObject(ctx, arn);
+    if (operation === "ReEncrypt") return await unwrap(stub.decrypt(call, operation, blob, context ?? {}));
+    return await settle(ctx, stub.decrypt(call, operation, blob, context ?? {}, audit(ctx)));
   } catch (err) {
     if (err instanceof KmsError && err.type === "NotFoundException") throw invalidCiphertext();
     throw err;
@@ -86,12 +92,14 @@ export const Encrypt: Handler<"Encrypt"> = async (ctx, request) => {
   refuseDryRun(request.DryRun);
   const arn = await resolveKeyArn(ctx, request.KeyId);
   checkAlgorithm(request.EncryptionAlgorithm, arn);
-  const sealed = await unwrap(
+  const sealed = await settle(
+    ctx,
     keyObject(ctx, arn).encrypt(
       keyCall(ctx, arn, cryptoFacts(request.EncryptionContext, request.GrantTokens)),
       "Encrypt",
       request.Plaintext,
       request.EncryptionContext ?? {},
+      audit(ctx),
     ),
   );
   return { CiphertextBlob: sealed.ciphertext, KeyId: sealed.keyArn, EncryptionAlgorithm: SYMMETRIC_DEFAULT };
@@ -118,12 +126,14 @@ export const ReEncrypt: Handler<"ReEncrypt"> = async (ctx, request) => {
   const sourceFacts = cryptoFacts(request.SourceEncryptionContext, request.GrantTokens, sameKey);
   const opened = await open(ctx, "ReEncrypt", source, request.CiphertextBlob, request.SourceEncryptionContext, sourceFacts);
   try {
-    const sealed = await unwrap(
+    const sealed = await settle(
+      ctx,
       keyObject(ctx, destination).encrypt(
         keyCall(ctx, destination, cryptoFacts(request.DestinationEncryptionContext, request.GrantTokens, sameKey)),
         "ReEncrypt",
         opened.plaintext,
         request.DestinationEncryptionContext ?? {},
+        audit(ctx),
       ),
     );
     return {
@@ -143,12 +153,14 @@ export const GenerateDataKey: Handler<"GenerateDataKey"> = async (ctx, request) 
   if (request.Recipient !== undefined) throw unsupportedRecipient();
   const length = dataKeyLength(request);
   const arn = await resolveKeyArn(ctx, request.KeyId);
-  const generated = await unwrap(
+  const generated = await settle(
+    ctx,
     keyObject(ctx, arn).generateDataKey(
       keyCall(ctx, arn, cryptoFacts(request.EncryptionContext, request.GrantTokens)),
       "GenerateDataKey",
       length,
       request.EncryptionContext ?? {},
+      audit(ctx),
     ),
   );
   return { CiphertextBlob: generated.ciphertext, Plaintext: generated.plaintext, KeyId: generated.keyArn };
@@ -158,12 +170,14 @@ export const GenerateDataKeyWithoutPlaintext: Handler<"GenerateDataKeyWithoutPla
   refuseDryRun(request.DryRun);
   const length = dataKeyLength(request);
   const arn = await resolveKeyArn(ctx, request.KeyId);
-  const generated = await unwrap(
+  const generated = await settle(
+    ctx,
     keyObject(ctx, arn).generateDataKey(
       keyCall(ctx, arn, cryptoFacts(request.EncryptionContext, request.GrantTokens)),
       "GenerateDataKeyWithoutPlaintext",
       length,
       request.EncryptionContext ?? {},
+      audit(ctx),
     ),
   );
   return { CiphertextBlob: generated.ciphertext, KeyId: generated.keyArn };

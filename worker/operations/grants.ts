@@ -9,11 +9,10 @@ import { constraintType, isValidGrantPrincipal, normaliseConstraints, validateGr
 import { isGrantId, openGrantToken } from "../../src/grants/token.ts";
 import { decodeRootKey } from "../../src/keys/backing-key.ts";
 import { KmsError } from "../../src/protocol/errors.ts";
-import { requireIamPermission } from "../access.ts";
-import type { CallFacts } from "../caller.ts";
-import { invalidGrantToken } from "../key-grants.ts";
-import { unwrap } from "../rpc.ts";
-import { keyCall, keyObject, registryOf, resolveKeyArn, type Handler, type OperationContext } from "./context.ts";
+import { requireIamPermission } from "../../src/service/access.ts";
+import type { CallFacts } from "../../src/service/caller.ts";
+import { invalidGrantToken } from "../../src/grants/store.ts";
+import { audit, keyCall, keyObject, registryOf, resolveKeyArn, settle, type Handler, type OperationContext } from "./context.ts";
 
 /** ListGrants and ListRetirableGrants: Limit 1–100, default 50 (KMS API Reference). */
 const MAX_GRANT_LIST_LIMIT = 100;
@@ -62,14 +61,19 @@ export const CreateGrant: Handler<"CreateGrant"> = async (ctx, request) => {
     ...(type === undefined ? {} : { grantConstraintType: type }),
     ...(request.GrantTokens === undefined ? {} : { grantTokens: request.GrantTokens }),
   };
-  const created = await unwrap(
-    keyObject(ctx, arn).createGrant(keyCall(ctx, arn, facts), {
-      granteePrincipal: request.GranteePrincipal,
-      operations,
-      ...(request.Name === undefined ? {} : { name: request.Name }),
-      ...(request.RetiringPrincipal === undefined ? {} : { retiringPrincipal: request.RetiringPrincipal }),
-      ...(constraints === undefined ? {} : { constraints }),
-    }),
+  const created = await settle(
+    ctx,
+    keyObject(ctx, arn).createGrant(
+      keyCall(ctx, arn, facts),
+      {
+        granteePrincipal: request.GranteePrincipal,
+        operations,
+        ...(request.Name === undefined ? {} : { name: request.Name }),
+        ...(request.RetiringPrincipal === undefined ? {} : { retiringPrincipal: request.RetiringPrincipal }),
+        ...(constraints === undefined ? {} : { constraints }),
+      },
+      audit(ctx),
+    ),
   );
   return { GrantId: created.grantId, GrantToken: created.grantToken };
 };
@@ -78,7 +82,8 @@ export const ListGrants: Handler<"ListGrants"> = async (ctx, request) => {
   const limit = listLimit(request.Limit);
   if (request.GrantId !== undefined) checkGrantId(request.GrantId);
   const arn = await resolveKeyArn(ctx, request.KeyId);
-  const page = await unwrap(
+  const page = await settle(
+    ctx,
     keyObject(ctx, arn).listGrants(
       keyCall(ctx, arn),
       {
@@ -87,6 +92,7 @@ export const ListGrants: Handler<"ListGrants"> = async (ctx, request) => {
       },
       limit,
       request.Marker,
+      audit(ctx),
     ),
   );
   return page.nextMarker === undefined
@@ -106,7 +112,7 @@ export const ListRetirableGrants: Handler<"ListRetirableGrants"> = async (ctx, r
   if (!isValidGrantPrincipal(principal) || parseArn(principal) === undefined) {
     throw new KmsError("InvalidArnException", `${principal} is not a valid ARN.`);
   }
-  const page = await unwrap(registryOf(ctx).listRetirableGrants(principal, limit, request.Marker));
+  const page = await settle(ctx, registryOf(ctx).listRetirableGrants(principal, limit, request.Marker, audit(ctx)));
   const grants = page.items.map((e) => ({ ...e, CreationDate: new Date(e.CreationDate) }));
   return page.nextMarker === undefined
     ? { Grants: grants, Truncated: false }
@@ -133,7 +139,7 @@ export const RetireGrant: Handler<"RetireGrant"> = async (ctx, request) => {
     arn = await resolveKeyArn(ctx, request.KeyId);
     grantId = request.GrantId;
   }
-  await unwrap(keyObject(ctx, arn).retireGrant(keyCall(ctx, arn), grantId));
+  await settle(ctx, keyObject(ctx, arn).retireGrant(keyCall(ctx, arn), grantId, audit(ctx)));
   return {};
 };
 
@@ -141,6 +147,6 @@ export const RevokeGrant: Handler<"RevokeGrant"> = async (ctx, request) => {
   refuseDryRun(request.DryRun);
   checkGrantId(request.GrantId);
   const arn = await resolveKeyArn(ctx, request.KeyId);
-  await unwrap(keyObject(ctx, arn).revokeGrant(keyCall(ctx, arn), request.GrantId));
+  await settle(ctx, keyObject(ctx, arn).revokeGrant(keyCall(ctx, arn), request.GrantId, audit(ctx)));
   return {};
 };

@@ -12,8 +12,7 @@
  */
 import { isWrappingAlgorithm } from "../../src/keys/import-wrapping.ts";
 import { KmsError } from "../../src/protocol/errors.ts";
-import { unwrap } from "../rpc.ts";
-import { keyCall, keyObject, resolveKeyArn, type Handler } from "./context.ts";
+import { audit, keyCall, keyObject, resolveKeyArn, settle, type Handler } from "./context.ts";
 
 /** AWS accepts a ValidTo at most 365 days ahead. */
 const MAX_VALID_TO_MS = 365 * 24 * 60 * 60 * 1000;
@@ -41,7 +40,7 @@ export const GetParametersForImport: Handler<"GetParametersForImport"> = async (
     throw unsupported(`WrappingAlgorithm ${algorithm} is not supported by EdgeKMS; use RSAES_OAEP_SHA_256, RSAES_OAEP_SHA_1 or RSAES_PKCS1_V1_5.`);
   }
   const arn = await resolveKeyArn(ctx, request.KeyId);
-  const parameters = await unwrap(keyObject(ctx, arn).getParametersForImport(keyCall(ctx, arn), algorithm));
+  const parameters = await settle(ctx, keyObject(ctx, arn).getParametersForImport(keyCall(ctx, arn), algorithm, audit(ctx)));
   return {
     KeyId: parameters.keyArn,
     PublicKey: parameters.publicKey,
@@ -64,13 +63,13 @@ export const ImportKeyMaterial: Handler<"ImportKeyMaterial"> = async (ctx, reque
     throw invalid("A validTo date must not be set if the ExpirationModel is KEY_MATERIAL_DOES_NOT_EXPIRE");
   }
   const arn = await resolveKeyArn(ctx, request.KeyId);
-  await unwrap(
-    keyObject(ctx, arn).importKeyMaterial(keyCall(ctx, arn), {
-      importToken: request.ImportToken,
-      encryptedKeyMaterial: request.EncryptedKeyMaterial,
-      expirationModel,
-      validTo,
-    }),
+  await settle(
+    ctx,
+    keyObject(ctx, arn).importKeyMaterial(
+      keyCall(ctx, arn),
+      { importToken: request.ImportToken, encryptedKeyMaterial: request.EncryptedKeyMaterial, expirationModel, validTo },
+      audit(ctx),
+    ),
   );
   return {};
 };
@@ -78,6 +77,6 @@ export const ImportKeyMaterial: Handler<"ImportKeyMaterial"> = async (ctx, reque
 export const DeleteImportedKeyMaterial: Handler<"DeleteImportedKeyMaterial"> = async (ctx, request) => {
   refuseMaterialRotation(request);
   const arn = await resolveKeyArn(ctx, request.KeyId);
-  await unwrap(keyObject(ctx, arn).deleteImportedMaterial(keyCall(ctx, arn)));
+  await settle(ctx, keyObject(ctx, arn).deleteImportedMaterial(keyCall(ctx, arn), audit(ctx)));
   return {};
 };

@@ -6,11 +6,11 @@
 import { keyArn } from "../../src/arn.ts";
 import { KmsError } from "../../src/protocol/errors.ts";
 import type { Tag } from "../../src/protocol/shapes.ts";
-import { unwrap } from "../rpc.ts";
-import { keyCall, keyObject, registryOf, resolveKeyArn, type Handler, type OperationContext } from "./context.ts";
+import { unwrap } from "../../src/service/rpc.ts";
+import { audit, keyCall, keyObject, registryOf, resolveKeyArn, settle, type Handler, type OperationContext } from "./context.ts";
 import { validateTags } from "./tags.ts";
-import { checkNewKeyPolicy, requireIamPermission } from "../access.ts";
-import type { CallFacts } from "../caller.ts";
+import { checkNewKeyPolicy, requireIamPermission } from "../../src/service/access.ts";
+import type { CallFacts } from "../../src/service/caller.ts";
 
 /** The guide's default key policy: the owning account's root may do everything with the key. */
 export function defaultKeyPolicy(accountId: string): string {
@@ -74,24 +74,25 @@ export const CreateKey: Handler<"CreateKey"> = async (ctx, request) => {
   const metadata = await unwrap(
     key.create({ keyId, arn, accountId: ctx.caller.accountId, description: request.Description ?? "", origin, policy, tags }),
   );
+  const response = { KeyMetadata: metadata };
   try {
-    await unwrap(registryOf(ctx).addKey({ keyId, keyArn: arn }, ctx.settings.keysPerAccount));
+    await settle(ctx, registryOf(ctx).addKey({ keyId, keyArn: arn }, ctx.settings.keysPerAccount, audit(ctx), response));
   } catch (err) {
     await key.destroy();
     throw err;
   }
-  return { KeyMetadata: metadata };
+  return response;
 };
 
 export const DescribeKey: Handler<"DescribeKey"> = async (ctx, request) => {
   const arn = await resolveKeyArn(ctx, request.KeyId);
   const facts = request.GrantTokens === undefined ? undefined : { grantTokens: request.GrantTokens };
-  return { KeyMetadata: await unwrap(keyObject(ctx, arn).describe(keyCall(ctx, arn, facts))) };
+  return { KeyMetadata: await settle(ctx, keyObject(ctx, arn).describe(keyCall(ctx, arn, facts), audit(ctx))) };
 };
 
 export const ListKeys: Handler<"ListKeys"> = async (ctx, request) => {
   requireIamPermission(ctx.caller, "kms:ListKeys", "*");
-  const page = await unwrap(registryOf(ctx).listKeys(request.Limit ?? 100, request.Marker));
+  const page = await settle(ctx, registryOf(ctx).listKeys(request.Limit ?? 100, request.Marker, audit(ctx)));
   const response: { Keys: { KeyId: string; KeyArn: string }[]; Truncated: boolean; NextMarker?: string } = {
     Keys: page.items.map((k) => ({ KeyId: k.keyId, KeyArn: k.keyArn })),
     Truncated: page.nextMarker !== undefined,
@@ -106,36 +107,36 @@ async function withKey<T>(ctx: OperationContext, keyId: string, run: (arn: strin
 
 export const EnableKey: Handler<"EnableKey"> = (ctx, request) =>
   withKey(ctx, request.KeyId, async (arn) => {
-    await unwrap(keyObject(ctx, arn).setEnabled(keyCall(ctx, arn), true));
+    await settle(ctx, keyObject(ctx, arn).setEnabled(keyCall(ctx, arn), true, audit(ctx)));
     return {};
   });
 
 export const DisableKey: Handler<"DisableKey"> = (ctx, request) =>
   withKey(ctx, request.KeyId, async (arn) => {
-    await unwrap(keyObject(ctx, arn).setEnabled(keyCall(ctx, arn), false));
+    await settle(ctx, keyObject(ctx, arn).setEnabled(keyCall(ctx, arn), false, audit(ctx)));
     return {};
   });
 
 export const UpdateKeyDescription: Handler<"UpdateKeyDescription"> = (ctx, request) =>
   withKey(ctx, request.KeyId, async (arn) => {
-    await unwrap(keyObject(ctx, arn).updateDescription(keyCall(ctx, arn), request.Description));
+    await settle(ctx, keyObject(ctx, arn).updateDescription(keyCall(ctx, arn), request.Description, audit(ctx)));
     return {};
   });
 
 export const EnableKeyRotation: Handler<"EnableKeyRotation"> = (ctx, request) =>
   withKey(ctx, request.KeyId, async (arn) => {
-    await unwrap(keyObject(ctx, arn).setRotation(keyCall(ctx, arn), true));
+    await settle(ctx, keyObject(ctx, arn).setRotation(keyCall(ctx, arn), true, audit(ctx)));
     return {};
   });
 
 export const DisableKeyRotation: Handler<"DisableKeyRotation"> = (ctx, request) =>
   withKey(ctx, request.KeyId, async (arn) => {
-    await unwrap(keyObject(ctx, arn).setRotation(keyCall(ctx, arn), false));
+    await settle(ctx, keyObject(ctx, arn).setRotation(keyCall(ctx, arn), false, audit(ctx)));
     return {};
   });
 
 export const GetKeyRotationStatus: Handler<"GetKeyRotationStatus"> = (ctx, request) =>
   withKey(ctx, request.KeyId, async (arn) => {
-    const status = await unwrap(keyObject(ctx, arn).rotationStatus(keyCall(ctx, arn)));
+    const status = await settle(ctx, keyObject(ctx, arn).rotationStatus(keyCall(ctx, arn), audit(ctx)));
     return { KeyId: arn, ...status };
   });

@@ -7,8 +7,7 @@
  * seconds; the bounds the API accepts stay AWS's.
  */
 import { KmsError } from "../../src/protocol/errors.ts";
-import { unwrap } from "../rpc.ts";
-import { keyCall, keyObject, resolveKeyArn, type Handler } from "./context.ts";
+import { audit, keyCall, keyObject, resolveKeyArn, settle, type Handler } from "./context.ts";
 
 export const MIN_PENDING_WINDOW_IN_DAYS = 7;
 export const MAX_PENDING_WINDOW_IN_DAYS = 30;
@@ -33,7 +32,7 @@ export const ScheduleKeyDeletion: Handler<"ScheduleKeyDeletion"> = async (ctx, r
   const days = request.PendingWindowInDays ?? MAX_PENDING_WINDOW_IN_DAYS;
   checkPendingWindow(days);
   const arn = await resolveKeyArn(ctx, request.KeyId);
-  const scheduled = await unwrap(keyObject(ctx, arn).scheduleDeletion(keyCall(ctx, arn), days));
+  const scheduled = await settle(ctx, keyObject(ctx, arn).scheduleDeletion(keyCall(ctx, arn), days, audit(ctx)));
   return {
     KeyId: scheduled.keyArn,
     DeletionDate: scheduled.deletionDate,
@@ -44,5 +43,5 @@ export const ScheduleKeyDeletion: Handler<"ScheduleKeyDeletion"> = async (ctx, r
 
 export const CancelKeyDeletion: Handler<"CancelKeyDeletion"> = async (ctx, request) => {
   const arn = await resolveKeyArn(ctx, request.KeyId);
-  return { KeyId: await unwrap(keyObject(ctx, arn).cancelDeletion(keyCall(ctx, arn))) };
+  return { KeyId: await settle(ctx, keyObject(ctx, arn).cancelDeletion(keyCall(ctx, arn), audit(ctx))) };
 };

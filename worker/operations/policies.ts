@@ -4,21 +4,16 @@
  * PutKeyPolicy validates the document with the policy engine (src/policy/document.ts:
  * MalformedPolicyDocumentException for invalid JSON, unknown or misplaced elements, bad
  * principals or condition operators, documents over 32 KB) before anything else, then the key
- * object checks kms:PutKeyPolicy and the policy lockout safety check (worker/access.ts).
+ * object checks kms:PutKeyPolicy and the policy lockout safety check (src/service/access.ts).
  */
 import { parsePolicy } from "../../src/policy/index.ts";
 import { KmsError } from "../../src/protocol/errors.ts";
-import { unwrap } from "../rpc.ts";
-import { keyCall, keyObject, resolveKeyArn, type Handler } from "./context.ts";
-
-function checkPolicyName(name: string): void {
-  if (name !== "default") throw new KmsError("NotFoundException", `No such policy exists: ${name}`);
-}
+import { audit, keyCall, keyObject, resolveKeyArn, settle, type Handler } from "./context.ts";
 
 export const GetKeyPolicy: Handler<"GetKeyPolicy"> = async (ctx, request) => {
   const arn = await resolveKeyArn(ctx, request.KeyId);
-  const policy = await unwrap(keyObject(ctx, arn).getPolicy(keyCall(ctx, arn)));
-  checkPolicyName(request.PolicyName ?? "default");
+  // The key object checks the policy name after access, as AWS does.
+  const policy = await settle(ctx, keyObject(ctx, arn).getPolicy(keyCall(ctx, arn), request.PolicyName ?? "default", audit(ctx)));
   return { Policy: policy, PolicyName: "default" };
 };
 
@@ -29,12 +24,12 @@ export const PutKeyPolicy: Handler<"PutKeyPolicy"> = async (ctx, request) => {
   parsePolicy(request.Policy, "key");
   const arn = await resolveKeyArn(ctx, request.KeyId);
   const facts = { bypassPolicyLockoutSafetyCheck: request.BypassPolicyLockoutSafetyCheck === true };
-  await unwrap(keyObject(ctx, arn).putPolicy(keyCall(ctx, arn, facts), request.Policy));
+  await settle(ctx, keyObject(ctx, arn).putPolicy(keyCall(ctx, arn, facts), request.Policy, audit(ctx)));
   return {};
 };
 
 export const ListKeyPolicies: Handler<"ListKeyPolicies"> = async (ctx, request) => {
   const arn = await resolveKeyArn(ctx, request.KeyId);
-  const names = await unwrap(keyObject(ctx, arn).listPolicies(keyCall(ctx, arn)));
+  const names = await settle(ctx, keyObject(ctx, arn).listPolicies(keyCall(ctx, arn), audit(ctx)));
   return { PolicyNames: names, Truncated: false };
 };

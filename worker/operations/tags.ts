@@ -5,8 +5,7 @@
  */
 import { KmsError } from "../../src/protocol/errors.ts";
 import type { Tag } from "../../src/protocol/shapes.ts";
-import { unwrap } from "../rpc.ts";
-import { keyCall, keyObject, resolveKeyArn, type Handler } from "./context.ts";
+import { audit, keyCall, keyObject, resolveKeyArn, settle, type Handler } from "./context.ts";
 
 export const MAX_TAGS_PER_KEY = 50;
 
@@ -29,7 +28,7 @@ export const TagResource: Handler<"TagResource"> = async (ctx, request) => {
   validateTags(request.Tags);
   const arn = await resolveKeyArn(ctx, request.KeyId);
   const requestTags = Object.fromEntries(request.Tags.map((t) => [t.TagKey, t.TagValue]));
-  await unwrap(keyObject(ctx, arn).tag(keyCall(ctx, arn, { requestTags }), request.Tags));
+  await settle(ctx, keyObject(ctx, arn).tag(keyCall(ctx, arn, { requestTags }), request.Tags, audit(ctx)));
   return {};
 };
 
@@ -40,11 +39,11 @@ export const UntagResource: Handler<"UntagResource"> = async (ctx, request) => {
     }
   }
   const arn = await resolveKeyArn(ctx, request.KeyId);
-  await unwrap(keyObject(ctx, arn).untag(keyCall(ctx, arn, { tagKeys: request.TagKeys }), request.TagKeys));
+  await settle(ctx, keyObject(ctx, arn).untag(keyCall(ctx, arn, { tagKeys: request.TagKeys }), request.TagKeys, audit(ctx)));
   return {};
 };
 
 export const ListResourceTags: Handler<"ListResourceTags"> = async (ctx, request) => {
   const arn = await resolveKeyArn(ctx, request.KeyId);
-  return unwrap(keyObject(ctx, arn).listTags(keyCall(ctx, arn), request.Limit ?? MAX_TAGS_PER_KEY, request.Marker));
+  return settle(ctx, keyObject(ctx, arn).listTags(keyCall(ctx, arn), request.Limit ?? MAX_TAGS_PER_KEY, request.Marker, audit(ctx)));
 };

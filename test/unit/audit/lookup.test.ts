@@ -62,9 +62,9 @@ describe("LookupEvents requests", () => {
   it("accepts a token only with the parameters it was issued for, and keeps that call's window end", () => {
     const body = { LookupAttributes: [{ AttributeKey: "EventName", AttributeValue: "Encrypt" }], MaxResults: 2 };
     const end = NOW.getTime() - 1000;
-    const token = encodeNextToken({ timeMs: 5000, seq: 9 }, body, end);
+    const token = encodeNextToken({ timeMs: 5000, eventId: "e9" }, body, end);
     const next = parseLookupRequest({ ...body, NextToken: token }, new Date(NOW.getTime() + 60_000), 90 * DAY);
-    expect(next.after).toEqual({ timeMs: 5000, seq: 9 });
+    expect(next.after).toEqual({ timeMs: 5000, eventId: "e9" });
     expect(next.endMs).toBe(end);
     // MaxResults may change between pages; the filter and window may not.
     expect(errorOf({ ...body, MaxResults: 5, NextToken: token })).toBe("no error");

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { decodeBase64, encodeBase64, parseBody, toWire } from "../../../src/protocol/json.ts";
+import { decodeBase64, encodeBase64, MAX_JSON_DEPTH, parseBody, toWire } from "../../../src/protocol/json.ts";
 import { KmsError } from "../../../src/protocol/errors.ts";
 
 describe("parseBody", () => {
@@ -26,6 +26,48 @@ describe("parseBody", () => {
       if (text.length > 3) expect((err as KmsError).message).not.toContain(text);
     },
   );
+});
+
+function serializationFailure(body: string | Uint8Array): KmsError {
+  try {
+    parseBody(body);
+  } catch (e) {
+    if (e instanceof KmsError) return e;
+    throw e;
+  }
+  throw new Error("expected parseBody to throw");
+}
+
+describe("parseBody: hostile bodies", () => {
+  const nested = (depth: number) => `{"KeyId":"k","EncryptionContext":${'{"a":'.repeat(depth - 1)}"b"${"}".repeat(depth - 1)}}`;
+
+  it("accepts nesting up to the bound", () => {
+    expect(parseBody(nested(MAX_JSON_DEPTH)).KeyId).toBe("k");
+  });
+
+  it("refuses nesting beyond the bound with SerializationException, even 100,000 levels deep", () => {
+    for (const depth of [MAX_JSON_DEPTH + 1, 100_000]) {
+      const err = serializationFailure(nested(depth));
+      expect(err.type).toBe("SerializationException");
+      expect(err.message).toBe(`The request body nests JSON deeper than ${MAX_JSON_DEPTH} levels.`);
+    }
+    expect(serializationFailure("[".repeat(100_000)).type).toBe("SerializationException");
+  });
+
+  it("does not count brackets inside strings, escaped quotes included", () => {
+    const text = JSON.stringify({ Description: '\\"{{{{'.repeat(40) + "[".repeat(100) });
+    expect(parseBody(text).Description).toContain("[[[");
+  });
+
+  it("decodes UTF-8 bytes and refuses bytes that are not UTF-8 instead of replacing them", () => {
+    expect(parseBody(new TextEncoder().encode('{"Description":"d\u00e9j\u00e0 \u{1F511}"}'))).toEqual({ Description: "d\u00e9j\u00e0 \u{1F511}" });
+    for (const bad of [[0xff], [0xc3], [0xed, 0xa0, 0x80], [0xc0, 0xaf], [0xf8, 0x88, 0x80, 0x80, 0x80]]) {
+      const bytes = new Uint8Array([...new TextEncoder().encode('{"Description":"'), ...bad, ...new TextEncoder().encode('"}')]);
+      const err = serializationFailure(bytes);
+      expect(err.type).toBe("SerializationException");
+      expect(err.message).toBe("The request body is not valid UTF-8.");
+    }
+  });
 });
 
 describe("base64", () => {

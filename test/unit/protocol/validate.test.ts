@@ -275,3 +275,54 @@ describe("dataKeyLength", () => {
     expect((err as KmsError).message).toBe("Please specify either number of bytes or key spec.");
   });
 });
+
+describe("parseRequest: encryption contexts", () => {
+  const CIPHERTEXT = b64(64);
+  const SIZE = "failed to satisfy constraint: Member must have a total length of keys and values less than or equal to 8192";
+  const UNICODE = "failed to satisfy constraint: Member must contain only well-formed Unicode strings (no unpaired surrogates)";
+  // Every operation that takes a context, with the member path AWS reports it under.
+  const carriers: [ValidatedOperation, (ctx: Record<string, string>) => Record<string, unknown>, string][] = [
+    ["Encrypt", (ctx) => ({ KeyId: KEY, Plaintext: b64(4), EncryptionContext: ctx }), "encryptionContext"],
+    ["Decrypt", (ctx) => ({ CiphertextBlob: CIPHERTEXT, EncryptionContext: ctx }), "encryptionContext"],
+    ["ReEncrypt", (ctx) => ({ CiphertextBlob: CIPHERTEXT, DestinationKeyId: KEY, SourceEncryptionContext: ctx }), "sourceEncryptionContext"],
+    ["ReEncrypt", (ctx) => ({ CiphertextBlob: CIPHERTEXT, DestinationKeyId: KEY, DestinationEncryptionContext: ctx }), "destinationEncryptionContext"],
+    ["GenerateDataKey", (ctx) => ({ KeyId: KEY, KeySpec: "AES_256", EncryptionContext: ctx }), "encryptionContext"],
+    ["GenerateDataKeyWithoutPlaintext", (ctx) => ({ KeyId: KEY, KeySpec: "AES_256", EncryptionContext: ctx }), "encryptionContext"],
+    [
+      "CreateGrant",
+      (ctx) => ({ KeyId: KEY, GranteePrincipal: "arn:aws:iam::111122223333:user/a", Operations: ["Decrypt"], Constraints: { EncryptionContextSubset: ctx } }),
+      "constraints.encryptionContextSubset",
+    ],
+    [
+      "CreateGrant",
+      (ctx) => ({ KeyId: KEY, GranteePrincipal: "arn:aws:iam::111122223333:user/a", Operations: ["Decrypt"], Constraints: { EncryptionContextEquals: ctx } }),
+      "constraints.encryptionContextEquals",
+    ],
+  ];
+
+  it.each(carriers)("%s accepts a context of exactly 8,192 characters of keys and values (%s)", (op, body) => {
+    expect(() => parseRequest(op, body({ k: "v".repeat(8191 - 1), [`x`]: "" }))).not.toThrow();
+  });
+
+  it.each(carriers)("%s refuses a context over 8,192 characters with ValidationException, without echoing it (%s)", (op, body, path) => {
+    for (const ctx of [{ k: "v".repeat(8192) }, { big: "x".repeat(70_000) }, Object.fromEntries(Array.from({ length: 1000 }, (_, i) => [`key${i}`, "value"]))]) {
+      const err = failure(op, body(ctx));
+      expect(err.type).toBe("ValidationException");
+      expect(err.message).toBe(`1 validation error detected: Value at '${path}' ${SIZE}`);
+    }
+  });
+
+  it.each(carriers)("%s refuses lone surrogates in keys and values (%s)", (op, body, path) => {
+    const contexts: Record<string, string>[] = [{ tenant: "\uD800" }, { tenant: "\uDFFF" }, { "\uDBFFx": "v" }, { tenant: "a\uDC00\uD800" }];
+    for (const ctx of contexts) {
+      const err = failure(op, body(ctx));
+      expect(err.type).toBe("ValidationException");
+      expect(err.message).toBe(`1 validation error detected: Value at '${path}' ${UNICODE}`);
+    }
+  });
+
+  it("accepts surrogate pairs and U+FFFD, which are well-formed", () => {
+    const req = parseRequest("Encrypt", { KeyId: KEY, Plaintext: b64(4), EncryptionContext: { key: "\u{1F511}", other: "\uFFFD" } });
+    expect(req.EncryptionContext).toEqual({ key: "\u{1F511}", other: "\uFFFD" });
+  });
+});

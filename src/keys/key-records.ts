@@ -1,23 +1,24 @@
 /**
- * The storage and guard of one key object: its KeyRecord, sealed backing-key versions, pending
- * import parameters, tombstone and grants, all in the Durable Object's own storage, and the one
- * check every operation starts with (exists → authorized → key state allows it).
+ * One key's records in its store (src/store/port.ts): the KeyRecord, sealed backing-key versions,
+ * pending import parameters, the tombstone, the grants and the audit outbox — and the one check
+ * every operation starts with (exists → authorized → key state allows it).
  *
- * KeyObject (key-object.ts) is the RPC surface; it and the lifecycle and import modules
- * (key-lifecycle.ts, key-import.ts) work through this class, so that no helper needs to be a
- * public (and therefore RPC-callable) method of the Durable Object.
+ * Storage layout (keys of the key's own store): `key` the KeyRecord; `version:<n, 10 digits>` the
+ * sealed backing keys; `import:<token ID>` pending GetParametersForImport; `deleted` the
+ * tombstone; grants as src/grants/store.ts lays them out; `outbox:` as src/audit/outbox.ts does.
  *
  * Security: backing keys are stored only sealed under the root key (src/keys/backing-key.ts).
  */
-import { keyNotFound, KmsError } from "../src/protocol/errors.ts";
-import { assertKeyStateAllows, type KeyState, type KeyStateGuardedOperation } from "../src/keys/key-state.ts";
-import { decodeRootKey, type SealedBackingKey } from "../src/keys/backing-key.ts";
-import type { ImportTokenClaims, SealedWrappingKey } from "../src/keys/import-token.ts";
-import type { KeyMetadata, Tag } from "../src/protocol/shapes.ts";
-import { authorizeOnKey } from "./access.ts";
-import type { KeyCall } from "./caller.ts";
-import { settings, type Env, type Settings } from "./config.ts";
-import { KeyGrants, tokenOpener } from "./key-grants.ts";
+import { keyNotFound, KmsError } from "../protocol/errors.ts";
+import { assertKeyStateAllows, type KeyState, type KeyStateGuardedOperation } from "./key-state.ts";
+import type { SealedBackingKey } from "./backing-key.ts";
+import type { ImportTokenClaims, SealedWrappingKey } from "./import-token.ts";
+import type { KeyMetadata, Tag } from "../protocol/shapes.ts";
+import { authorizeOnKey } from "../service/access.ts";
+import type { KeyCall } from "../service/caller.ts";
+import { KeyGrants, tokenOpener } from "../grants/store.ts";
+import { isOutboxKey } from "../audit/outbox.ts";
+import type { RecordTx } from "../store/port.ts";
 
 export type ExpirationModel = "KEY_MATERIAL_EXPIRES" | "KEY_MATERIAL_DOES_NOT_EXPIRE";
 
@@ -60,6 +61,8 @@ export interface Tombstone {
   keyId: string;
   arn: string;
   accountId: string;
+  /** The retiring principals of the key's grants when it was buried (absent in older tombstones). */
+  retiringPrincipals?: string[];
 }
 
 const RECORD = "key";
@@ -71,53 +74,45 @@ function versionKey(version: number): string {
   return VERSION_PREFIX + String(version).padStart(10, "0");
 }
 
-export class KeyStore {
+/** The grant-token opener and the rules a guard needs besides the stored records. */
+export interface GuardContext {
+  rootKey(): Uint8Array;
+}
+
+/** One key's records inside one transaction (src/store/port.ts). */
+export class KeyRecords {
   readonly grants: KeyGrants;
 
-  constructor(
-    readonly ctx: DurableObjectState,
-    readonly env: Env,
-  ) {
-    this.grants = new KeyGrants(ctx.storage.sql);
+  constructor(readonly tx: RecordTx) {
+    this.grants = new KeyGrants(tx);
   }
 
-  /**
-   * The stored record, read afresh each time (a synchronous read of the object's own SQLite):
-   * no in-memory copy can drift from storage, e.g. after a transaction that rolled back.
-   */
-  get record(): KeyRecord | undefined {
-    return this.ctx.storage.kv.get<KeyRecord>(RECORD);
-  }
-
-  get settings(): Settings {
-    return settings(this.env);
-  }
-
-  rootKey(): Uint8Array {
-    return decodeRootKey(this.env.ROOT_KEY);
+  record(): Promise<KeyRecord | undefined> {
+    return this.tx.get<KeyRecord>(RECORD);
   }
 
   /**
    * The key must exist, the caller must be allowed to act on it, and its state must allow the
    * operation, checked in that order as AWS KMS does.
    */
-  guard(
+  async guard(
     call: KeyCall,
     operation: KeyStateGuardedOperation,
     action: string,
+    keys: GuardContext,
     /** A check that outranks the key state (e.g. rotation is refused for EXTERNAL keys in any state). */
     beforeState?: (record: KeyRecord) => void,
-  ): KeyRecord {
-    const record = this.record;
+  ): Promise<KeyRecord> {
+    const record = await this.record();
     if (record === undefined) throw keyNotFound(call.keyArn);
-    authorizeOnKey({
+    await authorizeOnKey({
       caller: call,
       ...(call.facts === undefined ? {} : { facts: call.facts }),
       action,
       keyArn: record.arn,
       keyPolicy: record.policy,
       keyTags: record.tags,
-      grants: (context) => this.grants.applicable(context, call.facts, record.arn, tokenOpener(() => this.rootKey())),
+      grants: (context) => this.grants.applicable(context, call.facts, record.arn, tokenOpener(() => keys.rootKey())),
     });
     beforeState?.(record);
     assertKeyStateAllows(operation, record.keyState, record.arn);
@@ -125,85 +120,72 @@ export class KeyStore {
   }
 
   save(record: KeyRecord): void {
-    this.ctx.storage.kv.put(RECORD, record);
+    this.tx.put(RECORD, record);
   }
 
-  update(record: KeyRecord, changes: Partial<KeyRecord>): void {
-    this.save({ ...record, ...changes });
+  update(record: KeyRecord, changes: Partial<KeyRecord>): KeyRecord {
+    const updated = { ...record, ...changes };
+    for (const [name, value] of Object.entries(changes)) if (value === undefined) delete (updated as Record<string, unknown>)[name];
+    this.save(updated);
+    return updated;
   }
 
-  transaction<T>(run: () => T): T {
-    return this.ctx.storage.transactionSync(run);
-  }
-
-  version(version: number): SealedBackingKey | undefined {
-    return this.ctx.storage.kv.get<SealedBackingKey>(versionKey(version));
+  version(version: number): Promise<SealedBackingKey | undefined> {
+    return this.tx.get<SealedBackingKey>(versionKey(version));
   }
 
   putVersion(version: number, sealed: SealedBackingKey): void {
-    this.ctx.storage.kv.put(versionKey(version), sealed);
+    this.tx.put(versionKey(version), sealed);
   }
 
-  deleteVersions(): void {
-    for (const [key] of [...this.ctx.storage.kv.list({ prefix: VERSION_PREFIX })]) this.ctx.storage.kv.delete(key);
+  async deleteVersions(): Promise<void> {
+    for (const [key] of await this.tx.list(VERSION_PREFIX)) this.tx.delete(key);
   }
 
-  pendingImports(): [string, PendingImportParameters][] {
-    return [...this.ctx.storage.kv.list<PendingImportParameters>({ prefix: IMPORT_PREFIX })].map(
-      ([key, value]) => [key.slice(IMPORT_PREFIX.length), value],
-    );
+  async pendingImports(): Promise<[string, PendingImportParameters][]> {
+    return (await this.tx.list<PendingImportParameters>(IMPORT_PREFIX)).map(([key, value]) => [key.slice(IMPORT_PREFIX.length), value]);
   }
 
-  pendingImport(tokenId: string): PendingImportParameters | undefined {
-    return this.ctx.storage.kv.get<PendingImportParameters>(IMPORT_PREFIX + tokenId);
+  pendingImport(tokenId: string): Promise<PendingImportParameters | undefined> {
+    return this.tx.get<PendingImportParameters>(IMPORT_PREFIX + tokenId);
   }
 
   putPendingImport(tokenId: string, pending: PendingImportParameters): void {
-    this.ctx.storage.kv.put(IMPORT_PREFIX + tokenId, pending);
+    this.tx.put(IMPORT_PREFIX + tokenId, pending);
   }
 
   deletePendingImport(tokenId: string): void {
-    this.ctx.storage.kv.delete(IMPORT_PREFIX + tokenId);
+    this.tx.delete(IMPORT_PREFIX + tokenId);
   }
 
-  tombstone(): Tombstone | undefined {
-    return this.ctx.storage.kv.get<Tombstone>(TOMBSTONE);
+  tombstone(): Promise<Tombstone | undefined> {
+    return this.tx.get<Tombstone>(TOMBSTONE);
   }
 
   /**
-   * Removes every stored value and leaves a tombstone, in one transaction: from here on every
-   * method answers NotFound.
+   * Removes every stored value but the audit outbox and leaves a tombstone: from here on every
+   * operation answers NotFound. The tombstone remembers the grants' retiring principals, whose
+   * index entries the second step of the deletion removes.
    */
-  bury(record: KeyRecord): Tombstone {
-    const tombstone: Tombstone = { keyId: record.keyId, arn: record.arn, accountId: record.accountId };
-    this.transaction(() => {
-      for (const [key] of [...this.ctx.storage.kv.list()]) this.ctx.storage.kv.delete(key);
-      this.ctx.storage.kv.put(TOMBSTONE, tombstone);
-    });
+  async bury(record: KeyRecord): Promise<Tombstone> {
+    const retiring = new Set<string>();
+    for (const g of await this.grants.all()) if (g.retiringPrincipal !== undefined) retiring.add(g.retiringPrincipal);
+    const tombstone: Tombstone = { keyId: record.keyId, arn: record.arn, accountId: record.accountId, retiringPrincipals: [...retiring] };
+    for (const [key] of await this.tx.list("")) if (!isOutboxKey(key)) this.tx.delete(key);
+    this.tx.put(TOMBSTONE, tombstone);
     return tombstone;
   }
 
-  /** Forgets everything, the alarm included. */
-  async erase(): Promise<void> {
-    await this.ctx.storage.deleteAlarm();
-    await this.ctx.storage.deleteAll();
-  }
-
-  /** One alarm for the object: the earliest of every stored deadline. */
-  async scheduleAlarm(): Promise<void> {
-    const record = this.record;
+  /** Every deadline the key's records hold (its wake-up is the earliest). */
+  async deadlines(): Promise<number[]> {
+    const record = await this.record();
     const deadlines: number[] = [];
-    if (record?.rotationEnabled && record.nextRotation !== undefined && record.keyState === "Enabled") {
-      deadlines.push(record.nextRotation);
-    }
+    if (record?.rotationEnabled && record.nextRotation !== undefined && record.keyState === "Enabled") deadlines.push(record.nextRotation);
     if (record?.keyState === "PendingDeletion" && record.deletionDate !== undefined) deadlines.push(record.deletionDate);
     if (record !== undefined && record.currentVersion > 0 && record.validTo !== undefined) deadlines.push(record.validTo);
-    for (const [, pending] of this.pendingImports()) deadlines.push(pending.validTo);
-    if (deadlines.length === 0) {
-      await this.ctx.storage.deleteAlarm();
-    } else {
-      await this.ctx.storage.setAlarm(Math.min(...deadlines));
-    }
+    for (const [, pending] of await this.pendingImports()) deadlines.push(pending.validTo);
+    if ((await this.tombstone()) !== undefined) deadlines.push(0);
+    return deadlines;
   }
 }
 

@@ -1,34 +1,32 @@
 /**
- * A key's grants, kept in its KeyObject's SQLite storage (guide: "Using Grants", "Examining
- * Grants", Limits "Grants per CMK: 2500" and "Grants for a given principal per CMK: 30").
+ * A key's grants in the key's own store (src/store/port.ts), and the rules around them (guide:
+ * "Using Grants", "Examining Grants", Limits "Grants per CMK: 2500" and "Grants for a given
+ * principal per CMK: 30").
  *
- * The table is indexed by grantee principal: deciding a request looks up only the grants whose
+ * Grants are indexed by grantee principal: deciding a request looks up only the grants whose
  * grantee could be the caller (its ARN, its role's ARN, its account root, its account ID) plus
  * the grants named by valid grant tokens in the request — never every grant on the key — so the
- * cost of a decision does not grow with unrelated grants.
+ * cost of a decision does not grow with unrelated grants. The limits are counter entries, so an
+ * optimistic store sees two concurrent creations as a conflict rather than letting both pass.
  *
  * ListRetirableGrants needs the grants of a retiring principal across keys and accounts: each
- * grant with a retiring principal is also indexed in the AccountRegistry of that principal's
- * account (same region as the key). Order, so that nothing is half-visible:
- * - create: the index entry is written first, then the grant (a failed index write leaves no
- *   grant; the grant write cannot fail after the checks, which run in the same exclusive step);
- * - retire/revoke: the index entry is removed first, then the grant;
- * - key deletion (`forgetAll`): every index entry of the key, then every grant.
- * Each step runs under `blockConcurrencyWhile`, so the key object answers nothing else between
- * the two writes.
+ * grant with a retiring principal is also indexed by the account of that principal
+ * (`RetirableGrantIndex`). Order, so that nothing is half-visible: on creation the index entry is
+ * written first, then the grant; on retirement the index entry is removed first; on key deletion
+ * every index entry of the key goes, then every grant. A failure between the two writes leaves
+ * at most an index entry whose grant is gone, which ListRetirableGrants shows until retried.
  *
  * Security: grant tokens are authenticated (src/grants/token.ts) before they name anything; a
  * token for another key is ignored, a malformed one refused (InvalidGrantTokenException).
  */
-import type { Principal } from "../src/auth/identities.ts";
-import { newGrantId, openGrantToken, type GrantTokenClaims } from "../src/grants/token.ts";
-import { isNarrowerOrEqual, constraintsOutput } from "../src/grants/rules.ts";
-import { grantMatch, granteeMatch, type GrantAllowance, type GrantConstraints, type RequestContext } from "../src/policy/index.ts";
-import { KmsError } from "../src/protocol/errors.ts";
-import { parseArn, parseKeyArn } from "../src/arn.ts";
-import type { RetirableGrantEntry } from "./account-registry.ts";
-import type { CallFacts } from "./caller.ts";
-import type { Env } from "./config.ts";
+import type { Principal } from "../auth/identities.ts";
+import { newGrantId, openGrantToken, type GrantTokenClaims } from "./token.ts";
+import { isNarrowerOrEqual, constraintsOutput } from "./rules.ts";
+import { grantMatch, granteeMatch, type GrantAllowance, type GrantConstraints, type RequestContext } from "../policy/index.ts";
+import { KmsError } from "../protocol/errors.ts";
+import { parseArn } from "../arn.ts";
+import type { CallFacts } from "../service/caller.ts";
+import type { RecordTx } from "../store/port.ts";
 
 /** One grant as the key object stores it. */
 export interface GrantRecord {
@@ -57,7 +55,7 @@ export interface GrantListItem {
 }
 
 /** Optional deployment variables for the grant limits (AWS's defaults otherwise). */
-interface GrantLimitVars {
+export interface GrantLimitVars {
   GRANTS_PER_KEY?: string;
   GRANTS_PER_GRANTEE_PER_KEY?: string;
 }
@@ -74,8 +72,7 @@ function positive(value: string | undefined, fallback: number, name: string): nu
   return n;
 }
 
-export function grantLimits(env: Env): GrantLimits {
-  const vars = env as Env & GrantLimitVars;
+export function grantLimits(vars: GrantLimitVars): GrantLimits {
   return {
     perKey: positive(vars.GRANTS_PER_KEY, 2500, "GRANTS_PER_KEY"),
     perGranteePerKey: positive(vars.GRANTS_PER_GRANTEE_PER_KEY, 30, "GRANTS_PER_GRANTEE_PER_KEY"),
@@ -100,30 +97,28 @@ export function principalAccount(principal: string): string | undefined {
   return arn !== undefined && /^\d{12}$/.test(arn.account) ? arn.account : undefined;
 }
 
-type Row = {
-  grant_id: string;
-  seq: number;
-  name: string | null;
-  grantee: string;
-  retiring: string | null;
-  operations: string;
-  constraints: string | null;
-  issuing_account: string;
-  created: number;
-};
+/** A grant as ListRetirableGrants lists it (GrantListEntry with the date in ms). */
+export interface RetirableGrantEntry {
+  KeyId: string;
+  GrantId: string;
+  Name?: string;
+  CreationDate: number;
+  GranteePrincipal: string;
+  RetiringPrincipal: string;
+  IssuingAccount: string;
+  Operations: string[];
+  Constraints?: { EncryptionContextSubset?: Record<string, string>; EncryptionContextEquals?: Record<string, string> };
+}
 
-function fromRow(r: Row): GrantRecord {
-  const g: GrantRecord = {
-    grantId: r.grant_id,
-    granteePrincipal: r.grantee,
-    operations: JSON.parse(r.operations) as string[],
-    issuingAccount: r.issuing_account,
-    creationDate: r.created,
-  };
-  if (r.name !== null) g.name = r.name;
-  if (r.retiring !== null) g.retiringPrincipal = r.retiring;
-  if (r.constraints !== null) g.constraints = JSON.parse(r.constraints) as GrantConstraints;
-  return g;
+/**
+ * The retiring-principal index (ListRetirableGrants): kept by the account that owns each retiring
+ * principal, so it lives outside the key's own store. Every method is idempotent.
+ */
+export interface RetirableGrantIndex {
+  add(entry: RetirableGrantEntry): Promise<void>;
+  remove(retiringPrincipal: string, keyArn: string, grantId: string): Promise<void>;
+  /** Forgets every entry of a key in the indexes of the given principals' accounts. */
+  forgetKey(keyArn: string, retiringPrincipals: readonly string[]): Promise<void>;
 }
 
 export function listItem(keyArn: string, g: GrantRecord): GrantListItem {
@@ -158,79 +153,114 @@ export function sameGrantParameters(a: Omit<GrantRecord, "grantId" | "issuingAcc
   );
 }
 
+// Storage layout, under one key's store (src/store/port.ts):
+//   grant:<grantId>                 the GrantRecord (with its creation sequence number)
+//   grant-order:<seq, 10 digits>    grantId, for ListGrants in creation order
+//   grantee:<principal>\n<grantId>  index by grantee, for deciding requests
+//   grant-name:<name>\n<grantId>    index by Name, for CreateGrant's retry idempotence
+//   grants                          { count, nextSeq }: the per-key limit's counter
+//   grantee-count:<principal>       the per-grantee limit's counter
+const GRANT = "grant:";
+const ORDER = "grant-order:";
+const BY_GRANTEE = "grantee:";
+const BY_NAME = "grant-name:";
+const META = "grants";
+const GRANTEE_COUNT = "grantee-count:";
+
+interface StoredGrant extends GrantRecord {
+  seq: number;
+}
+
+interface GrantsMeta {
+  count: number;
+  nextSeq: number;
+}
+
+function orderKey(seq: number): string {
+  return ORDER + String(seq).padStart(10, "0");
+}
+
+function strip(g: StoredGrant): GrantRecord {
+  const { seq: _seq, ...record } = g;
+  return record;
+}
+
+/** One key's grants inside one transaction. */
 export class KeyGrants {
-  constructor(private readonly sql: SqlStorage) {
-    sql.exec(`CREATE TABLE IF NOT EXISTS grants (
-      grant_id TEXT PRIMARY KEY,
-      seq INTEGER NOT NULL,
-      name TEXT,
-      grantee TEXT NOT NULL,
-      retiring TEXT,
-      operations TEXT NOT NULL,
-      constraints TEXT,
-      issuing_account TEXT NOT NULL,
-      created INTEGER NOT NULL
-    )`);
-    sql.exec("CREATE INDEX IF NOT EXISTS grants_by_grantee ON grants (grantee)");
-    sql.exec("CREATE INDEX IF NOT EXISTS grants_by_name ON grants (name)");
-    sql.exec("CREATE UNIQUE INDEX IF NOT EXISTS grants_by_seq ON grants (seq)");
+  constructor(private readonly tx: RecordTx) {}
+
+  async get(grantId: string): Promise<GrantRecord | undefined> {
+    const g = await this.tx.get<StoredGrant>(GRANT + grantId);
+    return g === undefined ? undefined : strip(g);
   }
 
-  get(grantId: string): GrantRecord | undefined {
-    const row = this.sql.exec<Row>("SELECT * FROM grants WHERE grant_id = ?", grantId).toArray()[0];
-    return row === undefined ? undefined : fromRow(row);
+  private async ids(prefix: string): Promise<string[]> {
+    return (await this.tx.list<number>(prefix)).map(([k]) => k.slice(prefix.length));
   }
 
-  withName(name: string): GrantRecord[] {
-    return this.sql.exec<Row>("SELECT * FROM grants WHERE name = ? ORDER BY seq", name).toArray().map(fromRow);
+  async withName(name: string): Promise<GrantRecord[]> {
+    const found = await Promise.all((await this.ids(`${BY_NAME}${name}\n`)).map((id) => this.tx.get<StoredGrant>(GRANT + id)));
+    return found.filter((g): g is StoredGrant => g !== undefined).sort((a, b) => a.seq - b.seq).map(strip);
   }
 
-  count(): number {
-    return this.sql.exec<{ n: number }>("SELECT COUNT(*) AS n FROM grants").one().n;
+  async count(): Promise<number> {
+    return (await this.tx.get<GrantsMeta>(META))?.count ?? 0;
   }
 
-  countForGrantee(grantee: string): number {
-    return this.sql.exec<{ n: number }>("SELECT COUNT(*) AS n FROM grants WHERE grantee = ?", grantee).one().n;
+  async countForGrantee(grantee: string): Promise<number> {
+    return (await this.tx.get<number>(GRANTEE_COUNT + grantee)) ?? 0;
   }
 
-  insert(g: GrantRecord): void {
-    const seq = this.sql.exec<{ s: number }>("SELECT COALESCE(MAX(seq), 0) + 1 AS s FROM grants").one().s;
-    this.sql.exec(
-      "INSERT INTO grants (grant_id, seq, name, grantee, retiring, operations, constraints, issuing_account, created) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
-      g.grantId,
-      seq,
-      g.name ?? null,
-      g.granteePrincipal,
-      g.retiringPrincipal ?? null,
-      JSON.stringify(g.operations),
-      g.constraints === undefined ? null : JSON.stringify(g.constraints),
-      g.issuingAccount,
-      g.creationDate,
-    );
+  async insert(g: GrantRecord): Promise<void> {
+    const meta = (await this.tx.get<GrantsMeta>(META)) ?? { count: 0, nextSeq: 1 };
+    const seq = meta.nextSeq;
+    this.tx.put(GRANT + g.grantId, { ...g, seq } satisfies StoredGrant);
+    this.tx.put(orderKey(seq), g.grantId);
+    this.tx.put(`${BY_GRANTEE}${g.granteePrincipal}\n${g.grantId}`, 1);
+    if (g.name !== undefined) this.tx.put(`${BY_NAME}${g.name}\n${g.grantId}`, 1);
+    this.tx.put(META, { count: meta.count + 1, nextSeq: seq + 1 } satisfies GrantsMeta);
+    this.tx.put(GRANTEE_COUNT + g.granteePrincipal, (await this.countForGrantee(g.granteePrincipal)) + 1);
   }
 
-  remove(grantId: string): void {
-    this.sql.exec("DELETE FROM grants WHERE grant_id = ?", grantId);
+  async remove(grantId: string): Promise<void> {
+    const g = await this.tx.get<StoredGrant>(GRANT + grantId);
+    if (g === undefined) return;
+    this.tx.delete(GRANT + grantId);
+    this.tx.delete(orderKey(g.seq));
+    this.tx.delete(`${BY_GRANTEE}${g.granteePrincipal}\n${grantId}`);
+    if (g.name !== undefined) this.tx.delete(`${BY_NAME}${g.name}\n${grantId}`);
+    const meta = (await this.tx.get<GrantsMeta>(META)) ?? { count: 1, nextSeq: g.seq + 1 };
+    this.tx.put(META, { count: Math.max(0, meta.count - 1), nextSeq: meta.nextSeq } satisfies GrantsMeta);
+    const left = (await this.countForGrantee(g.granteePrincipal)) - 1;
+    if (left > 0) this.tx.put(GRANTEE_COUNT + g.granteePrincipal, left);
+    else this.tx.delete(GRANTEE_COUNT + g.granteePrincipal);
+  }
+
+  /** Every grant, in creation order (key deletion). */
+  async all(): Promise<GrantRecord[]> {
+    const found = await Promise.all((await this.tx.list<string>(ORDER)).map(([, id]) => this.tx.get<StoredGrant>(GRANT + id)));
+    return found.filter((g): g is StoredGrant => g !== undefined).map(strip);
   }
 
   /** One page of ListGrants, in creation order; `after` is the position of the last item returned. */
-  page(filter: { grantId?: string; grantee?: string }, limit: number, after: number): { items: GrantRecord[]; next?: number } {
-    const where = ["seq > ?"];
-    const args: (string | number)[] = [after];
+  async page(filter: { grantId?: string; grantee?: string }, limit: number, after: number): Promise<{ items: GrantRecord[]; next?: number }> {
+    let candidates: StoredGrant[];
     if (filter.grantId !== undefined) {
-      where.push("grant_id = ?");
-      args.push(filter.grantId);
+      const g = await this.tx.get<StoredGrant>(GRANT + filter.grantId);
+      candidates = g === undefined ? [] : [g];
+    } else if (filter.grantee !== undefined) {
+      const ids = await this.ids(`${BY_GRANTEE}${filter.grantee}\n`);
+      candidates = (await Promise.all(ids.map((id) => this.tx.get<StoredGrant>(GRANT + id)))).filter((g): g is StoredGrant => g !== undefined);
+    } else {
+      const order = await this.tx.list<string>(ORDER, { after: String(after).padStart(10, "0"), limit: limit + 1 });
+      candidates = (await Promise.all(order.map(([, id]) => this.tx.get<StoredGrant>(GRANT + id)))).filter((g): g is StoredGrant => g !== undefined);
     }
-    if (filter.grantee !== undefined) {
-      where.push("grantee = ?");
-      args.push(filter.grantee);
-    }
-    const rows = this.sql
-      .exec<Row>(`SELECT * FROM grants WHERE ${where.join(" AND ")} ORDER BY seq LIMIT ?`, ...args, limit + 1)
-      .toArray();
-    const items = rows.slice(0, limit);
+    const matching = candidates
+      .filter((g) => g.seq > after && (filter.grantee === undefined || g.granteePrincipal === filter.grantee))
+      .sort((a, b) => a.seq - b.seq);
+    const items = matching.slice(0, limit);
     const last = items[items.length - 1];
-    return rows.length > limit && last !== undefined ? { items: items.map(fromRow), next: last.seq } : { items: items.map(fromRow) };
+    return matching.length > limit && last !== undefined ? { items: items.map(strip), next: last.seq } : { items: items.map(strip) };
   }
 
   /**
@@ -239,25 +269,27 @@ export class KeyGrants {
    * which the new grant is an equal or narrower copy count.
    * @throws InvalidGrantTokenException for a token that is not one this service issued
    */
-  applicable(
+  async applicable(
     context: RequestContext,
     facts: CallFacts | undefined,
     keyArn: string,
     openToken: (token: string) => GrantTokenClaims | undefined,
-  ): GrantAllowance[] {
+  ): Promise<GrantAllowance[]> {
     const candidates = new Map<string, GrantRecord>();
     for (const token of facts?.grantTokens ?? []) {
       const claims = openToken(token);
       if (claims === undefined) throw invalidGrantToken();
       if (claims.keyArn !== keyArn || candidates.has(claims.grantId)) continue;
-      const g = this.get(claims.grantId);
+      const g = await this.get(claims.grantId);
       if (g !== undefined) candidates.set(g.grantId, g);
     }
-    const names = granteeCandidates(context.principal);
-    const rows = this.sql
-      .exec<Row>(`SELECT * FROM grants WHERE grantee IN (${names.map(() => "?").join(", ")})`, ...names)
-      .toArray();
-    for (const r of rows) if (!candidates.has(r.grant_id)) candidates.set(r.grant_id, fromRow(r));
+    for (const name of granteeCandidates(context.principal)) {
+      for (const id of await this.ids(`${BY_GRANTEE}${name}\n`)) {
+        if (candidates.has(id)) continue;
+        const g = await this.get(id);
+        if (g !== undefined) candidates.set(id, g);
+      }
+    }
 
     const newGrant = context.action.toLowerCase() === "kms:creategrant" ? facts?.newGrant : undefined;
     const out: GrantAllowance[] = [];
@@ -269,45 +301,12 @@ export class KeyGrants {
     }
     return out;
   }
-
-  /** Adds `g` to the retiring principal's index (when it has one) — the first write of a creation. */
-  async index(env: Env, keyArn: string, g: GrantRecord): Promise<void> {
-    if (g.retiringPrincipal === undefined) return;
-    await registryFor(env, keyArn, g.retiringPrincipal).indexRetirableGrant(
-      retirableEntry(keyArn, g as GrantRecord & { retiringPrincipal: string }),
-    );
-  }
-
-  /** Removes `g` from the retiring principal's index — the first write of a retirement. */
-  async unindex(env: Env, keyArn: string, g: GrantRecord): Promise<void> {
-    if (g.retiringPrincipal === undefined) return;
-    await registryFor(env, keyArn, g.retiringPrincipal).unindexRetirableGrant(g.retiringPrincipal, keyArn, g.grantId);
-  }
-
-  /**
-   * Key deletion: every retiring-principal index entry of the key, then every grant (idempotent;
-   * if an index cannot be reached the grants stay, so a retry finds them again).
-   */
-  async forgetAll(env: Env, keyArn: string): Promise<void> {
-    const retiring = this.sql
-      .exec<{ retiring: string }>("SELECT DISTINCT retiring FROM grants WHERE retiring IS NOT NULL")
-      .toArray()
-      .map((r) => r.retiring);
-    const registries = new Set(retiring.map((p) => registryName(keyArn, p)));
-    for (const name of registries) await env.ACCOUNTS.get(env.ACCOUNTS.idFromName(name)).forgetRetirableGrantsOfKey(keyArn);
-    this.sql.exec("DELETE FROM grants");
-  }
 }
 
-/** `${account}:${region}` of the registry that indexes grants of `retiringPrincipal` on `keyArn`. */
-function registryName(keyArn: string, retiringPrincipal: string): string {
-  const key = parseKeyArn(keyArn);
-  if (key === undefined) throw new Error("grant index: not a key ARN");
-  return `${principalAccount(retiringPrincipal) ?? key.account}:${key.region}`;
-}
-
-function registryFor(env: Env, keyArn: string, retiringPrincipal: string) {
-  return env.ACCOUNTS.get(env.ACCOUNTS.idFromName(registryName(keyArn, retiringPrincipal)));
+/** The retiring-principal index entry of `g`, or undefined when it has no retiring principal. */
+export function indexEntry(keyArn: string, g: GrantRecord): RetirableGrantEntry | undefined {
+  if (g.retiringPrincipal === undefined) return undefined;
+  return retirableEntry(keyArn, g as GrantRecord & { retiringPrincipal: string });
 }
 
 /** Opens grant tokens with the deployment's root key. */
@@ -329,21 +328,21 @@ export interface NewGrant {
  * parameters (CreateGrant's retry idempotence), else a new record — refused at the limits.
  * @throws LimitExceededException
  */
-export function prepareGrant(
+export async function prepareGrant(
   grants: KeyGrants,
   key: { arn: string; accountId: string },
   input: NewGrant,
   limits: GrantLimits,
   now: number,
-): { record: GrantRecord; existing: boolean } {
+): Promise<{ record: GrantRecord; existing: boolean }> {
   if (input.name !== undefined) {
-    const same = grants.withName(input.name).find((g) => sameGrantParameters(input, g));
+    const same = (await grants.withName(input.name)).find((g) => sameGrantParameters(input, g));
     if (same !== undefined) return { record: same, existing: true };
   }
-  if (grants.count() >= limits.perKey) {
+  if ((await grants.count()) >= limits.perKey) {
     throw new KmsError("LimitExceededException", `The key ${key.arn} already has the maximum of ${limits.perKey} grants.`);
   }
-  if (grants.countForGrantee(input.granteePrincipal) >= limits.perGranteePerKey) {
+  if ((await grants.countForGrantee(input.granteePrincipal)) >= limits.perGranteePerKey) {
     throw new KmsError(
       "LimitExceededException",
       `The key ${key.arn} already has the maximum of ${limits.perGranteePerKey} grants for grantee principal ${input.granteePrincipal}.`,

@@ -4,9 +4,9 @@
  * configuration) and facts about the request that policies and the audit trail use. Plain data,
  * so it survives Durable Object RPC.
  */
-import type { Principal } from "../src/auth/identities.ts";
-import type { RequestFacts } from "../src/policy/context.ts";
-import type { GrantConstraints } from "../src/policy/grants.ts";
+import type { Principal } from "../auth/identities.ts";
+import type { RequestFacts } from "../policy/context.ts";
+import type { GrantConstraints } from "../policy/grants.ts";
 
 export interface Caller {
   accountId: string;
@@ -14,7 +14,10 @@ export interface Caller {
   principal: Principal;
   /** The access key that signed the request; absent for service-binding calls. */
   accessKeyId?: string;
+  /** The address the request reports (audit trail); see worker/source-ip.ts. */
   sourceIp?: string;
+  /** Whether the deployment trusts that address, so policies see it as aws:SourceIp. */
+  sourceIpTrusted?: boolean;
   userAgent?: string;
   secureTransport: boolean;
   /** How the request arrived: over HTTP, or from another worker through a service binding. */
@@ -24,7 +27,7 @@ export interface Caller {
 /**
  * The request's condition-key facts a handler knows (encryption context, CreateGrant parameters,
  * request tags, BypassPolicyLockoutSafetyCheck, ...) plus the grant tokens it carried; who calls,
- * from where and when come from the Caller (see worker/access.ts).
+ * from where and when come from the Caller (see src/service/access.ts).
  */
 export type CallFacts = Omit<RequestFacts, "action" | "resource" | "principal" | "now" | "sourceIp" | "secureTransport"> & {
   grantTokens?: readonly string[];

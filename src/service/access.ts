@@ -24,10 +24,10 @@ import {
   parsePolicy,
   parsePolicyObject,
   wouldLockOut,
-} from "../src/policy/index.ts";
-import type { GrantAllowance, Policy, RequestContext } from "../src/policy/index.ts";
-import type { Principal } from "../src/auth/identities.ts";
-import type { Tag } from "../src/protocol/shapes.ts";
+} from "../policy/index.ts";
+import type { GrantAllowance, Policy, RequestContext } from "../policy/index.ts";
+import type { Principal } from "../auth/identities.ts";
+import type { Tag } from "../protocol/shapes.ts";
 import type { CallFacts, Caller } from "./caller.ts";
 
 /** The request context for one action of `caller`'s request on `resource` ("*" for none). */
@@ -43,7 +43,8 @@ export function requestContext(
     action,
     resource,
     principal: caller.principal,
-    ...(caller.sourceIp === undefined ? {} : { sourceIp: caller.sourceIp }),
+    // An address the platform did not vouch for is no address: aws:SourceIp is then absent.
+    ...(caller.sourceIp === undefined || caller.sourceIpTrusted !== true ? {} : { sourceIp: caller.sourceIp }),
     secureTransport: caller.secureTransport,
     ...conditionFacts,
     ...(resourceTags === undefined ? {} : { resourceTags: Object.fromEntries(resourceTags.map((t) => [t.TagKey, t.TagValue])) }),
@@ -104,21 +105,25 @@ export interface KeyAuthorization {
   keyPolicy: string;
   keyTags: readonly Tag[];
   /** Grants on the key that apply to this request (see KeyGrants.applicable). */
-  grants: (context: RequestContext) => GrantAllowance[];
+  grants: (context: RequestContext) => Promise<GrantAllowance[]>;
 }
 
 /**
  * Decides one action on a key from its key policy, the caller's IAM policies and the key's grants.
- * @throws AccessDeniedException in AWS's wording
+ * Grants can only add an allow, so they are read only when the policies alone neither allow nor
+ * explicitly deny — unless the request carries grant tokens, which are checked in every case.
+ * @throws AccessDeniedException in AWS's wording; InvalidGrantTokenException
  */
-export function authorizeOnKey(request: KeyAuthorization): void {
+export async function authorizeOnKey(request: KeyAuthorization): Promise<void> {
   const context = requestContext(request.caller, request.action, request.keyArn, request.facts, request.keyTags);
-  const auth = authorize({
+  const base = {
     context,
     keyPolicy: storedKeyPolicy(request.keyPolicy) ?? NOTHING,
     identityPolicies: identityPolicies(request.caller.principal),
-    grants: request.grants(context),
-  });
+  };
+  const tokens = (request.facts?.grantTokens?.length ?? 0) > 0;
+  let auth = authorize(tokens ? { ...base, grants: await request.grants(context) } : base);
+  if (!auth.allowed && !tokens && auth.reason !== "explicit-deny") auth = authorize({ ...base, grants: await request.grants(context) });
   if (!auth.allowed) throw accessDeniedError(auth, context);
 }
 

@@ -3,7 +3,7 @@
  * name the list they belong to and the position to resume from, so a marker from another list, a
  * truncated one or a made-up one is refused with InvalidMarkerException rather than misread.
  */
-import { KmsError } from "../src/protocol/errors.ts";
+import { KmsError } from "../protocol/errors.ts";
 
 export type MarkerList = "keys" | "aliases" | "tags" | "grants" | "retirable";
 

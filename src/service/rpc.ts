@@ -3,7 +3,7 @@
  * class, so a Durable Object returns a tagged result and the caller rethrows the same KmsError.
  * Anything else a Durable Object throws stays an unexpected error (an opaque 500 at the edge).
  */
-import { KmsError, type KmsErrorType } from "../src/protocol/errors.ts";
+import { KmsError, type KmsErrorType } from "../protocol/errors.ts";
 
 export type RpcResult<T> = { ok: true; value: T } | { ok: false; type: KmsErrorType; message: string };
 
