@@ -3,7 +3,8 @@
  * fuzzer (test/fuzz/fuzzer.ts) against a fresh local EdgeKMS — started like the e2e tests start it
  * (test/e2e/local-worker.ts), with its state in a temporary folder — or against `--url`. Prints the
  * seed first (repeat a run with `--seed`), progress while it runs, and the figures at the end.
- * Exits 1 when any request got a 5xx, hung, or a refused call changed the state.
+ * Exits 1 when any request got a 5xx, hung, or a refused call changed the state. SIGINT or SIGTERM
+ * ends a long run early, still with its final state checks and figures.
  */
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -34,8 +35,11 @@ const dir = values.url === undefined ? mkdtempSync(join(tmpdir(), "edgekms-fuzz-
 const worker = dir === undefined ? undefined : await startLocalWorker({ persistDir: dir });
 const url = values.url ?? worker!.url;
 let failed = true;
+// SIGINT/SIGTERM end the run after the request in flight, with the final checks and the figures.
+let stopping = false;
+for (const signal of ["SIGINT", "SIGTERM"] as const) process.on(signal, () => (stopping = true));
 try {
-  const report = await runFuzz({ url, seed, requests, timeoutMs: Number(values.timeout), log: (line) => console.log(line) });
+  const report = await runFuzz({ url, seed, requests, timeoutMs: Number(values.timeout), log: (line) => console.log(line), stop: () => stopping });
   console.log(formatReport(report));
   if (values.json !== undefined) writeFileSync(values.json, JSON.stringify(report, null, 2));
   failed = report.serverErrors.length + report.hangs.length + report.networkErrors.length + report.stateChanges.length > 0;

@@ -44,6 +44,8 @@ export interface FuzzOptions {
    * it to change the state behind the fuzzer's back and see that the check reports it.
    */
   beforeRequest?: (i: number, transport: Transport, fixtures: Corpus) => Promise<void>;
+  /** Polled before each request: true ends the run early, with the final checks and the report. */
+  stop?: () => boolean;
 }
 
 export interface Finding {
@@ -132,8 +134,8 @@ const accountOfIdentity = (identity: string): string => (identity === "external"
 export async function runFuzz(options: FuzzOptions): Promise<FuzzReport> {
   const checkEvery = options.checkEvery ?? 200;
   const fullEvery = options.fullEvery ?? 5000;
-  const repairEvery = options.repairEvery ?? 1000;
-  const keyCap = options.keyCap ?? 40;
+  const repairEvery = options.repairEvery ?? 2000;
+  const keyCap = options.keyCap ?? 30;
   const progressEvery = options.progressEvery ?? 1000;
   const log = options.log ?? (() => {});
   const t = new Transport(options.url, options.timeoutMs ?? 15_000);
@@ -220,6 +222,10 @@ export async function runFuzz(options: FuzzOptions): Promise<FuzzReport> {
 
     const started = performance.now();
     for (let i = 0; i < options.requests; i++) {
+      if (options.stop?.()) {
+        log(`stopped early after ${i} requests`);
+        break;
+      }
       if (i > 0 && i % checkEvery === 0) await periodicCheck(i - 1);
       if (i > 0 && i % fullEvery === 0) await fullCheck(i - 1);
       if (i > 0 && i % repairEvery === 0) {
@@ -306,8 +312,8 @@ export async function runFuzz(options: FuzzOptions): Promise<FuzzReport> {
         log(`${i + 1}/${options.requests} requests, ${rate.toFixed(0)} req/s, 5xx ${report.serverErrors.length}, hangs ${report.hangs.length}, state changes ${report.stateChanges.length}`);
       }
     }
-    await periodicCheck(options.requests - 1);
-    await fullCheck(options.requests - 1);
+    await periodicCheck(report.requests - 1);
+    await fullCheck(report.requests - 1);
     report.elapsedMs = performance.now() - started;
     report.requestsPerSecond = report.requests / (report.elapsedMs / 1000);
     report.bitFlips = Object.fromEntries(ctx.flips);
