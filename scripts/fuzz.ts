@@ -1,5 +1,6 @@
 /**
- * `npm run fuzz [-- --requests N] [--seed S] [--url URL] [--timeout MS] [--json FILE]`: runs the
+ * `npm run fuzz [-- --requests N] [--seed S] [--url URL] [--timeout MS] [--json FILE]
+ * [--check-every N] [--full-every N] [--repair-every N]`: runs the
  * fuzzer (test/fuzz/fuzzer.ts) against a fresh local EdgeKMS — started like the e2e tests start it
  * (test/e2e/local-worker.ts), with its state in a temporary folder — or against `--url`. Prints the
  * seed first (repeat a run with `--seed`), progress while it runs, and the figures at the end.
@@ -21,6 +22,9 @@ const { values } = parseArgs({
     url: { type: "string" },
     timeout: { type: "string", default: "15000" },
     json: { type: "string" },
+    "check-every": { type: "string", default: "200" },
+    "full-every": { type: "string", default: "5000" },
+    "repair-every": { type: "string", default: "2000" },
   },
 });
 const requests = Number(values.requests);
@@ -39,10 +43,20 @@ let failed = true;
 let stopping = false;
 for (const signal of ["SIGINT", "SIGTERM"] as const) process.on(signal, () => (stopping = true));
 try {
-  const report = await runFuzz({ url, seed, requests, timeoutMs: Number(values.timeout), log: (line) => console.log(line), stop: () => stopping });
+  const report = await runFuzz({
+    url,
+    seed,
+    requests,
+    timeoutMs: Number(values.timeout),
+    checkEvery: Number(values["check-every"]),
+    fullEvery: Number(values["full-every"]),
+    repairEvery: Number(values["repair-every"]),
+    log: (line) => console.log(line),
+    stop: () => stopping,
+  });
   console.log(formatReport(report));
   if (values.json !== undefined) writeFileSync(values.json, JSON.stringify(report, null, 2));
-  failed = report.serverErrors.length + report.hangs.length + report.networkErrors.length + report.stateChanges.length > 0;
+  failed = report.serverErrors.length + report.hangs.length + report.networkErrors.length + report.stateChanges.length + report.fuzzerErrors.length > 0;
 } finally {
   await worker?.stop();
   if (dir !== undefined) rmSync(dir, { recursive: true, force: true });

@@ -25,6 +25,7 @@ describe("fuzzer, short run", () => {
     expect(report.hangs, summary).toEqual([]);
     expect(report.networkErrors, summary).toEqual([]);
     expect(report.stateChanges, summary).toEqual([]);
+    expect(report.fuzzerErrors, summary).toEqual([]);
   });
 
   it("reports a state change it did not make, with the requests that could have made it", { timeout: 60_000 }, async () => {

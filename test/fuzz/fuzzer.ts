@@ -88,6 +88,10 @@ export interface FuzzReport {
   /** Systematic bit flips: subject → flips done (a subject's bit count is in its name where known). */
   bitFlips: Record<string, number>;
   keysCreated: number;
+  /** Requests spent reading the state (and repairing fixtures), beside the fuzz requests. */
+  stateRequests: number;
+  /** Mutants the fuzzer itself failed to build (a fuzzer bug, reported, never a pass). */
+  fuzzerErrors: string[];
   finalDigest: string;
 }
 
@@ -157,6 +161,8 @@ export async function runFuzz(options: FuzzOptions): Promise<FuzzReport> {
     stateChecks: { immediate: 0, periodic: 0, full: 0 },
     bitFlips: {},
     keysCreated: 0,
+    stateRequests: 0,
+    fuzzerErrors: [],
     finalDigest: "",
   };
   const count = (table: Record<string, number>, key: string) => void (table[key] = (table[key] ?? 0) + 1);
@@ -226,21 +232,45 @@ export async function runFuzz(options: FuzzOptions): Promise<FuzzReport> {
         log(`stopped early after ${i} requests`);
         break;
       }
-      if (i > 0 && i % checkEvery === 0) await periodicCheck(i - 1);
-      if (i > 0 && i % fullEvery === 0) await fullCheck(i - 1);
+      // A check or repair that fails (a state read that times out, a fixture that cannot be
+      // restored) is recorded and fails the run, but does not end it.
+      const guarded = async (what: string, run: () => Promise<void>) => {
+        try {
+          await run();
+        } catch (err) {
+          const text = `${what} before request ${i}: ${err instanceof Error ? err.message : String(err)}`;
+          if (report.fuzzerErrors.length < 50) report.fuzzerErrors.push(text);
+          log(`FUZZER ERROR ${text}`);
+        }
+      };
+      if (i > 0 && i % checkEvery === 0) await guarded("periodic check", () => periodicCheck(i - 1));
+      if (i > 0 && i % fullEvery === 0) await guarded("full check", () => fullCheck(i - 1));
       if (i > 0 && i % repairEvery === 0) {
-        await repair(t, corpus);
-        exampleList = examples(corpus);
-        ctx.examples = exampleList;
-        const fresh = await readFullState(t, keyAccount);
-        for (const [k, a] of fresh.keys) watched.set(k, a);
-        view = fresh.view;
+        await guarded("repair", async () => {
+          await repair(t, corpus);
+          exampleList = examples(corpus);
+          ctx.examples = exampleList;
+          const fresh = await readFullState(t, keyAccount);
+          for (const [k, a] of fresh.keys) watched.set(k, a);
+          view = fresh.view;
+        });
       }
       ctx.mayCreateKeys = report.keysCreated < keyCap;
       await options.beforeRequest?.(i, t, corpus);
 
-      const mutant = nextMutant(ctx);
-      const out = await t.send(await mutant.build(t));
+      let mutant: ReturnType<typeof nextMutant>;
+      let request: Awaited<ReturnType<typeof mutant.build>>;
+      try {
+        mutant = nextMutant(ctx);
+        request = await mutant.build(t);
+      } catch (err) {
+        // A bug of the fuzzer's own: recorded (it fails the run) and the run goes on.
+        const text = err instanceof Error ? `${err.message} ${err.stack?.split("\n")[1]?.trim() ?? ""}` : String(err);
+        if (report.fuzzerErrors.length < 50) report.fuzzerErrors.push(`#${i}: ${text}`);
+        log(`FUZZER ERROR #${i}: ${text}`);
+        continue;
+      }
+      const out = await t.send(request);
       report.requests++;
       count(report.byMutator, mutant.mutator);
       count(report.byOperation, mutant.op);
@@ -317,6 +347,7 @@ export async function runFuzz(options: FuzzOptions): Promise<FuzzReport> {
     report.elapsedMs = performance.now() - started;
     report.requestsPerSecond = report.requests / (report.elapsedMs / 1000);
     report.bitFlips = Object.fromEntries(ctx.flips);
+    report.stateRequests = t.sent - report.requests;
     report.finalDigest = await view.digest();
     return report;
   } finally {
@@ -335,7 +366,8 @@ export function formatReport(r: FuzzReport): string {
     `seed ${r.seed}`,
     `requests ${r.requests} in ${(r.elapsedMs / 1000).toFixed(1)} s (${r.requestsPerSecond.toFixed(0)} req/s, state checks included)`,
     `5xx ${r.serverErrors.length}, hangs ${r.hangs.length}, network errors ${r.networkErrors.length}, state changes from refused calls ${r.stateChanges.length}`,
-    `state checks: ${r.stateChecks.immediate} immediate, ${r.stateChecks.periodic} periodic, ${r.stateChecks.full} full; keys created by mutants ${r.keysCreated}; final state digest ${r.finalDigest}`,
+    `state checks: ${r.stateChecks.immediate} immediate, ${r.stateChecks.periodic} periodic, ${r.stateChecks.full} full (${r.stateRequests} requests spent on set-up, repairs and state reads); keys created by mutants ${r.keysCreated}; final state digest ${r.finalDigest}`,
+    `fuzzer errors ${r.fuzzerErrors.length}${r.fuzzerErrors.length > 0 ? `: ${r.fuzzerErrors.slice(0, 5).join(" | ")}` : ""}`,
     "by status:",
     table(r.byStatus),
     "by error type:",

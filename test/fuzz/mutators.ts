@@ -210,7 +210,7 @@ function mutateJsonValue(ctx: MutationContext, d: Draft, root: unknown): unknown
     case "case": {
       const parent = parentOf(root, path);
       const last = path[path.length - 1]!;
-      if (!Array.isArray(parent) && typeof last === "string") {
+      if (!Array.isArray(parent) && typeof last === "string" && last.length > 0) {
         const variant = rng.pick([last.toLowerCase(), last.toUpperCase(), last[0]!.toLowerCase() + last.slice(1)]);
         parent[variant] = parent[last];
         if (variant !== last) delete parent[last];

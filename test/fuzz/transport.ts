@@ -91,8 +91,12 @@ export class Transport {
     return { method: "POST", path: "/", headers: { ...signed.headers }, body: parts.body };
   }
 
+  /** Requests sent so far (fuzz requests and state reads alike). */
+  sent = 0;
+
   /** Sends a request as it is, within the timeout. Never throws. */
   send(req: RawRequest): Promise<Outcome> {
+    this.sent++;
     const started = performance.now();
     return new Promise<Outcome>((resolve) => {
       let settled = false;
