@@ -66,6 +66,8 @@ export interface StateChange {
   to: number;
   /** The refused requests in that window that named the changed keys (or all, for list parts). */
   candidates: Finding[];
+  /** The calls of the window that succeeded in changing state (the legitimate explanations, if one was missed). */
+  successes?: Finding[];
   differences: { part: PartName; before: string | undefined; after: string }[];
 }
 
@@ -184,6 +186,7 @@ export async function runFuzz(options: FuzzOptions): Promise<FuzzReport> {
     /** Parts a successful call of the window wrote: re-read, not compared, at the periodic check. */
     let dirty = new Set<PartName>();
     let refused: { finding: Finding; keys: string[]; lists: PartName[] }[] = [];
+    let succeeded: Finding[] = [];
 
     const compare = async (names: Iterable<PartName>, from: number, to: number, candidates: () => Finding[]): Promise<StateView> => {
       const now = await readParts(t, names, keyAccount);
@@ -203,15 +206,18 @@ export async function runFuzz(options: FuzzOptions): Promise<FuzzReport> {
     const periodicCheck = async (to: number) => {
       report.stateChecks.periodic++;
       const names = [...keyParts(touched), ...listParts()].filter((p) => !dirty.has(p));
+      const before = report.stateChanges.length;
       await compare(names, windowStart, to, () => {
         return refused.filter((r) => r.keys.some((k) => touched.has(k)) || r.lists.length > 0 || r.keys.length === 0).map((r) => r.finding).slice(0, 50);
       });
+      for (const change of report.stateChanges.slice(before)) change.successes = succeeded.slice(0, 50);
       // What succeeded in the window is re-read as it is now: the view moves on.
       view.merge(await readParts(t, dirty, keyAccount));
       windowStart = to + 1;
       touched = new Set();
       dirty = new Set();
       refused = [];
+      succeeded = [];
     };
 
     const fullCheck = async (to: number) => {
@@ -308,6 +314,7 @@ export async function runFuzz(options: FuzzOptions): Promise<FuzzReport> {
       const scoped = [...lists, ...(Array.isArray(writes) ? keys.filter((k) => watched.has(k)).flatMap((k) => writes.map((p) => keyPart(p, k))) : [])];
       if (out.status === 200) {
         if (MUTATING.has(mutant.op)) {
+          succeeded.push(finding);
           // It may change what it writes. Every other part of what it names is re-read too: it may
           // only have become readable or unreadable (a key scheduled for deletion refuses
           // GetKeyRotationStatus; a new key policy may refuse the root user), not changed otherwise.
@@ -385,6 +392,7 @@ export function formatReport(r: FuzzReport): string {
     lines.push(`STATE CHANGE in requests ${c.from}..${c.to}:`);
     for (const d of c.differences) lines.push(`    ${d.part}: ${d.before?.slice(0, 200)} -> ${d.after.slice(0, 200)}`);
     for (const f of c.candidates) lines.push(`    candidate #${f.index} ${f.op} as ${f.identity}, ${f.mutator}: ${f.detail} -> ${f.status} ${f.type ?? ""}`);
+    for (const f of c.successes ?? []) lines.push(`    succeeded #${f.index} ${f.op} as ${f.identity}, ${f.mutator}: ${f.detail}`);
   }
   return lines.join("\n");
 }

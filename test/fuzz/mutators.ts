@@ -125,7 +125,9 @@ function identifiers(ctx: MutationContext): [string, string | undefined][] {
   const { corpus } = ctx;
   const out: [string, string | undefined][] = [];
   for (const key of Object.values(corpus.keys)) for (const name of keyNames(key)) out.push([name, key.keyId]);
-  out.push([corpus.otherAccountKey.arn, corpus.otherAccountKey.keyId], [corpus.otherAccountKey.keyId, undefined]);
+  // A bare key ID resolves in the caller's account: the other account's ID names its key when the
+  // mutant is sent as that account's root, so it is recorded as naming that key.
+  out.push([corpus.otherAccountKey.arn, corpus.otherAccountKey.keyId], [corpus.otherAccountKey.keyId, corpus.otherAccountKey.keyId]);
   out.push(
     ["00000000-0000-0000-0000-000000000000", undefined],
     [`arn:aws:kms:us-east-1:${ACCOUNT}:key/00000000-0000-0000-0000-000000000000`, undefined],
