@@ -24,11 +24,19 @@
  * (AccessDeniedException, NotFoundException, InvalidCiphertextException for an encrypted data key
  * KMS will not open, ...) pass through unchanged. Bad arguments throw TypeError or RangeError.
  *
+ * Encryption context: a decrypting caller's expected pairs must each match exactly one pair of
+ * the message's context when keys are compared ignoring case, and match it exactly; a message
+ * whose context also holds a case variant of an expected key ({"tenant":"alice","Tenant":"carol"}
+ * for an expected {"tenant":"alice"}) fails like a wrong context, as KMS policies and grant
+ * constraints fail closed on such keys (src/case-insensitive.ts). (Such contexts are still valid
+ * to encrypt with, as in AWS KMS; only a check that names one of their keys cannot pass.)
+ *
  * Security caveats: the plaintext data key is wiped as soon as the message key has been derived
  * (with caching on, the cache keeps its own copy until an entry expires; see ./cache.ts). The
  * message key lives until the message ends, fails or its stream errors; a stream abandoned without
  * an error keeps it until garbage collection. Web standards only: runs in Node, workerd and Deno.
  */
+import { lookupIgnoringCase } from "../case-insensitive.ts";
 import type { EncryptionContext } from "../crypto/encryption-context.ts";
 import { KmsError } from "../protocol/errors.ts";
 import { DataKeyCache, type DataKeyCacheOptions } from "./cache.ts";
@@ -322,7 +330,8 @@ class MessageReader {
     }
     this.#queue.take(header.length);
     for (const [key, value] of Object.entries(this.expected)) {
-      if (!Object.hasOwn(header.encryptionContext, key) || header.encryptionContext[key] !== value) throw invalidMessage();
+      const found = lookupIgnoringCase(header.encryptionContext, key);
+      if (found === undefined || found === "ambiguous" || found.key !== key || found.value !== value) throw invalidMessage();
     }
     const { cipher, keyId } = await this.unlock(header);
     this.#cipher = cipher;

@@ -13,8 +13,11 @@
  * treated as not specified.
  *
  * Security: narrowing is decided on the normalised constraints, so an empty map cannot pass for
- * "stricter"; a child without constraints is never narrower than a constrained parent.
+ * "stricter"; a child without constraints is never narrower than a constrained parent; a
+ * constraint with keys that differ only in case (which src/policy/grants.ts never lets match) is
+ * never taken as narrower or wider than another, rather than collapsed to one of its variants.
  */
+import { caseCollisions, foldCase } from "../case-insensitive.ts";
 import { isValidAwsPrincipal } from "../policy/document.ts";
 import { ENCRYPTION_CONTEXT_OPERATIONS } from "../policy/actions.ts";
 import type { GrantConstraints } from "../policy/grants.ts";
@@ -103,18 +106,21 @@ export function validateGrantParameters(params: {
   }
 }
 
-function lowerKeys(map: Readonly<Record<string, string>>): Map<string, string> {
-  return new Map(Object.entries(map).map(([k, v]) => [k.toLowerCase(), v]));
+/** The map with folded keys; undefined when two keys differ only in case (ambiguous: compared with nothing). */
+function foldedKeys(map: Readonly<Record<string, string>>): Map<string, string> | undefined {
+  if (caseCollisions(Object.keys(map)).size > 0) return undefined;
+  return new Map(Object.entries(map).map(([k, v]) => [foldCase(k), v]));
 }
 
 /** Every pair of `required` is in `present` (keys case-insensitive, values exact). */
 function includesAll(present: Readonly<Record<string, string>>, required: Readonly<Record<string, string>>): boolean {
-  const have = lowerKeys(present);
-  return [...lowerKeys(required)].every(([k, v]) => have.get(k) === v);
+  const have = foldedKeys(present);
+  const want = foldedKeys(required);
+  return have !== undefined && want !== undefined && [...want].every(([k, v]) => have.get(k) === v);
 }
 
 function sameContext(a: Readonly<Record<string, string>>, b: Readonly<Record<string, string>>): boolean {
-  return lowerKeys(a).size === lowerKeys(b).size && includesAll(a, b);
+  return Object.keys(a).length === Object.keys(b).length && includesAll(a, b);
 }
 
 /** True when every request the child's constraints admit, the parent's admit too. */

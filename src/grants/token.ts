@@ -16,14 +16,16 @@
  * |     51 |      L | key ARN, UTF-8                                                     |
  * |   51+L |     32 | HMAC-SHA256 tag over "edgekms grant token v1\n" ‖ bytes 0 … 50+L    |
  *
- * The tag key is HKDF-SHA256(root key, info "edgekms grant token v1"). The guide says a grant
+ * The tag key is the root key's "grantToken" subkey, HKDF-SHA256(root key, info "edgekms grant
+ * token v1") (src/keys/root-key.ts). The guide says a grant
  * token "is not a secret": it carries no key material, only identifiers, and the key ARN is
  * readable. Authenticity is what matters: an altered, truncated or forged token fails to open.
  *
  * Security: the derived key is wiped after each use; the tag is compared by accumulating
  * differences and deciding once.
  */
-import { hkdfSha256, hmacSha256 } from "../crypto/index.ts";
+import { hmacSha256 } from "../crypto/index.ts";
+import { withSubkey } from "../keys/root-key.ts";
 import { bytesEqual, fromHex, toBase64Url, toHex } from "../bytes.ts";
 
 const VERSION = 1;
@@ -88,16 +90,11 @@ export function openGrantToken(rootKey: Uint8Array, token: string): GrantTokenCl
 }
 
 function tag(rootKey: Uint8Array, body: Uint8Array): Uint8Array {
-  const macKey = hkdfSha256(rootKey, new Uint8Array(0), utf8.encode(PURPOSE), 32);
-  try {
-    const prefix = utf8.encode(`${PURPOSE}\n`);
-    const message = new Uint8Array(prefix.length + body.length);
-    message.set(prefix);
-    message.set(body, prefix.length);
-    return hmacSha256(macKey, message);
-  } finally {
-    macKey.fill(0);
-  }
+  const prefix = utf8.encode(`${PURPOSE}\n`);
+  const message = new Uint8Array(prefix.length + body.length);
+  message.set(prefix);
+  message.set(body, prefix.length);
+  return withSubkey(rootKey, "grantToken", (macKey) => hmacSha256(macKey, message));
 }
 
 function fromBase64Url(text: string): Uint8Array | undefined {

@@ -1,37 +1,45 @@
 /**
  * Backing keys (the 256-bit secrets behind a KMS key, one per rotation version) at rest: each is
- * sealed with AES-256-GCM under the service root key, bound by its additional data to the key ARN
- * and version, so a stored record cannot be replayed as another key's or another version's.
+ * sealed with AES-256-GCM, bound by its additional data to the key ARN and version, so a stored
+ * record cannot be replayed as another key's or another version's.
+ *
+ * Seal formats, told apart by the record's `format` field:
+ *
+ * | format | AES-256-GCM key                                          | additional data                              |
+ * |-------:|----------------------------------------------------------|----------------------------------------------|
+ * |      2 | HKDF(root key, "edgekms backing key seal v2") (root-key.ts) | "edgekms backing key v2\n<key ARN>\n<version>" |
+ * | absent | the root key itself (format 1, before subkeys)            | "edgekms backing key v1\n<key ARN>\n<version>" |
+ *
+ * New records are always format 2. Format 1 records — state written before root-key subkeys —
+ * are still opened, so existing local state keeps working; they are never written (`isCurrentSeal`
+ * tells a caller that wants to migrate stored versions which ones are still format 1).
+ * The AAD labels differ too, so a record cannot be opened under the other format's rules.
  *
  * Security: the plaintext backing key exists only in the call that needs it; callers wipe it
- * (`wipe`) when done. Storage only ever sees the sealed form.
+ * (`wipe`) when done. Storage only ever sees the sealed form. The derived sealing key is wiped
+ * after each use.
  */
 import { aesGcmDecrypt, aesGcmEncrypt } from "../crypto/index.ts";
+import { withSubkey } from "./root-key.ts";
+
+export { decodeRootKey, withRootKey } from "./root-key.ts";
 
 export interface SealedBackingKey {
   version: number;
   iv: Uint8Array;
   sealed: Uint8Array;
   createdAt: number;
+  /** The seal format (see the module comment); absent for format 1 records. */
+  format?: number;
 }
+
+/** The format `sealBackingKey` writes. */
+export const BACKING_KEY_SEAL_FORMAT = 2;
 
 const utf8 = new TextEncoder();
 
-function bindingData(keyArn: string, version: number): Uint8Array {
-  return utf8.encode(`edgekms backing key v1\n${keyArn}\n${version}`);
-}
-
-/** Decodes the ROOT_KEY secret. @throws Error when it is absent or not base64 of 32 bytes. */
-export function decodeRootKey(secret: string | undefined): Uint8Array {
-  if (!secret) throw new Error("ROOT_KEY is not configured");
-  let bytes: Uint8Array;
-  try {
-    bytes = Uint8Array.from(atob(secret.trim()), (c) => c.charCodeAt(0));
-  } catch {
-    throw new Error("ROOT_KEY is not valid base64");
-  }
-  if (bytes.length !== 32) throw new Error("ROOT_KEY must be 32 bytes");
-  return bytes;
+function bindingData(format: 1 | 2, keyArn: string, version: number): Uint8Array {
+  return utf8.encode(`edgekms backing key v${format}\n${keyArn}\n${version}`);
 }
 
 export function newBackingKey(rootKey: Uint8Array, keyArn: string, version: number, now: number): SealedBackingKey {
@@ -43,6 +51,7 @@ export function newBackingKey(rootKey: Uint8Array, keyArn: string, version: numb
   }
 }
 
+/** Seals `material` in the current format. */
 export function sealBackingKey(
   rootKey: Uint8Array,
   keyArn: string,
@@ -51,12 +60,26 @@ export function sealBackingKey(
   now: number,
 ): SealedBackingKey {
   const iv = crypto.getRandomValues(new Uint8Array(12));
-  return { version, iv, sealed: aesGcmEncrypt(rootKey, iv, material, bindingData(keyArn, version)), createdAt: now };
+  const sealed = withSubkey(rootKey, "backingKeySeal", (key) => aesGcmEncrypt(key, iv, material, bindingData(2, keyArn, version)));
+  return { version, iv, sealed, createdAt: now, format: BACKING_KEY_SEAL_FORMAT };
 }
 
-/** @throws Error when the record was not sealed under this root key for this key and version. */
+/**
+ * Opens a record of either format.
+ * @throws Error when the record was not sealed under this root key for this key and version, or
+ * names a format this code does not know.
+ */
 export function unsealBackingKey(rootKey: Uint8Array, keyArn: string, record: SealedBackingKey): Uint8Array {
-  return aesGcmDecrypt(rootKey, record.iv, record.sealed, bindingData(keyArn, record.version));
+  if (record.format === BACKING_KEY_SEAL_FORMAT) {
+    return withSubkey(rootKey, "backingKeySeal", (key) => aesGcmDecrypt(key, record.iv, record.sealed, bindingData(2, keyArn, record.version)));
+  }
+  if (record.format === undefined) return aesGcmDecrypt(rootKey, record.iv, record.sealed, bindingData(1, keyArn, record.version));
+  throw new Error(`unknown backing key seal format ${String(record.format)}`);
+}
+
+/** True when the record is sealed in the format `sealBackingKey` writes now. */
+export function isCurrentSeal(record: SealedBackingKey): boolean {
+  return record.format === BACKING_KEY_SEAL_FORMAT;
 }
 
 export function wipe(bytes: Uint8Array): void {

@@ -15,19 +15,21 @@
  * |     26 |     32 | SHA-256 of the wrapping public key (DER SubjectPublicKeyInfo)  |
  * |     58 |     32 | HMAC-SHA256 tag over "edgekms import token v1\n" ‖ key ARN ‖ 0x00 ‖ bytes 0–57 |
  *
- * The tag key is HKDF-SHA256(root key, info "edgekms import token v1"), so a token is bound to
+ * The tag key is the root key's "importToken" subkey, HKDF-SHA256(root key, info "edgekms import
+ * token v1") (src/keys/root-key.ts, which lists every subkey), so a token is bound to
  * the key it was issued for (the ARN is in the tag, not in the token), to one wrapping key pair
  * and to one algorithm; a token for another key, a forged or a truncated one fails the same way.
  *
- * Wrapping private keys are sealed with AES-256-GCM under HKDF(root key, "edgekms import wrapping
- * key v1"), bound by AAD to the key ARN and token ID. Material fingerprints are HMAC-SHA256 under
- * HKDF(root key, "edgekms imported material fingerprint v1") over the ARN and the material: they
+ * Wrapping private keys are sealed with AES-256-GCM under the "wrappingKeySeal" subkey, bound by
+ * AAD to the key ARN and token ID. Material fingerprints are HMAC-SHA256 under the
+ * "materialFingerprint" subkey over the ARN and the material: they
  * identify the material to the key object without storing it, and are useless without the root key.
  *
  * Security: derived keys are wiped after each use; tags and fingerprints are compared by
  * accumulating differences and deciding once.
  */
-import { aesGcmDecrypt, aesGcmEncrypt, hkdfSha256, hmacSha256, sha256 } from "../crypto/index.ts";
+import { aesGcmDecrypt, aesGcmEncrypt, hmacSha256, sha256 } from "../crypto/index.ts";
+import { withSubkey } from "./root-key.ts";
 import type { WrappingAlgorithm } from "./import-wrapping.ts";
 import { bytesEqual, concatBytes, fromHex, toHex } from "../bytes.ts";
 
@@ -57,21 +59,13 @@ export interface SealedWrappingKey {
 
 const utf8 = new TextEncoder();
 
-function derive(rootKey: Uint8Array, purpose: string): Uint8Array {
-  return hkdfSha256(rootKey, new Uint8Array(0), utf8.encode(purpose), 32);
-}
-
 export function publicKeyHash(publicKeySpki: Uint8Array): Uint8Array {
   return sha256(publicKeySpki);
 }
 
 function tag(rootKey: Uint8Array, keyArn: string, body: Uint8Array): Uint8Array {
-  const macKey = derive(rootKey, "edgekms import token v1");
-  try {
-    return hmacSha256(macKey, concatBytes(utf8.encode(`edgekms import token v1\n${keyArn}`), new Uint8Array([0]), body));
-  } finally {
-    macKey.fill(0);
-  }
+  const message = concatBytes(utf8.encode(`edgekms import token v1\n${keyArn}`), new Uint8Array([0]), body);
+  return withSubkey(rootKey, "importToken", (macKey) => hmacSha256(macKey, message));
 }
 
 /** A new token ID: 16 random bytes as hex. */
@@ -114,33 +108,21 @@ function wrappingKeyAad(keyArn: string, tokenId: string): Uint8Array {
 }
 
 export function sealWrappingKey(rootKey: Uint8Array, keyArn: string, tokenId: string, privateKey: Uint8Array): SealedWrappingKey {
-  const key = derive(rootKey, "edgekms import wrapping key v1");
-  try {
-    const iv = crypto.getRandomValues(new Uint8Array(12));
-    return { iv, sealed: aesGcmEncrypt(key, iv, privateKey, wrappingKeyAad(keyArn, tokenId)) };
-  } finally {
-    key.fill(0);
-  }
+  const iv = crypto.getRandomValues(new Uint8Array(12));
+  return { iv, sealed: withSubkey(rootKey, "wrappingKeySeal", (key) => aesGcmEncrypt(key, iv, privateKey, wrappingKeyAad(keyArn, tokenId))) };
 }
 
 /** @throws Error when the record was not sealed under this root key for this key and token. */
 export function unsealWrappingKey(rootKey: Uint8Array, keyArn: string, tokenId: string, record: SealedWrappingKey): Uint8Array {
-  const key = derive(rootKey, "edgekms import wrapping key v1");
-  try {
-    return aesGcmDecrypt(key, record.iv, record.sealed, wrappingKeyAad(keyArn, tokenId));
-  } finally {
-    key.fill(0);
-  }
+  return withSubkey(rootKey, "wrappingKeySeal", (key) => aesGcmDecrypt(key, record.iv, record.sealed, wrappingKeyAad(keyArn, tokenId)));
 }
 
 /** The keyed fingerprint of imported material for one key. */
 export function materialFingerprint(rootKey: Uint8Array, keyArn: string, material: Uint8Array): Uint8Array {
-  const key = derive(rootKey, "edgekms imported material fingerprint v1");
   const input = concatBytes(utf8.encode(keyArn), new Uint8Array([0]), material);
   try {
-    return hmacSha256(key, input);
+    return withSubkey(rootKey, "materialFingerprint", (key) => hmacSha256(key, input));
   } finally {
-    key.fill(0);
     input.fill(0);
   }
 }

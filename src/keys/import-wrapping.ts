@@ -3,31 +3,31 @@
  * 2048-bit wrapping key pair per GetParametersForImport, and the unwrapping of the caller's
  * encrypted key material with the algorithm they chose.
  *
- * Spec: RFC 8017 (PKCS #1 v2.2) §7.1 RSAES-OAEP and §7.2 RSAES-PKCS1-v1_5; implicit rejection for
- * PKCS #1 v1.5 as in draft-irtf-cfrg-rsa-guidance (Kario, "Implicit Rejection") and OpenSSL 3.2's
- * `ossl_rsa_padding_check_PKCS1_type_2`.
+ * Spec: RFC 8017 (PKCS #1 v2.2) §7.1 RSAES-OAEP and §7.2 RSAES-PKCS1-v1_5.
  *
  * - RSAES_OAEP_SHA_256 / RSAES_OAEP_SHA_1 use the platform's WebCrypto RSA-OAEP (workerd, Node,
  *   Deno): its failure is one opaque rejection, which is all this module reports.
- * - RSAES_PKCS1_V1_5 is not in WebCrypto, so decryption is done here with BigInt from the PKCS #8
- *   private key. It never reports a padding failure: a ciphertext whose padding is wrong decrypts
- *   to a *synthetic* message derived from the private exponent and the ciphertext (a keyed PRF), of
- *   a pseudo-random length, so a caller cannot tell "bad padding" from "valid padding, wrong
- *   message" — both simply fail the later checks on the key material (Bleichenbacher's oracle needs
- *   that distinction). Only public facts are reported: a ciphertext that is not exactly k bytes or
- *   not below the modulus.
+ * - RSAES_PKCS1_V1_5 is not in WebCrypto (which has RSA-OAEP as its only RSA encryption scheme),
+ *   so decryption is done here with BigInt from the PKCS #8 private key, and a ciphertext whose
+ *   padding is wrong is *rejected explicitly* (undefined), like one of the wrong length or not
+ *   below n. AWS KMS answers all of them with InvalidCiphertextException.
+ *
+ * Why explicit rejection is safe here, and implicit rejection was not: Bleichenbacher's attack
+ * needs many decryptions under one private key, each telling "padding good" from "padding bad".
+ * EdgeKMS uses each wrapping key for at most one decryption (worker/key-import.ts spends the
+ * import token and deletes the sealed private key *before* unwrapping), so a caller learns one bit
+ * about one ciphertext under a key that is then gone: there is no oracle to query. Implicit
+ * rejection (draft-irtf-cfrg-rsa-guidance), used before, instead turned a badly padded blob into a
+ * pseudo-random message — of the 32 bytes a key expects about once in 246 tries — which a key's
+ * first import then installed as its material. The padding check is still written with masks and
+ * decided once, so its timing does not depend on where the padding is wrong.
  *
  * Security caveats, honestly: JavaScript BigInt arithmetic is not constant-time (its multiplication
  * and division take time that depends on operand values), and neither is the JIT-compiled padding
- * check, even though it is written with masks rather than branches on secret bytes. A remote
- * attacker who can time many decryptions under one private key could in principle learn about the
- * key or the padding. Mitigations: RSA blinding (a random r^e factor on the input) and exponent
- * blinding (d_p + k·(p−1)) so that timings do not correlate with the ciphertext or the exponent
- * bits; a result check (m^e ≡ c) against faults; and, above all, EdgeKMS uses each wrapping key for
- * at most one decryption (worker/key-object.ts consumes the import token before unwrapping), so no
- * private key ever answers more than one query.
+ * check. Mitigations: RSA blinding (a random r^e factor on the input) and exponent blinding
+ * (d_p + k·(p−1)) so that timings do not correlate with the ciphertext or the exponent bits; a
+ * result check (m^e ≡ c) against faults; and, above all, the single use of each private key.
  */
-import { hmacSha256, sha256 } from "../crypto/index.ts";
 
 export const WRAPPING_ALGORITHMS = ["RSAES_OAEP_SHA_256", "RSAES_OAEP_SHA_1", "RSAES_PKCS1_V1_5"] as const;
 export type WrappingAlgorithm = (typeof WRAPPING_ALGORITHMS)[number];
@@ -56,9 +56,8 @@ export async function generateWrappingKeyPair(): Promise<WrappingKeyPair> {
 }
 
 /**
- * Unwraps imported key material. Returns undefined when OAEP decryption fails or a PKCS #1
- * ciphertext is malformed (wrong length, not below n); a PKCS #1 ciphertext with bad padding
- * returns a synthetic message instead (see the module comment). Never throws for bad input.
+ * Unwraps imported key material. Returns undefined when OAEP decryption fails or a PKCS #1 v1.5
+ * ciphertext is malformed or badly padded (see the module comment). Never throws for bad input.
  */
 export async function unwrapKeyMaterial(
   algorithm: WrappingAlgorithm,
@@ -90,7 +89,7 @@ export async function rsaOaepDecrypt(
   }
 }
 
-// ---- PKCS #1 v1.5 with implicit rejection --------------------------------------------------------
+// ---- PKCS #1 v1.5 --------------------------------------------------------------------------------
 
 interface RsaPrivateKey {
   n: bigint;
@@ -106,9 +105,10 @@ interface RsaPrivateKey {
 }
 
 /**
- * RSAES-PKCS1-v1_5 decryption (RFC 8017 §7.2.2) with implicit rejection. Returns undefined only for
- * a ciphertext whose length is not k or whose value is not below n (public checks, §7.2.2 step 1
- * and RSADP step 1).
+ * RSAES-PKCS1-v1_5 decryption (RFC 8017 §7.2.2). Returns the message, or undefined for a
+ * ciphertext whose length is not k, whose value is not below n (step 1 and RSADP step 1), or whose
+ * decryption is not EM = 0x00 ‖ 0x02 ‖ PS (≥ 8 non-zero bytes) ‖ 0x00 ‖ M (step 3): "decryption
+ * error", explicitly (see the module comment for why that is safe for single-use keys).
  * @throws Error when `privateKeyPkcs8` is not an RSA PKCS #8 key (a caller bug).
  */
 export function rsaPkcs1v15Decrypt(privateKeyPkcs8: Uint8Array, ciphertext: Uint8Array): Uint8Array | undefined {
@@ -117,12 +117,11 @@ export function rsaPkcs1v15Decrypt(privateKeyPkcs8: Uint8Array, ciphertext: Uint
   const c = os2ip(ciphertext);
   if (c >= key.n) return undefined;
   const em = i2osp(rsadp(key, c), key.k);
-  const synthetic = syntheticMessage(key, ciphertext);
   try {
-    return selectMessage(em, synthetic.message, synthetic.length);
+    const { good, separator } = checkPadding(em);
+    return good === 1 ? em.slice(separator + 1) : undefined;
   } finally {
     em.fill(0);
-    synthetic.message.fill(0);
   }
 }
 
@@ -143,71 +142,23 @@ function select(bit: number, a: number, b: number): number {
 }
 
 /**
- * EME-PKCS1-v1_5 decoding (§7.2.2 step 3) decided with masks over every byte: EM = 0x00 || 0x02 ||
- * PS (≥ 8 non-zero bytes) || 0x00 || M. The result is M when the padding is good, otherwise the
- * last `syntheticLength` bytes of `synthetic`; both candidates are tails of a k-byte buffer, so the
- * bytes are selected over the whole buffer and only the final length is used to slice.
+ * EME-PKCS1-v1_5 decoding (§7.2.2 step 3), every byte visited and the verdict accumulated in masks:
+ * `good` is 1 when EM[0] = 0x00, EM[1] = 0x02, a 0x00 separator follows PS and PS is at least 8
+ * bytes; `separator` is the index of that 0x00. The caller decides once, on `good`.
  */
-function selectMessage(em: Uint8Array, synthetic: Uint8Array, syntheticLength: number): Uint8Array {
+function checkPadding(em: Uint8Array): { good: number; separator: number } {
   const k = em.length;
   let good = eq(em[0]!, 0) & eq(em[1]!, 2);
   let foundZero = 0;
-  let zeroIndex = 0;
+  let separator = 0;
   for (let i = 2; i < k; i++) {
     const isZero = eq(em[i]!, 0);
-    zeroIndex = select(isZero & (foundZero ^ 1), i, zeroIndex);
+    separator = select(isZero & (foundZero ^ 1), i, separator);
     foundZero |= isZero;
   }
   good &= foundZero;
-  good &= 1 - lt(zeroIndex, 2 + 8); // PS is at least 8 bytes
-  const length = select(good, k - (zeroIndex + 1), syntheticLength);
-  const out = new Uint8Array(k);
-  for (let i = 0; i < k; i++) out[i] = select(good, em[i]!, synthetic[i]!);
-  const message = out.slice(k - length);
-  out.fill(0);
-  return message;
-}
-
-const utf8 = new TextEncoder();
-
-/**
- * The implicit-rejection PRF of draft-irtf-cfrg-rsa-guidance: KDK = HMAC-SHA256(SHA-256(d as k
- * bytes), C); PRF(label, bits) = the concatenation of HMAC-SHA256(KDK, I2OSP(i, 2) || label ||
- * I2OSP(bits, 2)) for i = 0, 1, … truncated to bits/8 bytes.
- */
-function syntheticMessage(key: RsaPrivateKey, ciphertext: Uint8Array): { message: Uint8Array; length: number } {
-  const dBytes = i2osp(key.d, key.k);
-  const kdk = hmacSha256(sha256(dBytes), ciphertext);
-  dBytes.fill(0);
-  const prf = (label: string, bits: number): Uint8Array => {
-    const out = new Uint8Array(bits / 8);
-    const labelBytes = utf8.encode(label);
-    for (let i = 0, pos = 0; pos < out.length; i++, pos += 32) {
-      const input = new Uint8Array(2 + labelBytes.length + 2);
-      input[0] = i >>> 8;
-      input[1] = i & 0xff;
-      input.set(labelBytes, 2);
-      input[2 + labelBytes.length] = (bits >>> 8) & 0xff;
-      input[3 + labelBytes.length] = bits & 0xff;
-      out.set(hmacSha256(kdk, input).subarray(0, Math.min(32, out.length - pos)), pos);
-    }
-    return out;
-  };
-  const message = prf("message", key.k * 8);
-  const candidates = prf("length", 128 * 16);
-  // Lengths up to k − 11 (the longest PKCS #1 message); candidates are masked to the bit length of
-  // that bound and the last one below it wins, chosen without branching on the values.
-  const maxSeparatorOffset = key.k - 2 - 8;
-  let mask = maxSeparatorOffset;
-  for (let shift = 1; shift < 16; shift <<= 1) mask |= mask >>> shift;
-  let length = 0;
-  for (let i = 0; i < 128; i++) {
-    const candidate = ((candidates[2 * i]! << 8) | candidates[2 * i + 1]!) & mask;
-    length = select(lt(candidate, maxSeparatorOffset), candidate, length);
-  }
-  kdk.fill(0);
-  candidates.fill(0);
-  return { message, length };
+  good &= 1 - lt(separator, 2 + 8); // PS is at least 8 bytes
+  return { good, separator };
 }
 
 /** RSADP (§5.1.2) by the CRT with message and exponent blinding, and a check of the result. */

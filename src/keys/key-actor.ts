@@ -628,8 +628,7 @@ export class KeyActor {
         return await commit(async (keys): Promise<MaterialResult> => {
           // Unwrapping let other calls run: the key may have been scheduled for deletion meanwhile.
           const record = await guard(keys);
-          // A PKCS #1 blob with bad padding arrives here as a synthetic message (import-wrapping.ts),
-          // almost always of the wrong length: it fails exactly like well-padded wrong material.
+          // Undefined: OAEP failed, or a PKCS #1 v1.5 blob was malformed or badly padded (import-wrapping.ts).
           if (installed === undefined || !importedMaterialFits(keySpecOf(record), installed.length)) {
             throw new KmsError("InvalidCiphertextException", "KMS could not decrypt the encrypted (wrapped) key material.");
           }

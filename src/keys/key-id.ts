@@ -12,23 +12,17 @@
  * Key IDs issued before this scheme (and any chosen by an operator) are not tagged; callers look
  * those up in the account's directory instead (src/operations/context.ts).
  */
-import { hkdfSha256, hmacSha256 } from "../crypto/index.ts";
-import { wipe } from "./backing-key.ts";
+import { hmacSha256 } from "../crypto/index.ts";
+import { withSubkey } from "./root-key.ts";
 
 const utf8 = new TextEncoder();
-const SUBKEY_INFO = utf8.encode("edgekms key-id tag v1");
 
 function tagOf(rootKey: Uint8Array, account: string, region: string, random: Uint8Array): Uint8Array {
-  const subkey = hkdfSha256(rootKey, new Uint8Array(0), SUBKEY_INFO, 32);
-  try {
-    const label = utf8.encode(`${account}\n${region}\n`);
-    const data = new Uint8Array(label.length + random.length);
-    data.set(label);
-    data.set(random, label.length);
-    return hmacSha256(subkey, data).subarray(0, 8);
-  } finally {
-    wipe(subkey);
-  }
+  const label = utf8.encode(`${account}\n${region}\n`);
+  const data = new Uint8Array(label.length + random.length);
+  data.set(label);
+  data.set(random, label.length);
+  return withSubkey(rootKey, "keyIdTag", (subkey) => hmacSha256(subkey, data).subarray(0, 8));
 }
 
 function hex(bytes: Uint8Array): string {

@@ -21,11 +21,17 @@
  *   operators of 2012-10-17 policies; `${*}`, `${?}`, `${$}` are the literal characters. A
  *   variable whose key is absent (and has no default) makes that policy value match nothing.
  *
+ * - A clause that reads an *ambiguous* key — one that several request members match when case is
+ *   ignored, such as kms:EncryptionContext:tenant for {"tenant":"carol","Tenant":"alice"}, whether
+ *   as its key or through a policy variable — evaluates to the caller's `onAmbiguous`: false in
+ *   an Allow statement, true in a Deny, so the ambiguity always works against the request
+ *   (see context.ts). IAM does not define this case; failing closed is our choice.
+ *
  * Security: evaluation is total — an unparseable request value (a malformed IP, a non-number)
  * simply does not match, so for Deny statements with positive operators the deny does not fire;
  * policy authors protect against that with the negated operators or Null, as in AWS.
  */
-import { contextValue, type ContextValue, type RequestContext } from "./context.ts";
+import { contextValue, isAmbiguous, type ContextValue, type RequestContext } from "./context.ts";
 import {
   cidrContains,
   compileWildcards,
@@ -160,6 +166,20 @@ export function compileValue(value: string, context: RequestContext, variables: 
   return units;
 }
 
+/**
+ * True when a policy value (read with policy variables when `variables` is set) refers to an
+ * ambiguous key of the request, so that substituting it would have to pick one member.
+ */
+export function referencesAmbiguousKey(value: string, context: RequestContext, variables: boolean): boolean {
+  if (!variables || context.ambiguous.size === 0 || !value.includes("${")) return false;
+  for (const m of value.matchAll(VARIABLE)) {
+    const inner = m[1]!.trim();
+    const withDefault = /^([^,]+?)\s*,\s*'([^']*)'$/.exec(inner);
+    if (isAmbiguous(context, withDefault ? withDefault[1]! : inner)) return true;
+  }
+  return false;
+}
+
 // ---- Evaluation -----------------------------------------------------------------------------------
 
 /** One key under one operator, with the policy's values as strings. */
@@ -250,10 +270,21 @@ function requestValues(v: ContextValue | undefined): readonly string[] {
   return v === undefined ? [] : typeof v === "string" ? [v] : v;
 }
 
+/** True when the clause reads an ambiguous request key, directly or through a policy variable. */
+function readsAmbiguousKey(clause: ConditionClause, context: RequestContext, variables: boolean): boolean {
+  if (context.ambiguous.size === 0) return false;
+  if (isAmbiguous(context, clause.key)) return true;
+  const substitutes = variables && usesVariables(clause.operator.base);
+  return clause.values.some((v) => referencesAmbiguousKey(v, context, substitutes));
+}
+
 /**
- * Evaluates one clause. `variables` enables policy-variable substitution (2012-10-17 policies).
+ * Evaluates one clause. `variables` enables policy-variable substitution (2012-10-17 policies);
+ * `onAmbiguous` is the result when the clause reads an ambiguous key (false for an Allow
+ * statement, true for a Deny: see the module comment).
  */
-export function evaluateClause(clause: ConditionClause, context: RequestContext, variables = true): boolean {
+export function evaluateClause(clause: ConditionClause, context: RequestContext, variables = true, onAmbiguous = false): boolean {
+  if (readsAmbiguousKey(clause, context, variables)) return onAmbiguous;
   const { operator, key, values: policyValues } = clause;
   const raw = contextValue(context, key);
   const present = requestValues(raw);
@@ -283,6 +314,6 @@ export function evaluateClause(clause: ConditionClause, context: RequestContext,
 }
 
 /** A Condition block holds when every clause holds (AND over operators and keys). */
-export function evaluateConditions(clauses: readonly ConditionClause[], context: RequestContext, variables = true): boolean {
-  return clauses.every((c) => evaluateClause(c, context, variables));
+export function evaluateConditions(clauses: readonly ConditionClause[], context: RequestContext, variables = true, onAmbiguous = false): boolean {
+  return clauses.every((c) => evaluateClause(c, context, variables, onAmbiguous));
 }

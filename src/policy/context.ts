@@ -16,6 +16,12 @@
  * keys (the KMS guide points users who need a case-sensitive context key to
  * kms:EncryptionContextKeys, whose *values* keep their case). Values keep their case.
  *
+ * Ambiguity: an encryption context or a tag set may hold several members whose keys differ only
+ * in case ({"tenant":"carol","Tenant":"alice"}); then kms:EncryptionContext:tenant names both.
+ * Such a condition key gets no value and is listed in `ambiguous` instead, and the evaluator makes
+ * every clause that reads it decide against the request (src/case-insensitive.ts): an Allow does
+ * not apply, a Deny does. Keeping the first or the last variant would let member order decide.
+ *
  * Multi-valued keys (kms:EncryptionContextKeys, kms:GrantOperations, aws:TagKeys) are stored as
  * arrays, even with one element, so ForAllValues/ForAnyValue can tell them apart; single-valued
  * keys are strings. Booleans are "true"/"false", as IAM's Bool operator compares them.
@@ -24,6 +30,7 @@
  * design — it appears in CloudTrail); never put plaintext or key material here.
  */
 import type { Principal } from "../auth/identities.ts";
+import { caseCollisions, foldCase } from "../case-insensitive.ts";
 import { IAM_ONLY_ACTIONS } from "./actions.ts";
 
 /** A condition key's value: a string for single-valued keys, an array for multi-valued ones. */
@@ -37,13 +44,23 @@ export interface RequestContext {
   readonly principal: Principal;
   /** Condition keys, lower-cased names → values. */
   readonly keys: ReadonlyMap<string, ContextValue>;
+  /** Lower-cased names of condition keys that several request members match (see the module comment). */
+  readonly ambiguous: ReadonlySet<string>;
   /** The request's encryption context as sent (grant constraints compare it). */
   readonly encryptionContext?: Readonly<Record<string, string>>;
 }
 
-/** The value of a condition key (name compared case-insensitively), or undefined when absent. */
+/**
+ * The value of a condition key (name compared case-insensitively), or undefined when absent — or
+ * ambiguous: check `isAmbiguous` first wherever absence would decide in the caller's favour.
+ */
 export function contextValue(context: RequestContext, name: string): ContextValue | undefined {
-  return context.keys.get(name.toLowerCase());
+  return context.keys.get(foldCase(name));
+}
+
+/** True when several members of the request match the condition key `name` (see the module comment). */
+export function isAmbiguous(context: RequestContext, name: string): boolean {
+  return context.ambiguous.has(foldCase(name));
 }
 
 /** The facts of one request from which `buildContext` fills the condition keys. */
@@ -94,8 +111,17 @@ function isoSeconds(d: Date): string {
  */
 export function buildContext(facts: RequestFacts): RequestContext {
   const keys = new Map<string, ContextValue>();
+  const ambiguous = new Set<string>();
   const set = (name: string, value: ContextValue | undefined): void => {
-    if (value !== undefined) keys.set(name.toLowerCase(), value);
+    if (value !== undefined) keys.set(foldCase(name), value);
+  };
+  /** Sets `<prefix><k>` for each member, leaving names that several members match ambiguous. */
+  const setMembers = (prefix: string, members: Readonly<Record<string, string>>): void => {
+    const collisions = caseCollisions(Object.keys(members));
+    for (const [k, v] of Object.entries(members)) {
+      if (collisions.has(foldCase(k))) ambiguous.add(foldCase(prefix + k));
+      else set(prefix + k, v);
+    }
   };
   const p = facts.principal;
   const now = facts.now ?? new Date();
@@ -122,15 +148,15 @@ export function buildContext(facts: RequestFacts): RequestContext {
   if (facts.encryptionContext !== undefined) {
     const names = Object.keys(facts.encryptionContext);
     if (names.length > 0) set("kms:EncryptionContextKeys", names);
-    for (const [k, v] of Object.entries(facts.encryptionContext)) set(`kms:EncryptionContext:${k}`, v);
+    setMembers("kms:EncryptionContext:", facts.encryptionContext);
   }
   set("kms:GrantOperations", facts.grantOperations === undefined ? undefined : [...facts.grantOperations]);
   set("kms:GrantConstraintType", facts.grantConstraintType);
   set("kms:GrantIsForAWSResource", facts.grantIsForAWSResource === undefined ? undefined : String(facts.grantIsForAWSResource));
   set("kms:ReEncryptOnSameKey", facts.reEncryptOnSameKey === undefined ? undefined : String(facts.reEncryptOnSameKey));
 
-  for (const [k, v] of Object.entries(facts.resourceTags ?? {})) set(`aws:ResourceTag/${k}`, v);
-  for (const [k, v] of Object.entries(facts.requestTags ?? {})) set(`aws:RequestTag/${k}`, v);
+  setMembers("aws:ResourceTag/", facts.resourceTags ?? {});
+  setMembers("aws:RequestTag/", facts.requestTags ?? {});
   const tagKeys = facts.tagKeys ?? (facts.requestTags === undefined ? undefined : Object.keys(facts.requestTags));
   if (tagKeys !== undefined && tagKeys.length > 0) set("aws:TagKeys", [...tagKeys]);
 
@@ -141,6 +167,7 @@ export function buildContext(facts: RequestFacts): RequestContext {
     resource: facts.resource ?? "*",
     principal: p,
     keys,
+    ambiguous,
     ...(facts.encryptionContext === undefined ? {} : { encryptionContext: facts.encryptionContext }),
   };
 }

@@ -15,16 +15,21 @@
  * only the caller's account: an Allow of this kind needs an IAM policy too; a Deny applies to the
  * whole account as it is).
  *
- * NotPrincipal follows IAM's rule that excluding a user or role session also requires excluding
- * its account: a principal is excluded only when the list names its account and (for users and
- * sessions) its own ARN, or for sessions its role ARN.
+ * NotPrincipal follows the IAM User Guide's "NotPrincipal" page: AWS may check the account first,
+ * then the role, then the assumed-role session (identified by its session name), so a caller is
+ * excluded only when the list names every link of that chain — the root user by its account; an
+ * IAM user by its account and its user ARN; an assumed-role session by its account, its role ARN
+ * *and its own session ARN* (`arn:aws:sts::<acct>:assumed-role/<role>/<session>`). Naming only the
+ * role does not exempt the role's sessions, and no wildcard can stand for "all sessions".
  *
  * Security: evaluation is pure and total; an element that cannot match (a Service principal
  * when the caller is an IAM identity, an unresolvable policy variable) simply does not apply.
+ * An element that reads an ambiguous request key (a condition, or a Resource with a policy
+ * variable; see context.ts) decides against the request: an Allow does not apply, a Deny does.
  */
 import { parseArn } from "../arn.ts";
 import type { Principal } from "../auth/identities.ts";
-import { compileValue, evaluateConditions } from "./conditions.ts";
+import { compileValue, evaluateConditions, referencesAmbiguousKey } from "./conditions.ts";
 import type { RequestContext } from "./context.ts";
 import type { Policy, PolicyStatement, PrincipalSet } from "./document.ts";
 import { matchUnits, wildcardMatch } from "./match.ts";
@@ -81,12 +86,19 @@ export function matchPrincipalSet(set: PrincipalSet, p: Principal): PrincipalMat
   return result;
 }
 
-/** True when a NotPrincipal element excludes the caller (see the module comment). */
+/** True when a NotPrincipal element excludes the caller: it names every link of its chain (see the module comment). */
 export function excludedByNotPrincipal(set: PrincipalSet, p: Principal): boolean {
   if (set.wildcard) return true;
+  const listed = (arn: string | undefined): boolean => arn !== undefined && set.aws.includes(arn);
   const accountListed = set.aws.some((e) => accountOf(e) === p.accountId);
-  if (p.type === "Root") return accountListed;
-  return accountListed && set.aws.some((e) => namesPrincipal(e, p));
+  switch (p.type) {
+    case "Root":
+      return accountListed;
+    case "IAMUser":
+      return accountListed && listed(p.arn);
+    case "AssumedRole":
+      return accountListed && listed(p.roleArn) && listed(p.arn);
+  }
 }
 
 function actionMatches(patterns: readonly string[], action: string): boolean {
@@ -94,9 +106,11 @@ function actionMatches(patterns: readonly string[], action: string): boolean {
   return patterns.some((p) => wildcardMatch(p, action, true));
 }
 
-function resourceMatches(patterns: readonly string[], context: RequestContext, variables: boolean): boolean {
+/** True when a pattern matches the resource; `onAmbiguous` for a pattern whose variable is ambiguous. */
+function resourceMatches(patterns: readonly string[], context: RequestContext, variables: boolean, onAmbiguous: boolean): boolean {
   return patterns.some((p) => {
     if (p === "*") return true;
+    if (referencesAmbiguousKey(p, context, variables)) return onAmbiguous;
     const units = compileValue(p, context, variables);
     return units !== undefined && matchUnits(units, context.resource);
   });
@@ -114,9 +128,11 @@ export function statementApplies(stmt: PolicyStatement, context: RequestContext,
 
   if (stmt.action !== undefined && !actionMatches(stmt.action, context.action)) return undefined;
   if (stmt.notAction !== undefined && actionMatches(stmt.notAction, context.action)) return undefined;
-  if (stmt.resource !== undefined && !resourceMatches(stmt.resource, context, variables)) return undefined;
-  if (stmt.notResource !== undefined && resourceMatches(stmt.notResource, context, variables)) return undefined;
-  if (!evaluateConditions(stmt.conditions, context, variables)) return undefined;
+  // Ambiguity decides against the request: it makes a Deny apply and an Allow not.
+  const deny = stmt.effect === "Deny";
+  if (stmt.resource !== undefined && !resourceMatches(stmt.resource, context, variables, deny)) return undefined;
+  if (stmt.notResource !== undefined && resourceMatches(stmt.notResource, context, variables, !deny)) return undefined;
+  if (!evaluateConditions(stmt.conditions, context, variables, deny)) return undefined;
   return via;
 }
 

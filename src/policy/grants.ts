@@ -11,6 +11,11 @@
  * constrained grant still allows DescribeKey or RetireGrant; in a constraint the *key* of each pair
  * is compared case-insensitively and the value case-sensitively).
  *
+ * Ambiguity fails closed (src/case-insensitive.ts): a constraint pair that several members of the
+ * request's context match ignoring case ({"tenant":"carol","Tenant":"alice"} against
+ * {"tenant":"alice"}) is not met, whichever member has the wanted value; nor is a constraint that
+ * itself holds keys differing only in case.
+ *
  * A grantee that is an account (`arn:aws:iam::<acct>:root`) matches that account's root user
  * directly, and its users and roles only "via the account" — like a key policy naming the
  * account, that needs an IAM policy of the user or role too (see `authorize`).
@@ -18,6 +23,7 @@
  * Security: a grant never overrides an explicit Deny; `authorize` checks denies before grants.
  */
 import type { Principal } from "../auth/identities.ts";
+import { caseCollisions, lookupIgnoringCase } from "../case-insensitive.ts";
 import { ENCRYPTION_CONTEXT_OPERATIONS, grantOperationFor } from "./actions.ts";
 import type { RequestContext } from "./context.ts";
 import { matchPrincipalSet, type PrincipalMatch } from "./evaluate.ts";
@@ -42,12 +48,6 @@ export function granteeMatch(grantee: string, principal: Principal): PrincipalMa
   return matchPrincipalSet({ wildcard: false, aws: [grantee], service: [], federated: [] }, principal);
 }
 
-function lookupIgnoringKeyCase(context: Readonly<Record<string, string>>, key: string): string | undefined {
-  const lower = key.toLowerCase();
-  for (const [k, v] of Object.entries(context)) if (k.toLowerCase() === lower) return v;
-  return undefined;
-}
-
 /**
  * True when the request's encryption context satisfies the constraints for this operation.
  * Operations without an encryption context ignore constraints.
@@ -58,8 +58,13 @@ export function constraintsSatisfied(
   encryptionContext: Readonly<Record<string, string>> = {},
 ): boolean {
   if (constraints === undefined || !ENCRYPTION_CONTEXT_OPERATIONS.has(operation)) return true;
+  // Each required pair must match exactly one member, by key ignoring case and by exact value.
   const containsAll = (required: Readonly<Record<string, string>>): boolean =>
-    Object.entries(required).every(([k, v]) => lookupIgnoringKeyCase(encryptionContext, k) === v);
+    caseCollisions(Object.keys(required)).size === 0 &&
+    Object.entries(required).every(([k, v]) => {
+      const found = lookupIgnoringCase(encryptionContext, k);
+      return found !== undefined && found !== "ambiguous" && found.value === v;
+    });
   const { encryptionContextEquals: equals, encryptionContextSubset: subset } = constraints;
   if (equals !== undefined) {
     if (Object.keys(encryptionContext).length !== Object.keys(equals).length || !containsAll(equals)) return false;

@@ -286,6 +286,29 @@ describe("conditions on the encryption context", () => {
     }
   });
 
+  it('refuse alice {"tenant":"carol","Tenant":"alice"} under a policy that lets her use only tenant alice (issue 11, item 6)', async () => {
+    const root = worker.client("test");
+    const key = await createKey(
+      root,
+      policy(
+        allow(ROOT_ARN),
+        allow(ALICE_ARN, ["kms:Encrypt", "kms:Decrypt"], { Condition: { StringEquals: { "kms:EncryptionContext:tenant": "alice" } } }),
+      ),
+    );
+    const alice = worker.client("alice");
+    await alice.send(new EncryptCommand({ KeyId: key, Plaintext: utf8("ok"), EncryptionContext: { tenant: "alice" } }));
+    // Member order is what the old evaluation let decide; neither order may pass.
+    for (const text of ['{"tenant":"carol","Tenant":"alice"}', '{"Tenant":"alice","tenant":"carol"}']) {
+      const context = JSON.parse(text) as Record<string, string>;
+      const refused = await awsError(alice.send(new EncryptCommand({ KeyId: key, Plaintext: utf8("no"), EncryptionContext: context })));
+      expect(refused.message).toBe(denied(ALICE_ARN, "kms:Encrypt", key, noIdentityPolicy("kms:Encrypt")));
+      // A blob made under that context by someone else does not open for alice either.
+      const sealed = await root.send(new EncryptCommand({ KeyId: key, Plaintext: utf8("carol's"), EncryptionContext: context }));
+      const notOpened = await awsError(alice.send(new DecryptCommand({ CiphertextBlob: sealed.CiphertextBlob!, EncryptionContext: context })));
+      expect(notOpened.name).toBe("AccessDeniedException");
+    }
+  });
+
   it("let a key policy deny a principal any request whose context lacks a key (Null condition)", async () => {
     const root = worker.client("test");
     const key = await createKey(

@@ -222,3 +222,24 @@ describe("arguments and KMS errors", () => {
     await expect(unknown.encrypt(random(1))).rejects.toMatchObject({ name: "NotFoundException" });
   });
 });
+
+describe("expected encryption context with keys that differ only in case (issue 11, item 6)", () => {
+  const ISSUE_CONTEXT = JSON.parse('{"tenant":"carol","Tenant":"alice"}') as Record<string, string>;
+
+  it("refuses a message whose context holds a case variant of an expected key, whichever variant is expected", async () => {
+    const { client } = setup();
+    const message = await client.encrypt(random(10), { encryptionContext: { ...ISSUE_CONTEXT, app: "billing" } });
+    for (const expected of [{ tenant: "carol" }, { Tenant: "alice" }, { TENANT: "alice" }, ISSUE_CONTEXT]) {
+      await expect(client.decrypt(message, { encryptionContext: expected })).rejects.toMatchObject({ name: "InvalidCiphertextException" });
+    }
+    // Keys nobody collides with are still checked as before.
+    expect((await client.decrypt(message, { encryptionContext: { app: "billing" } })).encryptionContext).toEqual({ ...ISSUE_CONTEXT, app: "billing" });
+  });
+
+  it("matches an expected key exactly, as KMS's context is case-sensitive", async () => {
+    const { client } = setup();
+    const message = await client.encrypt(random(10), { encryptionContext: { Tenant: "alice" } });
+    await expect(client.decrypt(message, { encryptionContext: { tenant: "alice" } })).rejects.toMatchObject({ name: "InvalidCiphertextException" });
+    await expect(client.decrypt(message, { encryptionContext: { Tenant: "alice" } })).resolves.toBeDefined();
+  });
+});

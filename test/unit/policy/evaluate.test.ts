@@ -76,8 +76,23 @@ describe("evaluatePolicy: NotPrincipal", () => {
     expect(evaluatePolicy(policy([ACCOUNT_ROOT]), ctx(ALICE, "kms:PutKeyPolicy")).decision).toBe("Deny");
   });
 
-  it("excludes a role session by its role ARN and account", () => {
-    expect(evaluatePolicy(policy([ACCOUNT_ROOT, "arn:aws:iam::111122223333:role/deployer"]), ctx(DEPLOYER, "kms:PutKeyPolicy")).decision).toBe("Allow");
+  const ROLE = "arn:aws:iam::111122223333:role/deployer";
+  const SESSION = "arn:aws:sts::111122223333:assumed-role/deployer/ci";
+
+  it("does not exempt the sessions of a role when only the role (and its account) is listed", () => {
+    expect(evaluatePolicy(policy([ACCOUNT_ROOT, ROLE]), ctx(DEPLOYER, "kms:PutKeyPolicy")).decision).toBe("Deny");
+  });
+
+  it("excludes an assumed-role session listed by its session ARN, its role ARN and its account, as IAM's example does", () => {
+    expect(evaluatePolicy(policy([SESSION, ROLE, ACCOUNT_ROOT]), ctx(DEPLOYER, "kms:PutKeyPolicy")).decision).toBe("Allow");
+  });
+
+  it.each([
+    ["the session ARN and the account, without the role", [SESSION, ACCOUNT_ROOT]],
+    ["the session ARN and the role, without the account", [SESSION, ROLE]],
+    ["another session of the role", ["arn:aws:sts::111122223333:assumed-role/deployer/other", ROLE, ACCOUNT_ROOT]],
+  ])("still denies a session when the list names %s", (_what, list) => {
+    expect(evaluatePolicy(policy(list), ctx(DEPLOYER, "kms:PutKeyPolicy")).decision).toBe("Deny");
   });
 });
 
