@@ -24,9 +24,22 @@ function canonical(value: unknown): string {
   );
 }
 
+/**
+ * One state read. Reads change nothing, so a connection the runtime dropped (a reused keep-alive
+ * socket closed under load) is retried rather than failing the whole run; a timeout is not.
+ */
+async function stateCall(t: Transport, identity: string, op: string, input: object) {
+  let out = await t.call(identity, op, input, false);
+  for (let retry = 0; retry < 3 && out.networkError !== undefined && !out.timedOut; retry++) {
+    await new Promise((resolve) => setTimeout(resolve, 100 * (retry + 1)));
+    out = await t.call(identity, op, input, false);
+  }
+  return out;
+}
+
 /** The outcome of a read, as text: the body on success, the error type otherwise (also stable). */
 async function read(t: Transport, identity: string, op: string, input: object): Promise<unknown> {
-  const out = await t.call(identity, op, input, false);
+  const out = await stateCall(t, identity, op, input);
   if (out.timedOut || out.networkError) throw new Error(`state read ${op} failed: ${out.networkError ?? "timeout"}`);
   return out.status === 200 ? out.json : { error: out.type ?? out.status };
 }
@@ -36,7 +49,7 @@ async function readAll(t: Transport, identity: string, op: string, input: object
   const items: unknown[] = [];
   let marker: string | undefined;
   for (let page = 0; page < 1000; page++) {
-    const out = await t.call(identity, op, { ...input, ...(marker === undefined ? {} : { Marker: marker }) }, false);
+    const out = await stateCall(t, identity, op, { ...input, ...(marker === undefined ? {} : { Marker: marker }) });
     if (out.timedOut || out.networkError) throw new Error(`state read ${op} failed: ${out.networkError ?? "timeout"}`);
     if (out.status !== 200) return { error: out.type ?? out.status };
     const body = out.json as Record<string, unknown>;

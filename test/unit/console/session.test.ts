@@ -5,17 +5,22 @@
  */
 import { describe, expect, it } from "vitest";
 import { checkCredentials, csrfMatches, issueSession, readSession, sameOrigin, SESSION_SECONDS } from "../../../worker/console/session.ts";
-import type { Env } from "../../../worker/config.ts";
+import type { Vars } from "../../../worker/vars.ts";
 
 const ROOT_KEY = "AAECAwQFBgcICQoLDA0ODxAREhMUFRYXGBkaGxwdHh8=";
-const env = { ROOT_KEY } as Env;
+/** The development identities, which the console (like the API) uses only when opted into. */
+const env: Vars = { ROOT_KEY, EDGEKMS_DEV_IDENTITIES: "true" };
 
-function withIdentities(secret: string): Env {
+function withIdentities(secret: string): Vars {
   const config = { credentials: [{ accessKeyId: "alice", secretAccessKey: secret, principal: { type: "IAMUser", accountId: "111122223333", userName: "alice" } }] };
-  return { ROOT_KEY, EDGEKMS_IDENTITIES: JSON.stringify(config) } as Env;
+  return { ROOT_KEY, EDGEKMS_IDENTITIES: JSON.stringify(config) };
 }
 
 describe("console sign-in and sessions", () => {
+  it("lets nobody sign in without an identity configuration or the development opt-in", () => {
+    expect(() => checkCredentials({ ROOT_KEY }, "alice", "alice")).toThrow(/no identity configuration/);
+  });
+
   it("accepts only a configured access key with its own secret", () => {
     expect(checkCredentials(env, "alice", "alice")?.principal.arn).toBe("arn:aws:iam::111122223333:user/alice");
     expect(checkCredentials(env, "alice", "bob")).toBeUndefined();
@@ -50,7 +55,7 @@ describe("console sign-in and sessions", () => {
     expect(await readSession(env, "", now)).toBeUndefined();
     expect(await readSession(env, undefined, now)).toBeUndefined();
     // Another deployment's root key.
-    expect(await readSession({ ROOT_KEY: "AQECAwQFBgcICQoLDA0ODxAREhMUFRYXGBkaGxwdHh8=" } as Env, cookie, now)).toBeUndefined();
+    expect(await readSession({ ROOT_KEY: "AQECAwQFBgcICQoLDA0ODxAREhMUFRYXGBkaGxwdHh8=", EDGEKMS_DEV_IDENTITIES: "true" }, cookie, now)).toBeUndefined();
     // A changed secret ends the credential's sessions.
     const before = withIdentities("old-secret");
     const issued = (await issueSession(before, checkCredentials(before, "alice", "old-secret")!, now)).value;
