@@ -55,7 +55,10 @@ const utf8 = new TextEncoder();
 
 export class Transport {
   readonly #url: URL;
-  readonly #agent = new Agent({ keepAlive: true, maxSockets: 4 });
+  // A connection per request: under load the local runtime may close an idle keep-alive
+  // connection just as a request is written on it (a dropped connection that says nothing about
+  // the request), which a reused socket would report as a network error.
+  readonly #agent = new Agent({ keepAlive: false, maxSockets: 4 });
   readonly #timeoutMs: number;
 
   constructor(url: string, timeoutMs = 15_000) {
