@@ -13,7 +13,16 @@
  * BENCH_ROUNDS rounds (default 3), rounds interleaving the implementations; we report the median
  * ops/s and the ratio EdgeKMS / node:crypto.
  */
-import { constants, createHmac, createPrivateKey, createPublicKey, privateDecrypt, publicEncrypt, sign as nodeSign, verify as nodeVerify } from "node:crypto";
+import {
+  constants,
+  createHmac,
+  createPrivateKey,
+  createPublicKey,
+  privateDecrypt,
+  publicEncrypt,
+  sign as nodeSign,
+  verify as nodeVerify,
+} from "node:crypto";
 import { generateKeyPair, signMessage, verifySignature } from "../src/keys/asymmetric/key-pairs.ts";
 import { rsaDecrypt } from "../src/keys/asymmetric/rsa.ts";
 import { hmac } from "../src/keys/mac.ts";
@@ -64,13 +73,21 @@ async function rows(): Promise<Row[]> {
   for (const [spec, algorithm, hash] of SIGNING) {
     const pair = await generateKeyPair(spec);
     const signature = await signMessage(spec, algorithm, pair.privateKey, message, "RAW");
-    if (!(await verifySignature(spec, algorithm, pair.publicKey, message, "RAW", signature))) throw new Error(`${spec}: own signature does not verify`);
-    const sign: Row = { name: `Sign ${spec} ${algorithm}`, impls: { EdgeKMS: () => signMessage(spec, algorithm, pair.privateKey, message, "RAW") } };
-    const verify: Row = { name: `Verify ${spec} ${algorithm}`, impls: { EdgeKMS: () => verifySignature(spec, algorithm, pair.publicKey, message, "RAW", signature) } };
+    if (!(await verifySignature(spec, algorithm, pair.publicKey, message, "RAW", signature)))
+      throw new Error(`${spec}: own signature does not verify`);
+    const sign: Row = {
+      name: `Sign ${spec} ${algorithm}`,
+      impls: { EdgeKMS: () => signMessage(spec, algorithm, pair.privateKey, message, "RAW") },
+    };
+    const verify: Row = {
+      name: `Verify ${spec} ${algorithm}`,
+      impls: { EdgeKMS: () => verifySignature(spec, algorithm, pair.publicKey, message, "RAW", signature) },
+    };
     if (!spec.startsWith("ML_DSA")) {
       const privateKey = createPrivateKey({ key: Buffer.from(pair.privateKey), format: "der", type: "pkcs8" });
       const publicKey = createPublicKey({ key: Buffer.from(pair.publicKey), format: "der", type: "spki" });
-      if (!nodeVerify(hash, message, nodeKeyOptions(algorithm, publicKey as never), Buffer.from(signature))) throw new Error(`${spec}: node:crypto disagrees`);
+      if (!nodeVerify(hash, message, nodeKeyOptions(algorithm, publicKey as never), Buffer.from(signature)))
+        throw new Error(`${spec}: node:crypto disagrees`);
       sign.impls["node:crypto"] = () => nodeSign(hash, message, nodeKeyOptions(algorithm, privateKey));
       verify.impls["node:crypto"] = () => nodeVerify(hash, message, nodeKeyOptions(algorithm, publicKey as never), Buffer.from(signature));
     }
@@ -80,7 +97,10 @@ async function rows(): Promise<Row[]> {
     const pair = await generateKeyPair(spec);
     const publicKey = createPublicKey({ key: Buffer.from(pair.publicKey), format: "der", type: "spki" });
     const privateKey = createPrivateKey({ key: Buffer.from(pair.privateKey), format: "der", type: "pkcs8" });
-    const ciphertext = publicEncrypt({ key: publicKey, padding: constants.RSA_PKCS1_OAEP_PADDING, oaepHash: "sha256" }, Buffer.alloc(32, 7));
+    const ciphertext = publicEncrypt(
+      { key: publicKey, padding: constants.RSA_PKCS1_OAEP_PADDING, oaepHash: "sha256" },
+      Buffer.alloc(32, 7),
+    );
     out.push({
       name: `Decrypt ${spec} RSAES_OAEP_SHA_256`,
       impls: {
@@ -90,7 +110,11 @@ async function rows(): Promise<Row[]> {
     });
   }
   const key = crypto.getRandomValues(new Uint8Array(32));
-  for (const [algorithm, hash] of [["HMAC_SHA_224", "sha224"], ["HMAC_SHA_256", "sha256"], ["HMAC_SHA_512", "sha512"]] as const) {
+  for (const [algorithm, hash] of [
+    ["HMAC_SHA_224", "sha224"],
+    ["HMAC_SHA_256", "sha256"],
+    ["HMAC_SHA_512", "sha512"],
+  ] as const) {
     out.push({
       name: `GenerateMac ${algorithm} (64 bytes)`,
       impls: { EdgeKMS: () => hmac(algorithm, key, message), "node:crypto": () => createHmac(hash, key).update(message).digest() },

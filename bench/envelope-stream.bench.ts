@@ -18,17 +18,20 @@ function source(total: number, hash: Sha256): ReadableStream<Uint8Array> {
   const block = new Uint8Array(CHUNK);
   for (let at = 0; at < CHUNK; at += 65536) crypto.getRandomValues(block.subarray(at, at + 65536));
   let sent = 0;
-  return new ReadableStream<Uint8Array>({
-    pull(controller) {
-      if (sent >= total) return controller.close();
-      const chunk = block.slice(0, Math.min(CHUNK, total - sent));
-      // Vary each chunk so frames differ.
-      new DataView(chunk.buffer).setUint32(0, sent / CHUNK);
-      hash.update(chunk);
-      sent += chunk.length;
-      controller.enqueue(chunk);
+  return new ReadableStream<Uint8Array>(
+    {
+      pull(controller) {
+        if (sent >= total) return controller.close();
+        const chunk = block.slice(0, Math.min(CHUNK, total - sent));
+        // Vary each chunk so frames differ.
+        new DataView(chunk.buffer).setUint32(0, sent / CHUNK);
+        hash.update(chunk);
+        sent += chunk.length;
+        controller.enqueue(chunk);
+      },
     },
-  }, { highWaterMark: 1 });
+    { highWaterMark: 1 },
+  );
 }
 
 async function main(): Promise<void> {

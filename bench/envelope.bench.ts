@@ -57,12 +57,19 @@ async function cases(endpoint: string): Promise<Case[]> {
   const region = "us-east-1";
   const kmsClient = new KMSClient({ endpoint, region, credentials, maxAttempts: 1 });
   const keyId = (await kmsClient.send(new CreateKeyCommand({ Description: "bench:envelope" }))).KeyMetadata!.Arn!;
-  const keyring = new KmsKeyringNode({ generatorKeyId: keyId, clientProvider: () => new KMS({ endpoint, region, credentials, maxAttempts: 1 }) });
+  const keyring = new KmsKeyringNode({
+    generatorKeyId: keyId,
+    clientProvider: () => new KMS({ endpoint, region, credentials, maxAttempts: 1 }),
+  });
   const sdk = buildClient(CommitmentPolicy.REQUIRE_ENCRYPT_REQUIRE_DECRYPT);
   const transport = awsSdkTransport(kmsClient);
   const suites = [
     ["committing", "ALG_AES256_GCM_HKDF_SHA512_COMMIT_KEY", AlgorithmSuiteIdentifier.ALG_AES256_GCM_IV12_TAG16_HKDF_SHA512_COMMIT_KEY],
-    ["committing + ECDSA P-384", "ALG_AES256_GCM_HKDF_SHA512_COMMIT_KEY_ECDSA_P384", AlgorithmSuiteIdentifier.ALG_AES256_GCM_IV12_TAG16_HKDF_SHA512_COMMIT_KEY_ECDSA_P384],
+    [
+      "committing + ECDSA P-384",
+      "ALG_AES256_GCM_HKDF_SHA512_COMMIT_KEY_ECDSA_P384",
+      AlgorithmSuiteIdentifier.ALG_AES256_GCM_IV12_TAG16_HKDF_SHA512_COMMIT_KEY_ECDSA_P384,
+    ],
   ] as const;
   const legacy = new EnvelopeClient({ kms: transport, keyId, format: "edgekms-v1" });
   const out: Case[] = [];
@@ -143,14 +150,26 @@ async function main(): Promise<void> {
       const reference = median(samples.get(key(c, REFERENCE))!);
       for (const name of Object.keys(c.impls)) {
         const list = samples.get(key(c, name))!;
-        rows.push([c.name, `${c.size / MiB} MiB`, name, median(list).toFixed(1), `${Math.min(...list).toFixed(1)}–${Math.max(...list).toFixed(1)}`, `${(median(list) / reference).toFixed(2)}×`]);
+        rows.push([
+          c.name,
+          `${c.size / MiB} MiB`,
+          name,
+          median(list).toFixed(1),
+          `${Math.min(...list).toFixed(1)}–${Math.max(...list).toFixed(1)}`,
+          `${(median(list) / reference).toFixed(2)}×`,
+        ]);
       }
     }
     const widths = rows[0]!.map((_, col) => Math.max(...rows.map((r) => r[col]!.length)));
     const numeric = new Set([3, 4, 5]);
-    const line = (r: string[]) => r.map((cell, col) => (numeric.has(col) ? cell.padStart(widths[col]!) : cell.padEnd(widths[col]!))).join("  ");
-    console.log(`\nAWS Encryption SDK message format v2, 4 KiB frames; Node ${process.version}, ${ROUNDS} rounds × ${BUDGET_MS} ms per pair`);
-    console.log("Data keys from the same local EdgeKMS over HTTP for every implementation; MB/s of plaintext, median (min–max over rounds)\n");
+    const line = (r: string[]) =>
+      r.map((cell, col) => (numeric.has(col) ? cell.padStart(widths[col]!) : cell.padEnd(widths[col]!))).join("  ");
+    console.log(
+      `\nAWS Encryption SDK message format v2, 4 KiB frames; Node ${process.version}, ${ROUNDS} rounds × ${BUDGET_MS} ms per pair`,
+    );
+    console.log(
+      "Data keys from the same local EdgeKMS over HTTP for every implementation; MB/s of plaintext, median (min–max over rounds)\n",
+    );
     console.log(line(rows[0]!));
     console.log(widths.map((w) => "-".repeat(w)).join("  "));
     let previous = "";

@@ -173,7 +173,8 @@ async function main() {
         name: "noop",
         modules: true,
         // It reads the body: workerd closes a keep-alive connection whose request body was left unread.
-        script: "export default { async fetch(request) { await request.arrayBuffer(); return new Response('{}', { headers: { 'content-type': 'application/x-amz-json-1.1' } }); } };",
+        script:
+          "export default { async fetch(request) { await request.arrayBuffer(); return new Response('{}', { headers: { 'content-type': 'application/x-amz-json-1.1' } }); } };",
         compatibilityDate: "2026-03-29",
         routes: [`${NOOP_HOST}/*`],
       },
@@ -200,7 +201,7 @@ async function main() {
     const ciphertext = (await api("test", "Encrypt", { KeyId: key, Plaintext: plaintext })).CiphertextBlob;
     const ops = {
       "Encrypt (key ID)": ["Encrypt", { KeyId: key, Plaintext: plaintext }],
-      "Decrypt": ["Decrypt", { CiphertextBlob: ciphertext }],
+      Decrypt: ["Decrypt", { CiphertextBlob: ciphertext }],
       "GenerateDataKey (key ID)": ["GenerateDataKey", { KeyId: key, KeySpec: "AES_256" }],
       "Encrypt (alias)": ["Encrypt", { KeyId: "alias/bench", Plaintext: plaintext }],
     };
@@ -230,7 +231,12 @@ async function main() {
     // now and then closes a connection without answering a CreateKey, and concurrent CreateGrants
     // on one key have been seen to hang. A request left unanswered may or may not have taken
     // effect, so the counts are checked and topped up one call at a time.
-    const grantRequest = (i) => kmsRequest(host, "test", "CreateGrant", { KeyId: grantKeyN, GranteePrincipal: `arn:aws:iam::${MAIN}:user/grantee-${i}`, Operations: ["Encrypt", "Decrypt"] });
+    const grantRequest = (i) =>
+      kmsRequest(host, "test", "CreateGrant", {
+        KeyId: grantKeyN,
+        GranteePrincipal: `arn:aws:iam::${MAIN}:user/grantee-${i}`,
+        Operations: ["Encrypt", "Decrypt"],
+      });
     // In batches, each signed afresh: a signature is valid for 5 minutes.
     for (let from = 1; from < SCALE_GRANTS; from += 500) {
       const grants = [];
@@ -238,7 +244,8 @@ async function main() {
       const r = await measure(kms, grants, { concurrency: 1, count: grants.length });
       setupDropped += r.dropped;
     }
-    for (let i = SCALE_GRANTS, have = await countGrants(api, grantKeyN); have < SCALE_GRANTS - 1; i++, have++) await call(kms, await grantRequest(i));
+    for (let i = SCALE_GRANTS, have = await countGrants(api, grantKeyN); have < SCALE_GRANTS - 1; i++, have++)
+      await call(kms, await grantRequest(i));
     await api("test", "CreateGrant", { KeyId: grantKeyN, GranteePrincipal: alice, Operations: ["Encrypt"] });
     const existing = (await listAll(api, "test")).length;
     let created = { count: 0, rps: 0 };
@@ -260,19 +267,56 @@ async function main() {
     if (listed < SCALE_KEYS) throw new Error(`expected ${SCALE_KEYS} keys in ${MAIN}, listed ${listed}`);
     const grantCount = await countGrants(api, grantKeyN);
     const setupSeconds = (performance.now() - setupStart) / 1000;
-    process.stderr.write(`  set-up took ${fmt(setupSeconds)} s (CreateKey at c=4: ${fmt(created.rps)} req/s; ${setupDropped} requests unanswered)\n`);
+    process.stderr.write(
+      `  set-up took ${fmt(setupSeconds)} s (CreateKey at c=4: ${fmt(created.rps)} req/s; ${setupDropped} requests unanswered)\n`,
+    );
 
     const one = (identity, op, params) => async () => [await kmsRequest(host, identity, op, params)];
     const scaleCells = {
       noop1: { name: "no-op worker", c: 1, pool: noop, requests: noopRequests },
       noop8: { name: "no-op worker", c: 8, pool: noop, requests: noopRequests },
-      small1: { name: `Encrypt, ${SMALL_KEYS} keys in the account`, c: 1, pool: kms, requests: one("external", "Encrypt", { KeyId: smallKeys[0], Plaintext: plaintext }) },
-      small8: { name: `Encrypt, ${SMALL_KEYS} keys in the account`, c: 8, pool: kms, requests: one("external", "Encrypt", { KeyId: smallKeys[0], Plaintext: plaintext }) },
-      big1: { name: `Encrypt, ${fmt(listed)} keys in the account`, c: 1, pool: kms, requests: one("test", "Encrypt", { KeyId: bigKey, Plaintext: plaintext }) },
-      big8: { name: `Encrypt, ${fmt(listed)} keys in the account`, c: 8, pool: kms, requests: one("test", "Encrypt", { KeyId: bigKey, Plaintext: plaintext }) },
-      grant1: { name: "Encrypt by grantee, key with 1 grant", c: 8, pool: kms, requests: one("alice", "Encrypt", { KeyId: grantKey1, Plaintext: plaintext }) },
-      grantN1: { name: `Encrypt by grantee, key with ${fmt(grantCount)} grants`, c: 1, pool: kms, requests: one("alice", "Encrypt", { KeyId: grantKeyN, Plaintext: plaintext }) },
-      grantN8: { name: `Encrypt by grantee, key with ${fmt(grantCount)} grants`, c: 8, pool: kms, requests: one("alice", "Encrypt", { KeyId: grantKeyN, Plaintext: plaintext }) },
+      small1: {
+        name: `Encrypt, ${SMALL_KEYS} keys in the account`,
+        c: 1,
+        pool: kms,
+        requests: one("external", "Encrypt", { KeyId: smallKeys[0], Plaintext: plaintext }),
+      },
+      small8: {
+        name: `Encrypt, ${SMALL_KEYS} keys in the account`,
+        c: 8,
+        pool: kms,
+        requests: one("external", "Encrypt", { KeyId: smallKeys[0], Plaintext: plaintext }),
+      },
+      big1: {
+        name: `Encrypt, ${fmt(listed)} keys in the account`,
+        c: 1,
+        pool: kms,
+        requests: one("test", "Encrypt", { KeyId: bigKey, Plaintext: plaintext }),
+      },
+      big8: {
+        name: `Encrypt, ${fmt(listed)} keys in the account`,
+        c: 8,
+        pool: kms,
+        requests: one("test", "Encrypt", { KeyId: bigKey, Plaintext: plaintext }),
+      },
+      grant1: {
+        name: "Encrypt by grantee, key with 1 grant",
+        c: 8,
+        pool: kms,
+        requests: one("alice", "Encrypt", { KeyId: grantKey1, Plaintext: plaintext }),
+      },
+      grantN1: {
+        name: `Encrypt by grantee, key with ${fmt(grantCount)} grants`,
+        c: 1,
+        pool: kms,
+        requests: one("alice", "Encrypt", { KeyId: grantKeyN, Plaintext: plaintext }),
+      },
+      grantN8: {
+        name: `Encrypt by grantee, key with ${fmt(grantCount)} grants`,
+        c: 8,
+        pool: kms,
+        requests: one("alice", "Encrypt", { KeyId: grantKeyN, Plaintext: plaintext }),
+      },
       list10: { name: `ListKeys page, ${SMALL_KEYS} keys`, c: 1, pool: kms, requests: one("external", "ListKeys", { Limit: 1000 }) },
       listN: {
         name: `ListKeys page (1,000 keys), paging over ${fmt(listed)}`,
@@ -287,18 +331,27 @@ async function main() {
     // ---- Report ------------------------------------------------------------------------------------------
     const cpu = cpus();
     const total = (performance.now() - started) / 1000;
-    console.log(`\nEdgeKMS service benchmark${QUICK ? " (--quick)" : ""}: local runtime (Miniflare ${"/"} workerd, scripts/local-runtime.mjs), ` + `Node ${process.version}, ${cpu.length} × ${cpu[0]?.model.trim() ?? "CPU"}`);
-    console.log(`${ROUNDS} interleaved rounds × ${CELL_MS} ms per cell, medians; SigV4-signed keep-alive HTTP/1.1; ${fmt(total)} s in all.\n`);
+    console.log(
+      `\nEdgeKMS service benchmark${QUICK ? " (--quick)" : ""}: local runtime (Miniflare ${"/"} workerd, scripts/local-runtime.mjs), ` +
+        `Node ${process.version}, ${cpu.length} × ${cpu[0]?.model.trim() ?? "CPU"}`,
+    );
+    console.log(
+      `${ROUNDS} interleaved rounds × ${CELL_MS} ms per cell, medians; SigV4-signed keep-alive HTTP/1.1; ${fmt(total)} s in all.\n`,
+    );
     console.log("| operation | c | req/s | × no-op | p50 ms | × no-op | p99 ms | × no-op |");
     console.log("|---|---:|---:|---:|---:|---:|---:|---:|");
     for (const c of CONCURRENCY) {
       const base = data.get(cells.find((x) => x.c === c && x.name === "no-op worker"));
       for (const cell of cells.filter((x) => x.c === c)) {
         const r = data.get(cell);
-        console.log(`| ${cell.name} | ${c} | ${fmt(r.rps)} | ${fmt(r.rps / base.rps, 2)} | ${ms(r.p50)} | ${fmt(r.p50 / base.p50, 1)} | ${ms(r.p99)} | ${fmt(r.p99 / base.p99, 1)} |`);
+        console.log(
+          `| ${cell.name} | ${c} | ${fmt(r.rps)} | ${fmt(r.rps / base.rps, 2)} | ${ms(r.p50)} | ${fmt(r.p50 / base.p50, 1)} | ${ms(r.p99)} | ${fmt(r.p99 / base.p99, 1)} |`,
+        );
       }
     }
-    console.log(`\nScale (ratios: req/s against Encrypt with ${SMALL_KEYS} keys at the same concurrency; ListKeys against the ${SMALL_KEYS}-key page):\n`);
+    console.log(
+      `\nScale (ratios: req/s against Encrypt with ${SMALL_KEYS} keys at the same concurrency; ListKeys against the ${SMALL_KEYS}-key page):\n`,
+    );
     console.log("| case | c | req/s | × base | p50 ms | p99 ms | × no-op req/s |");
     console.log("|---|---:|---:|---:|---:|---:|---:|");
     const s = (k) => scale.get(scaleCells[k]);
@@ -318,7 +371,9 @@ async function main() {
     for (const [k, baseKey] of rows) {
       const r = s(k);
       const cell = scaleCells[k];
-      console.log(`| ${cell.name} | ${cell.c} | ${fmt(r.rps)} | ${fmt(r.rps / s(baseKey).rps, 2)} | ${ms(r.p50)} | ${ms(r.p99)} | ${fmt(r.rps / s(cell.c === 1 ? "noop1" : "noop8").rps, 2)} |`);
+      console.log(
+        `| ${cell.name} | ${cell.c} | ${fmt(r.rps)} | ${fmt(r.rps / s(baseKey).rps, 2)} | ${ms(r.p50)} | ${ms(r.p99)} | ${fmt(r.rps / s(cell.c === 1 ? "noop1" : "noop8").rps, 2)} |`,
+      );
     }
     const pages = pageParams.length;
     console.log(`\nA full ListKeys pass over ${fmt(listed)} keys: ${pages} pages, about ${fmt((pages / s("listN").rps) * 1000)} ms.`);

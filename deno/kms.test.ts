@@ -30,7 +30,12 @@ Deno.test({
   async fn() {
     const kv = await Deno.openKv(":memory:");
     try {
-      const kms = createKms({ kv, rootKey: ROOT_KEY, identities: "development", vars: { AUDIT_FORWARD_DELAY_MS: "10", REQUEST_QUOTAS: "off" } });
+      const kms = createKms({
+        kv,
+        rootKey: ROOT_KEY,
+        identities: "development",
+        vars: { AUDIT_FORWARD_DELAY_MS: "10", REQUEST_QUOTAS: "off" },
+      });
       const root = kms.as({ accessKeyId: "test" });
       const created = await root.call("CreateKey", { Description: "in-process" });
       const keyId = created.KeyMetadata.KeyId as string;
@@ -41,7 +46,10 @@ Deno.test({
       assert(sealed.CiphertextBlob instanceof Uint8Array, "the ciphertext is bytes");
       const opened = await root.decrypt({ CiphertextBlob: sealed.CiphertextBlob, EncryptionContext: { purpose: "test" } });
       assert(new TextDecoder().decode(opened.Plaintext) === "in-process secret", "decrypt gives the plaintext back");
-      assert((await refusal(root.decrypt({ CiphertextBlob: sealed.CiphertextBlob }))) === "InvalidCiphertextException", "the context is bound");
+      assert(
+        (await refusal(root.decrypt({ CiphertextBlob: sealed.CiphertextBlob }))) === "InvalidCiphertextException",
+        "the context is bound",
+      );
 
       // alice has no policy and the default key policy names only the account: refused.
       const alice = kms.as({ principalArn: `arn:aws:iam::${ACCOUNT}:user/alice` });
@@ -55,12 +63,16 @@ Deno.test({
       let names: string[] = [];
       for (;;) {
         names = [];
-        for await (const entry of kv.list<{ eventName: string }>({ prefix: ["audit", ACCOUNT, "us-east-1", "t"] })) names.push(entry.value.eventName);
+        for await (const entry of kv.list<{ eventName: string }>({ prefix: ["audit", ACCOUNT, "us-east-1", "t"] }))
+          names.push(entry.value.eventName);
         if (names.filter((n) => n === "Encrypt").length >= 3 || Date.now() > deadline) break;
         await new Promise((r) => setTimeout(r, 50));
       }
       for (const name of ["CreateKey", "CreateAlias", "Decrypt", "CreateGrant"]) assert(names.includes(name), `${name} is in the trail`);
-      assert(names.filter((n) => n === "Encrypt").length === 3, `three Encrypt records (root's, alice's refused one, alice's granted one), got ${names.join(",")}`);
+      assert(
+        names.filter((n) => n === "Encrypt").length === 3,
+        `three Encrypt records (root's, alice's refused one, alice's granted one), got ${names.join(",")}`,
+      );
       console.log(`EDGEKMS ${JSON.stringify({ report: "in-process", records: names.length })}`);
     } finally {
       kv.close();

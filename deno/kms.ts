@@ -48,6 +48,7 @@ export type PrincipalName = { accessKeyId: string } | { principalArn: string };
 
 type Request = Record<string, unknown>;
 // deno-lint-ignore no-explicit-any
+// biome-ignore lint/suspicious/noExplicitAny: the SDK-shaped answers of every operation, typed by the caller
 type Response = Record<string, any>;
 
 export interface KmsClient {
@@ -107,7 +108,14 @@ export function createKms(options: KmsOptions): Kms {
       const call = async (operation: OperationName, request: Request): Promise<Response> => {
         enforceRequestQuota(vars, principal.accountId, operation);
         // The wire form (base64 blobs) is what the one validator reads, as for bindings.
-        return (await runOperation(service.runtime.ports, service.settings, caller, operation, toWire(request), crypto.randomUUID())) as Response;
+        return (await runOperation(
+          service.runtime.ports,
+          service.settings,
+          caller,
+          operation,
+          toWire(request),
+          crypto.randomUUID(),
+        )) as Response;
       };
       return {
         call,

@@ -37,7 +37,11 @@ Deno.test({
         assertEquals(await tx.get("a:2"), undefined, "a buffered delete hides the stored entry");
       });
       const all = await store.transact((tx) => tx.list<string>(""));
-      assertEquals(all.map(([k]) => k), ["a", "a:1", "a:25", "a:3", "a:30", "b:1"], "committed");
+      assertEquals(
+        all.map(([k]) => k),
+        ["a", "a:1", "a:25", "a:3", "a:30", "b:1"],
+        "committed",
+      );
       const failed = await store
         .transact(async (tx) => {
           tx.put("c", 1);

@@ -98,7 +98,12 @@ export class KvAuditLog {
     const copies: Appended[] = [];
     for (const entry of entries) {
       recipientAccounts(entry.record).forEach((account, i) => {
-        copies.push({ account, record: addressedTo(entry.record, account), timeMs: entry.timeMs, ...(i === 0 ? { stats: entry.stats } : {}) });
+        copies.push({
+          account,
+          record: addressedTo(entry.record, account),
+          timeMs: entry.timeMs,
+          ...(i === 0 ? { stats: entry.stats } : {}),
+        });
       });
     }
     let chunk: Appended[] = [];
@@ -194,14 +199,18 @@ export class KvAuditLog {
         stored !== null &&
         stored.eventTimeMs >= startMs &&
         stored.eventTimeMs <= query.endMs &&
-        (after === undefined || stored.eventTimeMs < after.timeMs || (stored.eventTimeMs === after.timeMs && stored.eventId < after.eventId))
+        (after === undefined ||
+          stored.eventTimeMs < after.timeMs ||
+          (stored.eventTimeMs === after.timeMs && stored.eventId < after.eventId))
           ? [stored]
           : [];
     } else {
       const prefix: Deno.KvKey = a === undefined ? [...base, "t"] : [...base, "i", a.key, a.value];
       const endTime = Math.floor(query.endMs) + 1;
       const end: Deno.KvKey =
-        query.after !== undefined && query.after.timeMs < endTime ? [...prefix, query.after.timeMs, query.after.eventId] : [...prefix, endTime];
+        query.after !== undefined && query.after.timeMs < endTime
+          ? [...prefix, query.after.timeMs, query.after.eventId]
+          : [...prefix, endTime];
       const keys: Deno.KvKey[] = [];
       events = [];
       for await (const entry of this.kv.list<StoredEvent>({ start: [...prefix, Math.ceil(startMs)], end }, { reverse: true, limit })) {
@@ -214,13 +223,16 @@ export class KvAuditLog {
     }
     const page = events.slice(0, query.maxResults);
     const last = page[page.length - 1];
-    return events.length > query.maxResults && last !== undefined ? { events: page, last: { timeMs: last.eventTimeMs, eventId: last.eventId } } : { events: page };
+    return events.length > query.maxResults && last !== undefined
+      ? { events: page, last: { timeMs: last.eventTimeMs, eventId: last.eventId } }
+      : { events: page };
   }
 
   /** Key events of an account, newest first (at most `limit`). */
   async keyEvents(account: string, limit: number): Promise<KeyEvent[]> {
     const out: KeyEvent[] = [];
-    for await (const entry of this.kv.list<KeyEvent>({ prefix: ["keyev", account, this.region] }, { reverse: true, limit })) out.push(entry.value);
+    for await (const entry of this.kv.list<KeyEvent>({ prefix: ["keyev", account, this.region] }, { reverse: true, limit }))
+      out.push(entry.value);
     return out;
   }
 

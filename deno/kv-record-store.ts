@@ -90,7 +90,9 @@ class KvTx implements RecordTx {
   async list<V>(prefix: string, options: ListOptions = {}): Promise<[string, V][]> {
     if (!this.unversioned(prefix)) await this.noteRevision();
     const from = options.after === undefined ? undefined : prefix + options.after;
-    const pending = [...this.writes].filter(([k]) => k.startsWith(prefix) && (from === undefined || (options.reverse ? k < from : k > from)));
+    const pending = [...this.writes].filter(
+      ([k]) => k.startsWith(prefix) && (from === undefined || (options.reverse ? k < from : k > from)),
+    );
     const start: Deno.KvKey = this.recordKey(from === undefined || options.reverse ? prefix : from + "\0");
     const end: Deno.KvKey = this.recordKey(from !== undefined && options.reverse ? from : prefix + LAST);
     const stored: [string, V][] = [];

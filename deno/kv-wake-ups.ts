@@ -36,7 +36,9 @@ export interface WakeMessage {
 
 export function isWakeMessage(value: unknown): value is WakeMessage {
   const m = value as WakeMessage;
-  return typeof m === "object" && m !== null && m.edgekms === "wake" && (m.kind === "key" || m.kind === "account") && typeof m.id === "string";
+  return (
+    typeof m === "object" && m !== null && m.edgekms === "wake" && (m.kind === "key" || m.kind === "account") && typeof m.id === "string"
+  );
 }
 
 function wakeKey(kind: OwnerKind, id: string): Deno.KvKey {

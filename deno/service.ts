@@ -67,7 +67,8 @@ export function denoService(kv: Deno.Kv, vars: Vars): DenoService {
     remove: (principal, keyArn, grantId) => indexOf(keyArn, principal).unindexRetirableGrant(principal, keyArn, grantId),
     forgetKey: async (keyArn, principals) => {
       const accounts = new Set(principals.map((p) => principalAccount(p) ?? parseKeyArn(keyArn)?.account));
-      for (const account of accounts) if (account !== undefined) await accountOf(account, parseKeyArn(keyArn)!.region).forgetRetirableGrantsOfKey(keyArn);
+      for (const account of accounts)
+        if (account !== undefined) await accountOf(account, parseKeyArn(keyArn)!.region).forgetRetirableGrantsOfKey(keyArn);
     },
   };
 

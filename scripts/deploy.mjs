@@ -33,7 +33,9 @@ run("npx", ["wrangler", "deploy", "--dry-run", "--outdir", ".tmp/deploy-bundle",
 const secrets = JSON.parse(run("npx", ["wrangler", "secret", "list", "--format", "json", ...passThrough], { capture: true }) || "[]");
 const missing = ["ROOT_KEY", "EDGEKMS_IDENTITIES"].filter((name) => !secrets.some((s) => s.name === name));
 if (missing.length > 0) {
-  console.error(`deploy: the target has no ${missing.join(" or ")} secret: set it with \`npx wrangler secret put <NAME>${passThrough.length ? ` ${passThrough.join(" ")}` : ""}\` first (README "Deploying").`);
+  console.error(
+    `deploy: the target has no ${missing.join(" or ")} secret: set it with \`npx wrangler secret put <NAME>${passThrough.length ? ` ${passThrough.join(" ")}` : ""}\` first (README "Deploying").`,
+  );
   process.exit(1);
 }
 run("npx", ["wrangler", "deploy", ...passThrough]);

@@ -56,7 +56,13 @@ try {
   });
   console.log(formatReport(report));
   if (values.json !== undefined) writeFileSync(values.json, JSON.stringify(report, null, 2));
-  failed = report.serverErrors.length + report.hangs.length + report.networkErrors.length + report.stateChanges.length + report.fuzzerErrors.length > 0;
+  failed =
+    report.serverErrors.length +
+      report.hangs.length +
+      report.networkErrors.length +
+      report.stateChanges.length +
+      report.fuzzerErrors.length >
+    0;
 } finally {
   await worker?.stop();
   if (dir !== undefined) rmSync(dir, { recursive: true, force: true });

@@ -120,10 +120,12 @@ export async function startLocalRuntime(options = {}) {
     const watch = () => {
       for (const w of watchers.splice(0)) w.close();
       for (const dir of new Set(built.flatMap((b) => b.files.map((f) => dirname(f))))) {
-        watchers.push(fsWatch(dir, () => {
-          clearTimeout(timer);
-          timer = setTimeout(reload, 200);
-        }));
+        watchers.push(
+          fsWatch(dir, () => {
+            clearTimeout(timer);
+            timer = setTimeout(reload, 200);
+          }),
+        );
       }
     };
     watch();
@@ -249,7 +251,7 @@ export function parseArgs(argv) {
 export async function main(argv) {
   const options = parseArgs(argv);
   const runtime = await startLocalRuntime(options);
-  const logs = options.logRequests ?? process.env.EDGEKMS_LOG_REQUESTS === "1" ? "on" : "off (--log-requests)";
+  const logs = (options.logRequests ?? process.env.EDGEKMS_LOG_REQUESTS === "1") ? "on" : "off (--log-requests)";
   console.log(`ready on ${runtime.url} · state in ${runtime.persistTo} · per-request logs ${logs}`);
   let stopping = false;
   for (const signal of ["SIGINT", "SIGTERM"]) {

@@ -45,7 +45,9 @@ let failed = false;
 for (const [account, keys] of keysByAccount(document, "111122223333")) {
   const credentials = local ? DEV_ROOTS[account] : environment;
   if (credentials === undefined) {
-    console.error(`seed ${file}: no credentials for account ${account}${local ? " (no development identity)" : " (set AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY)"}`);
+    console.error(
+      `seed ${file}: no credentials for account ${account}${local ? " (no development identity)" : " (set AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY)"}`,
+    );
     failed = true;
     continue;
   }

@@ -33,7 +33,7 @@ if (!existsSync(devVars)) {
 // The bearer token of GET /metrics and GET /key-events; added to older .dev.vars files too.
 if (!/^METRICS_TOKEN=/m.test(readFileSync(devVars, "utf8"))) {
   appendFileSync(devVars, `METRICS_TOKEN=${randomBytes(24).toString("base64url")}\n`);
-  console.log("Generated METRICS_TOKEN in .dev.vars (curl -H \"Authorization: Bearer $METRICS_TOKEN\" .../metrics).");
+  console.log('Generated METRICS_TOKEN in .dev.vars (curl -H "Authorization: Bearer $METRICS_TOKEN" .../metrics).');
 }
 
 // Local runs use the public development identities (README "Identities"); a deployment never does.
@@ -49,10 +49,14 @@ await main([...args, ...process.argv.slice(2)]).catch((err) => {
 // The seed file (README "Seeding"), when there is one: fixed keys on every start, idempotently.
 const seedFile = process.env.EDGEKMS_SEED ?? join(root, "edgekms.seed.json");
 if (existsSync(seedFile)) {
-  const seeded = spawnSync(process.execPath, [join(root, "scripts", "run-ts.mjs"), join(root, "scripts", "seed.ts"), "--local", "--file", seedFile], {
-    cwd: root,
-    stdio: "inherit",
-    env: { ...process.env, PORT: process.env.PORT ?? "8787" },
-  });
+  const seeded = spawnSync(
+    process.execPath,
+    [join(root, "scripts", "run-ts.mjs"), join(root, "scripts", "seed.ts"), "--local", "--file", seedFile],
+    {
+      cwd: root,
+      stdio: "inherit",
+      env: { ...process.env, PORT: process.env.PORT ?? "8787" },
+    },
+  );
   if (seeded.status !== 0) console.error(`seed: ${seedFile} was not applied (see above); the service keeps running.`);
 }

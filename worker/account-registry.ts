@@ -31,9 +31,6 @@ export type { RetirableGrantEntry };
 /** An answer, and whether this object wrote the call's audit record. */
 export type RegistryResult<T> = RpcResult<T> & { recorded: boolean };
 
-
-
-
 export type { AliasEntry, KeyListEntry, Page };
 
 export class AccountRegistry extends DurableObject<Env> implements AccountApi {
@@ -73,7 +70,11 @@ export class AccountRegistry extends DurableObject<Env> implements AccountApi {
    * Runs `run` in one transaction with the call's audit record (when there is a draft); a
    * KmsError is answered as a refusal, recorded in a transaction of its own.
    */
-  private async audited<T>(audit: AuditDraft | undefined, run: () => T, response: (value: T) => unknown = () => null): Promise<RegistryResult<T>> {
+  private async audited<T>(
+    audit: AuditDraft | undefined,
+    run: () => T,
+    response: (value: T) => unknown = () => null,
+  ): Promise<RegistryResult<T>> {
     let result: RegistryResult<T>;
     try {
       const value = this.ctx.storage.transactionSync(() => {
@@ -160,7 +161,9 @@ export class AccountRegistry extends DurableObject<Env> implements AccountApi {
       const page = rows.slice(0, limit);
       const items = page.map((r) => JSON.parse(r.entry) as RetirableGrantEntry);
       const last = page[page.length - 1];
-      return rows.length > limit && last ? { items, nextMarker: encodeMarker("retirable", `${last.key_arn}\n${last.grant_id}`) } : { items };
+      return rows.length > limit && last
+        ? { items, nextMarker: encodeMarker("retirable", `${last.key_arn}\n${last.grant_id}`) }
+        : { items };
     });
   }
 
@@ -176,7 +179,10 @@ export class AccountRegistry extends DurableObject<Env> implements AccountApi {
       () => {
         const count = this.sql.exec<{ n: number }>("SELECT COUNT(*) AS n FROM keys").one().n;
         if (count >= limit) {
-          throw new KmsError("LimitExceededException", `This account already has the maximum of ${limit} customer master keys in this region.`);
+          throw new KmsError(
+            "LimitExceededException",
+            `This account already has the maximum of ${limit} customer master keys in this region.`,
+          );
         }
         this.sql.exec("INSERT INTO keys (key_id, key_arn, created) VALUES (?, ?, ?)", entry.keyId, entry.keyArn, Date.now());
         return null;
@@ -206,7 +212,11 @@ export class AccountRegistry extends DurableObject<Env> implements AccountApi {
     return this.audited(audit, () => {
       const after = marker === undefined ? "" : decodeMarker(marker, "keys");
       const rows = this.sql
-        .exec<{ key_id: string; key_arn: string }>("SELECT key_id, key_arn FROM keys WHERE key_id > ? ORDER BY key_id LIMIT ?", after, limit + 1)
+        .exec<{ key_id: string; key_arn: string }>(
+          "SELECT key_id, key_arn FROM keys WHERE key_id > ? ORDER BY key_id LIMIT ?",
+          after,
+          limit + 1,
+        )
         .toArray();
       const items = rows.slice(0, limit).map((r) => ({ keyId: r.key_id, keyArn: r.key_arn }));
       const last = items[items.length - 1];
@@ -221,7 +231,13 @@ export class AccountRegistry extends DurableObject<Env> implements AccountApi {
     return row?.target_key_id;
   }
 
-  async createAlias(aliasName: string, targetKeyId: string, limit: number, aliasArn: string, audit?: AuditDraft): Promise<RegistryResult<null>> {
+  async createAlias(
+    aliasName: string,
+    targetKeyId: string,
+    limit: number,
+    aliasArn: string,
+    audit?: AuditDraft,
+  ): Promise<RegistryResult<null>> {
     return this.audited(audit, () => {
       if (this.sql.exec("SELECT 1 FROM aliases WHERE alias_name = ?", aliasName).toArray().length > 0) {
         throw new KmsError("AlreadyExistsException", `An alias with the name ${aliasArn} already exists`);
@@ -231,7 +247,13 @@ export class AccountRegistry extends DurableObject<Env> implements AccountApi {
         throw new KmsError("LimitExceededException", `This account already has the maximum of ${limit} aliases in this region.`);
       }
       const now = Date.now();
-      this.sql.exec("INSERT INTO aliases (alias_name, target_key_id, created, updated) VALUES (?, ?, ?, ?)", aliasName, targetKeyId, now, now);
+      this.sql.exec(
+        "INSERT INTO aliases (alias_name, target_key_id, created, updated) VALUES (?, ?, ?, ?)",
+        aliasName,
+        targetKeyId,
+        now,
+        now,
+      );
       return null;
     });
   }
@@ -240,9 +262,17 @@ export class AccountRegistry extends DurableObject<Env> implements AccountApi {
    * Points an existing alias at another key. The worker checked the old target's permissions; if
    * the alias moved meanwhile, the update is refused.
    */
-  async updateAlias(aliasName: string, targetKeyId: string, expectedCurrentKeyId: string, aliasArn: string, audit?: AuditDraft): Promise<RegistryResult<null>> {
+  async updateAlias(
+    aliasName: string,
+    targetKeyId: string,
+    expectedCurrentKeyId: string,
+    aliasArn: string,
+    audit?: AuditDraft,
+  ): Promise<RegistryResult<null>> {
     return this.audited(audit, () => {
-      const current = this.sql.exec<{ target_key_id: string }>("SELECT target_key_id FROM aliases WHERE alias_name = ?", aliasName).toArray()[0];
+      const current = this.sql
+        .exec<{ target_key_id: string }>("SELECT target_key_id FROM aliases WHERE alias_name = ?", aliasName)
+        .toArray()[0];
       if (current === undefined || current.target_key_id !== expectedCurrentKeyId) {
         throw new KmsError("KMSInvalidStateException", `Alias ${aliasArn} changed while it was being updated; retry the request.`);
       }
@@ -263,7 +293,13 @@ export class AccountRegistry extends DurableObject<Env> implements AccountApi {
    * ListAliases, optionally only the aliases of one key of this account.
    * @throws NotFoundException when `keyId` names no key of this account (as AWS answers)
    */
-  async listAliases(keyId: string | undefined, keyArn: string | undefined, limit: number, marker: string | undefined, audit?: AuditDraft): Promise<RegistryResult<Page<AliasEntry>>> {
+  async listAliases(
+    keyId: string | undefined,
+    keyArn: string | undefined,
+    limit: number,
+    marker: string | undefined,
+    audit?: AuditDraft,
+  ): Promise<RegistryResult<Page<AliasEntry>>> {
     return this.audited(audit, () => {
       if (keyId !== undefined && !this.listsKey(keyId)) throw new KmsError("NotFoundException", `Key '${keyArn ?? keyId}' does not exist`);
       const after = marker === undefined ? "" : decodeMarker(marker, "aliases");
@@ -272,7 +308,12 @@ export class AccountRegistry extends DurableObject<Env> implements AccountApi {
         keyId === undefined
           ? this.sql.exec<Row>("SELECT * FROM aliases WHERE alias_name > ? ORDER BY alias_name LIMIT ?", after, limit + 1).toArray()
           : this.sql
-              .exec<Row>("SELECT * FROM aliases WHERE target_key_id = ? AND alias_name > ? ORDER BY alias_name LIMIT ?", keyId, after, limit + 1)
+              .exec<Row>(
+                "SELECT * FROM aliases WHERE target_key_id = ? AND alias_name > ? ORDER BY alias_name LIMIT ?",
+                keyId,
+                after,
+                limit + 1,
+              )
               .toArray();
       const items = rows.slice(0, limit).map((r) => ({
         aliasName: r.alias_name,

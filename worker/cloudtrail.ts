@@ -35,7 +35,12 @@ export function isCloudTrailTarget(target: string | null): boolean {
  * @throws KmsError: the SigV4 failures, UnknownOperationException for any CloudTrail operation
  * but LookupEvents, AccessDeniedException, and LookupEvents' own errors (src/audit/lookup.ts).
  */
-export async function cloudTrailRequest(runtime: KmsRuntime, request: Request, requestId: string, identities: Identities): Promise<Response> {
+export async function cloudTrailRequest(
+  runtime: KmsRuntime,
+  request: Request,
+  requestId: string,
+  identities: Identities,
+): Promise<Response> {
   const env = runtime.vars;
   const config = settingsFrom(env as Record<string, string | undefined>);
   const body = new Uint8Array(await request.arrayBuffer());

@@ -160,9 +160,7 @@ export class KmsBinding extends WorkerEntrypoint<Env, KmsBindingProps> {
     return this.#run("GenerateDataKey", request);
   }
 
-  generateDataKeyWithoutPlaintext(
-    request: GenerateDataKeyWithoutPlaintextRequest,
-  ): Promise<GenerateDataKeyWithoutPlaintextResponse> {
+  generateDataKeyWithoutPlaintext(request: GenerateDataKeyWithoutPlaintextRequest): Promise<GenerateDataKeyWithoutPlaintextResponse> {
     return this.#run("GenerateDataKeyWithoutPlaintext", request);
   }
 
@@ -202,7 +200,9 @@ export class KmsBinding extends WorkerEntrypoint<Env, KmsBindingProps> {
     return this.#run("GenerateDataKeyPair", request);
   }
 
-  generateDataKeyPairWithoutPlaintext(request: GenerateDataKeyPairWithoutPlaintextRequest): Promise<GenerateDataKeyPairWithoutPlaintextResponse> {
+  generateDataKeyPairWithoutPlaintext(
+    request: GenerateDataKeyPairWithoutPlaintextRequest,
+  ): Promise<GenerateDataKeyPairWithoutPlaintextResponse> {
     return this.#run("GenerateDataKeyPairWithoutPlaintext", request);
   }
 

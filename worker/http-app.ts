@@ -101,7 +101,15 @@ export function createApp(runtimeOf: (env: unknown) => KmsRuntime, mount: (app: 
       const principal = caller?.principal ?? (accessKeyId === undefined ? undefined : known.credential(accessKeyId)?.principal);
       if (principal !== undefined && accessKeyId !== undefined && mayRecordRefusal(accessKeyId)) {
         const identity = { accountId: principal.accountId, principal, accessKeyId, ...request };
-        const draft = { identity, eventName: attemptedOperation(target), request: null, requestId, startedAt, region: config.region, keyArns: [] };
+        const draft = {
+          identity,
+          eventName: attemptedOperation(target),
+          request: null,
+          requestId,
+          startedAt,
+          region: config.region,
+          keyArns: [],
+        };
         await runtime.ports.recordCall(draft, { error: err });
       }
       throw err;
@@ -112,7 +120,11 @@ export function createApp(runtimeOf: (env: unknown) => KmsRuntime, mount: (app: 
 
   app.get("/metrics", (c) => {
     const runtime = c.get("runtime");
-    return metricsResponse(runtime, c.req.raw, identities(runtime.vars).accounts.map((a) => a.accountId));
+    return metricsResponse(
+      runtime,
+      c.req.raw,
+      identities(runtime.vars).accounts.map((a) => a.accountId),
+    );
   });
 
   app.get("/key-events", (c) => keyEventsResponse(runtimeOf(c.env), c.req.raw));

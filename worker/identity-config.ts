@@ -34,7 +34,9 @@ export function noIdentityConfiguration(): KmsError {
 export function reportIdentityConfiguration(env: Pick<Vars, "EDGEKMS_IDENTITIES" | "EDGEKMS_DEV_IDENTITIES">): void {
   switch (identitySource(env)) {
     case "missing":
-      console.error("EdgeKMS: EDGEKMS_IDENTITIES is not set; every request will be refused (set it, or EDGEKMS_DEV_IDENTITIES=true for local development).");
+      console.error(
+        "EdgeKMS: EDGEKMS_IDENTITIES is not set; every request will be refused (set it, or EDGEKMS_DEV_IDENTITIES=true for local development).",
+      );
       return;
     case "development":
       console.warn("EdgeKMS: using the public development identities (EDGEKMS_DEV_IDENTITIES=true); never deploy with them.");

@@ -165,7 +165,13 @@ export class KeyObject extends DurableObject<Env> {
     return this.actor.rotateOnDemand(call, audit);
   }
 
-  listRotations(call: KeyCall, include: "ALL_KEY_MATERIAL" | "ROTATIONS_ONLY", limit: number, marker: string | undefined, audit?: AuditDraft) {
+  listRotations(
+    call: KeyCall,
+    include: "ALL_KEY_MATERIAL" | "ROTATIONS_ONLY",
+    limit: number,
+    marker: string | undefined,
+    audit?: AuditDraft,
+  ) {
     return this.actor.listRotations(call, include, limit, marker, audit);
   }
 
@@ -261,11 +267,23 @@ export class KeyObject extends DurableObject<Env> {
     return this.actor.verifyMac(call, algorithm, message, mac, audit);
   }
 
-  encryptAsymmetric(call: KeyCall, operation: "Encrypt" | "ReEncrypt", algorithm: EncryptionAlgorithmSpec, plaintext: Uint8Array, audit?: AuditDraft) {
+  encryptAsymmetric(
+    call: KeyCall,
+    operation: "Encrypt" | "ReEncrypt",
+    algorithm: EncryptionAlgorithmSpec,
+    plaintext: Uint8Array,
+    audit?: AuditDraft,
+  ) {
     return this.actor.encryptAsymmetric(call, operation, algorithm, plaintext, audit);
   }
 
-  decryptAsymmetric(call: KeyCall, operation: "Decrypt" | "ReEncrypt", algorithm: EncryptionAlgorithmSpec, ciphertext: Uint8Array, audit?: AuditDraft) {
+  decryptAsymmetric(
+    call: KeyCall,
+    operation: "Decrypt" | "ReEncrypt",
+    algorithm: EncryptionAlgorithmSpec,
+    ciphertext: Uint8Array,
+    audit?: AuditDraft,
+  ) {
     return this.actor.decryptAsymmetric(call, operation, algorithm, ciphertext, audit);
   }
 

@@ -47,9 +47,7 @@ async function keyStatuses(runtime: KmsRuntime, accountId: string): Promise<KeyS
   const out: KeyStatus[] = [];
   for (let i = 0; i < entries.length; i += KEY_BATCH) {
     const batch = entries.slice(i, i + KEY_BATCH);
-    const snapshots = await Promise.all(
-      batch.map((e) => runtime.ports.keys(e.keyArn).metricsSnapshot()),
-    );
+    const snapshots = await Promise.all(batch.map((e) => runtime.ports.keys(e.keyArn).metricsSnapshot()));
     snapshots.forEach((s, j) => {
       if (s !== undefined) out.push({ keyId: batch[j]!.keyId, ...s });
     });

@@ -18,14 +18,26 @@ import type { KmsRuntime } from "./runtime.ts";
 
 export { SEED_TARGET };
 
-
-export async function seedRequest(runtime: KmsRuntime, request: Request, body: Uint8Array, requestId: string, identities: Identities, via: Omit<Caller, "accountId" | "principalArn" | "principal" | "accessKeyId">): Promise<Response> {
+export async function seedRequest(
+  runtime: KmsRuntime,
+  request: Request,
+  body: Uint8Array,
+  requestId: string,
+  identities: Identities,
+  via: Omit<Caller, "accountId" | "principalArn" | "principal" | "accessKeyId">,
+): Promise<Response> {
   const config = settingsFrom(runtime.vars as Record<string, string | undefined>);
   const verified = await verifyRequest(
     { method: request.method, url: request.url, headers: request.headers, body },
     { region: config.region, service: "kms", now: new Date(), lookup: (id) => identities.credential(id) },
   );
-  const caller: Caller = { accountId: verified.accountId, principalArn: verified.arn, principal: verified.principal, accessKeyId: verified.accessKeyId, ...via };
+  const caller: Caller = {
+    accountId: verified.accountId,
+    principalArn: verified.arn,
+    principal: verified.principal,
+    accessKeyId: verified.accessKeyId,
+    ...via,
+  };
   const outcome = await applySeed(runtime.ports, config, caller, parseSeed(parseBody(body)), requestId);
   return jsonResponse({ Created: outcome.created, Unchanged: outcome.unchanged }, requestId);
 }

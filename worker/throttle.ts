@@ -29,7 +29,12 @@ function quotas(env: Pick<Vars, "REQUEST_QUOTAS">): RequestQuotas {
  * Counts one request of `accountId` against the quota of `operation`.
  * @throws ThrottlingException when the account's bucket for that quota is empty.
  */
-export function enforceRequestQuota(env: Pick<Vars, "REQUEST_QUOTAS">, accountId: string, operation: OperationName, now = Date.now()): void {
+export function enforceRequestQuota(
+  env: Pick<Vars, "REQUEST_QUOTAS">,
+  accountId: string,
+  operation: OperationName,
+  now = Date.now(),
+): void {
   const quota = quotas(env).quotaFor(operation);
   if (quota === undefined) return;
   if (!buckets.take(`${accountId}/${quota.name}`, quota.perSecond, now)) throw throttled();

@@ -188,9 +188,7 @@ export function lookupEvent(stored: StoredEvent): LookupEvent {
     EventTime: new Date(stored.eventTimeMs),
     EventSource: stored.eventSource,
     // The key-ID aliases of ResourceName are for lookups only; responses list ARNs.
-    Resources: stored.resources
-      .filter((r) => r.name.startsWith("arn:"))
-      .map((r) => ({ ResourceType: r.type, ResourceName: r.name })),
+    Resources: stored.resources.filter((r) => r.name.startsWith("arn:")).map((r) => ({ ResourceType: r.type, ResourceName: r.name })),
     CloudTrailEvent: stored.record,
   };
   if (stored.accessKeyId !== "") out.AccessKeyId = stored.accessKeyId;

@@ -263,7 +263,7 @@ function uniqueId(prefix: string, name: string): string {
   let bits = (BigInt(h1) << 32n) | BigInt(h2);
   for (let i = 0; i < 17; i++) {
     // Refill from a rehash when the 64 bits run out (17 x 5 = 85 bits).
-    if (i === 12) bits = BigInt(Math.imul(h1 ^ h2, 0x27d4eb2d) >>> 0) << 32n | BigInt(h2 ^ 0x9e3779b9);
+    if (i === 12) bits = (BigInt(Math.imul(h1 ^ h2, 0x27d4eb2d) >>> 0) << 32n) | BigInt(h2 ^ 0x9e3779b9);
     out += ID_ALPHABET[Number(bits & 31n)];
     bits >>= 5n;
   }

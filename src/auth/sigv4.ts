@@ -145,9 +145,7 @@ function parseAuthorization(header: string, hasDate: boolean): AuthorizationPart
   const credential = params.get("Credential")!;
   const scope = credential.split("/");
   if (scope.length !== 5) {
-    throw incomplete(
-      `Credential must have exactly 5 slash-delimited elements, e.g. keyid/date/region/service/term, got '${credential}'`,
-    );
+    throw incomplete(`Credential must have exactly 5 slash-delimited elements, e.g. keyid/date/region/service/term, got '${credential}'`);
   }
   const [accessKeyId, scopeDate, scopeRegion, scopeService, terminator] = scope as [string, string, string, string, string];
   return {
@@ -156,7 +154,11 @@ function parseAuthorization(header: string, hasDate: boolean): AuthorizationPart
     scopeRegion,
     scopeService,
     terminator,
-    signedHeaders: params.get("SignedHeaders")!.split(";").map((h) => h.trim().toLowerCase()).filter((h) => h !== ""),
+    signedHeaders: params
+      .get("SignedHeaders")!
+      .split(";")
+      .map((h) => h.trim().toLowerCase())
+      .filter((h) => h !== ""),
     signature: params.get("Signature")!,
   };
 }
@@ -180,7 +182,10 @@ function parseAmzDate(value: string): Date | undefined {
 }
 
 export function formatAmzDate(date: Date): string {
-  return date.toISOString().replace(/[-:]/g, "").replace(/\.\d{3}/, "");
+  return date
+    .toISOString()
+    .replace(/[-:]/g, "")
+    .replace(/\.\d{3}/, "");
 }
 
 /** The path as the client signed it: the signer percent-encodes it again itself. */

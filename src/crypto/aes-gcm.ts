@@ -205,12 +205,7 @@ export function aesGcmEncryptInto(
  * @throws RangeError if the key is not 16 or 32 bytes, the IV is empty, or the input is shorter
  *   than the tag.
  */
-export function aesGcmDecrypt(
-  key: Uint8Array,
-  iv: Uint8Array,
-  ciphertextAndTag: Uint8Array,
-  aad: Uint8Array,
-): Uint8Array {
+export function aesGcmDecrypt(key: Uint8Array, iv: Uint8Array, ciphertextAndTag: Uint8Array, aad: Uint8Array): Uint8Array {
   requireBytes(ciphertextAndTag, "ciphertextAndTag");
   const out = new Uint8Array(Math.max(0, ciphertextAndTag.length - AES_GCM_TAG_LENGTH));
   aesGcmDecryptInto(key, iv, ciphertextAndTag, aad, out, 0);

@@ -160,11 +160,7 @@ export function readCiphertextHeader(blob: Uint8Array): CiphertextHeader | undef
  * @throws TypeError when an argument is not a Uint8Array, RangeError when the backing key is not
  *   32 bytes: those are the caller's bugs, not properties of the blob.
  */
-export function openCiphertext(
-  backingKey: Uint8Array,
-  blob: Uint8Array,
-  encryptionContext: Uint8Array,
-): Uint8Array | undefined {
+export function openCiphertext(backingKey: Uint8Array, blob: Uint8Array, encryptionContext: Uint8Array): Uint8Array | undefined {
   requireBackingKey(backingKey);
   requireBytes(blob, "blob");
   requireBytes(encryptionContext, "encryption context");

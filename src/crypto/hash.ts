@@ -71,7 +71,14 @@ const SHA256: HashAlgorithm = {
   restore: "sha256_restore",
 };
 // SHA-224 is SHA-256 from another initial value, truncated: it shares the streaming exports.
-const SHA224: HashAlgorithm = { ...SHA256, name: "SHA-224", outputLength: 28, init: "sha224_init", final: "sha224_final", digest: "sha224_digest" };
+const SHA224: HashAlgorithm = {
+  ...SHA256,
+  name: "SHA-224",
+  outputLength: 28,
+  init: "sha224_init",
+  final: "sha224_final",
+  digest: "sha224_digest",
+};
 const SHA512: HashAlgorithm = {
   name: "SHA-512",
   outputLength: 64,
@@ -84,7 +91,14 @@ const SHA512: HashAlgorithm = {
   restore: "sha512_restore",
 };
 // Likewise SHA-384 for SHA-512.
-const SHA384: HashAlgorithm = { ...SHA512, name: "SHA-384", outputLength: 48, init: "sha384_init", final: "sha384_final", digest: "sha384_digest" };
+const SHA384: HashAlgorithm = {
+  ...SHA512,
+  name: "SHA-384",
+  outputLength: 48,
+  init: "sha384_init",
+  final: "sha384_final",
+  digest: "sha384_digest",
+};
 
 const HMAC_SHA256: MacAlgorithm = {
   hash: SHA256,
@@ -218,9 +232,7 @@ function deriveWith(kdf: KdfAlgorithm, ikm: Uint8Array, salt: Uint8Array, info: 
   const hashLength = kdf.mac.hash.outputLength;
   const max = 255 * hashLength;
   if (!Number.isInteger(length) || length < 0 || length > max) {
-    throw new RangeError(
-      `${kdf.name} output length must be an integer from 0 to ${max} (255 * ${hashLength}) bytes, got ${length}`,
-    );
+    throw new RangeError(`${kdf.name} output length must be an integer from 0 to ${max} (255 * ${hashLength}) bytes, got ${length}`);
   }
   const c = core();
   const p = kdf.prefix;

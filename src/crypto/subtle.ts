@@ -9,7 +9,13 @@ type Bytes = Uint8Array;
 type Algorithm = string | { name: string; [parameter: string]: unknown };
 
 export interface Subtle {
-  importKey(format: "raw" | "spki" | "pkcs8", keyData: Bytes, algorithm: Algorithm, extractable: boolean, usages: string[]): Promise<CryptoKey>;
+  importKey(
+    format: "raw" | "spki" | "pkcs8",
+    keyData: Bytes,
+    algorithm: Algorithm,
+    extractable: boolean,
+    usages: string[],
+  ): Promise<CryptoKey>;
   exportKey(format: "raw" | "spki" | "pkcs8", key: CryptoKey): Promise<ArrayBuffer>;
   exportKey(format: "jwk", key: CryptoKey): Promise<JsonWebKey>;
   generateKey(algorithm: Algorithm, extractable: boolean, usages: string[]): Promise<CryptoKeyPair | CryptoKey>;

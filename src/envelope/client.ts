@@ -68,7 +68,13 @@ import { awsEncryptStream, beginAwsMessage, encryptAwsMessage, type AwsEncryptio
 import type { ParsedHeader as EsdkHeader } from "./esdk/header.ts";
 import { unlockHeader } from "./esdk/kms.ts";
 import { EsdkReader, MAX_FRAME_LENGTH, MessageError } from "./esdk/message.ts";
-import { DEFAULT_COMMITMENT_POLICY, DEFAULT_SUITE, WRITABLE_SUITES, type AlgorithmSuiteName, type CommitmentPolicy } from "./esdk/suites.ts";
+import {
+  DEFAULT_COMMITMENT_POLICY,
+  DEFAULT_SUITE,
+  WRITABLE_SUITES,
+  type AlgorithmSuiteName,
+  type CommitmentPolicy,
+} from "./esdk/suites.ts";
 
 /** The message formats the client writes: the AWS Encryption SDK's (default) or EdgeKMS's own v1. */
 export type MessageFormat = "aws-encryption-sdk" | "edgekms-v1";
@@ -337,7 +343,13 @@ class MessageReader {
     this.#cipher = cipher;
     this.#header = header;
     this.#state = "frames";
-    this.info = { encryptionContext: header.encryptionContext, keyId, frameSize: header.frameSize, headerLength: header.length, format: "edgekms-v1" };
+    this.info = {
+      encryptionContext: header.encryptionContext,
+      keyId,
+      frameSize: header.frameSize,
+      headerLength: header.length,
+      format: "edgekms-v1",
+    };
     this.onInfo(this.info);
   }
 
@@ -457,7 +469,6 @@ interface EncryptionSetup {
   frameSize: number;
 }
 
-
 export class EnvelopeClient {
   readonly #kms: KmsTransport;
   readonly #keyId: string | undefined;
@@ -482,14 +493,16 @@ export class EnvelopeClient {
       throw new TypeError("additionalKeyIds need a kms transport with encrypt");
     }
     this.#format = options.format ?? (options.cipher === undefined ? "aws-encryption-sdk" : "edgekms-v1");
-    if (this.#format !== "aws-encryption-sdk" && this.#format !== "edgekms-v1") throw new TypeError(`unknown message format: ${String(this.#format)}`);
+    if (this.#format !== "aws-encryption-sdk" && this.#format !== "edgekms-v1")
+      throw new TypeError(`unknown message format: ${String(this.#format)}`);
     this.#frameSize = options.frameSize ?? (this.#format === "edgekms-v1" ? DEFAULT_FRAME_SIZE : ESDK_DEFAULT_FRAME_LENGTH);
     checkFrameSize(this.#frameSize);
     if (this.#frameSize > MAX_FRAME_LENGTH) throw new RangeError("frameSize is too large");
     this.#cache = options.cache === undefined || options.cache instanceof DataKeyCache ? options.cache : new DataKeyCache(options.cache);
     this.#cipher = options.cipher ?? wasmCipher;
     this.#suite = options.algorithmSuite ?? DEFAULT_SUITE;
-    if (!WRITABLE_SUITES.includes(this.#suite)) throw new RangeError(`EdgeKMS writes only the committing suites: ${WRITABLE_SUITES.join(", ")}`);
+    if (!WRITABLE_SUITES.includes(this.#suite))
+      throw new RangeError(`EdgeKMS writes only the committing suites: ${WRITABLE_SUITES.join(", ")}`);
     this.#policy = options.commitmentPolicy ?? DEFAULT_COMMITMENT_POLICY;
     if (this.#policy !== "REQUIRE_ENCRYPT_REQUIRE_DECRYPT" && this.#policy !== "REQUIRE_ENCRYPT_ALLOW_DECRYPT") {
       throw new RangeError("commitmentPolicy must be REQUIRE_ENCRYPT_REQUIRE_DECRYPT or REQUIRE_ENCRYPT_ALLOW_DECRYPT");
@@ -681,7 +694,13 @@ export class EnvelopeClient {
   #beginAws(options: EncryptOptions, length: number | undefined, streaming: boolean): Promise<AwsEncryptionSetup> {
     const keyId = options.keyId ?? this.#keyId;
     if (typeof keyId !== "string" || keyId === "") throw new TypeError("no KMS key: pass keyId to the client or to encrypt");
-    const settings = { kms: this.#kms, cache: this.#cache, keyIds: [keyId, ...this.#additionalKeyIds], suite: this.#suite, frameSize: this.#frameSize };
+    const settings = {
+      kms: this.#kms,
+      cache: this.#cache,
+      keyIds: [keyId, ...this.#additionalKeyIds],
+      suite: this.#suite,
+      frameSize: this.#frameSize,
+    };
     return beginAwsMessage(settings, checkContext(options.encryptionContext), length, streaming);
   }
 

@@ -200,7 +200,10 @@ export class KeyGrants {
 
   async withName(name: string): Promise<GrantRecord[]> {
     const found = await Promise.all((await this.ids(`${BY_NAME}${name}\n`)).map((id) => this.tx.get<StoredGrant>(GRANT + id)));
-    return found.filter((g): g is StoredGrant => g !== undefined).sort((a, b) => a.seq - b.seq).map(strip);
+    return found
+      .filter((g): g is StoredGrant => g !== undefined)
+      .sort((a, b) => a.seq - b.seq)
+      .map(strip);
   }
 
   async count(): Promise<number> {
@@ -243,17 +246,25 @@ export class KeyGrants {
   }
 
   /** One page of ListGrants, in creation order; `after` is the position of the last item returned. */
-  async page(filter: { grantId?: string; grantee?: string }, limit: number, after: number): Promise<{ items: GrantRecord[]; next?: number }> {
+  async page(
+    filter: { grantId?: string; grantee?: string },
+    limit: number,
+    after: number,
+  ): Promise<{ items: GrantRecord[]; next?: number }> {
     let candidates: StoredGrant[];
     if (filter.grantId !== undefined) {
       const g = await this.tx.get<StoredGrant>(GRANT + filter.grantId);
       candidates = g === undefined ? [] : [g];
     } else if (filter.grantee !== undefined) {
       const ids = await this.ids(`${BY_GRANTEE}${filter.grantee}\n`);
-      candidates = (await Promise.all(ids.map((id) => this.tx.get<StoredGrant>(GRANT + id)))).filter((g): g is StoredGrant => g !== undefined);
+      candidates = (await Promise.all(ids.map((id) => this.tx.get<StoredGrant>(GRANT + id)))).filter(
+        (g): g is StoredGrant => g !== undefined,
+      );
     } else {
       const order = await this.tx.list<string>(ORDER, { after: String(after).padStart(10, "0"), limit: limit + 1 });
-      candidates = (await Promise.all(order.map(([, id]) => this.tx.get<StoredGrant>(GRANT + id)))).filter((g): g is StoredGrant => g !== undefined);
+      candidates = (await Promise.all(order.map(([, id]) => this.tx.get<StoredGrant>(GRANT + id)))).filter(
+        (g): g is StoredGrant => g !== undefined,
+      );
     }
     const matching = candidates
       .filter((g) => g.seq > after && (filter.grantee === undefined || g.granteePrincipal === filter.grantee))

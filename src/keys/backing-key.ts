@@ -52,13 +52,7 @@ export function newBackingKey(rootKey: Uint8Array, keyArn: string, version: numb
 }
 
 /** Seals `material` in the current format. */
-export function sealBackingKey(
-  rootKey: Uint8Array,
-  keyArn: string,
-  version: number,
-  material: Uint8Array,
-  now: number,
-): SealedBackingKey {
+export function sealBackingKey(rootKey: Uint8Array, keyArn: string, version: number, material: Uint8Array, now: number): SealedBackingKey {
   const iv = crypto.getRandomValues(new Uint8Array(12));
   const sealed = withSubkey(rootKey, "backingKeySeal", (key) => aesGcmEncrypt(key, iv, material, bindingData(2, keyArn, version)));
   return { version, iv, sealed, createdAt: now, format: BACKING_KEY_SEAL_FORMAT };
@@ -71,7 +65,9 @@ export function sealBackingKey(
  */
 export function unsealBackingKey(rootKey: Uint8Array, keyArn: string, record: SealedBackingKey): Uint8Array {
   if (record.format === BACKING_KEY_SEAL_FORMAT) {
-    return withSubkey(rootKey, "backingKeySeal", (key) => aesGcmDecrypt(key, record.iv, record.sealed, bindingData(2, keyArn, record.version)));
+    return withSubkey(rootKey, "backingKeySeal", (key) =>
+      aesGcmDecrypt(key, record.iv, record.sealed, bindingData(2, keyArn, record.version)),
+    );
   }
   if (record.format === undefined) return aesGcmDecrypt(rootKey, record.iv, record.sealed, bindingData(1, keyArn, record.version));
   throw new Error(`unknown backing key seal format ${String(record.format)}`);

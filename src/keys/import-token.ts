@@ -109,7 +109,10 @@ function wrappingKeyAad(keyArn: string, tokenId: string): Uint8Array {
 
 export function sealWrappingKey(rootKey: Uint8Array, keyArn: string, tokenId: string, privateKey: Uint8Array): SealedWrappingKey {
   const iv = crypto.getRandomValues(new Uint8Array(12));
-  return { iv, sealed: withSubkey(rootKey, "wrappingKeySeal", (key) => aesGcmEncrypt(key, iv, privateKey, wrappingKeyAad(keyArn, tokenId))) };
+  return {
+    iv,
+    sealed: withSubkey(rootKey, "wrappingKeySeal", (key) => aesGcmEncrypt(key, iv, privateKey, wrappingKeyAad(keyArn, tokenId))),
+  };
 }
 
 /** @throws Error when the record was not sealed under this root key for this key and token. */

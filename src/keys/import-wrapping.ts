@@ -82,8 +82,16 @@ export async function rsaOaepDecrypt(
   label: Uint8Array = new Uint8Array(0),
 ): Promise<Uint8Array | undefined> {
   try {
-    const key = await crypto.subtle.importKey("pkcs8", privateKeyPkcs8 as Uint8Array<ArrayBuffer>, { name: "RSA-OAEP", hash }, false, ["decrypt"]);
-    return new Uint8Array(await crypto.subtle.decrypt({ name: "RSA-OAEP", label: label as Uint8Array<ArrayBuffer> }, key, ciphertext as Uint8Array<ArrayBuffer>));
+    const key = await crypto.subtle.importKey("pkcs8", privateKeyPkcs8 as Uint8Array<ArrayBuffer>, { name: "RSA-OAEP", hash }, false, [
+      "decrypt",
+    ]);
+    return new Uint8Array(
+      await crypto.subtle.decrypt(
+        { name: "RSA-OAEP", label: label as Uint8Array<ArrayBuffer> },
+        key,
+        ciphertext as Uint8Array<ArrayBuffer>,
+      ),
+    );
   } catch {
     return undefined;
   }

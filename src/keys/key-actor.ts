@@ -257,7 +257,10 @@ function withEncryptionContext(call: KeyCall, context: EncryptionContext): KeyCa
  */
 function refuseExternal(record: KeyRecord): void {
   if (keySpecOf(record) !== "SYMMETRIC_DEFAULT") {
-    throw new KmsError("UnsupportedOperationException", `${record.arn} key spec is ${keySpecOf(record)}: only symmetric encryption KMS keys support automatic rotation.`);
+    throw new KmsError(
+      "UnsupportedOperationException",
+      `${record.arn} key spec is ${keySpecOf(record)}: only symmetric encryption KMS keys support automatic rotation.`,
+    );
   }
   if (record.origin === "EXTERNAL") {
     throw new KmsError("UnsupportedOperationException", `${record.arn} origin is EXTERNAL which is not valid for this operation.`);
@@ -298,7 +301,7 @@ export class KeyActor {
     run: (commit: <U>(body: (keys: KeyRecords) => Promise<U>, response?: (value: U) => unknown) => Promise<U>) => Promise<T>,
   ): Promise<KeyResult<T>> {
     let recorded: boolean = false;
-    const commit = async <U,>(body: (keys: KeyRecords) => Promise<U>, response?: (value: U) => unknown): Promise<U> => {
+    const commit = async <U>(body: (keys: KeyRecords) => Promise<U>, response?: (value: U) => unknown): Promise<U> => {
       if (call.dryRun !== undefined) {
         // A dry run: the operation's own transaction runs in full, then is abandoned (no write
         // survives); a refusal from it is the real answer, otherwise DryRunOperationException.
@@ -381,10 +384,12 @@ export class KeyActor {
     return this.call({ keyArn: init.arn } as KeyCall, undefined, async (commit) => {
       const keySpec = init.keySpec ?? "SYMMETRIC_DEFAULT";
       const external = init.origin === "EXTERNAL" && init.material === undefined;
-      const generated = external || keySpec === "SYMMETRIC_DEFAULT" || init.material !== undefined ? undefined : await newKeyMaterial(keySpec);
+      const generated =
+        external || keySpec === "SYMMETRIC_DEFAULT" || init.material !== undefined ? undefined : await newKeyMaterial(keySpec);
       try {
         return await commit(async (keys) => {
-          if ((await keys.record()) !== undefined || (await keys.tombstone()) !== undefined) throw new Error("key store already holds a key");
+          if ((await keys.record()) !== undefined || (await keys.tombstone()) !== undefined)
+            throw new Error("key store already holds a key");
           const now = Date.now();
           const rootKey = this.ports.rootKey();
           const record: KeyRecord = {
@@ -417,7 +422,12 @@ export class KeyActor {
               ...(imported ? { imported: true, expirationModel: "KEY_MATERIAL_DOES_NOT_EXPIRE" as const } : {}),
             });
           } else if (!external) {
-            keys.putVersion(1, generated === undefined ? newBackingKey(rootKey, init.arn, 1, now) : sealBackingKey(rootKey, init.arn, 1, generated.secret, now));
+            keys.putVersion(
+              1,
+              generated === undefined
+                ? newBackingKey(rootKey, init.arn, 1, now)
+                : sealBackingKey(rootKey, init.arn, 1, generated.secret, now),
+            );
             record.currentKeyMaterialId = newKeyMaterialId();
             keys.putMaterial({ version: 1, keyMaterialId: record.currentKeyMaterialId });
           }
@@ -437,7 +447,8 @@ export class KeyActor {
   async seedStatus(arn: string, expected: SeedDefinition): Promise<SeedStatus> {
     return this.tx(async (keys): Promise<SeedStatus> => {
       const record = await keys.record();
-      if (record === undefined) return (await keys.tombstone()) === undefined ? { status: "absent" } : { status: "conflict", difference: "the key was deleted" };
+      if (record === undefined)
+        return (await keys.tombstone()) === undefined ? { status: "absent" } : { status: "conflict", difference: "the key was deleted" };
       const tagText = (tags: Tag[]) => JSON.stringify([...tags].sort((a, b) => (a.TagKey < b.TagKey ? -1 : 1)));
       const differences: [boolean, string][] = [
         [record.description !== expected.description, "description"],
@@ -449,7 +460,10 @@ export class KeyActor {
       ];
       if (expected.material !== undefined) {
         const fingerprint = materialFingerprint(this.ports.rootKey(), arn, expected.material);
-        differences.push([record.materialFingerprint === undefined || !bytesEqual(record.materialFingerprint, fingerprint), "key material"]);
+        differences.push([
+          record.materialFingerprint === undefined || !bytesEqual(record.materialFingerprint, fingerprint),
+          "key material",
+        ]);
       }
       for (const g of expected.grants) {
         const named = g.name === undefined ? [] : await keys.grants.withName(g.name);
@@ -555,7 +569,8 @@ export class KeyActor {
    * algorithm; the private key is kept sealed under the root key until it is used or expires.
    */
   async getParametersForImport(call: KeyCall, algorithm: WrappingAlgorithm, audit?: AuditDraft): Promise<KeyResult<ImportParameters>> {
-    const guard = (keys: KeyRecords) => keys.guard(call, "GetParametersForImport", "kms:GetParametersForImport", this.keys).then(externalOnly);
+    const guard = (keys: KeyRecords) =>
+      keys.guard(call, "GetParametersForImport", "kms:GetParametersForImport", this.keys).then(externalOnly);
     const result = await this.call(call, audit, async (commit) => {
       await this.tx(guard);
       const pair = await generateWrappingKeyPair();
@@ -625,15 +640,18 @@ export class KeyActor {
       }
       try {
         const installed = material;
-        return await commit(async (keys): Promise<MaterialResult> => {
-          // Unwrapping let other calls run: the key may have been scheduled for deletion meanwhile.
-          const record = await guard(keys);
-          // Undefined: OAEP failed, or a PKCS #1 v1.5 blob was malformed or badly padded (import-wrapping.ts).
-          if (installed === undefined || !importedMaterialFits(keySpecOf(record), installed.length)) {
-            throw new KmsError("InvalidCiphertextException", "KMS could not decrypt the encrypted (wrapped) key material.");
-          }
-          return installMaterial(keys, record, rootKey, installed, input, Date.now());
-        }, (r) => ({ KeyId: r.keyArn, KeyMaterialId: r.keyMaterialId }));
+        return await commit(
+          async (keys): Promise<MaterialResult> => {
+            // Unwrapping let other calls run: the key may have been scheduled for deletion meanwhile.
+            const record = await guard(keys);
+            // Undefined: OAEP failed, or a PKCS #1 v1.5 blob was malformed or badly padded (import-wrapping.ts).
+            if (installed === undefined || !importedMaterialFits(keySpecOf(record), installed.length)) {
+              throw new KmsError("InvalidCiphertextException", "KMS could not decrypt the encrypted (wrapped) key material.");
+            }
+            return installMaterial(keys, record, rootKey, installed, input, Date.now());
+          },
+          (r) => ({ KeyId: r.keyArn, KeyMaterialId: r.keyMaterialId }),
+        );
       } finally {
         if (material !== undefined) wipe(material);
       }
@@ -815,7 +833,11 @@ export class KeyActor {
               KeyId: record.arn,
               KeyMaterialId: material.keyMaterialId,
               KeyMaterialState:
-                material.pendingRotation === true ? "PENDING_ROTATION" : material.keyMaterialId === record.currentKeyMaterialId ? "CURRENT" : "NON_CURRENT",
+                material.pendingRotation === true
+                  ? "PENDING_ROTATION"
+                  : material.keyMaterialId === record.currentKeyMaterialId
+                    ? "CURRENT"
+                    : "NON_CURRENT",
             };
             if (record.origin === "EXTERNAL") {
               if (material.description !== undefined) entry.KeyMaterialDescription = material.description;
@@ -944,7 +966,8 @@ export class KeyActor {
     const rotated = await this.tx(async (keys) => {
       const record = await keys.record();
       if (record === undefined) return undefined;
-      const automatic = record.rotationEnabled && record.nextRotation !== undefined && record.nextRotation <= now && record.keyState === "Enabled";
+      const automatic =
+        record.rotationEnabled && record.nextRotation !== undefined && record.nextRotation <= now && record.keyState === "Enabled";
       const onDemand = record.onDemandRotationStartDate !== undefined && record.onDemandRotationStartDate <= now;
       if (!automatic && !onDemand) return undefined;
       const changes: Partial<KeyRecord> = {};
@@ -975,7 +998,12 @@ export class KeyActor {
       return { arn: record.arn, version: pending.version };
     });
     if (rotated !== undefined) {
-      await this.recordKeyEvent("KMS CMK Rotation", rotated.arn, new Date(now), await stableEventId("rotation", rotated.arn, String(rotated.version)));
+      await this.recordKeyEvent(
+        "KMS CMK Rotation",
+        rotated.arn,
+        new Date(now),
+        await stableEventId("rotation", rotated.arn, String(rotated.version)),
+      );
     }
     await this.rescheduleWakeUp(retry);
   }
@@ -1144,7 +1172,12 @@ export class KeyActor {
     if (stored === undefined) throw new Error("backing key version missing");
     const backingKey = unsealBackingKey(this.ports.rootKey(), record.arn, stored);
     try {
-      return sealCiphertext(backingKey, { keyArn: record.arn, backingKeyVersion: record.currentVersion }, encodeEncryptionContext(context), plaintext);
+      return sealCiphertext(
+        backingKey,
+        { keyArn: record.arn, backingKeyVersion: record.currentVersion },
+        encodeEncryptionContext(context),
+        plaintext,
+      );
     } finally {
       wipe(backingKey);
     }
@@ -1172,7 +1205,7 @@ export class KeyActor {
         check(record);
         return { record, sealed: await keys.version(record.currentVersion) };
       });
-      const withSecret = async <R,>(body: (secret: Uint8Array) => Promise<R> | R): Promise<R> => {
+      const withSecret = async <R>(body: (secret: Uint8Array) => Promise<R> | R): Promise<R> => {
         if (sealed === undefined) throw new Error("key material missing");
         const secret = unsealBackingKey(this.ports.rootKey(), record.arn, sealed);
         try {
@@ -1204,7 +1237,12 @@ export class KeyActor {
   }
 
   /** Verify with the stored public key. @returns KMSInvalidSignatureException for a signature that is not valid. */
-  async verify(call: KeyCall, input: pairs.SigningInput, signature: Uint8Array, audit?: AuditDraft): Promise<KeyResult<{ keyArn: string }>> {
+  async verify(
+    call: KeyCall,
+    input: pairs.SigningInput,
+    signature: Uint8Array,
+    audit?: AuditDraft,
+  ): Promise<KeyResult<{ keyArn: string }>> {
     return this.useKey(
       call,
       audit,
@@ -1214,7 +1252,12 @@ export class KeyActor {
     );
   }
 
-  async generateMac(call: KeyCall, algorithm: MacAlgorithmSpec, message: Uint8Array, audit?: AuditDraft): Promise<KeyResult<{ keyArn: string; mac: Uint8Array }>> {
+  async generateMac(
+    call: KeyCall,
+    algorithm: MacAlgorithmSpec,
+    message: Uint8Array,
+    audit?: AuditDraft,
+  ): Promise<KeyResult<{ keyArn: string; mac: Uint8Array }>> {
     return this.useKey(
       call,
       audit,
@@ -1225,7 +1268,13 @@ export class KeyActor {
   }
 
   /** @returns KMSInvalidMacException for a MAC that does not match. */
-  async verifyMac(call: KeyCall, algorithm: MacAlgorithmSpec, message: Uint8Array, mac: Uint8Array, audit?: AuditDraft): Promise<KeyResult<{ keyArn: string }>> {
+  async verifyMac(
+    call: KeyCall,
+    algorithm: MacAlgorithmSpec,
+    message: Uint8Array,
+    mac: Uint8Array,
+    audit?: AuditDraft,
+  ): Promise<KeyResult<{ keyArn: string }>> {
     return this.useKey(
       call,
       audit,
@@ -1272,7 +1321,12 @@ export class KeyActor {
     return this.useKey(call, audit, operation, check, decrypt, action);
   }
 
-  async deriveSharedSecret(call: KeyCall, algorithm: string, peerPublicKey: Uint8Array, audit?: AuditDraft): Promise<KeyResult<{ keyArn: string; sharedSecret: Uint8Array; origin: KeyRecord["origin"] }>> {
+  async deriveSharedSecret(
+    call: KeyCall,
+    algorithm: string,
+    peerPublicKey: Uint8Array,
+    audit?: AuditDraft,
+  ): Promise<KeyResult<{ keyArn: string; sharedSecret: Uint8Array; origin: KeyRecord["origin"] }>> {
     return this.useKey(
       call,
       audit,
@@ -1286,7 +1340,11 @@ export class KeyActor {
     );
   }
 
-  async encapsulate(call: KeyCall, algorithm: string, audit?: AuditDraft): Promise<KeyResult<{ keyArn: string; sharedSecret: Uint8Array; ciphertext: Uint8Array }>> {
+  async encapsulate(
+    call: KeyCall,
+    algorithm: string,
+    audit?: AuditDraft,
+  ): Promise<KeyResult<{ keyArn: string; sharedSecret: Uint8Array; ciphertext: Uint8Array }>> {
     return this.useKey(
       call,
       audit,
@@ -1296,13 +1354,21 @@ export class KeyActor {
     );
   }
 
-  async decapsulate(call: KeyCall, algorithm: string, ciphertext: Uint8Array, audit?: AuditDraft): Promise<KeyResult<{ keyArn: string; sharedSecret: Uint8Array }>> {
+  async decapsulate(
+    call: KeyCall,
+    algorithm: string,
+    ciphertext: Uint8Array,
+    audit?: AuditDraft,
+  ): Promise<KeyResult<{ keyArn: string; sharedSecret: Uint8Array }>> {
     return this.useKey(
       call,
       audit,
       "Decapsulate",
       (record) => pairs.checkKem(record, "Decapsulate", algorithm),
-      async (record, withSecret) => ({ keyArn: record.arn, sharedSecret: await withSecret((key) => pairs.decapsulateWith(record, key, ciphertext)) }),
+      async (record, withSecret) => ({
+        keyArn: record.arn,
+        sharedSecret: await withSecret((key) => pairs.decapsulateWith(record, key, ciphertext)),
+      }),
     );
   }
 
@@ -1404,7 +1470,10 @@ export class KeyActor {
             const grant = again.existing ? again.record : planned.record;
             if (!again.existing) await keys.grants.insert(grant);
             stored = !again.existing;
-            return { grantId: grant.grantId, grantToken: issueGrantToken(this.ports.rootKey(), { keyArn: again.key.arn, grantId: grant.grantId }) };
+            return {
+              grantId: grant.grantId,
+              grantToken: issueGrantToken(this.ports.rootKey(), { keyArn: again.key.arn, grantId: grant.grantId }),
+            };
           },
           (g) => ({ GrantId: g.grantId }),
         );
@@ -1473,7 +1542,8 @@ export class KeyActor {
   ): Promise<KeyResult<null>> {
     return this.call(call, audit, async (commit) => {
       const grant = await this.tx(check);
-      if (grant.retiringPrincipal !== undefined && call.dryRun === undefined) await this.ports.retirableGrants.remove(grant.retiringPrincipal, call.keyArn, grant.grantId);
+      if (grant.retiringPrincipal !== undefined && call.dryRun === undefined)
+        await this.ports.retirableGrants.remove(grant.retiringPrincipal, call.keyArn, grant.grantId);
       return commit(async (keys) => {
         await check(keys);
         await keys.grants.remove(grantId);
@@ -1515,7 +1585,10 @@ function dropMaterial(keys: KeyRecords, record: KeyRecord, material: KeyMaterial
 }
 
 function incorrectMaterial(): KmsError {
-  return new KmsError("IncorrectKeyMaterialException", "The key material is not the same key material that was previously imported into this KMS key.");
+  return new KmsError(
+    "IncorrectKeyMaterialException",
+    "The key material is not the same key material that was previously imported into this KMS key.",
+  );
 }
 
 /**
@@ -1555,7 +1628,10 @@ async function installMaterial(
   }
   const importType = input.importType ?? (materials.length === 0 ? "NEW_KEY_MATERIAL" : "EXISTING_KEY_MATERIAL");
   const existing = materials.find((m) => m.keyMaterialId === keyMaterialId);
-  const expiry = { expirationModel: input.expirationModel, validTo: input.expirationModel === "KEY_MATERIAL_EXPIRES" ? input.validTo : undefined };
+  const expiry = {
+    expirationModel: input.expirationModel,
+    validTo: input.expirationModel === "KEY_MATERIAL_EXPIRES" ? input.validTo : undefined,
+  };
 
   if (importType === "EXISTING_KEY_MATERIAL") {
     if (existing === undefined || (input.keyMaterialId !== undefined && input.keyMaterialId !== keyMaterialId)) throw incorrectMaterial();
@@ -1580,7 +1656,13 @@ async function installMaterial(
   }
   if (materials.length === 0) {
     keys.putVersion(1, sealBackingKey(rootKey, record.arn, 1, installed, now));
-    keys.putMaterial({ version: 1, keyMaterialId, imported: true, ...expiry, ...(input.description === undefined ? {} : { description: input.description }) });
+    keys.putMaterial({
+      version: 1,
+      keyMaterialId,
+      imported: true,
+      ...expiry,
+      ...(input.description === undefined ? {} : { description: input.description }),
+    });
     keys.update(record, {
       currentVersion: 1,
       currentKeyMaterialId: keyMaterialId,

@@ -123,7 +123,11 @@ export function rsaEncryptWith(record: KeyRecord, algorithm: RsaEncryptionAlgori
 }
 
 /** @throws InvalidCiphertextException for any ciphertext that does not decrypt. */
-export async function rsaDecryptWith(privateKey: Uint8Array, algorithm: RsaEncryptionAlgorithm, ciphertext: Uint8Array): Promise<Uint8Array> {
+export async function rsaDecryptWith(
+  privateKey: Uint8Array,
+  algorithm: RsaEncryptionAlgorithm,
+  ciphertext: Uint8Array,
+): Promise<Uint8Array> {
   const plaintext = await rsaDecrypt(algorithm, privateKey, ciphertext);
   if (plaintext === undefined) throw invalidCiphertext();
   return plaintext;
@@ -142,7 +146,10 @@ export async function deriveWith(record: KeyRecord, privateKey: Uint8Array, peer
   if (curve === undefined || curve === "secp256k1") throw new Error("key agreement key on an unexpected curve");
   const peer = await importPeerKey(curve, peerPublicKey);
   if (peer === undefined) {
-    throw new KmsError("ValidationException", `The PublicKey is not a valid DER-encoded SubjectPublicKeyInfo of a ${keySpecOf(record)} public key.`);
+    throw new KmsError(
+      "ValidationException",
+      `The PublicKey is not a valid DER-encoded SubjectPublicKeyInfo of a ${keySpecOf(record)} public key.`,
+    );
   }
   return deriveSharedSecret(curve, privateKey, peer);
 }

@@ -184,7 +184,13 @@ export class KeyRecords {
       keyArn: record.arn,
       keyPolicy: record.policy,
       keyTags: record.tags,
-      grants: (context) => this.grants.applicable(context, call.facts, record.arn, tokenOpener(() => keys.rootKey())),
+      grants: (context) =>
+        this.grants.applicable(
+          context,
+          call.facts,
+          record.arn,
+          tokenOpener(() => keys.rootKey()),
+        ),
     });
     beforeState?.(record);
     assertKeyStateAllows(operation, record.keyState, record.arn);

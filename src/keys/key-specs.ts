@@ -138,6 +138,11 @@ export function hmacKeyLength(spec: string): number {
  * HMAC_512 64–128 bytes). No other spec takes imported material in EdgeKMS.
  */
 export function importedMaterialFits(spec: string, length: number): boolean {
-  const range = ({ SYMMETRIC_DEFAULT: [32, 32], HMAC_224: [28, 64], HMAC_256: [32, 64], HMAC_384: [48, 128], HMAC_512: [64, 128] } as Record<string, [number, number]>)[spec];
+  const range = (
+    { SYMMETRIC_DEFAULT: [32, 32], HMAC_224: [28, 64], HMAC_256: [32, 64], HMAC_384: [48, 128], HMAC_512: [64, 128] } as Record<
+      string,
+      [number, number]
+    >
+  )[spec];
   return range !== undefined && length >= range[0] && length <= range[1];
 }

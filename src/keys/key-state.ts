@@ -87,9 +87,6 @@ export function assertKeyStateAllows(operation: KeyStateGuardedOperation, state:
     case "N":
       throw new KmsError("KMSInvalidStateException", `${keyArn} is not pending deletion.`);
     case "X":
-      throw new KmsError(
-        "UnsupportedOperationException",
-        `${keyArn} origin is EXTERNAL which is not valid for this operation.`,
-      );
+      throw new KmsError("UnsupportedOperationException", `${keyArn} origin is EXTERNAL which is not valid for this operation.`);
   }
 }

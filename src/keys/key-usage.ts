@@ -75,7 +75,10 @@ const GRANT_OPERATIONS_BY_USAGE: Record<KeyUsageType, string[]> = {
  */
 export function checkGrantOperations(record: KeyRecord, operations: readonly string[]): void {
   const spec = keySpecOf(record);
-  const allowed = new Set([...ALWAYS, ...(spec === "SYMMETRIC_DEFAULT" ? SYMMETRIC_GRANT_OPERATIONS : GRANT_OPERATIONS_BY_USAGE[record.keyUsage])]);
+  const allowed = new Set([
+    ...ALWAYS,
+    ...(spec === "SYMMETRIC_DEFAULT" ? SYMMETRIC_GRANT_OPERATIONS : GRANT_OPERATIONS_BY_USAGE[record.keyUsage]),
+  ]);
   const refused = operations.filter((op) => !allowed.has(op));
   if (refused.length > 0) {
     throw new KmsError(

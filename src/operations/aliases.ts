@@ -8,7 +8,18 @@ import { aliasArn, isKeyId, keyArn, parseKeyArn } from "../arn.ts";
 import { aliasNotFound, KmsError } from "../protocol/errors.ts";
 import { requireIamPermission } from "../service/access.ts";
 import { unwrap } from "../service/rpc.ts";
-import { assertKeyMayExist, audit, forgetAlias, keyCall, keyObject, registryOf, resolveKeyArn, settle, type Handler, type OperationContext } from "./context.ts";
+import {
+  assertKeyMayExist,
+  audit,
+  forgetAlias,
+  keyCall,
+  keyObject,
+  registryOf,
+  resolveKeyArn,
+  settle,
+  type Handler,
+  type OperationContext,
+} from "./context.ts";
 
 /** @throws ValidationException or NotAuthorizedException as AWS does for names it refuses. */
 function checkAliasName(aliasName: string): void {

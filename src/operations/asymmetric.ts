@@ -68,7 +68,12 @@ export const DeriveSharedSecret: Handler<"DeriveSharedSecret"> = async (ctx, req
   const conditions = { "kms:KeyAgreementAlgorithm": request.KeyAgreementAlgorithm };
   const { stub, call: c } = await call(ctx, request.KeyId, request.GrantTokens, conditions);
   const derived = await settle(ctx, stub.deriveSharedSecret(c, request.KeyAgreementAlgorithm, request.PublicKey, audit(ctx)));
-  return { KeyId: derived.keyArn, SharedSecret: derived.sharedSecret, KeyAgreementAlgorithm: request.KeyAgreementAlgorithm, KeyOrigin: derived.origin };
+  return {
+    KeyId: derived.keyArn,
+    SharedSecret: derived.sharedSecret,
+    KeyAgreementAlgorithm: request.KeyAgreementAlgorithm,
+    KeyOrigin: derived.origin,
+  };
 };
 
 export const Encapsulate: Handler<"Encapsulate"> = async (ctx, request) => {

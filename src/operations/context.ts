@@ -105,7 +105,9 @@ export function keyCall(ctx: OperationContext, arn: string, facts?: CallFacts): 
     ...(ctx.dryRun === undefined ? {} : { dryRun: ctx.dryRun }),
     ...(ctx.draft.eventId === undefined
       ? {}
-      : { trace: { eventName: ctx.draft.eventName, requestId: ctx.requestId, eventId: ctx.draft.eventId, startedAt: ctx.draft.startedAt } }),
+      : {
+          trace: { eventName: ctx.draft.eventName, requestId: ctx.requestId, eventId: ctx.draft.eventId, startedAt: ctx.draft.startedAt },
+        }),
   };
 }
 

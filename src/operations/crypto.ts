@@ -68,10 +68,7 @@ async function sourceKeyArn(ctx: OperationContext, blob: Uint8Array, keyId: stri
   if (keyId !== undefined) {
     const named = await resolveKeyArn(ctx, keyId);
     if (named !== header.keyArn) {
-      throw new KmsError(
-        "IncorrectKeyException",
-        "The key ID in the request does not identify a CMK that can perform this operation.",
-      );
+      throw new KmsError("IncorrectKeyException", "The key ID in the request does not identify a CMK that can perform this operation.");
     }
   }
   return header.keyArn;
@@ -158,7 +155,15 @@ export const Encrypt: Handler<"Encrypt"> = async (ctx, request) => {
 export const Decrypt: Handler<"Decrypt"> = async (ctx, request) => {
   if (request.Recipient !== undefined) throw unsupportedRecipient();
   if (isRsaAlgorithm(request.EncryptionAlgorithm)) {
-    const opened = await openWithRsa(ctx, "Decrypt", request.KeyId, request.EncryptionAlgorithm, request.CiphertextBlob, request.EncryptionContext, request.GrantTokens);
+    const opened = await openWithRsa(
+      ctx,
+      "Decrypt",
+      request.KeyId,
+      request.EncryptionAlgorithm,
+      request.CiphertextBlob,
+      request.EncryptionContext,
+      request.GrantTokens,
+    );
     return { KeyId: opened.keyArn, Plaintext: opened.plaintext, EncryptionAlgorithm: request.EncryptionAlgorithm };
   }
   const arn = await sourceKeyArn(ctx, request.CiphertextBlob, request.KeyId);
@@ -189,14 +194,29 @@ export const ReEncrypt: Handler<"ReEncrypt"> = async (ctx, request) => {
   const sameKey = { reEncryptOnSameKey: source === destination };
   const sourceFacts = cryptoFacts(request.SourceEncryptionContext, request.GrantTokens, sameKey);
   const opened = rsaSource
-    ? await openWithRsa(ctx, "ReEncrypt", source, sourceAlgorithm, request.CiphertextBlob, request.SourceEncryptionContext, request.GrantTokens, sameKey)
+    ? await openWithRsa(
+        ctx,
+        "ReEncrypt",
+        source,
+        sourceAlgorithm,
+        request.CiphertextBlob,
+        request.SourceEncryptionContext,
+        request.GrantTokens,
+        sameKey,
+      )
     : await openSource(ctx, source, request.CiphertextBlob, request.SourceEncryptionContext, sourceFacts);
   try {
     const stub = keyObject(ctx, destination);
     const sealed = rsaDestination
       ? await settle(
           ctx,
-          stub.encryptAsymmetric(keyCall(ctx, destination, rsaFacts(destinationAlgorithm, request.GrantTokens, sameKey)), "ReEncrypt", destinationAlgorithm, opened.plaintext, audit(ctx)),
+          stub.encryptAsymmetric(
+            keyCall(ctx, destination, rsaFacts(destinationAlgorithm, request.GrantTokens, sameKey)),
+            "ReEncrypt",
+            destinationAlgorithm,
+            opened.plaintext,
+            audit(ctx),
+          ),
         )
       : await settle(
           ctx,
@@ -225,7 +245,10 @@ export const ReEncrypt: Handler<"ReEncrypt"> = async (ctx, request) => {
 /** An RSA ciphertext carries no key ID: the request must name the key (AWS: KeyId is required then). */
 async function rsaSourceKeyArn(ctx: OperationContext, keyId: string | undefined): Promise<string> {
   if (keyId === undefined) {
-    throw new KmsError("ValidationException", "KeyId is required when decrypting with an asymmetric KMS key (EncryptionAlgorithm RSAES_OAEP_*).");
+    throw new KmsError(
+      "ValidationException",
+      "KeyId is required when decrypting with an asymmetric KMS key (EncryptionAlgorithm RSAES_OAEP_*).",
+    );
   }
   return resolveKeyArn(ctx, keyId);
 }
@@ -289,7 +312,10 @@ export const GenerateRandom: Handler<"GenerateRandom"> = async (ctx, request) =>
   }
   if (request.Recipient !== undefined) throw unsupportedRecipient();
   if (request.NumberOfBytes === undefined) {
-    throw new KmsError("ValidationException", "1 validation error detected: Value null at 'numberOfBytes' failed to satisfy constraint: Member must not be null");
+    throw new KmsError(
+      "ValidationException",
+      "1 validation error detected: Value null at 'numberOfBytes' failed to satisfy constraint: Member must not be null",
+    );
   }
   return { Plaintext: crypto.getRandomValues(new Uint8Array(request.NumberOfBytes)) };
 };

@@ -39,7 +39,9 @@ export const GetParametersForImport: Handler<"GetParametersForImport"> = async (
   }
   const algorithm = request.WrappingAlgorithm;
   if (!isWrappingAlgorithm(algorithm)) {
-    throw unsupported(`WrappingAlgorithm ${algorithm} is not supported by EdgeKMS; use RSAES_OAEP_SHA_256, RSAES_OAEP_SHA_1 or RSAES_PKCS1_V1_5.`);
+    throw unsupported(
+      `WrappingAlgorithm ${algorithm} is not supported by EdgeKMS; use RSAES_OAEP_SHA_256, RSAES_OAEP_SHA_1 or RSAES_PKCS1_V1_5.`,
+    );
   }
   const arn = await resolveKeyArn(ctx, request.KeyId);
   const parameters = await settle(ctx, keyObject(ctx, arn).getParametersForImport(keyCall(ctx, arn), algorithm, audit(ctx)));

@@ -54,7 +54,9 @@ export const CreateKey: Handler<"CreateKey"> = async (ctx, request) => {
   const origin = request.Origin ?? "AWS_KMS";
   if (origin !== "AWS_KMS" && origin !== "EXTERNAL") throw unsupported(`Origin ${origin} is not supported by EdgeKMS.`);
   if (origin === "EXTERNAL" && keySpec !== "SYMMETRIC_DEFAULT" && !isHmacSpec(keySpec)) {
-    throw unsupported(`Imported key material (Origin EXTERNAL) for KeySpec ${keySpec} is not supported by EdgeKMS: only symmetric encryption and HMAC keys take imported material.`);
+    throw unsupported(
+      `Imported key material (Origin EXTERNAL) for KeySpec ${keySpec} is not supported by EdgeKMS: only symmetric encryption and HMAC keys take imported material.`,
+    );
   }
   if (request.CustomKeyStoreId !== undefined || request.XksKeyId !== undefined) {
     throw unsupported("Custom key stores are not supported by EdgeKMS.");
@@ -80,7 +82,17 @@ export const CreateKey: Handler<"CreateKey"> = async (ctx, request) => {
   // The key object is written first: until the registry lists it, nobody knows its random ID, so
   // a failure between the two steps leaves nothing a client can see.
   const metadata = await unwrap(
-    key.create({ keyId, arn, accountId: ctx.caller.accountId, description: request.Description ?? "", origin, policy, tags, keySpec, keyUsage }),
+    key.create({
+      keyId,
+      arn,
+      accountId: ctx.caller.accountId,
+      description: request.Description ?? "",
+      origin,
+      policy,
+      tags,
+      keySpec,
+      keyUsage,
+    }),
   );
   const response = { KeyMetadata: metadata };
   try {
@@ -147,7 +159,9 @@ export const DisableKeyRotation: Handler<"DisableKeyRotation"> = (ctx, request) 
   });
 
 export const RotateKeyOnDemand: Handler<"RotateKeyOnDemand"> = (ctx, request) =>
-  withKey(ctx, request.KeyId, async (arn) => ({ KeyId: await settle(ctx, keyObject(ctx, arn).rotateOnDemand(keyCall(ctx, arn), audit(ctx))) }));
+  withKey(ctx, request.KeyId, async (arn) => ({
+    KeyId: await settle(ctx, keyObject(ctx, arn).rotateOnDemand(keyCall(ctx, arn), audit(ctx))),
+  }));
 
 /** GetKeyLastUsage: by key ID or key ARN ("Alias names are not supported"). */
 export const GetKeyLastUsage: Handler<"GetKeyLastUsage"> = async (ctx, request) => {

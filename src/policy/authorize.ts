@@ -108,7 +108,9 @@ export function authorize(request: AuthorizeRequest): Authorization {
   if (key.decision === "Allow") {
     if (key.via === "principal" && sameAccount) return { allowed: true, reason: "key-policy", deciding: keyDeciding };
     if (iamAllows) {
-      return iam.root ? { allowed: true, reason: "root", deciding: keyDeciding } : { allowed: true, reason: "iam-policy", deciding: iamDeciding(iam) };
+      return iam.root
+        ? { allowed: true, reason: "root", deciding: keyDeciding }
+        : { allowed: true, reason: "iam-policy", deciding: iamDeciding(iam) };
     }
   }
   for (const g of grants) {
@@ -138,7 +140,10 @@ export function accessDeniedError(auth: Authorization, context: RequestContext):
   const { action, resource, principal } = context;
   let reason: string | undefined;
   if (auth.reason === "explicit-deny") {
-    reason = auth.deciding?.source === "key-policy" ? "with an explicit deny in a resource-based policy" : "with an explicit deny in an identity-based policy";
+    reason =
+      auth.deciding?.source === "key-policy"
+        ? "with an explicit deny in a resource-based policy"
+        : "with an explicit deny in an identity-based policy";
   } else if (auth.reason === "no-resource-policy") {
     reason = `because no resource-based policy allows the ${action} action`;
   } else if (auth.reason === "no-identity-policy") {

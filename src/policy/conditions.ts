@@ -130,7 +130,8 @@ export function invalidValueReason(base: BaseOperator, value: string): string | 
   if (base.startsWith("Numeric") && parseNumber(value) === undefined) return `${value} is not a number`;
   if (base.startsWith("Date") && parseDate(value) === undefined) return `${value} is not an ISO 8601 date or epoch time`;
   if ((base === "Bool" || base === "Null") && !/^(true|false)$/i.test(value)) return `${value} is not true or false`;
-  if ((base === "IpAddress" || base === "NotIpAddress") && parseCidr(value) === undefined) return `${value} is not an IP address or CIDR block`;
+  if ((base === "IpAddress" || base === "NotIpAddress") && parseCidr(value) === undefined)
+    return `${value} is not an IP address or CIDR block`;
   return undefined;
 }
 
@@ -204,12 +205,14 @@ function compare(parse: (s: string) => number | undefined, test: (r: number, p: 
 /** The positive form of each operator: does one request value match one policy value? */
 function positiveMatcher(base: BaseOperator, variables: boolean): Matcher {
   const units = (policy: string, ctx: RequestContext) => compileValue(policy, ctx, variables && usesVariables(base));
-  const equalsText = (ignoreCase: boolean): Matcher => (request, policy, ctx) => {
-    const u = units(policy, ctx);
-    if (u === undefined) return false;
-    const p = unitsToString(u);
-    return ignoreCase ? p.toLowerCase() === request.toLowerCase() : p === request;
-  };
+  const equalsText =
+    (ignoreCase: boolean): Matcher =>
+    (request, policy, ctx) => {
+      const u = units(policy, ctx);
+      if (u === undefined) return false;
+      const p = unitsToString(u);
+      return ignoreCase ? p.toLowerCase() === request.toLowerCase() : p === request;
+    };
   switch (base) {
     case "StringEquals":
     case "StringNotEquals":
@@ -314,6 +317,11 @@ export function evaluateClause(clause: ConditionClause, context: RequestContext,
 }
 
 /** A Condition block holds when every clause holds (AND over operators and keys). */
-export function evaluateConditions(clauses: readonly ConditionClause[], context: RequestContext, variables = true, onAmbiguous = false): boolean {
+export function evaluateConditions(
+  clauses: readonly ConditionClause[],
+  context: RequestContext,
+  variables = true,
+  onAmbiguous = false,
+): boolean {
   return clauses.every((c) => evaluateClause(c, context, variables, onAmbiguous));
 }

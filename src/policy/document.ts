@@ -77,7 +77,17 @@ function malformed(message: string): KmsError {
 }
 
 const POLICY_ELEMENTS = new Set(["Version", "Id", "Statement"]);
-const STATEMENT_ELEMENTS = new Set(["Sid", "Effect", "Principal", "NotPrincipal", "Action", "NotAction", "Resource", "NotResource", "Condition"]);
+const STATEMENT_ELEMENTS = new Set([
+  "Sid",
+  "Effect",
+  "Principal",
+  "NotPrincipal",
+  "Action",
+  "NotAction",
+  "Resource",
+  "NotResource",
+  "Condition",
+]);
 
 const ACCOUNT_ID = /^\d{12}$/;
 const PARTITION = "aws(-cn|-us-gov|-iso|-iso-b)?";
@@ -116,7 +126,7 @@ function parsePrincipal(raw: unknown): PrincipalSet {
     if (list === undefined) throw malformed(POLICY_MESSAGES.invalidPrincipals);
     if (type === "AWS") {
       if (!list.every(isValidAwsPrincipal)) throw malformed(POLICY_MESSAGES.invalidPrincipals);
-      for (const p of list) (p === "*" ? (set.wildcard = true) : set.aws.push(p));
+      for (const p of list) p === "*" ? (set.wildcard = true) : set.aws.push(p);
     } else if (type === "Service") {
       if (!list.every((s) => SERVICE_PRINCIPAL.test(s))) throw malformed(POLICY_MESSAGES.invalidPrincipals);
       set.service.push(...list);

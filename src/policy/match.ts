@@ -171,7 +171,7 @@ export function cidrContains(cidr: Cidr, address: string): boolean {
   const ip = parseIp(address);
   if (ip === undefined || ip.length !== cidr.bytes.length) return false;
   for (let bit = 0; bit < cidr.prefix; bit++) {
-    const mask = 0x80 >> bit % 8;
+    const mask = 0x80 >> (bit % 8);
     if ((ip[bit >> 3]! & mask) !== (cidr.bytes[bit >> 3]! & mask)) return false;
   }
   return true;

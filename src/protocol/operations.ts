@@ -81,7 +81,7 @@ export function isOperationName(name: string): name is OperationName {
  * operation TrentService does not have.
  */
 export function parseTarget(headerValue: string | null): OperationName {
-  if (headerValue !== null && headerValue.startsWith(TARGET_PREFIX)) {
+  if (headerValue?.startsWith(TARGET_PREFIX)) {
     const name = headerValue.slice(TARGET_PREFIX.length);
     if (isOperationName(name)) return name;
   }

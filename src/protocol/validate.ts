@@ -73,7 +73,12 @@ const int = (min?: number, max?: number): Spec => ({ kind: "integer", min, max }
 const bool: Spec = { kind: "boolean" };
 const timestamp: Spec = { kind: "timestamp" };
 const list = (member: Spec, min?: number, max?: number): Spec => ({ kind: "list", member, min, max });
-const map = (key: Spec, value: Spec, rules: { maxTotalLength?: number; wellFormed?: boolean } = {}): Spec => ({ kind: "map", key, value, ...rules });
+const map = (key: Spec, value: Spec, rules: { maxTotalLength?: number; wellFormed?: boolean } = {}): Spec => ({
+  kind: "map",
+  key,
+  value,
+  ...rules,
+});
 const struct = (members: Record<string, Spec | Member>): Spec => ({ kind: "structure", members: normalise(members) });
 
 /** Marks a member required ("Member must not be null" when absent). */
@@ -393,7 +398,12 @@ function decode(spec: Spec, value: unknown, path: string): unknown {
       const out: Record<string, unknown> = {};
       for (const [k, v] of Object.entries(value)) {
         // defineProperty, not assignment: a context key "__proto__" must stay a plain member.
-        Object.defineProperty(out, k, { value: decode(spec.value, v, `${path}.${k}`), enumerable: true, writable: true, configurable: true });
+        Object.defineProperty(out, k, {
+          value: decode(spec.value, v, `${path}.${k}`),
+          enumerable: true,
+          writable: true,
+          configurable: true,
+        });
       }
       return out;
     }
@@ -496,10 +506,14 @@ function check(spec: Spec, value: unknown, path: string, out: string[]): void {
       }
       // Neither message echoes the map: it may be large, and it is what failed.
       if (spec.wellFormed === true && illFormed) {
-        out.push(`Value at '${path}' failed to satisfy constraint: Member must contain only well-formed Unicode strings (no unpaired surrogates)`);
+        out.push(
+          `Value at '${path}' failed to satisfy constraint: Member must contain only well-formed Unicode strings (no unpaired surrogates)`,
+        );
       }
       if (spec.maxTotalLength !== undefined && total > spec.maxTotalLength) {
-        out.push(`Value at '${path}' failed to satisfy constraint: Member must have a total length of keys and values less than or equal to ${spec.maxTotalLength}`);
+        out.push(
+          `Value at '${path}' failed to satisfy constraint: Member must have a total length of keys and values less than or equal to ${spec.maxTotalLength}`,
+        );
       }
       return;
     }

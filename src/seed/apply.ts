@@ -56,18 +56,30 @@ function definitionOf(key: SeedKey, accountId: string): SeedDefinition {
 }
 
 function conflict(key: SeedKey, what: string): KmsError {
-  return new KmsError("ValidationException", `Seed ${key.entry} (key ${key.keyId}) conflicts with what exists: ${what} differs. Nothing was applied.`);
+  return new KmsError(
+    "ValidationException",
+    `Seed ${key.entry} (key ${key.keyId}) conflicts with what exists: ${what} differs. Nothing was applied.`,
+  );
 }
 
 /**
  * @throws ValidationException for an invalid entry or a conflict (nothing applied then);
  * AccessDeniedException when the caller may not create keys; the operations' own errors.
  */
-export async function applySeed(ports: ServicePorts, config: Settings, caller: Caller, keys: SeedKey[], requestId: string): Promise<SeedOutcome> {
+export async function applySeed(
+  ports: ServicePorts,
+  config: Settings,
+  caller: Caller,
+  keys: SeedKey[],
+  requestId: string,
+): Promise<SeedOutcome> {
   const accountId = caller.accountId;
   for (const key of keys) {
     if ((key.account ?? accountId) !== accountId) {
-      throw new KmsError("AccessDeniedException", `Seed ${key.entry}: keys of account ${key.account} are seeded by that account's principals.`);
+      throw new KmsError(
+        "AccessDeniedException",
+        `Seed ${key.entry}: keys of account ${key.account} are seeded by that account's principals.`,
+      );
     }
     validateTags(key.tags);
     if (key.policy !== undefined) parsePolicy(key.policy, "key");
@@ -95,19 +107,35 @@ export async function applySeed(ports: ServicePorts, config: Settings, caller: C
   for (const { key, arn, definition, absent } of plan) {
     if (absent) {
       const actor = ports.keys(arn);
-      const init = { keyId: key.keyId, arn, accountId, description: key.description, origin: key.origin, policy: definition.policy, tags: key.tags };
+      const init = {
+        keyId: key.keyId,
+        arn,
+        accountId,
+        description: key.description,
+        origin: key.origin,
+        policy: definition.policy,
+        tags: key.tags,
+      };
       const metadata = await unwrap(actor.create(key.material === undefined ? init : { ...init, material: key.material }));
       const draft: AuditDraft = {
         identity: caller,
         eventName: "CreateKey",
-        request: { Description: key.description, Origin: key.origin, KeySpec: "SYMMETRIC_DEFAULT", Tags: key.tags, ...(key.policy === undefined ? {} : { Policy: key.policy }) },
+        request: {
+          Description: key.description,
+          Origin: key.origin,
+          KeySpec: "SYMMETRIC_DEFAULT",
+          Tags: key.tags,
+          ...(key.policy === undefined ? {} : { Policy: key.policy }),
+        },
         requestId: `${requestId}-${key.keyId.slice(0, 8)}`,
         startedAt: Date.now(),
         region: config.region,
         keyArns: [arn],
       };
       try {
-        await unwrap(ports.accounts(accountId).addKey({ keyId: key.keyId, keyArn: arn }, config.keysPerAccount, draft, { KeyMetadata: metadata }));
+        await unwrap(
+          ports.accounts(accountId).addKey({ keyId: key.keyId, keyArn: arn }, config.keysPerAccount, draft, { KeyMetadata: metadata }),
+        );
       } catch (err) {
         await actor.destroy();
         throw err;
@@ -120,7 +148,8 @@ export async function applySeed(ports: ServicePorts, config: Settings, caller: C
       outcome.unchanged.push(key.keyId);
     }
     for (const alias of key.aliases) {
-      if ((await ports.accounts(accountId).resolveAlias(alias)) === undefined) await run("CreateAlias", { AliasName: alias, TargetKeyId: key.keyId });
+      if ((await ports.accounts(accountId).resolveAlias(alias)) === undefined)
+        await run("CreateAlias", { AliasName: alias, TargetKeyId: key.keyId });
     }
     // CreateGrant with a Name and the same parameters answers the existing grant: idempotent.
     for (const g of key.grants) {

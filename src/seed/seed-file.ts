@@ -56,7 +56,8 @@ function isRecord(value: unknown): value is Record<string, unknown> {
 }
 
 function stringMap(value: unknown, entry: string, what: string): Record<string, string> {
-  if (!isRecord(value) || !Object.values(value).every((v) => typeof v === "string")) throw invalid(entry, `${what} must map strings to strings.`);
+  if (!isRecord(value) || !Object.values(value).every((v) => typeof v === "string"))
+    throw invalid(entry, `${what} must map strings to strings.`);
   return value as Record<string, string>;
 }
 
@@ -68,15 +69,31 @@ function base64Bytes(value: string, entry: string): Uint8Array {
   }
 }
 
-const KNOWN = new Set(["account", "keyId", "description", "keySpec", "keyUsage", "origin", "material", "enabled", "rotation", "policy", "tags", "aliases", "grants"]);
+const KNOWN = new Set([
+  "account",
+  "keyId",
+  "description",
+  "keySpec",
+  "keyUsage",
+  "origin",
+  "material",
+  "enabled",
+  "rotation",
+  "policy",
+  "tags",
+  "aliases",
+  "grants",
+]);
 
 function parseKey(raw: unknown, entry: string): SeedKey {
   if (!isRecord(raw)) throw invalid(entry, "must be an object.");
   for (const name of Object.keys(raw)) if (!KNOWN.has(name)) throw invalid(entry, `unknown member ${JSON.stringify(name)}.`);
   const { account, keyId, description = "", keySpec = "SYMMETRIC_DEFAULT", keyUsage = "ENCRYPT_DECRYPT", origin = "AWS_KMS" } = raw;
-  if (account !== undefined && (typeof account !== "string" || !/^\d{12}$/.test(account))) throw invalid(entry, "account must be a 12-digit account ID.");
+  if (account !== undefined && (typeof account !== "string" || !/^\d{12}$/.test(account)))
+    throw invalid(entry, "account must be a 12-digit account ID.");
   if (typeof keyId !== "string" || !isKeyId(keyId) || keyId.startsWith("mrk-")) throw invalid(entry, "keyId must be a key ID (a UUID).");
-  if (typeof description !== "string" || description.length > 8192) throw invalid(entry, "description must be a string of at most 8192 characters.");
+  if (typeof description !== "string" || description.length > 8192)
+    throw invalid(entry, "description must be a string of at most 8192 characters.");
   if (keySpec !== "SYMMETRIC_DEFAULT" || keyUsage !== "ENCRYPT_DECRYPT") {
     throw invalid(entry, "only SYMMETRIC_DEFAULT keys with ENCRYPT_DECRYPT usage can be seeded.");
   }
@@ -99,9 +116,13 @@ function parseKey(raw: unknown, entry: string): SeedKey {
     else if (isRecord(raw.policy)) policy = JSON.stringify(raw.policy, null, 2);
     else throw invalid(entry, "policy must be a key policy document (an object or its JSON text).");
   }
-  const tags = Object.entries(raw.tags === undefined ? {} : stringMap(raw.tags, entry, "tags")).map(([TagKey, TagValue]) => ({ TagKey, TagValue }));
+  const tags = Object.entries(raw.tags === undefined ? {} : stringMap(raw.tags, entry, "tags")).map(([TagKey, TagValue]) => ({
+    TagKey,
+    TagValue,
+  }));
   const aliases = raw.aliases ?? [];
-  if (!Array.isArray(aliases) || !aliases.every((a) => typeof a === "string")) throw invalid(entry, "aliases must be a list of alias names.");
+  if (!Array.isArray(aliases) || !aliases.every((a) => typeof a === "string"))
+    throw invalid(entry, "aliases must be a list of alias names.");
   const grants = (raw.grants ?? []) as unknown;
   if (!Array.isArray(grants)) throw invalid(entry, "grants must be a list.");
   return {
@@ -126,15 +147,19 @@ function parseGrant(raw: unknown, entry: string): SeedGrant {
   // A name makes the grant idempotent: CreateGrant with the same name and parameters is the same grant.
   if (typeof name !== "string" || name.length === 0) throw invalid(entry, "a seeded grant needs a name.");
   if (typeof granteePrincipal !== "string") throw invalid(entry, "granteePrincipal must be a principal.");
-  if (retiringPrincipal !== undefined && typeof retiringPrincipal !== "string") throw invalid(entry, "retiringPrincipal must be a principal.");
-  if (!Array.isArray(operations) || !operations.every((o) => typeof o === "string")) throw invalid(entry, "operations must be a list of grant operations.");
+  if (retiringPrincipal !== undefined && typeof retiringPrincipal !== "string")
+    throw invalid(entry, "retiringPrincipal must be a principal.");
+  if (!Array.isArray(operations) || !operations.every((o) => typeof o === "string"))
+    throw invalid(entry, "operations must be a list of grant operations.");
   const grant: SeedGrant = { name, granteePrincipal, operations: operations as string[] };
   if (retiringPrincipal !== undefined) grant.retiringPrincipal = retiringPrincipal as string;
   if (constraints !== undefined) {
     if (!isRecord(constraints)) throw invalid(entry, "constraints must be an object.");
     const c: SeedGrant["constraints"] = {};
-    if (constraints.EncryptionContextSubset !== undefined) c.EncryptionContextSubset = stringMap(constraints.EncryptionContextSubset, entry, "EncryptionContextSubset");
-    if (constraints.EncryptionContextEquals !== undefined) c.EncryptionContextEquals = stringMap(constraints.EncryptionContextEquals, entry, "EncryptionContextEquals");
+    if (constraints.EncryptionContextSubset !== undefined)
+      c.EncryptionContextSubset = stringMap(constraints.EncryptionContextSubset, entry, "EncryptionContextSubset");
+    if (constraints.EncryptionContextEquals !== undefined)
+      c.EncryptionContextEquals = stringMap(constraints.EncryptionContextEquals, entry, "EncryptionContextEquals");
     grant.constraints = c;
   }
   return grant;

@@ -65,7 +65,11 @@ export class AccountDirectory implements AccountApi {
    * Runs `run` in one transaction with the call's audit record (when there is a draft); a
    * KmsError is answered as a refusal, recorded in a transaction of its own.
    */
-  private async audited<T>(audit: AuditDraft | undefined, run: (tx: RecordTx) => Promise<T>, response: (value: T) => unknown = () => null): Promise<AccountResult<T>> {
+  private async audited<T>(
+    audit: AuditDraft | undefined,
+    run: (tx: RecordTx) => Promise<T>,
+    response: (value: T) => unknown = () => null,
+  ): Promise<AccountResult<T>> {
     let result: AccountResult<T>;
     try {
       const value = await this.store.transact(async (tx) => {
@@ -105,7 +109,10 @@ export class AccountDirectory implements AccountApi {
       async (tx) => {
         const count = await counter(tx, KEY_COUNT);
         if (count >= limit) {
-          throw new KmsError("LimitExceededException", `This account already has the maximum of ${limit} customer master keys in this region.`);
+          throw new KmsError(
+            "LimitExceededException",
+            `This account already has the maximum of ${limit} customer master keys in this region.`,
+          );
         }
         if ((await tx.get(KEYS + entry.keyId)) !== undefined) return null;
         tx.put(KEYS + entry.keyId, { keyId: entry.keyId, keyArn: entry.keyArn } satisfies KeyListEntry);
@@ -155,13 +162,20 @@ export class AccountDirectory implements AccountApi {
     return this.store.transact(async (tx) => (await tx.get<AliasEntry>(ALIAS + aliasName))?.targetKeyId);
   }
 
-  async createAlias(aliasName: string, targetKeyId: string, limit: number, aliasArn: string, audit?: AuditDraft): Promise<AccountResult<null>> {
+  async createAlias(
+    aliasName: string,
+    targetKeyId: string,
+    limit: number,
+    aliasArn: string,
+    audit?: AuditDraft,
+  ): Promise<AccountResult<null>> {
     return this.audited(audit, async (tx) => {
       if ((await tx.get(ALIAS + aliasName)) !== undefined) {
         throw new KmsError("AlreadyExistsException", `An alias with the name ${aliasArn} already exists`);
       }
       const count = await counter(tx, ALIAS_COUNT);
-      if (count >= limit) throw new KmsError("LimitExceededException", `This account already has the maximum of ${limit} aliases in this region.`);
+      if (count >= limit)
+        throw new KmsError("LimitExceededException", `This account already has the maximum of ${limit} aliases in this region.`);
       const now = Date.now();
       tx.put(ALIAS + aliasName, { aliasName, targetKeyId, creationDate: now, lastUpdatedDate: now } satisfies AliasEntry);
       tx.put(`${ALIAS_OF}${targetKeyId}\n${aliasName}`, 1);
@@ -171,7 +185,13 @@ export class AccountDirectory implements AccountApi {
   }
 
   /** Points an existing alias at another key; refused when the alias moved since it was checked. */
-  async updateAlias(aliasName: string, targetKeyId: string, expectedCurrentKeyId: string, aliasArn: string, audit?: AuditDraft): Promise<AccountResult<null>> {
+  async updateAlias(
+    aliasName: string,
+    targetKeyId: string,
+    expectedCurrentKeyId: string,
+    aliasArn: string,
+    audit?: AuditDraft,
+  ): Promise<AccountResult<null>> {
     return this.audited(audit, async (tx) => {
       const current = await tx.get<AliasEntry>(ALIAS + aliasName);
       if (current === undefined || current.targetKeyId !== expectedCurrentKeyId) {
@@ -187,7 +207,8 @@ export class AccountDirectory implements AccountApi {
   async deleteAlias(aliasName: string, expectedKeyId: string, aliasArn: string, audit?: AuditDraft): Promise<AccountResult<null>> {
     return this.audited(audit, async (tx) => {
       const current = await tx.get<AliasEntry>(ALIAS + aliasName);
-      if (current === undefined || current.targetKeyId !== expectedKeyId) throw new KmsError("NotFoundException", `Alias ${aliasArn} is not found.`);
+      if (current === undefined || current.targetKeyId !== expectedKeyId)
+        throw new KmsError("NotFoundException", `Alias ${aliasArn} is not found.`);
       tx.delete(ALIAS + aliasName);
       tx.delete(`${ALIAS_OF}${expectedKeyId}\n${aliasName}`);
       tx.put(ALIAS_COUNT, Math.max(0, (await counter(tx, ALIAS_COUNT)) - 1));
@@ -199,7 +220,13 @@ export class AccountDirectory implements AccountApi {
    * ListAliases, optionally only the aliases of one key of this account.
    * @throws NotFoundException when `keyId` names no key of this account (as AWS answers)
    */
-  async listAliases(keyId: string | undefined, keyArn: string | undefined, limit: number, marker: string | undefined, audit?: AuditDraft): Promise<AccountResult<Page<AliasEntry>>> {
+  async listAliases(
+    keyId: string | undefined,
+    keyArn: string | undefined,
+    limit: number,
+    marker: string | undefined,
+    audit?: AuditDraft,
+  ): Promise<AccountResult<Page<AliasEntry>>> {
     return this.audited(audit, async (tx) => {
       const after = marker === undefined ? undefined : decodeMarker(marker, "aliases");
       const range = after === undefined ? { limit: limit + 1 } : { limit: limit + 1, after };
@@ -250,12 +277,20 @@ export class AccountDirectory implements AccountApi {
     });
   }
 
-  async listRetirableGrants(retiringPrincipal: string, limit: number, marker: string | undefined, audit?: AuditDraft): Promise<AccountResult<Page<RetirableGrantEntry>>> {
+  async listRetirableGrants(
+    retiringPrincipal: string,
+    limit: number,
+    marker: string | undefined,
+    audit?: AuditDraft,
+  ): Promise<AccountResult<Page<RetirableGrantEntry>>> {
     return this.audited(audit, async (tx) => {
       const position = marker === undefined ? undefined : decodeMarker(marker, "retirable");
       if (position !== undefined && position.split("\n").length !== 2) throw new KmsError("InvalidMarkerException", "Invalid marker.");
       const prefix = `${RETIRABLE}${retiringPrincipal}\n`;
-      const entries = await tx.list<RetirableGrantEntry>(prefix, { limit: limit + 1, ...(position === undefined ? {} : { after: position }) });
+      const entries = await tx.list<RetirableGrantEntry>(prefix, {
+        limit: limit + 1,
+        ...(position === undefined ? {} : { after: position }),
+      });
       return page(
         entries.map(([, e]) => e),
         limit,

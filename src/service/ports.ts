@@ -91,7 +91,13 @@ export interface AccountApi {
   listKeys(limit: number, marker: string | undefined, audit?: AuditDraft): Promise<AccountResult<Page<KeyListEntry>>>;
   resolveAlias(aliasName: string): Promise<string | undefined>;
   createAlias(aliasName: string, targetKeyId: string, limit: number, aliasArn: string, audit?: AuditDraft): Promise<AccountResult<null>>;
-  updateAlias(aliasName: string, targetKeyId: string, expectedCurrentKeyId: string, aliasArn: string, audit?: AuditDraft): Promise<AccountResult<null>>;
+  updateAlias(
+    aliasName: string,
+    targetKeyId: string,
+    expectedCurrentKeyId: string,
+    aliasArn: string,
+    audit?: AuditDraft,
+  ): Promise<AccountResult<null>>;
   deleteAlias(aliasName: string, expectedKeyId: string, aliasArn: string, audit?: AuditDraft): Promise<AccountResult<null>>;
   listAliases(
     keyId: string | undefined,
@@ -100,7 +106,12 @@ export interface AccountApi {
     marker: string | undefined,
     audit?: AuditDraft,
   ): Promise<AccountResult<Page<AliasEntry>>>;
-  listRetirableGrants(retiringPrincipal: string, limit: number, marker: string | undefined, audit?: AuditDraft): Promise<AccountResult<Page<RetirableGrantEntry>>>;
+  listRetirableGrants(
+    retiringPrincipal: string,
+    limit: number,
+    marker: string | undefined,
+    audit?: AuditDraft,
+  ): Promise<AccountResult<Page<RetirableGrantEntry>>>;
   indexRetirableGrant(entry: RetirableGrantEntry): Promise<void>;
   unindexRetirableGrant(retiringPrincipal: string, keyArn: string, grantId: string): Promise<void>;
   forgetRetirableGrantsOfKey(keyArn: string): Promise<void>;

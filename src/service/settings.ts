@@ -37,8 +37,7 @@ export function settingsFrom(env: Readonly<Record<string, string | undefined>>):
     aliasesPerAccount: positiveNumber(env.ALIASES_PER_ACCOUNT, 1100, "ALIASES_PER_ACCOUNT"),
     auditRetentionMs: positiveNumber(env.AUDIT_RETENTION_DAYS, 90, "AUDIT_RETENTION_DAYS") * 24 * 60 * 60 * 1000,
     deletionDayMs: positiveNumber(env.DELETION_DAY_SECONDS, DAY_SECONDS, "DELETION_DAY_SECONDS") * 1000,
-    importParametersValidMs:
-      positiveNumber(env.IMPORT_PARAMETERS_VALID_SECONDS, DAY_SECONDS, "IMPORT_PARAMETERS_VALID_SECONDS") * 1000,
+    importParametersValidMs: positiveNumber(env.IMPORT_PARAMETERS_VALID_SECONDS, DAY_SECONDS, "IMPORT_PARAMETERS_VALID_SECONDS") * 1000,
     auditForwardDelayMs: positiveNumber(env.AUDIT_FORWARD_DELAY_MS, DEFAULT_AUDIT_FORWARD_DELAY_MS, "AUDIT_FORWARD_DELAY_MS"),
   };
 }

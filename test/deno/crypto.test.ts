@@ -77,7 +77,8 @@ Deno.test("AES-GCM agrees with Deno's WebCrypto in both directions for lengths, 
   for (const keySize of [16, 32]) {
     for (const ivSize of [12, 16]) for (let length = 0; length <= 80; length++) cases.push([keySize, ivSize, length, length % 21]);
   }
-  for (const length of [16383, 16384, 16385, 65519, 65520, 65535, 65536, 65537, 70_000, 1 << 20]) cases.push([length % 2 ? 16 : 32, 12, length, randomInt(40)]);
+  for (const length of [16383, 16384, 16385, 65519, 65520, 65535, 65536, 65537, 70_000, 1 << 20])
+    cases.push([length % 2 ? 16 : 32, 12, length, randomInt(40)]);
   for (let aadSize = 0; aadSize <= 40; aadSize++) cases.push([16, 12, 33, aadSize]);
   cases.push([32, 12, 1000, 70_000], [32, 16, 0, 65_536 + 17]);
 
@@ -94,15 +95,26 @@ Deno.test("AES-GCM agrees with Deno's WebCrypto in both directions for lengths, 
   const [key, iv, pt, aad] = [random(32), random(12), random(100), random(10)];
   const sealed = await subtleSeal(key, iv, pt, aad);
   for (const bit of [0, 8 * 100, 8 * sealed.length - 1]) {
-    assert((await thrown(() => aesGcmDecrypt(key, iv, flip(sealed, bit), aad), `bit ${bit}`)) instanceof AuthenticationError, `bit ${bit} flipped is refused`);
+    assert(
+      (await thrown(() => aesGcmDecrypt(key, iv, flip(sealed, bit), aad), `bit ${bit}`)) instanceof AuthenticationError,
+      `bit ${bit} flipped is refused`,
+    );
   }
-  assert((await thrown(() => aesGcmDecrypt(key, iv, sealed, flip(aad, 3)), "aad")) instanceof AuthenticationError, "a changed AAD is refused");
+  assert(
+    (await thrown(() => aesGcmDecrypt(key, iv, sealed, flip(aad, 3)), "aad")) instanceof AuthenticationError,
+    "a changed AAD is refused",
+  );
   report("aes-gcm-webcrypto", { cases: cases.length });
 });
 
 Deno.test("AesGcmStream in random chunks produces WebCrypto's ciphertext and tag and verifies them back", async () => {
   let messages = 0;
-  for (const [keySize, ivSize, length] of [[32, 12, 200_000], [16, 12, 1234], [32, 16, 999], [16, 12, 0]] as const) {
+  for (const [keySize, ivSize, length] of [
+    [32, 12, 200_000],
+    [16, 12, 1234],
+    [32, 16, 999],
+    [16, 12, 0],
+  ] as const) {
     const [key, iv, pt, aad] = [random(keySize), random(ivSize), random(length), random(100)];
     const expected = await subtleSeal(key, iv, pt, aad);
     const enc = new AesGcmStream(key, iv).aad(aad.subarray(0, 37)).aad(aad.subarray(37));
@@ -166,15 +178,27 @@ Deno.test("HKDF-SHA256 agrees with WebCrypto's deriveBits for random inputs up t
   const lengths = [1, 16, 31, 32, 33, 42, 64, 100, 255, 4096, 8160];
   let cases = 0;
   for (const length of lengths) {
-    for (const [ikmSize, saltSize, infoSize] of [[0, 0, 0], [22, 13, 10], [80, 80, 80], [32, 0, 70_000]]) {
+    for (const [ikmSize, saltSize, infoSize] of [
+      [0, 0, 0],
+      [22, 13, 10],
+      [80, 80, 80],
+      [32, 0, 70_000],
+    ]) {
       const [ikm, salt, info] = [random(ikmSize!), random(saltSize!), random(infoSize!)];
       const k = await crypto.subtle.importKey("raw", ikm, "HKDF", false, ["deriveBits"]);
       const expected = hex(await crypto.subtle.deriveBits({ name: "HKDF", hash: "SHA-256", salt, info }, k, length * 8));
-      assertEquals(hex(hkdfSha256(ikm, salt, info, length)), expected, `hkdf ${length} bytes, ikm ${ikmSize}, salt ${saltSize}, info ${infoSize}`);
+      assertEquals(
+        hex(hkdfSha256(ikm, salt, info, length)),
+        expected,
+        `hkdf ${length} bytes, ikm ${ikmSize}, salt ${saltSize}, info ${infoSize}`,
+      );
       cases++;
     }
   }
-  assert((await thrown(() => hkdfSha256(random(32), random(0), random(0), 8161), "8161 bytes")) instanceof RangeError, "8161 bytes is refused");
+  assert(
+    (await thrown(() => hkdfSha256(random(32), random(0), random(0), 8161), "8161 bytes")) instanceof RangeError,
+    "8161 bytes is refused",
+  );
   report("hkdf-webcrypto", { cases });
 });
 
@@ -196,7 +220,10 @@ Deno.test("SHA-224/384/512, HMAC-SHA384/512 and HKDF-SHA512 agree with Deno's We
   for (const length of lengths) {
     const data = random(length);
     assertEquals(hex(sha224(data)), hex(nobleSha224(data)), `sha224 of ${length} bytes`);
-    for (const [name, oneShot, Incremental] of [["SHA-384", sha384, Sha384], ["SHA-512", sha512, Sha512]] as const) {
+    for (const [name, oneShot, Incremental] of [
+      ["SHA-384", sha384, Sha384],
+      ["SHA-512", sha512, Sha512],
+    ] as const) {
       const expected = hex(await crypto.subtle.digest(name, data));
       assertEquals(hex(oneShot(data)), expected, `${name} of ${length} bytes`);
       if (length % 37 === 0 || length > 65535) {
@@ -214,7 +241,10 @@ Deno.test("SHA-224/384/512, HMAC-SHA384/512 and HKDF-SHA512 agree with Deno's We
   const keyLengths = [1, 47, 48, 127, 128, 129, 1000, 70_000];
   for (const keyLength of keyLengths) {
     const [key, data] = [random(keyLength), random(keyLength * 3)];
-    for (const [hash, oneShot, Incremental] of [["SHA-384", hmacSha384, HmacSha384], ["SHA-512", hmacSha512, HmacSha512]] as const) {
+    for (const [hash, oneShot, Incremental] of [
+      ["SHA-384", hmacSha384, HmacSha384],
+      ["SHA-512", hmacSha512, HmacSha512],
+    ] as const) {
       const k = await crypto.subtle.importKey("raw", key, { name: "HMAC", hash }, false, ["sign"]);
       const expected = hex(await crypto.subtle.sign("HMAC", k, data));
       assertEquals(hex(oneShot(key, data)), expected, `HMAC-${hash} with a ${keyLength}-byte key`);
@@ -225,15 +255,27 @@ Deno.test("SHA-224/384/512, HMAC-SHA384/512 and HKDF-SHA512 agree with Deno's We
   }
   let derivations = 0;
   for (const length of [1, 32, 64, 65, 100, 1000, 16320]) {
-    for (const [ikmSize, saltSize, infoSize] of [[0, 0, 0], [32, 32, 11], [80, 200, 80], [32, 0, 70_000]]) {
+    for (const [ikmSize, saltSize, infoSize] of [
+      [0, 0, 0],
+      [32, 32, 11],
+      [80, 200, 80],
+      [32, 0, 70_000],
+    ]) {
       const [ikm, salt, info] = [random(ikmSize!), random(saltSize!), random(infoSize!)];
       const k = await crypto.subtle.importKey("raw", ikm, "HKDF", false, ["deriveBits"]);
       const expected = hex(await crypto.subtle.deriveBits({ name: "HKDF", hash: "SHA-512", salt, info }, k, length * 8));
-      assertEquals(hex(hkdfSha512(ikm, salt, info, length)), expected, `hkdf-sha512 ${length} bytes, ikm ${ikmSize}, salt ${saltSize}, info ${infoSize}`);
+      assertEquals(
+        hex(hkdfSha512(ikm, salt, info, length)),
+        expected,
+        `hkdf-sha512 ${length} bytes, ikm ${ikmSize}, salt ${saltSize}, info ${infoSize}`,
+      );
       derivations++;
     }
   }
-  assert((await thrown(() => hkdfSha512(random(32), random(0), random(0), 16321), "16321 bytes")) instanceof RangeError, "16321 bytes is refused");
+  assert(
+    (await thrown(() => hkdfSha512(random(32), random(0), random(0), 16321), "16321 bytes")) instanceof RangeError,
+    "16321 bytes is refused",
+  );
   report("sha512-family-webcrypto", { lengths: lengths.length, keys: keyLengths.length, derivations });
 });
 
@@ -244,9 +286,16 @@ const INFO = new TextEncoder().encode("EdgeKMS ciphertext v1");
 /** Opens a blob with WebCrypto by the byte table in src/crypto/envelope.ts (AAD = header || context). */
 async function subtleOpenBlob(backingKey: Uint8Array, blob: Uint8Array, context: Uint8Array): Promise<Uint8Array> {
   const l = blob[1]!;
-  const [header, salt, iv, sealed] = [blob.subarray(0, 34 + l), blob.subarray(6 + l, 22 + l), blob.subarray(22 + l, 34 + l), blob.subarray(34 + l)];
+  const [header, salt, iv, sealed] = [
+    blob.subarray(0, 34 + l),
+    blob.subarray(6 + l, 22 + l),
+    blob.subarray(22 + l, 34 + l),
+    blob.subarray(34 + l),
+  ];
   const ikm = await crypto.subtle.importKey("raw", owned(backingKey), "HKDF", false, ["deriveBits"]);
-  const messageKey = new Uint8Array(await crypto.subtle.deriveBits({ name: "HKDF", hash: "SHA-256", salt: owned(salt), info: INFO }, ikm, 256));
+  const messageKey = new Uint8Array(
+    await crypto.subtle.deriveBits({ name: "HKDF", hash: "SHA-256", salt: owned(salt), info: INFO }, ikm, 256),
+  );
   return subtleOpen(messageKey, iv, sealed, concat(header, context));
 }
 

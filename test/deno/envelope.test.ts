@@ -26,7 +26,12 @@ const endpoint = Deno.args[0];
 assert(endpoint?.startsWith("http://127.0.0.1:"), "usage: deno test ... envelope.test.ts -- http://127.0.0.1:<port>");
 
 function kmsClient(identity = "test"): KMSClient {
-  return new KMSClient({ endpoint, region: "us-east-1", credentials: { accessKeyId: identity, secretAccessKey: identity }, maxAttempts: 1 });
+  return new KMSClient({
+    endpoint,
+    region: "us-east-1",
+    credentials: { accessKeyId: identity, secretAccessKey: identity },
+    maxAttempts: 1,
+  });
 }
 
 /** The SDK transport, with a record of which KMS calls failed and how (names only). */
@@ -80,7 +85,10 @@ const SIZES = [0, 1, FRAME - 1, FRAME, FRAME + 1, 3 * FRAME, 3 * 1024 * 1024 + 5
 
 Deno.test("round-trips 0 B, frame boundaries and 3 MiB, whole and streamed, with the WebAssembly core and with WebCrypto", async () => {
   let roundTrips = 0;
-  for (const [name, options] of [["wasm", {}], ["webcrypto", { cipher: webCryptoCipher }]] as const) {
+  for (const [name, options] of [
+    ["wasm", {}],
+    ["webcrypto", { cipher: webCryptoCipher }],
+  ] as const) {
     const client = envelope(options);
     for (const size of SIZES) {
       const data = random(size);
@@ -121,7 +129,10 @@ function layout(message: Uint8Array) {
 /** Decrypts `message` both ways; returns the error names (whole, stream) and whether the stream released anything unverified. */
 async function refusal(client: EnvelopeClient, message: Uint8Array, expected = context) {
   const whole = (await thrown(() => client.decrypt(message, { encryptionContext: expected }), "whole decrypt")) as Error;
-  const stream = (await thrown(() => collect(chunked(message).pipeThrough(client.decryptStream({ encryptionContext: expected }))), "stream decrypt")) as Error;
+  const stream = (await thrown(
+    () => collect(chunked(message).pipeThrough(client.decryptStream({ encryptionContext: expected }))),
+    "stream decrypt",
+  )) as Error;
   return [whole.name, stream.name];
 }
 
@@ -146,7 +157,11 @@ Deno.test("detects tampering: changed frames and header, truncation, appended da
   for (const [what, tampered] of Object.entries(cases)) {
     assertEquals(await refusal(client, tampered), ["InvalidCiphertextException", "InvalidCiphertextException"], what);
   }
-  assertEquals(await refusal(client, message, { ...context, runtime: "node" }), ["InvalidCiphertextException", "InvalidCiphertextException"], "another context");
+  assertEquals(
+    await refusal(client, message, { ...context, runtime: "node" }),
+    ["InvalidCiphertextException", "InvalidCiphertextException"],
+    "another context",
+  );
   assertEquals(kms.failures, [], "every one of these was caught by the client, not by KMS");
   assert(sameBytes((await client.decrypt(message, { encryptionContext: context })).plaintext, data), "the untouched message still opens");
   report("envelope-tamper", { cases: Object.keys(cases).length + 1 });
@@ -179,9 +194,16 @@ Deno.test("AWS Encryption SDK messages (the default format) round-trip against t
       assert(sealed[0] === 0x02, "message format version 2");
       const opened = await client.decrypt(sealed, { encryptionContext: context });
       assert(sameBytes(opened.plaintext, data), `${algorithmSuite}: ${size} bytes round-trip whole`);
-      assertEquals([opened.keyId, opened.algorithmSuite, opened.format], [keyArn, algorithmSuite, "aws-encryption-sdk"], "the message names its key and suite");
+      assertEquals(
+        [opened.keyId, opened.algorithmSuite, opened.format],
+        [keyArn, algorithmSuite, "aws-encryption-sdk"],
+        "the message names its key and suite",
+      );
       const streamed = await collect(chunked(data).pipeThrough(client.encryptStream({ encryptionContext: context })));
-      assert(sameBytes(await collect(chunked(streamed).pipeThrough(client.decryptStream({ encryptionContext: context }))), data), `${algorithmSuite}: ${size} bytes streamed`);
+      assert(
+        sameBytes(await collect(chunked(streamed).pipeThrough(client.decryptStream({ encryptionContext: context }))), data),
+        `${algorithmSuite}: ${size} bytes streamed`,
+      );
       roundTrips += 2;
     }
   }

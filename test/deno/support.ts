@@ -28,7 +28,9 @@ export function assert(condition: unknown, message: string): asserts condition {
 /** Deep equality of JSON-like values; object key order does not matter. */
 export function assertEquals<T>(actual: T, expected: T, message: string): void {
   const sorted = (_: string, v: unknown) =>
-    v !== null && typeof v === "object" && !Array.isArray(v) ? Object.fromEntries(Object.entries(v).sort(([x], [y]) => (x < y ? -1 : 1))) : v;
+    v !== null && typeof v === "object" && !Array.isArray(v)
+      ? Object.fromEntries(Object.entries(v).sort(([x], [y]) => (x < y ? -1 : 1)))
+      : v;
   const [a, e] = [JSON.stringify(actual, sorted), JSON.stringify(expected, sorted)];
   if (a !== e) throw new Error(`assertion failed: ${message}: expected ${e}, got ${a}`);
 }

@@ -146,13 +146,18 @@ describe("alias operations need the alias (IAM) and every key they touch (key po
     const root = worker.client("test");
     const open = await createKey(root);
     const alicesOnly = await createKey(root, policy(allow(ROOT_ARN), allow(ALICE_ARN)));
-    const alice = await awsError(worker.client("alice").send(new CreateAliasCommand({ AliasName: "alias/alices", TargetKeyId: alicesOnly })));
+    const alice = await awsError(
+      worker.client("alice").send(new CreateAliasCommand({ AliasName: "alias/alices", TargetKeyId: alicesOnly })),
+    );
     const aliasArn = `arn:aws:kms:${REGION}:${ACCOUNT}:alias/alices`;
     expect(alice.message).toBe(denied(ALICE_ARN, "kms:CreateAlias", aliasArn, noIdentityPolicy("kms:CreateAlias")));
 
     const bob = worker.client("bob");
     await bob.send(new CreateAliasCommand({ AliasName: "alias/bobs", TargetKeyId: open }));
-    const lockedForBob = await createKey(root, policy(allow(ROOT_ARN, "kms:*", { Condition: { StringEquals: { "aws:PrincipalType": "Account" } } })));
+    const lockedForBob = await createKey(
+      root,
+      policy(allow(ROOT_ARN, "kms:*", { Condition: { StringEquals: { "aws:PrincipalType": "Account" } } })),
+    );
     const update = await awsError(bob.send(new UpdateAliasCommand({ AliasName: "alias/bobs", TargetKeyId: lockedForBob })));
     expect(update.message).toBe(denied(BOB_ARN, "kms:UpdateAlias", lockedForBob, noResourcePolicy("kms:UpdateAlias")));
     const aliases = await root.send(new ListAliasesCommand({ KeyId: open }));
@@ -163,7 +168,10 @@ describe("alias operations need the alias (IAM) and every key they touch (key po
 describe("cross-account use", () => {
   it("lets external use a key whose policy allows its account, by key ARN, and refuses a key whose policy does not", async () => {
     const root = worker.client("test");
-    const shared = await createKey(root, policy(allow(ROOT_ARN), allow(EXTERNAL_ACCOUNT, ["kms:Encrypt", "kms:Decrypt", "kms:DescribeKey"])));
+    const shared = await createKey(
+      root,
+      policy(allow(ROOT_ARN), allow(EXTERNAL_ACCOUNT, ["kms:Encrypt", "kms:Decrypt", "kms:DescribeKey"])),
+    );
     const external = worker.client("external");
     const sealed = await external.send(new EncryptCommand({ KeyId: shared, Plaintext: utf8("across accounts") }));
     const opened = await external.send(new DecryptCommand({ CiphertextBlob: sealed.CiphertextBlob! }));
@@ -182,7 +190,12 @@ describe("cross-account use", () => {
     const root = worker.client("test");
     const key = await createKey(
       root,
-      policy(allow(ROOT_ARN), allow(EXTERNAL_ROOT, "kms:*"), { Effect: "Deny", Principal: { AWS: EXTERNAL_ROOT }, Action: "kms:Decrypt", Resource: "*" }),
+      policy(allow(ROOT_ARN), allow(EXTERNAL_ROOT, "kms:*"), {
+        Effect: "Deny",
+        Principal: { AWS: EXTERNAL_ROOT },
+        Action: "kms:Decrypt",
+        Resource: "*",
+      }),
     );
     const external = worker.client("external");
     const sealed = await external.send(new EncryptCommand({ KeyId: key, Plaintext: utf8("x") }));
@@ -223,7 +236,9 @@ describe("the policy lockout safety check", () => {
     await root.send(new PutKeyPolicyCommand({ KeyId: arn, PolicyName: "default", Policy: keepsRoot }));
     expect((await root.send(new GetKeyPolicyCommand({ KeyId: arn, PolicyName: "default" }))).Policy).toBe(keepsRoot);
 
-    await root.send(new PutKeyPolicyCommand({ KeyId: arn, PolicyName: "default", Policy: onlyAlice, BypassPolicyLockoutSafetyCheck: true }));
+    await root.send(
+      new PutKeyPolicyCommand({ KeyId: arn, PolicyName: "default", Policy: onlyAlice, BypassPolicyLockoutSafetyCheck: true }),
+    );
     const after = await awsError(root.send(new GetKeyPolicyCommand({ KeyId: arn, PolicyName: "default" })));
     expect(after.name).toBe("AccessDeniedException");
     const alice = worker.client("alice");
@@ -242,11 +257,31 @@ describe("the policy lockout safety check", () => {
 describe("malformed key policies", () => {
   const cases: [string, string, string | RegExp][] = [
     ["invalid JSON", "{not json", /JSON/],
-    ["a statement with no principal", JSON.stringify({ Version: "2012-10-17", Statement: [{ Effect: "Allow", Action: "kms:*", Resource: "*" }] }), "Policy contains a statement with no principal."],
-    ["an IAM group as principal", policy(allow("arn:aws:iam::111122223333:group/admins")), "Policy contains a statement with one or more invalid principals."],
-    ["an unknown condition operator", policy(allow(ROOT_ARN, "kms:*", { Condition: { StringSorta: { "kms:CallerAccount": ACCOUNT } } })), /unknown condition operator/],
-    ["an unknown element", JSON.stringify({ Version: "2012-10-17", Statement: [{ ...allow(ROOT_ARN), Colour: "blue" }] }), /unknown element/],
-    ["an action without a vendor", policy(allow(ROOT_ARN, "Encrypt")), "Actions/Conditions must be prefaced by a vendor, e.g., iam, sdb, ec2, etc."],
+    [
+      "a statement with no principal",
+      JSON.stringify({ Version: "2012-10-17", Statement: [{ Effect: "Allow", Action: "kms:*", Resource: "*" }] }),
+      "Policy contains a statement with no principal.",
+    ],
+    [
+      "an IAM group as principal",
+      policy(allow("arn:aws:iam::111122223333:group/admins")),
+      "Policy contains a statement with one or more invalid principals.",
+    ],
+    [
+      "an unknown condition operator",
+      policy(allow(ROOT_ARN, "kms:*", { Condition: { StringSorta: { "kms:CallerAccount": ACCOUNT } } })),
+      /unknown condition operator/,
+    ],
+    [
+      "an unknown element",
+      JSON.stringify({ Version: "2012-10-17", Statement: [{ ...allow(ROOT_ARN), Colour: "blue" }] }),
+      /unknown element/,
+    ],
+    [
+      "an action without a vendor",
+      policy(allow(ROOT_ARN, "Encrypt")),
+      "Actions/Conditions must be prefaced by a vendor, e.g., iam, sdb, ec2, etc.",
+    ],
     ["more than 32 KB", policy(allow(ROOT_ARN), { ...allow(ROOT_ARN), Sid: "x".repeat(33_000) }), /32768/],
   ];
 
@@ -304,7 +339,9 @@ describe("conditions on the encryption context", () => {
       expect(refused.message).toBe(denied(ALICE_ARN, "kms:Encrypt", key, noIdentityPolicy("kms:Encrypt")));
       // A blob made under that context by someone else does not open for alice either.
       const sealed = await root.send(new EncryptCommand({ KeyId: key, Plaintext: utf8("carol's"), EncryptionContext: context }));
-      const notOpened = await awsError(alice.send(new DecryptCommand({ CiphertextBlob: sealed.CiphertextBlob!, EncryptionContext: context })));
+      const notOpened = await awsError(
+        alice.send(new DecryptCommand({ CiphertextBlob: sealed.CiphertextBlob!, EncryptionContext: context })),
+      );
       expect(notOpened.name).toBe("AccessDeniedException");
     }
   });
@@ -354,7 +391,9 @@ describe("ReEncrypt", () => {
     expect(toNoTo.message).toBe(denied(ALICE_ARN, "kms:ReEncryptTo", noTo, noIdentityPolicy("kms:ReEncryptTo")));
     const sameKey = await awsError(alice.send(new ReEncryptCommand({ CiphertextBlob: sealed.CiphertextBlob!, DestinationKeyId: source })));
     expect(sameKey.message).toBe(denied(ALICE_ARN, "kms:ReEncryptFrom", source, noIdentityPolicy("kms:ReEncryptFrom")));
-    const fromDestination = await awsError(alice.send(new ReEncryptCommand({ CiphertextBlob: moved.CiphertextBlob!, DestinationKeyId: source })));
+    const fromDestination = await awsError(
+      alice.send(new ReEncryptCommand({ CiphertextBlob: moved.CiphertextBlob!, DestinationKeyId: source })),
+    );
     expect(fromDestination.message).toBe(denied(ALICE_ARN, "kms:ReEncryptFrom", destination, noIdentityPolicy("kms:ReEncryptFrom")));
   });
 });

@@ -6,7 +6,18 @@
  * DeriveSharedSecret, and CloudTrail records that log the algorithms but never a message, a
  * signature, a MAC, a shared secret or a private key.
  */
-import { CreateGrantCommand, CreateKeyCommand, DeriveSharedSecretCommand, GenerateDataKeyPairCommand, GenerateMacCommand, GetPublicKeyCommand, PutKeyPolicyCommand, SignCommand, VerifyCommand, type KMSClient } from "@aws-sdk/client-kms";
+import {
+  CreateGrantCommand,
+  CreateKeyCommand,
+  DeriveSharedSecretCommand,
+  GenerateDataKeyPairCommand,
+  GenerateMacCommand,
+  GetPublicKeyCommand,
+  PutKeyPolicyCommand,
+  SignCommand,
+  VerifyCommand,
+  type KMSClient,
+} from "@aws-sdk/client-kms";
 import { createHash, generateKeyPairSync } from "node:crypto";
 import { describe, expect, it } from "vitest";
 import { cloudTrailClient, IDENTITIES_WITH_AUDITOR, lookupAll, recordOf } from "./audit-support.ts";
@@ -16,7 +27,11 @@ const worker = useLocalWorker({ EDGEKMS_IDENTITIES: IDENTITIES_WITH_AUDITOR });
 const ROOT = `arn:aws:iam::${ACCOUNT}:root`;
 const ALICE = `arn:aws:iam::${ACCOUNT}:user/alice`;
 
-async function key(kms: KMSClient, KeySpec: "ECC_NIST_P256" | "RSA_2048" | "HMAC_256", KeyUsage: "SIGN_VERIFY" | "GENERATE_VERIFY_MAC" | "KEY_AGREEMENT" | "ENCRYPT_DECRYPT") {
+async function key(
+  kms: KMSClient,
+  KeySpec: "ECC_NIST_P256" | "RSA_2048" | "HMAC_256",
+  KeyUsage: "SIGN_VERIFY" | "GENERATE_VERIFY_MAC" | "KEY_AGREEMENT" | "ENCRYPT_DECRYPT",
+) {
   return (await kms.send(new CreateKeyCommand({ KeySpec, KeyUsage }))).KeyMetadata!.Arn!;
 }
 
@@ -39,32 +54,53 @@ describe("condition keys of asymmetric and HMAC keys", () => {
       new PutKeyPolicyCommand({
         KeyId: arn,
         Policy: policyFor(["kms:Sign"], {
-          StringEquals: { "kms:SigningAlgorithm": "RSASSA_PSS_SHA_256", "kms:MessageType": "RAW", "kms:KeySpec": "RSA_2048", "kms:KeyUsage": "SIGN_VERIFY" },
+          StringEquals: {
+            "kms:SigningAlgorithm": "RSASSA_PSS_SHA_256",
+            "kms:MessageType": "RAW",
+            "kms:KeySpec": "RSA_2048",
+            "kms:KeyUsage": "SIGN_VERIFY",
+          },
         }),
       }),
     );
     const alice = worker.client("alice");
     const ok = await alice.send(new SignCommand({ KeyId: arn, Message: utf8("m"), SigningAlgorithm: "RSASSA_PSS_SHA_256" }));
     expect(ok.Signature!.length).toBe(256);
-    const otherAlgorithm = await awsError(alice.send(new SignCommand({ KeyId: arn, Message: utf8("m"), SigningAlgorithm: "RSASSA_PKCS1_V1_5_SHA_256" })));
+    const otherAlgorithm = await awsError(
+      alice.send(new SignCommand({ KeyId: arn, Message: utf8("m"), SigningAlgorithm: "RSASSA_PKCS1_V1_5_SHA_256" })),
+    );
     expect(otherAlgorithm.name).toBe("AccessDeniedException");
     const digest = createHash("sha256").update("m").digest();
-    const otherType = await awsError(alice.send(new SignCommand({ KeyId: arn, Message: digest, MessageType: "DIGEST", SigningAlgorithm: "RSASSA_PSS_SHA_256" })));
+    const otherType = await awsError(
+      alice.send(new SignCommand({ KeyId: arn, Message: digest, MessageType: "DIGEST", SigningAlgorithm: "RSASSA_PSS_SHA_256" })),
+    );
     expect(otherType.name).toBe("AccessDeniedException");
   });
 
   it("kms:MacAlgorithm decides GenerateMac; kms:KeyAgreementAlgorithm decides DeriveSharedSecret", async () => {
     const kms = worker.client();
     const mac = await key(kms, "HMAC_256", "GENERATE_VERIFY_MAC");
-    await kms.send(new PutKeyPolicyCommand({ KeyId: mac, Policy: policyFor(["kms:GenerateMac"], { StringEquals: { "kms:MacAlgorithm": "HMAC_SHA_256" } }) }));
+    await kms.send(
+      new PutKeyPolicyCommand({
+        KeyId: mac,
+        Policy: policyFor(["kms:GenerateMac"], { StringEquals: { "kms:MacAlgorithm": "HMAC_SHA_256" } }),
+      }),
+    );
     const alice = worker.client("alice");
-    expect((await alice.send(new GenerateMacCommand({ KeyId: mac, Message: utf8("m"), MacAlgorithm: "HMAC_SHA_256" }))).Mac!.length).toBe(32);
+    expect((await alice.send(new GenerateMacCommand({ KeyId: mac, Message: utf8("m"), MacAlgorithm: "HMAC_SHA_256" }))).Mac!.length).toBe(
+      32,
+    );
     const agreement = await key(kms, "ECC_NIST_P256", "KEY_AGREEMENT");
     await kms.send(
-      new PutKeyPolicyCommand({ KeyId: agreement, Policy: policyFor(["kms:DeriveSharedSecret"], { StringEquals: { "kms:KeyAgreementAlgorithm": "NOT_ECDH" } }) }),
+      new PutKeyPolicyCommand({
+        KeyId: agreement,
+        Policy: policyFor(["kms:DeriveSharedSecret"], { StringEquals: { "kms:KeyAgreementAlgorithm": "NOT_ECDH" } }),
+      }),
     );
     const peer = generateKeyPairSync("ec", { namedCurve: "prime256v1" }).publicKey.export({ format: "der", type: "spki" });
-    const refused = await awsError(alice.send(new DeriveSharedSecretCommand({ KeyId: agreement, KeyAgreementAlgorithm: "ECDH", PublicKey: peer })));
+    const refused = await awsError(
+      alice.send(new DeriveSharedSecretCommand({ KeyId: agreement, KeyAgreementAlgorithm: "ECDH", PublicKey: peer })),
+    );
     expect(refused.name).toBe("AccessDeniedException");
   });
 });
@@ -74,11 +110,15 @@ describe("grants for asymmetric and HMAC keys", () => {
     const kms = worker.client();
     const arn = await key(kms, "ECC_NIST_P256", "SIGN_VERIFY");
     const alice = worker.client("alice");
-    expect((await awsError(alice.send(new SignCommand({ KeyId: arn, Message: utf8("m"), SigningAlgorithm: "ECDSA_SHA_256" })))).name).toBe("AccessDeniedException");
+    expect((await awsError(alice.send(new SignCommand({ KeyId: arn, Message: utf8("m"), SigningAlgorithm: "ECDSA_SHA_256" })))).name).toBe(
+      "AccessDeniedException",
+    );
     await kms.send(new CreateGrantCommand({ KeyId: arn, GranteePrincipal: ALICE, Operations: ["Sign", "GetPublicKey"] }));
     const signed = await alice.send(new SignCommand({ KeyId: arn, Message: utf8("m"), SigningAlgorithm: "ECDSA_SHA_256" }));
     expect((await alice.send(new GetPublicKeyCommand({ KeyId: arn }))).KeySpec).toBe("ECC_NIST_P256");
-    const verify = await awsError(alice.send(new VerifyCommand({ KeyId: arn, Message: utf8("m"), Signature: signed.Signature, SigningAlgorithm: "ECDSA_SHA_256" })));
+    const verify = await awsError(
+      alice.send(new VerifyCommand({ KeyId: arn, Message: utf8("m"), Signature: signed.Signature, SigningAlgorithm: "ECDSA_SHA_256" })),
+    );
     expect(verify.name).toBe("AccessDeniedException");
   });
 });
@@ -97,7 +137,9 @@ describe("grant operations must suit the key", () => {
       const refused = await awsError(kms.send(new CreateGrantCommand({ KeyId, GranteePrincipal: ALICE, Operations: [...Operations] })));
       expect(refused.name).toBe("ValidationException");
     }
-    await kms.send(new CreateGrantCommand({ KeyId: mac, GranteePrincipal: ALICE, Operations: ["GenerateMac", "VerifyMac", "DescribeKey"] }));
+    await kms.send(
+      new CreateGrantCommand({ KeyId: mac, GranteePrincipal: ALICE, Operations: ["GenerateMac", "VerifyMac", "DescribeKey"] }),
+    );
   });
 });
 
@@ -120,7 +162,9 @@ describe("the audit trail of asymmetric and HMAC operations", () => {
     await kms.send(new VerifyCommand({ KeyId: signing, Message: message, Signature: signed.Signature, SigningAlgorithm: "ECDSA_SHA_256" }));
     remember((await kms.send(new GenerateMacCommand({ KeyId: mac, Message: message, MacAlgorithm: "HMAC_SHA_256" }))).Mac);
     const peer = generateKeyPairSync("ec", { namedCurve: "prime256v1" }).publicKey.export({ format: "der", type: "spki" });
-    remember((await kms.send(new DeriveSharedSecretCommand({ KeyId: agreement, KeyAgreementAlgorithm: "ECDH", PublicKey: peer }))).SharedSecret);
+    remember(
+      (await kms.send(new DeriveSharedSecretCommand({ KeyId: agreement, KeyAgreementAlgorithm: "ECDH", PublicKey: peer }))).SharedSecret,
+    );
     const pair = await kms.send(new GenerateDataKeyPairCommand({ KeyId: symmetric, KeyPairSpec: "ECC_NIST_P256" }));
     remember(pair.PrivateKeyPlaintext);
     remember(pair.PrivateKeyCiphertextBlob);
@@ -132,7 +176,10 @@ describe("the audit trail of asymmetric and HMAC operations", () => {
     expect(Object.keys(sign.requestParameters)).not.toContain("message");
     expect(sign.responseElements).toBeNull();
     expect(records.find((r) => r.eventName === "GenerateMac")!.requestParameters).toEqual({ keyId: mac, macAlgorithm: "HMAC_SHA_256" });
-    expect(records.find((r) => r.eventName === "GenerateDataKeyPair")!.requestParameters).toMatchObject({ keyId: symmetric, keyPairSpec: "ECC_NIST_P256" });
+    expect(records.find((r) => r.eventName === "GenerateDataKeyPair")!.requestParameters).toMatchObject({
+      keyId: symmetric,
+      keyPairSpec: "ECC_NIST_P256",
+    });
     for (const name of ["Verify", "DeriveSharedSecret"]) expect(records.some((r) => r.eventName === name)).toBe(true);
     const text = JSON.stringify(records);
     for (const secret of secrets) expect(text).not.toContain(secret);

@@ -99,10 +99,14 @@ describe("Sign and Verify interoperate with node:crypto", () => {
         expect(signed.KeyId).toBe(arn);
         const { hash, key } = nodeOptions(algorithm, pub.PublicKey!);
         expect(nodeVerify(hash, message, key, Buffer.from(signed.Signature!))).toBe(true);
-        const ok = await kms.send(new VerifyCommand({ KeyId: arn, Message: message, Signature: signed.Signature, SigningAlgorithm: algorithm }));
+        const ok = await kms.send(
+          new VerifyCommand({ KeyId: arn, Message: message, Signature: signed.Signature, SigningAlgorithm: algorithm }),
+        );
         expect(ok.SignatureValid).toBe(true);
         const changed = await awsError(
-          kms.send(new VerifyCommand({ KeyId: arn, Message: utf8("another message"), Signature: signed.Signature, SigningAlgorithm: algorithm })),
+          kms.send(
+            new VerifyCommand({ KeyId: arn, Message: utf8("another message"), Signature: signed.Signature, SigningAlgorithm: algorithm }),
+          ),
         );
         expect(changed.name).toBe("KMSInvalidSignatureException");
       }
@@ -115,7 +119,9 @@ describe("Sign and Verify interoperate with node:crypto", () => {
     const stranger = generateKeyPairSync("ec", { namedCurve: "P-256" });
     const message = utf8("signed elsewhere");
     const foreign = nodeSign("sha256", message, stranger.privateKey);
-    const refused = await awsError(kms.send(new VerifyCommand({ KeyId: arn, Message: message, Signature: foreign, SigningAlgorithm: "ECDSA_SHA_256" })));
+    const refused = await awsError(
+      kms.send(new VerifyCommand({ KeyId: arn, Message: message, Signature: foreign, SigningAlgorithm: "ECDSA_SHA_256" })),
+    );
     expect(refused.name).toBe("KMSInvalidSignatureException");
   });
 
@@ -132,9 +138,13 @@ describe("Sign and Verify interoperate with node:crypto", () => {
       const digest = createHash(hash).update(message).digest();
       const signed = await kms.send(new SignCommand({ KeyId: arn, Message: digest, MessageType: "DIGEST", SigningAlgorithm: algorithm }));
       expect(nodeVerify(hash, message, spkiKey(pub.PublicKey!), Buffer.from(signed.Signature!))).toBe(true);
-      const raw = await kms.send(new VerifyCommand({ KeyId: arn, Message: message, Signature: signed.Signature, SigningAlgorithm: algorithm }));
+      const raw = await kms.send(
+        new VerifyCommand({ KeyId: arn, Message: message, Signature: signed.Signature, SigningAlgorithm: algorithm }),
+      );
       expect(raw.SignatureValid).toBe(true);
-      const short = await awsError(kms.send(new SignCommand({ KeyId: arn, Message: digest.subarray(1), MessageType: "DIGEST", SigningAlgorithm: algorithm })));
+      const short = await awsError(
+        kms.send(new SignCommand({ KeyId: arn, Message: digest.subarray(1), MessageType: "DIGEST", SigningAlgorithm: algorithm })),
+      );
       expect(short.name).toBe("ValidationException");
     }
   });
@@ -143,12 +153,22 @@ describe("Sign and Verify interoperate with node:crypto", () => {
     const kms = worker.client();
     const arn = await createKey("ECC_NIST_EDWARDS25519", "SIGN_VERIFY");
     const digest = createHash("sha512").update("document").digest();
-    const signed = await kms.send(new SignCommand({ KeyId: arn, Message: digest, MessageType: "DIGEST", SigningAlgorithm: "ED25519_PH_SHA_512" }));
+    const signed = await kms.send(
+      new SignCommand({ KeyId: arn, Message: digest, MessageType: "DIGEST", SigningAlgorithm: "ED25519_PH_SHA_512" }),
+    );
     const ok = await kms.send(
-      new VerifyCommand({ KeyId: arn, Message: digest, MessageType: "DIGEST", Signature: signed.Signature, SigningAlgorithm: "ED25519_PH_SHA_512" }),
+      new VerifyCommand({
+        KeyId: arn,
+        Message: digest,
+        MessageType: "DIGEST",
+        Signature: signed.Signature,
+        SigningAlgorithm: "ED25519_PH_SHA_512",
+      }),
     );
     expect(ok.SignatureValid).toBe(true);
-    const wrongType = await awsError(kms.send(new SignCommand({ KeyId: arn, Message: digest, MessageType: "DIGEST", SigningAlgorithm: "ED25519_SHA_512" })));
+    const wrongType = await awsError(
+      kms.send(new SignCommand({ KeyId: arn, Message: digest, MessageType: "DIGEST", SigningAlgorithm: "ED25519_SHA_512" })),
+    );
     expect(wrongType.name).toBe("ValidationException");
   });
 
@@ -168,10 +188,14 @@ describe("Sign and Verify interoperate with node:crypto", () => {
       const message = utf8(`post-quantum ${spec}`);
       const signed = await kms.send(new SignCommand({ KeyId: arn, Message: message, SigningAlgorithm: "ML_DSA_SHAKE_256" }));
       expect(dsa.verify(signed.Signature!, message, raw)).toBe(true);
-      const ok = await kms.send(new VerifyCommand({ KeyId: arn, Message: message, Signature: signed.Signature, SigningAlgorithm: "ML_DSA_SHAKE_256" }));
+      const ok = await kms.send(
+        new VerifyCommand({ KeyId: arn, Message: message, Signature: signed.Signature, SigningAlgorithm: "ML_DSA_SHAKE_256" }),
+      );
       expect(ok.SignatureValid).toBe(true);
       const mu = crypto.getRandomValues(new Uint8Array(64));
-      const muSigned = await kms.send(new SignCommand({ KeyId: arn, Message: mu, MessageType: "EXTERNAL_MU", SigningAlgorithm: "ML_DSA_SHAKE_256" }));
+      const muSigned = await kms.send(
+        new SignCommand({ KeyId: arn, Message: mu, MessageType: "EXTERNAL_MU", SigningAlgorithm: "ML_DSA_SHAKE_256" }),
+      );
       expect(dsa.internal.verify(muSigned.Signature!, mu, raw, { externalMu: true })).toBe(true);
     });
   }
@@ -185,18 +209,28 @@ describe("RSA encryption", () => {
       const pub = await kms.send(new GetPublicKeyCommand({ KeyId: arn }));
       expect(pub.EncryptionAlgorithms).toEqual(["RSAES_OAEP_SHA_1", "RSAES_OAEP_SHA_256"]);
       const k = Number(spec.slice(4)) / 8;
-      for (const [algorithm, hash, hLen] of [["RSAES_OAEP_SHA_256", "sha256", 32], ["RSAES_OAEP_SHA_1", "sha1", 20]] as const) {
+      for (const [algorithm, hash, hLen] of [
+        ["RSAES_OAEP_SHA_256", "sha256", 32],
+        ["RSAES_OAEP_SHA_1", "sha1", 20],
+      ] as const) {
         const limit = k - 2 * hLen - 2;
         const plaintext = crypto.getRandomValues(new Uint8Array(limit));
-        const ciphertext = publicEncrypt({ key: spkiKey(pub.PublicKey!), padding: constants.RSA_PKCS1_OAEP_PADDING, oaepHash: hash }, plaintext);
+        const ciphertext = publicEncrypt(
+          { key: spkiKey(pub.PublicKey!), padding: constants.RSA_PKCS1_OAEP_PADDING, oaepHash: hash },
+          plaintext,
+        );
         const opened = await kms.send(new DecryptCommand({ KeyId: arn, CiphertextBlob: ciphertext, EncryptionAlgorithm: algorithm }));
         expect(Buffer.from(opened.Plaintext!).equals(Buffer.from(plaintext))).toBe(true);
         expect(opened.EncryptionAlgorithm).toBe(algorithm);
         const sealed = await kms.send(new EncryptCommand({ KeyId: arn, Plaintext: plaintext, EncryptionAlgorithm: algorithm }));
         expect(sealed.CiphertextBlob!.length).toBe(k);
-        const again = await kms.send(new DecryptCommand({ KeyId: arn, CiphertextBlob: sealed.CiphertextBlob, EncryptionAlgorithm: algorithm }));
+        const again = await kms.send(
+          new DecryptCommand({ KeyId: arn, CiphertextBlob: sealed.CiphertextBlob, EncryptionAlgorithm: algorithm }),
+        );
         expect(Buffer.from(again.Plaintext!).equals(Buffer.from(plaintext))).toBe(true);
-        const tooLong = await awsError(kms.send(new EncryptCommand({ KeyId: arn, Plaintext: new Uint8Array(limit + 1), EncryptionAlgorithm: algorithm })));
+        const tooLong = await awsError(
+          kms.send(new EncryptCommand({ KeyId: arn, Plaintext: new Uint8Array(limit + 1), EncryptionAlgorithm: algorithm })),
+        );
         expect(tooLong.name).toBe("ValidationException");
       }
     });
@@ -208,15 +242,21 @@ describe("RSA encryption", () => {
     const sealed = await kms.send(new EncryptCommand({ KeyId: arn, Plaintext: utf8("secret"), EncryptionAlgorithm: "RSAES_OAEP_SHA_256" }));
     const flipped = Uint8Array.from(sealed.CiphertextBlob!);
     flipped[10]! ^= 1;
-    expect((await awsError(kms.send(new DecryptCommand({ KeyId: arn, CiphertextBlob: flipped, EncryptionAlgorithm: "RSAES_OAEP_SHA_256" })))).name).toBe(
-      "InvalidCiphertextException",
-    );
     expect(
-      (await awsError(kms.send(new DecryptCommand({ KeyId: arn, CiphertextBlob: sealed.CiphertextBlob, EncryptionAlgorithm: "RSAES_OAEP_SHA_1" })))).name,
+      (await awsError(kms.send(new DecryptCommand({ KeyId: arn, CiphertextBlob: flipped, EncryptionAlgorithm: "RSAES_OAEP_SHA_256" }))))
+        .name,
     ).toBe("InvalidCiphertextException");
-    expect((await awsError(kms.send(new DecryptCommand({ CiphertextBlob: sealed.CiphertextBlob, EncryptionAlgorithm: "RSAES_OAEP_SHA_256" })))).name).toBe(
-      "ValidationException",
-    );
+    expect(
+      (
+        await awsError(
+          kms.send(new DecryptCommand({ KeyId: arn, CiphertextBlob: sealed.CiphertextBlob, EncryptionAlgorithm: "RSAES_OAEP_SHA_1" })),
+        )
+      ).name,
+    ).toBe("InvalidCiphertextException");
+    expect(
+      (await awsError(kms.send(new DecryptCommand({ CiphertextBlob: sealed.CiphertextBlob, EncryptionAlgorithm: "RSAES_OAEP_SHA_256" }))))
+        .name,
+    ).toBe("ValidationException");
     expect((await awsError(kms.send(new EncryptCommand({ KeyId: arn, Plaintext: utf8("x") })))).name).toBe("InvalidKeyUsageException");
   });
 
@@ -226,20 +266,35 @@ describe("RSA encryption", () => {
     const symmetric = (await kms.send(new CreateKeyCommand({}))).KeyMetadata!.Arn!;
     const sealed = await kms.send(new EncryptCommand({ KeyId: rsa, Plaintext: utf8("moving"), EncryptionAlgorithm: "RSAES_OAEP_SHA_256" }));
     const moved = await kms.send(
-      new ReEncryptCommand({ CiphertextBlob: sealed.CiphertextBlob, SourceKeyId: rsa, SourceEncryptionAlgorithm: "RSAES_OAEP_SHA_256", DestinationKeyId: symmetric }),
+      new ReEncryptCommand({
+        CiphertextBlob: sealed.CiphertextBlob,
+        SourceKeyId: rsa,
+        SourceEncryptionAlgorithm: "RSAES_OAEP_SHA_256",
+        DestinationKeyId: symmetric,
+      }),
     );
     expect(moved.SourceKeyId).toBe(rsa);
     expect(moved.SourceEncryptionAlgorithm).toBe("RSAES_OAEP_SHA_256");
     const back = await kms.send(
-      new ReEncryptCommand({ CiphertextBlob: moved.CiphertextBlob, DestinationKeyId: rsa, DestinationEncryptionAlgorithm: "RSAES_OAEP_SHA_1" }),
+      new ReEncryptCommand({
+        CiphertextBlob: moved.CiphertextBlob,
+        DestinationKeyId: rsa,
+        DestinationEncryptionAlgorithm: "RSAES_OAEP_SHA_1",
+      }),
     );
-    const opened = await kms.send(new DecryptCommand({ KeyId: rsa, CiphertextBlob: back.CiphertextBlob, EncryptionAlgorithm: "RSAES_OAEP_SHA_1" }));
+    const opened = await kms.send(
+      new DecryptCommand({ KeyId: rsa, CiphertextBlob: back.CiphertextBlob, EncryptionAlgorithm: "RSAES_OAEP_SHA_1" }),
+    );
     expect(new TextDecoder().decode(opened.Plaintext)).toBe("moving");
   });
 });
 
 describe("DeriveSharedSecret (ECDH)", () => {
-  for (const [spec, curve] of [["ECC_NIST_P256", "prime256v1"], ["ECC_NIST_P384", "secp384r1"], ["ECC_NIST_P521", "secp521r1"]] as const) {
+  for (const [spec, curve] of [
+    ["ECC_NIST_P256", "prime256v1"],
+    ["ECC_NIST_P384", "secp384r1"],
+    ["ECC_NIST_P521", "secp521r1"],
+  ] as const) {
     it(`${spec}: the secret EdgeKMS derives with a node:crypto peer is the one node:crypto derives with GetPublicKey's key`, async () => {
       const kms = worker.client();
       const arn = await createKey(spec, "KEY_AGREEMENT");
@@ -258,14 +313,14 @@ describe("DeriveSharedSecret (ECDH)", () => {
     const kms = worker.client();
     const arn = await createKey("ECC_NIST_P256", "KEY_AGREEMENT");
     const wrong = generateKeyPairSync("ec", { namedCurve: "secp384r1" }).publicKey.export({ format: "der", type: "spki" });
-    expect((await awsError(kms.send(new DeriveSharedSecretCommand({ KeyId: arn, KeyAgreementAlgorithm: "ECDH", PublicKey: wrong })))).name).toBe(
-      "ValidationException",
-    );
+    expect(
+      (await awsError(kms.send(new DeriveSharedSecretCommand({ KeyId: arn, KeyAgreementAlgorithm: "ECDH", PublicKey: wrong })))).name,
+    ).toBe("ValidationException");
     const signing = await createKey("ECC_NIST_P256", "SIGN_VERIFY");
     const peer = generateKeyPairSync("ec", { namedCurve: "prime256v1" }).publicKey.export({ format: "der", type: "spki" });
-    expect((await awsError(kms.send(new DeriveSharedSecretCommand({ KeyId: signing, KeyAgreementAlgorithm: "ECDH", PublicKey: peer })))).name).toBe(
-      "InvalidKeyUsageException",
-    );
+    expect(
+      (await awsError(kms.send(new DeriveSharedSecretCommand({ KeyId: signing, KeyAgreementAlgorithm: "ECDH", PublicKey: peer })))).name,
+    ).toBe("InvalidKeyUsageException");
   });
 });
 
@@ -303,7 +358,9 @@ describe("GenerateDataKeyPair", () => {
     const publicFromPrivate = createPublicKey(createPrivateKey({ key: Buffer.from(opened.Plaintext!), format: "der", type: "pkcs8" }));
     expect(publicFromPrivate.export({ format: "der", type: "spki" }).equals(Buffer.from(pair.PublicKey!))).toBe(true);
     const rsa = await createKey("RSA_2048", "ENCRYPT_DECRYPT");
-    expect((await awsError(kms.send(new GenerateDataKeyPairCommand({ KeyId: rsa, KeyPairSpec: "ECC_NIST_P256" })))).name).toBe("InvalidKeyUsageException");
+    expect((await awsError(kms.send(new GenerateDataKeyPairCommand({ KeyId: rsa, KeyPairSpec: "ECC_NIST_P256" })))).name).toBe(
+      "InvalidKeyUsageException",
+    );
   });
 });
 
@@ -316,7 +373,11 @@ describe("Encapsulate and Decapsulate (ML-KEM)", () => {
       expect(described.EncapsulationAlgorithms).toEqual(["ML_KEM"]);
       const sent = await kms.send(new EncapsulateCommand({ KeyId: arn, EncapsulationAlgorithm: "ML_KEM" }));
       const received = await kms.send(
-        new DecapsulateCommand({ KeyId: arn, SharedSecretCiphertextBlob: sent.SharedSecretCiphertextBlob, EncapsulationAlgorithm: "ML_KEM" }),
+        new DecapsulateCommand({
+          KeyId: arn,
+          SharedSecretCiphertextBlob: sent.SharedSecretCiphertextBlob,
+          EncapsulationAlgorithm: "ML_KEM",
+        }),
       );
       expect(Buffer.from(received.SharedSecret!).equals(Buffer.from(sent.SharedSecret!))).toBe(true);
       const short = await awsError(
@@ -346,10 +407,14 @@ describe("HMAC keys", () => {
       expect(one.Mac!.length).toBe(createHmac(hash, "k").digest().length);
       const ok = await kms.send(new VerifyMacCommand({ KeyId: arn, Message: message, Mac: one.Mac, MacAlgorithm: algorithm }));
       expect(ok.MacValid).toBe(true);
-      const bad = await awsError(kms.send(new VerifyMacCommand({ KeyId: arn, Message: utf8("other"), Mac: one.Mac, MacAlgorithm: algorithm })));
+      const bad = await awsError(
+        kms.send(new VerifyMacCommand({ KeyId: arn, Message: utf8("other"), Mac: one.Mac, MacAlgorithm: algorithm })),
+      );
       expect(bad.name).toBe("KMSInvalidMacException");
       const other = algorithm === "HMAC_SHA_256" ? "HMAC_SHA_512" : "HMAC_SHA_256";
-      expect((await awsError(kms.send(new GenerateMacCommand({ KeyId: arn, Message: message, MacAlgorithm: other })))).name).toBe("InvalidKeyUsageException");
+      expect((await awsError(kms.send(new GenerateMacCommand({ KeyId: arn, Message: message, MacAlgorithm: other })))).name).toBe(
+        "InvalidKeyUsageException",
+      );
     });
   }
 });
@@ -357,14 +422,25 @@ describe("HMAC keys", () => {
 describe("HMAC keys with imported material", () => {
   it("an imported HMAC_256 key computes the same MAC as node:crypto with that key; material of the wrong size is refused", async () => {
     const kms = worker.client();
-    const arn = (await kms.send(new CreateKeyCommand({ KeySpec: "HMAC_256", KeyUsage: "GENERATE_VERIFY_MAC", Origin: "EXTERNAL" }))).KeyMetadata!.Arn!;
+    const arn = (await kms.send(new CreateKeyCommand({ KeySpec: "HMAC_256", KeyUsage: "GENERATE_VERIFY_MAC", Origin: "EXTERNAL" })))
+      .KeyMetadata!.Arn!;
     const pending = await awsError(kms.send(new GenerateMacCommand({ KeyId: arn, Message: utf8("m"), MacAlgorithm: "HMAC_SHA_256" })));
     expect(pending.name).toBe("KMSInvalidStateException");
     const importWith = async (material: Uint8Array) => {
-      const params = await kms.send(new GetParametersForImportCommand({ KeyId: arn, WrappingAlgorithm: "RSAES_OAEP_SHA_256", WrappingKeySpec: "RSA_2048" }));
-      const wrapped = publicEncrypt({ key: spkiKey(params.PublicKey!), padding: constants.RSA_PKCS1_OAEP_PADDING, oaepHash: "sha256" }, material);
+      const params = await kms.send(
+        new GetParametersForImportCommand({ KeyId: arn, WrappingAlgorithm: "RSAES_OAEP_SHA_256", WrappingKeySpec: "RSA_2048" }),
+      );
+      const wrapped = publicEncrypt(
+        { key: spkiKey(params.PublicKey!), padding: constants.RSA_PKCS1_OAEP_PADDING, oaepHash: "sha256" },
+        material,
+      );
       return kms.send(
-        new ImportKeyMaterialCommand({ KeyId: arn, ImportToken: params.ImportToken, EncryptedKeyMaterial: wrapped, ExpirationModel: "KEY_MATERIAL_DOES_NOT_EXPIRE" }),
+        new ImportKeyMaterialCommand({
+          KeyId: arn,
+          ImportToken: params.ImportToken,
+          EncryptedKeyMaterial: wrapped,
+          ExpirationModel: "KEY_MATERIAL_DOES_NOT_EXPIRE",
+        }),
       );
     };
     expect((await awsError(importWith(crypto.getRandomValues(new Uint8Array(16))))).name).toBe("InvalidCiphertextException");
@@ -374,7 +450,9 @@ describe("HMAC keys with imported material", () => {
       const mac = await kms.send(new GenerateMacCommand({ KeyId: arn, Message: message, MacAlgorithm: "HMAC_SHA_256" }));
       expect(Buffer.from(mac.Mac!).equals(createHmac("sha256", material).update(message).digest())).toBe(true);
       const external = createHmac("sha256", material).update(message).digest();
-      expect((await kms.send(new VerifyMacCommand({ KeyId: arn, Message: message, Mac: external, MacAlgorithm: "HMAC_SHA_256" }))).MacValid).toBe(true);
+      expect(
+        (await kms.send(new VerifyMacCommand({ KeyId: arn, Message: message, Mac: external, MacAlgorithm: "HMAC_SHA_256" }))).MacValid,
+      ).toBe(true);
     }
   });
 });
@@ -415,15 +493,19 @@ describe("refusals", () => {
 
   it("CreateKey refuses imported material for asymmetric specs, usages a spec does not have, and SM2", async () => {
     const kms = worker.client();
-    expect((await awsError(kms.send(new CreateKeyCommand({ KeySpec: "RSA_2048", KeyUsage: "SIGN_VERIFY", Origin: "EXTERNAL" })))).name).toBe(
-      "UnsupportedOperationException",
-    );
-    expect((await awsError(kms.send(new CreateKeyCommand({ KeySpec: "ECC_NIST_P256", KeyUsage: "SIGN_VERIFY", Origin: "EXTERNAL" })))).name).toBe(
-      "UnsupportedOperationException",
-    );
+    expect(
+      (await awsError(kms.send(new CreateKeyCommand({ KeySpec: "RSA_2048", KeyUsage: "SIGN_VERIFY", Origin: "EXTERNAL" })))).name,
+    ).toBe("UnsupportedOperationException");
+    expect(
+      (await awsError(kms.send(new CreateKeyCommand({ KeySpec: "ECC_NIST_P256", KeyUsage: "SIGN_VERIFY", Origin: "EXTERNAL" })))).name,
+    ).toBe("UnsupportedOperationException");
     expect((await awsError(kms.send(new CreateKeyCommand({ KeySpec: "ECC_NIST_P256" })))).name).toBe("ValidationException");
-    expect((await awsError(kms.send(new CreateKeyCommand({ KeySpec: "ECC_SECG_P256K1", KeyUsage: "KEY_AGREEMENT" })))).name).toBe("ValidationException");
-    expect((await awsError(kms.send(new CreateKeyCommand({ KeySpec: "SM2", KeyUsage: "SIGN_VERIFY" })))).name).toBe("UnsupportedOperationException");
+    expect((await awsError(kms.send(new CreateKeyCommand({ KeySpec: "ECC_SECG_P256K1", KeyUsage: "KEY_AGREEMENT" })))).name).toBe(
+      "ValidationException",
+    );
+    expect((await awsError(kms.send(new CreateKeyCommand({ KeySpec: "SM2", KeyUsage: "SIGN_VERIFY" })))).name).toBe(
+      "UnsupportedOperationException",
+    );
   });
 
   it("a disabled signing key answers DisabledException to Sign and Verify", async () => {
@@ -431,9 +513,15 @@ describe("refusals", () => {
     const arn = await createKey("ECC_NIST_P256", "SIGN_VERIFY");
     const signed = await kms.send(new SignCommand({ KeyId: arn, Message: utf8("m"), SigningAlgorithm: "ECDSA_SHA_256" }));
     await kms.send(new DisableKeyCommand({ KeyId: arn }));
-    expect((await awsError(kms.send(new SignCommand({ KeyId: arn, Message: utf8("m"), SigningAlgorithm: "ECDSA_SHA_256" })))).name).toBe("DisabledException");
+    expect((await awsError(kms.send(new SignCommand({ KeyId: arn, Message: utf8("m"), SigningAlgorithm: "ECDSA_SHA_256" })))).name).toBe(
+      "DisabledException",
+    );
     expect(
-      (await awsError(kms.send(new VerifyCommand({ KeyId: arn, Message: utf8("m"), Signature: signed.Signature, SigningAlgorithm: "ECDSA_SHA_256" })))).name,
+      (
+        await awsError(
+          kms.send(new VerifyCommand({ KeyId: arn, Message: utf8("m"), Signature: signed.Signature, SigningAlgorithm: "ECDSA_SHA_256" })),
+        )
+      ).name,
     ).toBe("DisabledException");
   });
 
@@ -441,7 +529,9 @@ describe("refusals", () => {
     const kms = worker.client();
     const arn = await createKey("RSA_2048", "SIGN_VERIFY");
     const digest = createHash("sha256").update("m").digest();
-    const refused = await awsError(kms.send(new SignCommand({ KeyId: arn, Message: digest, MessageType: "DIGEST", SigningAlgorithm: "RSASSA_PSS_SHA_256" })));
+    const refused = await awsError(
+      kms.send(new SignCommand({ KeyId: arn, Message: digest, MessageType: "DIGEST", SigningAlgorithm: "RSASSA_PSS_SHA_256" })),
+    );
     expect(refused.name).toBe("UnsupportedOperationException");
   });
 });

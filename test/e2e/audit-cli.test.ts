@@ -23,7 +23,9 @@ describe.skipIf(!hasAwsCli)("aws cloudtrail lookup-events", () => {
     const kms = worker.client();
     const { KeyMetadata } = await kms.send(new CreateKeyCommand({ Description: "past usage" }));
     const keyId = KeyMetadata!.KeyId!;
-    const { CiphertextBlob } = await kms.send(new EncryptCommand({ KeyId: keyId, Plaintext: utf8("hello"), EncryptionContext: { dept: "finance" } }));
+    const { CiphertextBlob } = await kms.send(
+      new EncryptCommand({ KeyId: keyId, Plaintext: utf8("hello"), EncryptionContext: { dept: "finance" } }),
+    );
     await kms.send(new DecryptCommand({ CiphertextBlob, EncryptionContext: { dept: "finance" } }));
     // More events than one page of 50, so the CLI has to follow NextToken.
     for (let i = 0; i < 55; i++) await kms.send(new GenerateDataKeyCommand({ KeyId: keyId, KeySpec: "AES_128" }));
@@ -31,7 +33,14 @@ describe.skipIf(!hasAwsCli)("aws cloudtrail lookup-events", () => {
     // Records reach the trail a moment after each call is answered (README, "Audit trail").
     await waitForTrail(cloudTrailClient(worker.url, "test"));
     const out = JSON.parse(
-      aws("cloudtrail", "lookup-events", "--lookup-attributes", `AttributeKey=ResourceName,AttributeValue=${keyId}`, "--start-time", "2020-01-01T00:00:00Z"),
+      aws(
+        "cloudtrail",
+        "lookup-events",
+        "--lookup-attributes",
+        `AttributeKey=ResourceName,AttributeValue=${keyId}`,
+        "--start-time",
+        "2020-01-01T00:00:00Z",
+      ),
     ) as { Events: { EventName: string; EventSource: string; CloudTrailEvent: string; Username: string }[] };
     const names = out.Events.map((e) => e.EventName);
     expect(names).toHaveLength(58);

@@ -28,7 +28,7 @@ import {
   ListGrantsCommand,
   GetParametersForImportCommand,
   ImportKeyMaterialCommand,
-  KMSClient,
+  type KMSClient,
   ListAliasesCommand,
   ListKeyPoliciesCommand,
   ListKeysCommand,
@@ -45,7 +45,15 @@ import { SignatureV4 } from "@smithy/signature-v4";
 import { constants, createPublicKey, publicEncrypt, randomBytes } from "node:crypto";
 import { Sha256 } from "../../src/auth/sigv4.ts";
 import { beforeAll, describe, expect, it } from "vitest";
-import { byRequestId, cloudTrailClient, IDENTITIES_WITH_AUDITOR, lookupAll, recordOf, waitForTrail, type TrailRecord } from "./audit-support.ts";
+import {
+  byRequestId,
+  cloudTrailClient,
+  IDENTITIES_WITH_AUDITOR,
+  lookupAll,
+  recordOf,
+  waitForTrail,
+  type TrailRecord,
+} from "./audit-support.ts";
 import { ACCOUNT, awsError, EXTERNAL_ACCOUNT, REGION, useLocalWorker, utf8 } from "./support.ts";
 
 const METRICS_TOKEN = "e2e-metrics-token";
@@ -135,7 +143,10 @@ beforeAll(async () => {
 
   const plaintext = "the launch code is 0000-1234";
   secrets.push(plaintext, Buffer.from(plaintext).toString("base64"));
-  o.Encrypt = await call(kms, new EncryptCommand({ KeyId: keyId, Plaintext: utf8(plaintext), EncryptionContext: { purpose: "audit-test" } }));
+  o.Encrypt = await call(
+    kms,
+    new EncryptCommand({ KeyId: keyId, Plaintext: utf8(plaintext), EncryptionContext: { purpose: "audit-test" } }),
+  );
   const blob = o.Encrypt.output!.CiphertextBlob as Uint8Array;
   remember(blob);
   o.Decrypt = await call(kms, new DecryptCommand({ CiphertextBlob: blob, EncryptionContext: { purpose: "audit-test" } }));
@@ -169,7 +180,7 @@ beforeAll(async () => {
   o.GetKeyPolicy = await call(kms, new GetKeyPolicyCommand({ KeyId: keyId, PolicyName: "default" }));
   o.PutKeyPolicy = await call(
     kms,
-    new PutKeyPolicyCommand({ KeyId: keyId, PolicyName: "default", Policy: (o.GetKeyPolicy.output!.Policy as string) }),
+    new PutKeyPolicyCommand({ KeyId: keyId, PolicyName: "default", Policy: o.GetKeyPolicy.output!.Policy as string }),
   );
   o.ListKeyPolicies = await call(kms, new ListKeyPoliciesCommand({ KeyId: keyId }));
   o.GetKeyRotationStatus = await call(kms, new GetKeyRotationStatusCommand({ KeyId: keyId }));
@@ -203,7 +214,11 @@ beforeAll(async () => {
   const publicKey = o.GetParametersForImport.output!.PublicKey as Uint8Array;
   const material = randomBytes(32);
   const wrapped = publicEncrypt(
-    { key: createPublicKey({ key: Buffer.from(publicKey), format: "der", type: "spki" }), padding: constants.RSA_PKCS1_OAEP_PADDING, oaepHash: "sha256" },
+    {
+      key: createPublicKey({ key: Buffer.from(publicKey), format: "der", type: "spki" }),
+      padding: constants.RSA_PKCS1_OAEP_PADDING,
+      oaepHash: "sha256",
+    },
     material,
   );
   for (const b of [importToken, publicKey, material, wrapped]) remember(b);
@@ -226,7 +241,10 @@ beforeAll(async () => {
   o.Denied = await call(worker.client("external"), new DescribeKeyCommand({ KeyId: keyArn }));
   o.Missing = await call(kms, new DescribeKeyCommand({ KeyId: "alias/does-not-exist" }));
   o.Unsupported = await call(kms, new ConnectCustomKeyStoreCommand({ CustomKeyStoreId: "cks-1234567890abcdef0" }));
-  const invalid = await rawKms("TrentService.Encrypt", JSON.stringify({ KeyId: keyId, Plaintext: Buffer.from(plaintext).toString("base64"), EncryptionAlgorithm: "ROT13" }));
+  const invalid = await rawKms(
+    "TrentService.Encrypt",
+    JSON.stringify({ KeyId: keyId, Plaintext: Buffer.from(plaintext).toString("base64"), EncryptionAlgorithm: "ROT13" }),
+  );
   o.Invalid = { requestId: invalid.headers.get("x-amzn-RequestId")!, error: await wireError(invalid) };
   const unknown = await rawKms("TrentService.LaunchMissiles", "{}");
   o.Unknown = { requestId: unknown.headers.get("x-amzn-RequestId")!, error: await wireError(unknown) };
@@ -284,7 +302,11 @@ describe("the audit trail", () => {
       destinationEncryptionContext: { purpose: "moved" },
     });
     expect(rec("ReEncrypt").readOnly).toBe(false);
-    expect(rec("ReEncrypt").resources.map((x: { ARN: string }) => x.ARN).sort()).toEqual([keyArn, otherArn].sort());
+    expect(
+      rec("ReEncrypt")
+        .resources.map((x: { ARN: string }) => x.ARN)
+        .sort(),
+    ).toEqual([keyArn, otherArn].sort());
     expect(rec("GenerateDataKey").requestParameters).toEqual({ keyId: keyArn, keySpec: "AES_256", encryptionContext: { file: "a" } });
     expect(rec("GenerateDataKeyWithoutPlaintext").requestParameters).toEqual({ keyId, numberOfBytes: 16 });
     expect(rec("GenerateRandom").requestParameters).toEqual({ numberOfBytes: 32 });
@@ -348,7 +370,10 @@ describe("the audit trail", () => {
       expect(r.responseElements, name).toBeNull();
     }
     expect(records.get(outcomes.BadCiphertext!.requestId)!.errorCode).toBe("InvalidCiphertextException");
-    expect(records.get(outcomes.Disabled!.requestId)!).toMatchObject({ errorCode: "DisabledException", requestParameters: { keyId: otherArn } });
+    expect(records.get(outcomes.Disabled!.requestId)!).toMatchObject({
+      errorCode: "DisabledException",
+      requestParameters: { keyId: otherArn },
+    });
     const denied = records.get(outcomes.Denied!.requestId)!;
     expect(denied.errorCode).toBe("AccessDeniedException");
     expect(denied.userIdentity).toEqual({
@@ -365,7 +390,10 @@ describe("the audit trail", () => {
     // Nothing unvalidated goes into a record: a request validation refused has no parameters.
     expect(invalid.requestParameters).toBeNull();
     // Event names come from the fixed list of operations, never from the caller.
-    expect(records.get(outcomes.Unknown!.requestId)!).toMatchObject({ eventName: "UnknownOperation", errorCode: "UnknownOperationException" });
+    expect(records.get(outcomes.Unknown!.requestId)!).toMatchObject({
+      eventName: "UnknownOperation",
+      errorCode: "UnknownOperationException",
+    });
     expect(records.get(outcomes.Unsupported!.requestId)!).toMatchObject({
       eventName: "ConnectCustomKeyStore",
       errorCode: "UnsupportedOperationException",
@@ -482,7 +510,9 @@ describe("LookupEvents", () => {
       ),
     );
     expect(two.name).toBe("InvalidLookupAttributesException");
-    const badKey = await awsError(ct.send(new LookupEventsCommand({ LookupAttributes: [{ AttributeKey: "Colour" as "EventName", AttributeValue: "x" }] })));
+    const badKey = await awsError(
+      ct.send(new LookupEventsCommand({ LookupAttributes: [{ AttributeKey: "Colour" as "EventName", AttributeValue: "x" }] })),
+    );
     expect(badKey.name).toBe("InvalidLookupAttributesException");
     expect((await awsError(ct.send(new LookupEventsCommand({ MaxResults: 51 })))).name).toBe("InvalidMaxResultsException");
     expect((await awsError(ct.send(new LookupEventsCommand({ MaxResults: 0 })))).name).toBe("InvalidMaxResultsException");
@@ -491,7 +521,14 @@ describe("LookupEvents", () => {
     expect((await awsError(ct.send(new LookupEventsCommand({ NextToken: "bm90IGEgdG9rZW4=" })))).name).toBe("InvalidNextTokenException");
     const first = await ct.send(new LookupEventsCommand({ StartTime: new Date(0), MaxResults: 1 }));
     const reused = await awsError(
-      ct.send(new LookupEventsCommand({ StartTime: new Date(0), MaxResults: 1, NextToken: first.NextToken, LookupAttributes: [{ AttributeKey: "EventName", AttributeValue: "Encrypt" }] })),
+      ct.send(
+        new LookupEventsCommand({
+          StartTime: new Date(0),
+          MaxResults: 1,
+          NextToken: first.NextToken,
+          LookupAttributes: [{ AttributeKey: "EventName", AttributeValue: "Encrypt" }],
+        }),
+      ),
     );
     expect(reused.name).toBe("InvalidNextTokenException");
   });
@@ -506,7 +543,12 @@ describe("LookupEvents", () => {
 
   it("is signed for the cloudtrail service: a KMS-scoped signature is refused", async () => {
     const url = new URL(worker.url);
-    const signer = new SignatureV4({ credentials: { accessKeyId: "test", secretAccessKey: "test" }, region: REGION, service: "kms", sha256: Sha256 });
+    const signer = new SignatureV4({
+      credentials: { accessKeyId: "test", secretAccessKey: "test" },
+      region: REGION,
+      service: "kms",
+      sha256: Sha256,
+    });
     const body = "{}";
     const signed = await signer.sign({
       method: "POST",
@@ -570,7 +612,9 @@ describe("key events", () => {
     let events: { "detail-type": string; resources: string[] }[] = [];
     const deadline = Date.now() + 20_000;
     while (Date.now() < deadline) {
-      const response = await fetch(`${worker.url}/key-events?account=${ACCOUNT}`, { headers: { Authorization: `Bearer ${METRICS_TOKEN}` } });
+      const response = await fetch(`${worker.url}/key-events?account=${ACCOUNT}`, {
+        headers: { Authorization: `Bearer ${METRICS_TOKEN}` },
+      });
       events = ((await response.json()) as { Events: typeof events }).Events.filter((e) => e.resources[0] === KeyMetadata!.Arn);
       if (events.length > 0) break;
       await new Promise((r) => setTimeout(r, 500));
@@ -658,7 +702,9 @@ describe("GET /metrics", () => {
       .filter((s) => s.labels.account === ACCOUNT)
       .reduce((n, s) => n + s.value, 0);
     expect(histogramCount).toBe(total);
-    const inf = metrics.get("edgekms_request_duration_seconds_bucket")!.filter((s) => s.labels.le === "+Inf" && s.labels.operation === "Encrypt" && s.labels.error === "" && s.labels.account === ACCOUNT);
+    const inf = metrics
+      .get("edgekms_request_duration_seconds_bucket")!
+      .filter((s) => s.labels.le === "+Inf" && s.labels.operation === "Encrypt" && s.labels.error === "" && s.labels.account === ACCOUNT);
     expect(inf[0]!.value).toBe(count("Encrypt", ""));
 
     const keys = metrics.get("edgekms_keys")!.filter((s) => s.labels.account === ACCOUNT);

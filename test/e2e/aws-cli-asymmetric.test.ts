@@ -41,12 +41,34 @@ describe.skipIf(!hasAwsCli)("the AWS CLI with asymmetric keys and OpenSSL", () =
       ["RSA_2048", "RSASSA_PSS_SHA_256", ["-sigopt", "rsa_padding_mode:pss", "-sigopt", "rsa_pss_saltlen:32"]],
     ] as const) {
       const { keyId, pem } = keyWithPublicPem(dir, spec, "SIGN_VERIFY");
-      const signed = aws("kms", "sign", "--key-id", keyId, "--message", `fileb://${file}`, "--message-type", "RAW", "--signing-algorithm", algorithm);
+      const signed = aws(
+        "kms",
+        "sign",
+        "--key-id",
+        keyId,
+        "--message",
+        `fileb://${file}`,
+        "--message-type",
+        "RAW",
+        "--signing-algorithm",
+        algorithm,
+      );
       const signature = join(dir, `${spec}.sig`);
       writeFileSync(signature, Buffer.from(signed.Signature, "base64"));
       expect(openssl("dgst", "-sha256", ...sigopts, "-verify", pem, "-signature", signature, file)).toContain("Verified OK");
       expect(() => openssl("dgst", "-sha256", ...sigopts, "-verify", pem, "-signature", signature, changed)).toThrow();
-      const verified = aws("kms", "verify", "--key-id", keyId, "--message", `fileb://${file}`, "--signature", `fileb://${signature}`, "--signing-algorithm", algorithm);
+      const verified = aws(
+        "kms",
+        "verify",
+        "--key-id",
+        keyId,
+        "--message",
+        `fileb://${file}`,
+        "--signature",
+        `fileb://${signature}`,
+        "--signing-algorithm",
+        algorithm,
+      );
       expect(verified.SignatureValid).toBe(true);
     }
   });
@@ -58,10 +80,32 @@ describe.skipIf(!hasAwsCli)("the AWS CLI with asymmetric keys and OpenSSL", () =
     writeFileSync(secret, "meet at noon\n");
     const encrypted = join(dir, "secret.enc");
     openssl(
-      "pkeyutl", "-encrypt", "-pubin", "-inkey", pem, "-in", secret, "-out", encrypted,
-      "-pkeyopt", "rsa_padding_mode:oaep", "-pkeyopt", "rsa_oaep_md:sha256", "-pkeyopt", "rsa_mgf1_md:sha256",
+      "pkeyutl",
+      "-encrypt",
+      "-pubin",
+      "-inkey",
+      pem,
+      "-in",
+      secret,
+      "-out",
+      encrypted,
+      "-pkeyopt",
+      "rsa_padding_mode:oaep",
+      "-pkeyopt",
+      "rsa_oaep_md:sha256",
+      "-pkeyopt",
+      "rsa_mgf1_md:sha256",
     );
-    const decrypted = aws("kms", "decrypt", "--key-id", keyId, "--ciphertext-blob", `fileb://${encrypted}`, "--encryption-algorithm", "RSAES_OAEP_SHA_256");
+    const decrypted = aws(
+      "kms",
+      "decrypt",
+      "--key-id",
+      keyId,
+      "--ciphertext-blob",
+      `fileb://${encrypted}`,
+      "--encryption-algorithm",
+      "RSAES_OAEP_SHA_256",
+    );
     expect(Buffer.from(decrypted.Plaintext, "base64").toString()).toBe(readFileSync(secret, "utf8"));
   });
 });

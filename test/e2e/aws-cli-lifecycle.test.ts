@@ -48,11 +48,32 @@ function downloadParameters(dir: string, keyId: string, algorithm: string): void
 
 /** Step 3 with the padding each wrapping algorithm names. */
 function encryptMaterial(dir: string, algorithm: string): void {
-  const common = ["-in", "PlaintextKeyMaterial.bin", "-inkey", "PublicKey.bin", "-keyform", "DER", "-pubin", "-out", "EncryptedKeyMaterial.bin"];
+  const common = [
+    "-in",
+    "PlaintextKeyMaterial.bin",
+    "-inkey",
+    "PublicKey.bin",
+    "-keyform",
+    "DER",
+    "-pubin",
+    "-out",
+    "EncryptedKeyMaterial.bin",
+  ];
   if (algorithm === "RSAES_OAEP_SHA_1") openssl(dir, "rsautl", "-encrypt", "-oaep", ...common);
   else if (algorithm === "RSAES_PKCS1_V1_5") openssl(dir, "rsautl", "-encrypt", "-pkcs", ...common);
   else {
-    openssl(dir, "pkeyutl", "-encrypt", ...common, "-pkeyopt", "rsa_padding_mode:oaep", "-pkeyopt", "rsa_oaep_md:sha256", "-pkeyopt", "rsa_mgf1_md:sha256");
+    openssl(
+      dir,
+      "pkeyutl",
+      "-encrypt",
+      ...common,
+      "-pkeyopt",
+      "rsa_padding_mode:oaep",
+      "-pkeyopt",
+      "rsa_oaep_md:sha256",
+      "-pkeyopt",
+      "rsa_mgf1_md:sha256",
+    );
   }
 }
 
@@ -69,10 +90,18 @@ describe.skipIf(!hasAwsCli || !hasOpenssl)("the guide's import chapter with the 
     encryptMaterial(dir, "RSAES_OAEP_SHA_1");
     const validTo = new Date(Date.now() + 3_600_000).toISOString().replace(/\.\d{3}Z$/, "+00:00");
     aws(
-      "kms", "import-key-material", "--key-id", keyId,
-      "--encrypted-key-material", `fileb://${join(dir, "EncryptedKeyMaterial.bin")}`,
-      "--import-token", `fileb://${join(dir, "ImportToken.bin")}`,
-      "--expiration-model", "KEY_MATERIAL_EXPIRES", "--valid-to", validTo,
+      "kms",
+      "import-key-material",
+      "--key-id",
+      keyId,
+      "--encrypted-key-material",
+      `fileb://${join(dir, "EncryptedKeyMaterial.bin")}`,
+      "--import-token",
+      `fileb://${join(dir, "ImportToken.bin")}`,
+      "--expiration-model",
+      "KEY_MATERIAL_EXPIRES",
+      "--valid-to",
+      validTo,
     );
     const described = JSON.parse(aws("kms", "describe-key", "--key-id", keyId)).KeyMetadata;
     expect(described).toMatchObject({ KeyState: "Enabled", Enabled: true, ExpirationModel: "KEY_MATERIAL_EXPIRES" });
@@ -92,10 +121,16 @@ describe.skipIf(!hasAwsCli || !hasOpenssl)("the guide's import chapter with the 
       downloadParameters(dir, keyId, algorithm);
       encryptMaterial(dir, algorithm);
       aws(
-        "kms", "import-key-material", "--key-id", keyId,
-        "--encrypted-key-material", `fileb://${join(dir, "EncryptedKeyMaterial.bin")}`,
-        "--import-token", `fileb://${join(dir, "ImportToken.bin")}`,
-        "--expiration-model", "KEY_MATERIAL_DOES_NOT_EXPIRE",
+        "kms",
+        "import-key-material",
+        "--key-id",
+        keyId,
+        "--encrypted-key-material",
+        `fileb://${join(dir, "EncryptedKeyMaterial.bin")}`,
+        "--import-token",
+        `fileb://${join(dir, "ImportToken.bin")}`,
+        "--expiration-model",
+        "KEY_MATERIAL_DOES_NOT_EXPIRE",
       );
       const decrypted = JSON.parse(aws("kms", "decrypt", "--ciphertext-blob", `fileb://${join(dir, "secret.enc")}`));
       expect(Buffer.from(decrypted.Plaintext, "base64").toString()).toBe(readFileSync(join(dir, "secret.txt"), "utf8"));
@@ -106,10 +141,16 @@ describe.skipIf(!hasAwsCli || !hasOpenssl)("the guide's import chapter with the 
     downloadParameters(dir, keyId, "RSAES_OAEP_SHA_1");
     encryptMaterial(dir, "RSAES_OAEP_SHA_1");
     const importArgs = [
-      "kms", "import-key-material", "--key-id", keyId,
-      "--encrypted-key-material", `fileb://${join(dir, "EncryptedKeyMaterial.bin")}`,
-      "--import-token", `fileb://${join(dir, "ImportToken.bin")}`,
-      "--expiration-model", "KEY_MATERIAL_DOES_NOT_EXPIRE",
+      "kms",
+      "import-key-material",
+      "--key-id",
+      keyId,
+      "--encrypted-key-material",
+      `fileb://${join(dir, "EncryptedKeyMaterial.bin")}`,
+      "--import-token",
+      `fileb://${join(dir, "ImportToken.bin")}`,
+      "--expiration-model",
+      "KEY_MATERIAL_DOES_NOT_EXPIRE",
     ];
     expect(awsFails(...importArgs)).toContain("(IncorrectKeyMaterialException) when calling the ImportKeyMaterial operation");
     expect(awsFails(...importArgs)).toContain("(InvalidImportTokenException) when calling the ImportKeyMaterial operation");

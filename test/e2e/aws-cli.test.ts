@@ -29,9 +29,7 @@ describe.skipIf(!hasAwsCli)("the AWS CLI", () => {
     const keyId: string = created.KeyMetadata.KeyId;
     aws("kms", "create-alias", "--alias-name", "alias/orders", "--target-key-id", keyId);
     writeFileSync(join(dir, "secret.txt"), "attack at dawn\n");
-    const encrypted = JSON.parse(
-      aws("kms", "encrypt", "--key-id", "alias/orders", "--plaintext", `fileb://${join(dir, "secret.txt")}`),
-    );
+    const encrypted = JSON.parse(aws("kms", "encrypt", "--key-id", "alias/orders", "--plaintext", `fileb://${join(dir, "secret.txt")}`));
     expect(encrypted.KeyId).toBe(created.KeyMetadata.Arn);
     writeFileSync(join(dir, "secret.enc"), Buffer.from(encrypted.CiphertextBlob, "base64"));
     const decrypted = JSON.parse(aws("kms", "decrypt", "--ciphertext-blob", `fileb://${join(dir, "secret.enc")}`));

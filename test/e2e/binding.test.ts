@@ -104,7 +104,9 @@ describe("KmsBinding methods", () => {
     expect(same(unbytes(opened.Plaintext), plaintext)).toBe(true);
     expect(opened.KeyId).toBe(key.Arn);
     // A binding ciphertext opens over HTTP, and an HTTP ciphertext over the binding.
-    const overHttp = await client().send(new DecryptCommand({ CiphertextBlob: unbytes(sealed.CiphertextBlob), EncryptionContext: context }));
+    const overHttp = await client().send(
+      new DecryptCommand({ CiphertextBlob: unbytes(sealed.CiphertextBlob), EncryptionContext: context }),
+    );
     expect(same(overHttp.Plaintext!, plaintext)).toBe(true);
     const httpSealed = await client().send(new EncryptCommand({ KeyId: key.KeyId, Plaintext: plaintext }));
     const fromHttp = await rpcValue("KMS_ROOT", "decrypt", { CiphertextBlob: bytes(httpSealed.CiphertextBlob!) });
@@ -141,18 +143,37 @@ describe("KmsBinding methods", () => {
     expect(publicKey.KeySpec).toBe("ECC_NIST_P256");
     const spki = createPublicKey({ key: Buffer.from(unbytes(publicKey.PublicKey)), format: "der", type: "spki" });
     expect(nodeVerify("sha256", message, spki, Buffer.from(unbytes(signed.Signature)))).toBe(true);
-    const verified = await rpcValue("KMS_ROOT", "verify", { KeyId: signing, Message: bytes(message), Signature: signed.Signature, SigningAlgorithm: "ECDSA_SHA_256" });
+    const verified = await rpcValue("KMS_ROOT", "verify", {
+      KeyId: signing,
+      Message: bytes(message),
+      Signature: signed.Signature,
+      SigningAlgorithm: "ECDSA_SHA_256",
+    });
     expect(verified.SignatureValid).toBe(true);
-    const forged = await rpcError("KMS_ROOT", "verify", { KeyId: signing, Message: bytes(utf8("other")), Signature: signed.Signature, SigningAlgorithm: "ECDSA_SHA_256" });
+    const forged = await rpcError("KMS_ROOT", "verify", {
+      KeyId: signing,
+      Message: bytes(utf8("other")),
+      Signature: signed.Signature,
+      SigningAlgorithm: "ECDSA_SHA_256",
+    });
     expect(forged.name).toBe("KMSInvalidSignatureException");
 
     const mac = (await kms.send(new CreateKeyCommand({ KeySpec: "HMAC_256", KeyUsage: "GENERATE_VERIFY_MAC" }))).KeyMetadata!.Arn!;
     const tag = await rpcValue("KMS_ROOT", "generateMac", { KeyId: mac, Message: bytes(message), MacAlgorithm: "HMAC_SHA_256" });
-    const overHttp = await kms.send(new VerifyMacCommand({ KeyId: mac, Message: message, Mac: unbytes(tag.Mac), MacAlgorithm: "HMAC_SHA_256" }));
-    expect(overHttp.MacValid).toBe(true);
-    expect((await rpcError("KMS_ROOT", "verifyMac", { KeyId: mac, Message: bytes(message), Mac: bytes(new Uint8Array(32)), MacAlgorithm: "HMAC_SHA_256" })).name).toBe(
-      "KMSInvalidMacException",
+    const overHttp = await kms.send(
+      new VerifyMacCommand({ KeyId: mac, Message: message, Mac: unbytes(tag.Mac), MacAlgorithm: "HMAC_SHA_256" }),
     );
+    expect(overHttp.MacValid).toBe(true);
+    expect(
+      (
+        await rpcError("KMS_ROOT", "verifyMac", {
+          KeyId: mac,
+          Message: bytes(message),
+          Mac: bytes(new Uint8Array(32)),
+          MacAlgorithm: "HMAC_SHA_256",
+        })
+      ).name,
+    ).toBe("KMSInvalidMacException");
 
     const agreement = (await kms.send(new CreateKeyCommand({ KeySpec: "ECC_NIST_P256", KeyUsage: "KEY_AGREEMENT" }))).KeyMetadata!.Arn!;
     const peer = generateKeyPairSync("ec", { namedCurve: "prime256v1" });
@@ -162,11 +183,16 @@ describe("KmsBinding methods", () => {
       PublicKey: bytes(peer.publicKey.export({ format: "der", type: "spki" })),
     });
     const agreementKey = (await kms.send(new GetPublicKeyCommand({ KeyId: agreement }))).PublicKey!;
-    const expected = diffieHellman({ privateKey: peer.privateKey, publicKey: createPublicKey({ key: Buffer.from(agreementKey), format: "der", type: "spki" }) });
+    const expected = diffieHellman({
+      privateKey: peer.privateKey,
+      publicKey: createPublicKey({ key: Buffer.from(agreementKey), format: "der", type: "spki" }),
+    });
     expect(same(unbytes(derived.SharedSecret), expected)).toBe(true);
 
     const pair = await rpcValue("KMS_ROOT", "generateDataKeyPair", { KeyId: key.KeyId, KeyPairSpec: "ECC_NIST_P384" });
-    const derivedPublic = createPublicKey(createPrivateKey({ key: Buffer.from(unbytes(pair.PrivateKeyPlaintext)), format: "der", type: "pkcs8" }));
+    const derivedPublic = createPublicKey(
+      createPrivateKey({ key: Buffer.from(unbytes(pair.PrivateKeyPlaintext)), format: "der", type: "pkcs8" }),
+    );
     expect(same(derivedPublic.export({ format: "der", type: "spki" }), unbytes(pair.PublicKey))).toBe(true);
   });
 

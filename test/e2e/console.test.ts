@@ -29,7 +29,8 @@ import { cloudTrailClient, lookupAll } from "./audit-support.ts";
 import { hasChromium, launchChromium, screenshot } from "./browser.ts";
 import { ACCOUNT, useLocalWorker } from "./support.ts";
 
-if (!hasChromium) console.warn("chromium not installed at /usr/bin/chromium: skipping the console's browser tests (apt-get install chromium)");
+if (!hasChromium)
+  console.warn("chromium not installed at /usr/bin/chromium: skipping the console's browser tests (apt-get install chromium)");
 
 const BOB = `arn:aws:iam::${ACCOUNT}:user/bob`;
 const ALICE = `arn:aws:iam::${ACCOUNT}:user/alice`;
@@ -139,7 +140,10 @@ describe.skipIf(!hasChromium)("the web console in Chromium", () => {
     await go(page.getByRole("button", { name: "Next Step" }));
 
     await expect.poll(() => page.getByRole("heading", { name: "Step 5: Preview Key Policy" }).count()).toBe(1);
-    const preview = JSON.parse((await page.getByLabel("Key policy", { exact: true }).textContent())!) as { Id: string; Statement: Statement[] };
+    const preview = JSON.parse((await page.getByLabel("Key policy", { exact: true }).textContent())!) as {
+      Id: string;
+      Statement: Statement[];
+    };
     expect(preview.Id).toBe("key-consolepolicy-2");
     expect(preview.Statement.map((s) => s.Sid)).toEqual([
       "Enable IAM User Permissions",
@@ -158,7 +162,13 @@ describe.skipIf(!hasChromium)("the web console in Chromium", () => {
     // The same key, as the API sees it.
     const kms = worker.client();
     const { KeyMetadata } = await kms.send(new DescribeKeyCommand({ KeyId: "alias/console-demo" }));
-    expect(KeyMetadata).toMatchObject({ KeyId: keyId, Arn: keyArn, Description: "Console demo key", KeyState: "Enabled", Origin: "AWS_KMS" });
+    expect(KeyMetadata).toMatchObject({
+      KeyId: keyId,
+      Arn: keyArn,
+      Description: "Console demo key",
+      KeyState: "Enabled",
+      Origin: "AWS_KMS",
+    });
     const tags = await kms.send(new ListResourceTagsCommand({ KeyId: keyId }));
     expect(tags.Tags?.sort((a, b) => a.TagKey!.localeCompare(b.TagKey!))).toEqual([
       { TagKey: "CostCenter", TagValue: "87654" },
@@ -227,7 +237,9 @@ describe.skipIf(!hasChromium)("the web console in Chromium", () => {
     await admins.getByLabel("Allow key administrators to delete this key").uncheck();
     await go(admins.getByRole("button", { name: "Save Changes" }));
     await expect.poll(() => page.getByRole("status").textContent()).toContain("Saved the key policy.");
-    expect(await page.getByRole("region", { name: "Key Administrators" }).getByLabel("Allow key administrators to delete this key").isChecked()).toBe(false);
+    expect(
+      await page.getByRole("region", { name: "Key Administrators" }).getByLabel("Allow key administrators to delete this key").isChecked(),
+    ).toBe(false);
     policy = (await kms.send(new GetKeyPolicyCommand({ KeyId: keyId, PolicyName: "default" }))).Policy!;
     const admin = statements(policy).find((s) => s.Sid === "Allow access for Key Administrators")!;
     expect(admin.Action).not.toContain("kms:ScheduleKeyDeletion");
@@ -247,7 +259,11 @@ describe.skipIf(!hasChromium)("the web console in Chromium", () => {
     const editor = page.getByLabel("Key policy document");
     const original = await editor.inputValue();
     // A policy that would lock the caller (the account root) out: refused by the safety check.
-    const lockout = JSON.stringify({ Version: "2012-10-17", Statement: [{ Sid: "Only bob", Effect: "Allow", Principal: { AWS: BOB }, Action: "kms:*", Resource: "*" }] }, null, 2);
+    const lockout = JSON.stringify(
+      { Version: "2012-10-17", Statement: [{ Sid: "Only bob", Effect: "Allow", Principal: { AWS: BOB }, Action: "kms:*", Resource: "*" }] },
+      null,
+      2,
+    );
     await editor.fill(lockout);
     await go(page.getByRole("region", { name: "Key Policy" }).getByRole("button", { name: "Save Changes" }));
     const alert = page.getByRole("region", { name: "Key Policy" }).getByRole("alert");
@@ -257,7 +273,13 @@ describe.skipIf(!hasChromium)("the web console in Chromium", () => {
     expect((await kms.send(new GetKeyPolicyCommand({ KeyId: keyId, PolicyName: "default" }))).Policy).not.toContain("Only bob");
 
     const edited = JSON.parse(original) as { Statement: Statement[] };
-    edited.Statement.push({ Sid: "Allow bob to read", Effect: "Allow", Principal: { AWS: BOB }, Action: "kms:DescribeKey", Resource: "*" } as Statement);
+    edited.Statement.push({
+      Sid: "Allow bob to read",
+      Effect: "Allow",
+      Principal: { AWS: BOB },
+      Action: "kms:DescribeKey",
+      Resource: "*",
+    } as Statement);
     await page.getByLabel("Key policy document").fill(JSON.stringify(edited, null, 2));
     await go(page.getByRole("region", { name: "Key Policy" }).getByRole("button", { name: "Save Changes" }));
     await expect.poll(() => page.getByRole("status").textContent()).toContain("Saved the key policy.");
@@ -377,26 +399,44 @@ describe.skipIf(!hasChromium)("the web console in Chromium", () => {
     const downloadParameters = async () => {
       const region = page.getByRole("region", { name: "Key Material" });
       await region.getByRole("radio", { name: "RSAES_OAEP_SHA_256" }).check();
-      const [download] = await Promise.all([page.waitForEvent("download"), region.getByRole("button", { name: "Download wrapping key and import token" }).click()]);
+      const [download] = await Promise.all([
+        page.waitForEvent("download"),
+        region.getByRole("button", { name: "Download wrapping key and import token" }).click(),
+      ]);
       expect(download.suggestedFilename()).toBe("ImportParameters.zip");
       const files = unzipSync(new Uint8Array(readFileSync((await download.path())!)));
       const names = Object.keys(files).sort();
-      expect(names.map((n) => n.replace(/_\d{10}/, "_T"))).toEqual([`README_${importedId}_T.txt`, `importToken_${importedId}_T`, `wrappingKey_${importedId}_T`]);
+      expect(names.map((n) => n.replace(/_\d{10}/, "_T"))).toEqual([
+        `README_${importedId}_T.txt`,
+        `importToken_${importedId}_T`,
+        `wrappingKey_${importedId}_T`,
+      ]);
       expect(new TextDecoder().decode(files[names[0]!]!)).toContain("RSAES_OAEP_SHA_256");
-      return { wrappingKey: files[names.find((n) => n.startsWith("wrappingKey_"))!]!, importToken: files[names.find((n) => n.startsWith("importToken_"))!]! };
+      return {
+        wrappingKey: files[names.find((n) => n.startsWith("wrappingKey_"))!]!,
+        importToken: files[names.find((n) => n.startsWith("importToken_"))!]!,
+      };
     };
     const material = page.getByRole("region", { name: "Key Material" });
     const first = await downloadParameters();
     const keyMaterial = randomBytes(32);
     const wrap = (wrappingKey: Uint8Array) =>
       publicEncrypt(
-        { key: createPublicKey({ key: Buffer.from(wrappingKey), format: "der", type: "spki" }), padding: constants.RSA_PKCS1_OAEP_PADDING, oaepHash: "sha256" },
+        {
+          key: createPublicKey({ key: Buffer.from(wrappingKey), format: "der", type: "spki" }),
+          padding: constants.RSA_PKCS1_OAEP_PADDING,
+          oaepHash: "sha256",
+        },
         keyMaterial,
       );
 
     // A refusal (the token with the wrong material) keeps the expiration choice.
-    await material.getByLabel("Encrypted key material").setInputFiles({ name: "EncryptedKeyMaterial.bin", mimeType: "application/octet-stream", buffer: randomBytes(256) });
-    await material.getByLabel("Import token").setInputFiles({ name: "ImportToken.bin", mimeType: "application/octet-stream", buffer: Buffer.from(first.importToken) });
+    await material
+      .getByLabel("Encrypted key material")
+      .setInputFiles({ name: "EncryptedKeyMaterial.bin", mimeType: "application/octet-stream", buffer: randomBytes(256) });
+    await material
+      .getByLabel("Import token")
+      .setInputFiles({ name: "ImportToken.bin", mimeType: "application/octet-stream", buffer: Buffer.from(first.importToken) });
     await material.getByRole("radio", { name: "Key material expires" }).check();
     const tomorrow = new Date(Date.now() + 24 * 3600 * 1000).toISOString().slice(0, 10);
     await material.getByLabel("Expiration date").fill(tomorrow);
@@ -411,8 +451,12 @@ describe.skipIf(!hasChromium)("the web console in Chromium", () => {
 
     // An import token is used up by an attempt: download new parameters, as the guide says to.
     const second = await downloadParameters();
-    await refused.getByLabel("Encrypted key material").setInputFiles({ name: "EncryptedKeyMaterial.bin", mimeType: "application/octet-stream", buffer: wrap(second.wrappingKey) });
-    await refused.getByLabel("Import token").setInputFiles({ name: "ImportToken.bin", mimeType: "application/octet-stream", buffer: Buffer.from(second.importToken) });
+    await refused
+      .getByLabel("Encrypted key material")
+      .setInputFiles({ name: "EncryptedKeyMaterial.bin", mimeType: "application/octet-stream", buffer: wrap(second.wrappingKey) });
+    await refused
+      .getByLabel("Import token")
+      .setInputFiles({ name: "ImportToken.bin", mimeType: "application/octet-stream", buffer: Buffer.from(second.importToken) });
     await go(refused.getByRole("button", { name: "Upload key material" }));
     await expect.poll(() => page.getByRole("status").textContent()).toContain("Imported the key material.");
     const imported = (await kms.send(new DescribeKeyCommand({ KeyId: importedId }))).KeyMetadata!;
@@ -451,16 +495,29 @@ describe.skipIf(!hasChromium)("the web console in Chromium", () => {
     const counts = await page.getByRole("table", { name: "Calls by operation" }).textContent();
     expect(counts).toContain("PutKeyPolicy");
     expect(counts).toContain("DisableKey");
-    expect(await page.getByRole("table", { name: "Latest audit records" }).getByRole("row", { name: /UpdateKeyDescription/ }).first().textContent()).toContain("Yes");
+    expect(
+      await page
+        .getByRole("table", { name: "Latest audit records" })
+        .getByRole("row", { name: /UpdateKeyDescription/ })
+        .first()
+        .textContent(),
+    ).toContain("Yes");
     await screenshot(page, "13-key-usage");
 
     // The audit records say the calls came from the console.
-    const events = await lookupAll(cloudTrailClient(worker.url, "test"), { LookupAttributes: [{ AttributeKey: "EventName", AttributeValue: "UpdateKeyDescription" }] });
+    const events = await lookupAll(cloudTrailClient(worker.url, "test"), {
+      LookupAttributes: [{ AttributeKey: "EventName", AttributeValue: "UpdateKeyDescription" }],
+    });
     const record = JSON.parse(events.find((e) => e.Resources?.some((r) => r.ResourceName === keyArn))!.CloudTrailEvent!) as {
       userIdentity: Record<string, unknown>;
       requestParameters: Record<string, unknown>;
     };
-    expect(record.userIdentity).toMatchObject({ type: "Root", accessKeyId: "test", invokedBy: "console", sessionCredentialFromConsole: "true" });
+    expect(record.userIdentity).toMatchObject({
+      type: "Root",
+      accessKeyId: "test",
+      invokedBy: "console",
+      sessionCredentialFromConsole: "true",
+    });
     expect(record.requestParameters).toMatchObject({ keyId, description: expect.any(String) });
   });
 
@@ -486,7 +543,9 @@ describe.skipIf(!hasChromium)("the web console in Chromium", () => {
 
   it("lists the key's grants and revokes one", async () => {
     const kms = worker.client();
-    await kms.send(new CreateGrantCommand({ KeyId: keyId, GranteePrincipal: BOB, Operations: ["Encrypt", "Decrypt"], Name: "console-grant" }));
+    await kms.send(
+      new CreateGrantCommand({ KeyId: keyId, GranteePrincipal: BOB, Operations: ["Encrypt", "Decrypt"], Name: "console-grant" }),
+    );
     await page.goto(`${worker.url}/console/keys/${keyId}`);
     const grants = page.getByRole("region", { name: "Grants" });
     expect(await grants.getByRole("row", { name: /console-grant/ }).textContent()).toContain("Encrypt, Decrypt");
@@ -549,17 +608,27 @@ describe.skipIf(!hasChromium)("the web console in Chromium", () => {
       maxRedirects: 0,
     });
     expect(otherOrigin.status()).toBe(403);
-    const crossSite = await context.request.post(url, { form: { key: keyId, action: "disable", csrf: token! }, headers: { "Sec-Fetch-Site": "cross-site" }, maxRedirects: 0 });
+    const crossSite = await context.request.post(url, {
+      form: { key: keyId, action: "disable", csrf: token! },
+      headers: { "Sec-Fetch-Site": "cross-site" },
+      maxRedirects: 0,
+    });
     expect(crossSite.status()).toBe(403);
     expect((await kms.send(new DescribeKeyCommand({ KeyId: keyId }))).KeyMetadata?.KeyState).toBe("Enabled");
     // The same request with the token from the page is accepted (so the refusals above are the checks').
-    const accepted = await context.request.post(url, { form: { key: keyId, action: "disable", csrf: token!, return: `/console/keys/${keyId}` }, maxRedirects: 0 });
+    const accepted = await context.request.post(url, {
+      form: { key: keyId, action: "disable", csrf: token!, return: `/console/keys/${keyId}` },
+      maxRedirects: 0,
+    });
     expect(accepted.status()).toBe(303);
     expect((await kms.send(new DescribeKeyCommand({ KeyId: keyId }))).KeyMetadata?.KeyState).toBe("Disabled");
     await context.request.post(url, { form: { key: keyId, action: "enable", csrf: token! }, maxRedirects: 0 });
 
     // The sign-in form has its own token: a sign-in posted without it is refused.
-    const signIn = await context.request.post(`${worker.url}/console/sign-in`, { form: { accessKeyId: "test", secretAccessKey: "test" }, maxRedirects: 0 });
+    const signIn = await context.request.post(`${worker.url}/console/sign-in`, {
+      form: { accessKeyId: "test", secretAccessKey: "test" },
+      maxRedirects: 0,
+    });
     expect(signIn.status()).toBe(403);
   });
 
@@ -589,7 +658,10 @@ describe.skipIf(!hasChromium)("the web console in Chromium", () => {
     await page.goto(`${worker.url}/console/keys`);
     expect(new URL(page.url()).pathname).toBe("/console/sign-in");
     // Without the session, a form post (even with the old token) does nothing.
-    const after = await context.request.post(`${worker.url}/console/keys/actions`, { form: { key: keyId, action: "disable", csrf: token! }, maxRedirects: 0 });
+    const after = await context.request.post(`${worker.url}/console/keys/actions`, {
+      form: { key: keyId, action: "disable", csrf: token! },
+      maxRedirects: 0,
+    });
     expect(after.status()).toBe(303);
     expect(after.headers().location).toMatch(/^\/console\/sign-in/);
     expect((await worker.client().send(new DescribeKeyCommand({ KeyId: keyId }))).KeyMetadata?.KeyState).toBe("Enabled");

@@ -63,7 +63,13 @@ describe("Encrypt and Decrypt", () => {
       new DecryptCommand({ CiphertextBlob: enc.CiphertextBlob, EncryptionContext: { order: "1", purpose: "test" } }),
     );
     expect(new TextDecoder().decode(dec.Plaintext)).toBe("bound");
-    const wrongContexts: (Record<string, string> | undefined)[] = [undefined, {}, { purpose: "test" }, { purpose: "test", order: "2" }, { purpose: "test", order: "1", x: "y" }];
+    const wrongContexts: (Record<string, string> | undefined)[] = [
+      undefined,
+      {},
+      { purpose: "test" },
+      { purpose: "test", order: "2" },
+      { purpose: "test", order: "1", x: "y" },
+    ];
     for (const wrong of wrongContexts) {
       const err = await awsError(kms.send(new DecryptCommand({ CiphertextBlob: enc.CiphertextBlob, EncryptionContext: wrong })));
       expect(err.name).toBe("InvalidCiphertextException");
@@ -113,9 +119,7 @@ describe("Encrypt and Decrypt", () => {
 describe("ReEncrypt", () => {
   it("moves a ciphertext to another key and encryption context without revealing the plaintext", async () => {
     const kms = worker.client();
-    const enc = await kms.send(
-      new EncryptCommand({ KeyId: keyA.KeyId, Plaintext: utf8("moving"), EncryptionContext: { from: "a" } }),
-    );
+    const enc = await kms.send(new EncryptCommand({ KeyId: keyA.KeyId, Plaintext: utf8("moving"), EncryptionContext: { from: "a" } }));
     const re = await kms.send(
       new ReEncryptCommand({
         CiphertextBlob: enc.CiphertextBlob,

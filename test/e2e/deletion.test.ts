@@ -170,8 +170,7 @@ describe("a key pending deletion (KEY-STATES.md)", () => {
       ReEncryptFrom: () => kms.send(new ReEncryptCommand({ CiphertextBlob: enc.CiphertextBlob, DestinationKeyId: other.keyId })),
       ReEncryptTo: () => kms.send(new ReEncryptCommand({ CiphertextBlob: otherEnc.CiphertextBlob, DestinationKeyId: keyId })),
       GenerateDataKey: () => kms.send(new GenerateDataKeyCommand({ KeyId: keyId, KeySpec: "AES_256" })),
-      GenerateDataKeyWithoutPlaintext: () =>
-        kms.send(new GenerateDataKeyWithoutPlaintextCommand({ KeyId: keyId, KeySpec: "AES_256" })),
+      GenerateDataKeyWithoutPlaintext: () => kms.send(new GenerateDataKeyWithoutPlaintextCommand({ KeyId: keyId, KeySpec: "AES_256" })),
       EnableKey: () => kms.send(new EnableKeyCommand({ KeyId: keyId })),
       DisableKey: () => kms.send(new DisableKeyCommand({ KeyId: keyId })),
       EnableKeyRotation: () => kms.send(new EnableKeyRotationCommand({ KeyId: keyId })),
@@ -237,9 +236,7 @@ describe("the deletion alarm", () => {
       expect(await awsError(call())).toMatchObject({ name: "NotFoundException", message: `Key '${arn}' does not exist` });
     }
     // A ciphertext under a deleted key can never be decrypted again.
-    expect((await awsError(kms.send(new DecryptCommand({ CiphertextBlob: enc.CiphertextBlob })))).name).toBe(
-      "InvalidCiphertextException",
-    );
+    expect((await awsError(kms.send(new DecryptCommand({ CiphertextBlob: enc.CiphertextBlob })))).name).toBe("InvalidCiphertextException");
   }, 40_000);
 
   it("survives a restart of the service while the key is pending deletion", async () => {

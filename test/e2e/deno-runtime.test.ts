@@ -16,7 +16,7 @@ import {
   DescribeKeyCommand,
   EncryptCommand,
   GetKeyPolicyCommand,
-  KMSClient,
+  type KMSClient,
   ListAliasesCommand,
   ListGrantsCommand,
   ListKeysCommand,
@@ -60,7 +60,13 @@ function deno(args: string[]): Promise<{ status: number | null; output: string }
   return new Promise((resolve, reject) => {
     const child = spawn(join(root, "node_modules/.bin/deno"), args, {
       cwd: root,
-      env: { PATH: process.env.PATH, HOME: process.env.HOME, DENO_DIR: join(tmpdir(), "edgekms-deno-serve-cache"), DENO_NO_UPDATE_CHECK: "1", NO_COLOR: "1" },
+      env: {
+        PATH: process.env.PATH,
+        HOME: process.env.HOME,
+        DENO_DIR: join(tmpdir(), "edgekms-deno-serve-cache"),
+        DENO_NO_UPDATE_CHECK: "1",
+        NO_COLOR: "1",
+      },
       stdio: ["ignore", "pipe", "pipe"],
     });
     let output = "";
@@ -73,7 +79,14 @@ function deno(args: string[]): Promise<{ status: number | null; output: string }
 
 /** Each promise's outcome: the value, or the AWS error's name. */
 async function outcomes<T>(calls: Promise<T>[]): Promise<({ ok: true; value: T } | { ok: false; error: string })[]> {
-  return Promise.all(calls.map((p) => p.then((value) => ({ ok: true as const, value }), (err: Error) => ({ ok: false as const, error: err.name }))));
+  return Promise.all(
+    calls.map((p) =>
+      p.then(
+        (value) => ({ ok: true as const, value }),
+        (err: Error) => ({ ok: false as const, error: err.name }),
+      ),
+    ),
+  );
 }
 
 /** `n` clients alternating between the servers' URLs. */
@@ -96,7 +109,17 @@ describe("EdgeKMS on Deno", () => {
 
   it("keeps the storage port's contract and the wake-up rules on Deno KV (deno test deno/kv-adapters.test.ts)", async () => {
     const scratch = tempDir();
-    const run = await deno(["test", "--unstable-kv", "--config", "deno/deno.json", `--allow-read=${root},${scratch}`, `--allow-write=${scratch}`, "deno/kv-adapters.test.ts", "--", scratch]);
+    const run = await deno([
+      "test",
+      "--unstable-kv",
+      "--config",
+      "deno/deno.json",
+      `--allow-read=${root},${scratch}`,
+      `--allow-write=${scratch}`,
+      "deno/kv-adapters.test.ts",
+      "--",
+      scratch,
+    ]);
     expect(run.status, run.output).toBe(0);
     expect(run.output).toMatch(/ok \| 4 passed \| 0 failed/);
   }, 120_000);
@@ -109,7 +132,10 @@ describe("EdgeKMS on Deno", () => {
     const page = await signIn.text();
     expect(page).toContain("Access key ID");
     const csrf = /name="csrf" value="([^"]+)"/.exec(page)![1]!;
-    const cookie = signIn.headers.getSetCookie().map((c) => c.split(";")[0]).join("; ");
+    const cookie = signIn.headers
+      .getSetCookie()
+      .map((c) => c.split(";")[0])
+      .join("; ");
     const form = new URLSearchParams({ csrf, accessKeyId: "test", secretAccessKey: "test", next: "/console/keys" });
     const signedIn = await fetch(`${s.url}/console/sign-in`, {
       method: "POST",
@@ -118,7 +144,10 @@ describe("EdgeKMS on Deno", () => {
       body: form,
     });
     expect(signedIn.status).toBe(303);
-    const session = signedIn.headers.getSetCookie().map((c) => c.split(";")[0]).find((c) => c !== undefined && !c.endsWith("="))!;
+    const session = signedIn.headers
+      .getSetCookie()
+      .map((c) => c.split(";")[0])
+      .find((c) => c !== undefined && !c.endsWith("="))!;
     const keys = await fetch(`${s.url}/console/keys`, { headers: { cookie: session } });
     expect(keys.status).toBe(200);
     expect(await keys.text()).toContain(KeyMetadata!.KeyId!);
@@ -148,7 +177,9 @@ describe("EdgeKMS on Deno", () => {
     it("create an alias name once, and never more aliases than the limit", async () => {
       const client = across(urls);
       const key = (await client(0).send(new CreateKeyCommand({}))).KeyMetadata!.KeyId!;
-      const same = await outcomes(Array.from({ length: 10 }, (_, i) => client(i).send(new CreateAliasCommand({ AliasName: "alias/race", TargetKeyId: key }))));
+      const same = await outcomes(
+        Array.from({ length: 10 }, (_, i) => client(i).send(new CreateAliasCommand({ AliasName: "alias/race", TargetKeyId: key }))),
+      );
       expect(same.filter((r) => r.ok)).toHaveLength(1);
       expect(new Set(same.flatMap((r) => (r.ok ? [] : [r.error])))).toEqual(new Set(["AlreadyExistsException"]));
       const names = Array.from({ length: 15 }, (_, i) => `alias/race-${i}`);
@@ -166,7 +197,9 @@ describe("EdgeKMS on Deno", () => {
       const grantees = Array.from({ length: 5 }, (_, i) => `arn:aws:iam::${ACCOUNT}:user/grantee-${i}`);
       const attempts = grantees.flatMap((g) => [g, g, g, g]);
       const results = await outcomes(
-        attempts.map((GranteePrincipal, i) => client(i).send(new CreateGrantCommand({ KeyId: key, GranteePrincipal, Operations: ["Encrypt"] }))),
+        attempts.map((GranteePrincipal, i) =>
+          client(i).send(new CreateGrantCommand({ KeyId: key, GranteePrincipal, Operations: ["Encrypt"] })),
+        ),
       );
       const granted = results.flatMap((r) => (r.ok ? [r.value.GrantId!] : []));
       expect(granted).toHaveLength(10);
@@ -190,7 +223,9 @@ describe("EdgeKMS on Deno", () => {
       const tags = Array.from({ length: 24 }, (_, i) => `tag-${i}`);
       const results = await outcomes<unknown>([
         ...tags.map((TagKey, i) => client(i).send(new TagResourceCommand({ KeyId: key.KeyId, Tags: [{ TagKey, TagValue: String(i) }] }))),
-        ...sids.map((sid, i) => client(i + 1).send(new PutKeyPolicyCommand({ KeyId: key.KeyId, PolicyName: "default", Policy: policy(sid) }))),
+        ...sids.map((sid, i) =>
+          client(i + 1).send(new PutKeyPolicyCommand({ KeyId: key.KeyId, PolicyName: "default", Policy: policy(sid) })),
+        ),
       ]);
       expect(results.filter((r) => !r.ok)).toEqual([]);
       const listed = (await client(0).send(new ListResourceTagsCommand({ KeyId: key.KeyId, Limit: 50 }))).Tags!.map((t) => t.TagKey);
@@ -202,7 +237,9 @@ describe("EdgeKMS on Deno", () => {
     it("schedule a deletion once and cancel it once, however many ask at the same time", async () => {
       const client = across(urls);
       const key = (await client(0).send(new CreateKeyCommand({}))).KeyMetadata!.KeyId!;
-      const scheduled = await outcomes(Array.from({ length: 6 }, (_, i) => client(i).send(new ScheduleKeyDeletionCommand({ KeyId: key, PendingWindowInDays: 7 }))));
+      const scheduled = await outcomes(
+        Array.from({ length: 6 }, (_, i) => client(i).send(new ScheduleKeyDeletionCommand({ KeyId: key, PendingWindowInDays: 7 }))),
+      );
       expect(scheduled.filter((r) => r.ok)).toHaveLength(1);
       expect(new Set(scheduled.flatMap((r) => (r.ok ? [] : [r.error])))).toEqual(new Set(["KMSInvalidStateException"]));
       const cancelled = await outcomes(Array.from({ length: 6 }, (_, i) => client(i).send(new CancelKeyDeletionCommand({ KeyId: key }))));
@@ -255,7 +292,13 @@ describe("EdgeKMS on Deno", () => {
               break;
             }
             case 3: {
-              const r = await client.send(new CreateGrantCommand({ KeyId: busy, GranteePrincipal: `arn:aws:iam::${ACCOUNT}:user/load-${i}`, Operations: ["Decrypt"] }));
+              const r = await client.send(
+                new CreateGrantCommand({
+                  KeyId: busy,
+                  GranteePrincipal: `arn:aws:iam::${ACCOUNT}:user/load-${i}`,
+                  Operations: ["Decrypt"],
+                }),
+              );
               acknowledged.grants.push(r.GrantId!);
               acknowledged.requestIds.push(r.$metadata.requestId!);
               break;
@@ -285,7 +328,8 @@ describe("EdgeKMS on Deno", () => {
 
     const second = await server({ persistDir: dir, vars });
     const after = kmsClient(second.url);
-    for (const keyId of acknowledged.keys) expect((await after.send(new DescribeKeyCommand({ KeyId: keyId }))).KeyMetadata!.KeyId).toBe(keyId);
+    for (const keyId of acknowledged.keys)
+      expect((await after.send(new DescribeKeyCommand({ KeyId: keyId }))).KeyMetadata!.KeyId).toBe(keyId);
     const aliases = (await after.send(new ListAliasesCommand({ KeyId: busy, Limit: 100 }))).Aliases!.map((a) => a.AliasName!);
     expect(aliases).toEqual(expect.arrayContaining(acknowledged.aliases));
     const tags = (await after.send(new ListResourceTagsCommand({ KeyId: busy, Limit: 50 }))).Tags!.map((t) => t.TagKey!);
@@ -302,7 +346,9 @@ describe("EdgeKMS on Deno", () => {
       const seen = new Set<string>();
       let token: string | undefined;
       do {
-        const page = await trail.send(new LookupEventsCommand({ StartTime: new Date(scheduledAt - 60_000), MaxResults: 50, NextToken: token }));
+        const page = await trail.send(
+          new LookupEventsCommand({ StartTime: new Date(scheduledAt - 60_000), MaxResults: 50, NextToken: token }),
+        );
         for (const e of page.Events ?? []) seen.add(JSON.parse(e.CloudTrailEvent!).requestID);
         token = page.NextToken;
       } while (token !== undefined);

@@ -44,7 +44,13 @@ export async function startDenoServer(options: DenoServerOptions): Promise<DenoS
   const port = await freePort();
   const kvPath = options.kvPath ?? join(options.persistDir, "kv.sqlite3");
   mkdirSync(options.persistDir, { recursive: true });
-  const vars = { ROOT_KEY: TEST_ROOT_KEY, EDGEKMS_DEV_IDENTITIES: "true", REQUEST_QUOTAS: "off", AUDIT_FORWARD_DELAY_MS: "20", ...options.vars };
+  const vars = {
+    ROOT_KEY: TEST_ROOT_KEY,
+    EDGEKMS_DEV_IDENTITIES: "true",
+    REQUEST_QUOTAS: "off",
+    AUDIT_FORWARD_DELAY_MS: "20",
+    ...options.vars,
+  };
   const state = join(kvPath, "..");
   const args = ["serve", "--unstable-kv", "--config", "deno/deno.json", "--host", "127.0.0.1", "--port", String(port)];
   args.push("--allow-env", "--allow-net", `--allow-read=${root},${state}`, `--allow-write=${state}`, "deno/main.ts");

@@ -94,7 +94,10 @@ describe("the runtime-neutral code in Deno", () => {
     const run = await denoTest("test/deno/envelope.test.ts", permissions, [worker.url]);
     expect(run.status, run.output).toBe(0);
     expect(run.summary).toEqual({ passed: 7, failed: 0 });
-    expect(run.reports["envelope-round-trips"]).toMatchObject({ roundTrips: 28, sizes: [0, 1, 4095, 4096, 4097, 12288, 3 * 1024 * 1024 + 5] });
+    expect(run.reports["envelope-round-trips"]).toMatchObject({
+      roundTrips: 28,
+      sizes: [0, 1, 4095, 4096, 4097, 12288, 3 * 1024 * 1024 + 5],
+    });
     expect(run.reports["envelope-tamper"]).toMatchObject({ cases: 11 });
     expect(run.reports["envelope-kms-tamper"]).toMatchObject({ kmsRefusals: 2 });
     expect(run.reports["esdk-round-trips"]).toMatchObject({ roundTrips: 28 });

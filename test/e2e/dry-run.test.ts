@@ -43,7 +43,9 @@ describe("DryRun", () => {
     await dryRunAnswer(kms.send(new EncryptCommand({ KeyId: keyId, Plaintext: utf8("x"), DryRun: true })));
     await dryRunAnswer(kms.send(new GenerateDataKeyCommand({ KeyId: keyId, KeySpec: "AES_256", DryRun: true })));
     await dryRunAnswer(kms.send(new GenerateDataKeyWithoutPlaintextCommand({ KeyId: keyId, NumberOfBytes: 16, DryRun: true })));
-    await dryRunAnswer(kms.send(new DecryptCommand({ CiphertextBlob: sealed.CiphertextBlob, EncryptionContext: { a: "b" }, DryRun: true })));
+    await dryRunAnswer(
+      kms.send(new DecryptCommand({ CiphertextBlob: sealed.CiphertextBlob, EncryptionContext: { a: "b" }, DryRun: true })),
+    );
     await dryRunAnswer(
       kms.send(
         new ReEncryptCommand({
@@ -56,7 +58,14 @@ describe("DryRun", () => {
     );
     // IGNORE_CIPHERTEXT: permissions only, on the key the request names.
     await dryRunAnswer(
-      kms.send(new DecryptCommand({ CiphertextBlob: utf8("not a ciphertext"), KeyId: keyId, DryRun: true, DryRunModifiers: ["IGNORE_CIPHERTEXT"] })),
+      kms.send(
+        new DecryptCommand({
+          CiphertextBlob: utf8("not a ciphertext"),
+          KeyId: keyId,
+          DryRun: true,
+          DryRunModifiers: ["IGNORE_CIPHERTEXT"],
+        }),
+      ),
     );
   });
 
@@ -70,7 +79,9 @@ describe("DryRun", () => {
     expect(wrongContext.name).toBe("InvalidCiphertextException");
     const garbage = await awsError(kms.send(new DecryptCommand({ CiphertextBlob: utf8("not a ciphertext"), DryRun: true })));
     expect(garbage.name).toBe("InvalidCiphertextException");
-    const denied = await awsError(worker.client("alice").send(new EncryptCommand({ KeyId: KeyMetadata!.Arn, Plaintext: utf8("x"), DryRun: true })));
+    const denied = await awsError(
+      worker.client("alice").send(new EncryptCommand({ KeyId: KeyMetadata!.Arn, Plaintext: utf8("x"), DryRun: true })),
+    );
     expect(denied.name).toBe("AccessDeniedException");
 
     await kms.send(new DisableKeyCommand({ KeyId: keyId }));
@@ -84,11 +95,21 @@ describe("DryRun", () => {
     const keyId = KeyMetadata!.KeyId!;
     const grantee = `arn:aws:iam::${ACCOUNT}:user/alice`;
     await dryRunAnswer(
-      kms.send(new CreateGrantCommand({ KeyId: keyId, GranteePrincipal: grantee, RetiringPrincipal: grantee, Operations: ["Encrypt"], DryRun: true })),
+      kms.send(
+        new CreateGrantCommand({
+          KeyId: keyId,
+          GranteePrincipal: grantee,
+          RetiringPrincipal: grantee,
+          Operations: ["Encrypt"],
+          DryRun: true,
+        }),
+      ),
     );
     expect((await kms.send(new ListGrantsCommand({ KeyId: keyId }))).Grants).toEqual([]);
 
-    const { GrantId } = await kms.send(new CreateGrantCommand({ KeyId: keyId, GranteePrincipal: grantee, RetiringPrincipal: grantee, Operations: ["Encrypt"] }));
+    const { GrantId } = await kms.send(
+      new CreateGrantCommand({ KeyId: keyId, GranteePrincipal: grantee, RetiringPrincipal: grantee, Operations: ["Encrypt"] }),
+    );
     await dryRunAnswer(kms.send(new RevokeGrantCommand({ KeyId: keyId, GrantId, DryRun: true })));
     await dryRunAnswer(kms.send(new RetireGrantCommand({ KeyId: keyId, GrantId, DryRun: true })));
     expect((await kms.send(new ListGrantsCommand({ KeyId: keyId }))).Grants!.map((g) => g.GrantId)).toEqual([GrantId]);
@@ -106,7 +127,9 @@ describe("DryRun", () => {
     expect(dry.name).toBe("DryRunOperationException");
     const ids = (await kms.send(new GenerateDataKeyCommand({ KeyId: KeyMetadata!.KeyId, KeySpec: "AES_256" }))).$metadata.requestId;
     const trail = cloudTrailClient(worker.url, "auditor");
-    const records = byRequestId(await lookupAll(trail, { LookupAttributes: [{ AttributeKey: "ResourceName", AttributeValue: KeyMetadata!.Arn! }] }));
+    const records = byRequestId(
+      await lookupAll(trail, { LookupAttributes: [{ AttributeKey: "ResourceName", AttributeValue: KeyMetadata!.Arn! }] }),
+    );
     const dryRecords = [...records.values()].filter((r) => r.eventName === "Encrypt");
     expect(dryRecords).toHaveLength(1);
     expect(dryRecords[0]).toMatchObject({

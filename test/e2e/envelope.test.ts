@@ -26,7 +26,12 @@ beforeAll(async () => {
 });
 
 function envelope(identity: Identity = "test", options: Partial<ConstructorParameters<typeof EnvelopeClient>[0]> = {}) {
-  return new EnvelopeClient({ kms: awsSdkTransport(worker.client(identity)), keyId: "alias/envelope", cipher: webCryptoCipher, ...options });
+  return new EnvelopeClient({
+    kms: awsSdkTransport(worker.client(identity)),
+    keyId: "alias/envelope",
+    cipher: webCryptoCipher,
+    ...options,
+  });
 }
 
 const random = (n: number) => {
@@ -46,7 +51,9 @@ describe("over HTTP with the AWS SDK", () => {
       const opened = await client.decrypt(sealed, { encryptionContext: context });
       expect(same(opened.plaintext, data)).toBe(true);
       expect(opened.keyId).toBe(first);
-      const streamed = await new Response(new Response(data).body!.pipeThrough(client.encryptStream({ encryptionContext: context }))).arrayBuffer();
+      const streamed = await new Response(
+        new Response(data).body!.pipeThrough(client.encryptStream({ encryptionContext: context })),
+      ).arrayBuffer();
       const back = await new Response(new Response(streamed).body!.pipeThrough(client.decryptStream())).arrayBuffer();
       expect(same(new Uint8Array(back), data)).toBe(true);
     }
@@ -69,7 +76,9 @@ describe("over HTTP with the AWS SDK", () => {
 
   it("the encryption context binds: another context is refused, and so is a rewritten one at KMS", async () => {
     const sealed = await envelope().encrypt(random(100), { encryptionContext: context });
-    await expect(envelope().decrypt(sealed, { encryptionContext: { purpose: "other" } })).rejects.toMatchObject({ name: "InvalidCiphertextException" });
+    await expect(envelope().decrypt(sealed, { encryptionContext: { purpose: "other" } })).rejects.toMatchObject({
+      name: "InvalidCiphertextException",
+    });
     const forged = sealed.slice();
     forged[forged.indexOf("e".charCodeAt(0), 76)] = "f".charCodeAt(0); // one context byte changed, same length
     // The header's tag would catch it too; KMS refuses the data key first (its context changed).
@@ -108,7 +117,12 @@ describe("over HTTP with the AWS SDK", () => {
       generateDataKey: (input) => (calls.generateDataKey++, inner.generateDataKey(input)),
       decrypt: (input) => (calls.decrypt++, inner.decrypt(input)),
     };
-    const client = new EnvelopeClient({ kms: counting, keyId: first, cipher: webCryptoCipher, cache: { maxAgeMs: 60_000, maxMessages: 10 } });
+    const client = new EnvelopeClient({
+      kms: counting,
+      keyId: first,
+      cipher: webCryptoCipher,
+      cache: { maxAgeMs: 60_000, maxMessages: 10 },
+    });
     const data = random(1000);
     const messages = [];
     for (let i = 0; i < 10; i++) messages.push(await client.encrypt(data, { encryptionContext: context }));

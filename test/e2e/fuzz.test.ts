@@ -15,8 +15,18 @@ const worker = useLocalWorker();
 const SEED = Number(process.env.FUZZ_SEED ?? 20261130);
 
 describe("fuzzer, short run", () => {
-  it(`answers 300 mutated requests without a 5xx, a hang or a state change from a refused call (seed ${SEED})`, { timeout: 120_000 }, async () => {
-    const report = await runFuzz({ url: worker.url, seed: SEED, requests: 300, timeoutMs: 10_000, checkEvery: 50, fullEvery: 300, repairEvery: 150 });
+  it(`answers 300 mutated requests without a 5xx, a hang or a state change from a refused call (seed ${SEED})`, {
+    timeout: 120_000,
+  }, async () => {
+    const report = await runFuzz({
+      url: worker.url,
+      seed: SEED,
+      requests: 300,
+      timeoutMs: 10_000,
+      checkEvery: 50,
+      fullEvery: 300,
+      repairEvery: 150,
+    });
     const summary = formatReport(report);
     console.log(summary);
     expect(report.requests).toBe(300);
@@ -37,7 +47,8 @@ describe("fuzzer, short run", () => {
       fullEvery: 40,
       repairEvery: 1000,
       beforeRequest: async (i, t, fixtures) => {
-        if (i === 10) await t.call("test", "TagResource", { KeyId: fixtures.keys.main.keyId, Tags: [{ TagKey: "behind-its-back", TagValue: "x" }] });
+        if (i === 10)
+          await t.call("test", "TagResource", { KeyId: fixtures.keys.main.keyId, Tags: [{ TagKey: "behind-its-back", TagValue: "x" }] });
       },
     });
     expect(report.stateChanges.length).toBeGreaterThanOrEqual(1);

@@ -131,15 +131,24 @@ describe("CreateGrant and ListGrants", () => {
     const key = await newKey();
     const sign = await awsError(
       worker.client("test").send(
-        new CreateGrantCommand({ KeyId: key, GranteePrincipal: ALICE_ARN, Operations: ["Sign"], Constraints: { EncryptionContextSubset: { a: "b" } } }),
+        new CreateGrantCommand({
+          KeyId: key,
+          GranteePrincipal: ALICE_ARN,
+          Operations: ["Sign"],
+          Constraints: { EncryptionContextSubset: { a: "b" } },
+        }),
       ),
     );
     expect(sign.name).toBe("ValidationException");
-    const byAlice = await awsError(worker.client("alice").send(new CreateGrantCommand({ KeyId: key, GranteePrincipal: ALICE_ARN, Operations: ["Encrypt"] })));
+    const byAlice = await awsError(
+      worker.client("alice").send(new CreateGrantCommand({ KeyId: key, GranteePrincipal: ALICE_ARN, Operations: ["Encrypt"] })),
+    );
     expect(byAlice.message).toBe(
       `User: ${ALICE_ARN} is not authorized to perform: kms:CreateGrant on resource: ${key} because no identity-based policy allows the kms:CreateGrant action`,
     );
-    const badGrantee = await awsError(worker.client("test").send(new CreateGrantCommand({ KeyId: key, GranteePrincipal: "alice", Operations: ["Encrypt"] })));
+    const badGrantee = await awsError(
+      worker.client("test").send(new CreateGrantCommand({ KeyId: key, GranteePrincipal: "alice", Operations: ["Encrypt"] })),
+    );
     expect(badGrantee.name).toBe("ValidationException");
     expect(await grantIds(key)).toEqual([]);
   });
@@ -184,7 +193,12 @@ describe("grant constraints", () => {
 
   it("EncryptionContextEquals allows only the exact context", async () => {
     const key = await newKey();
-    await grant({ KeyId: key, GranteePrincipal: ALICE_ARN, Operations: ["Encrypt"], Constraints: { EncryptionContextEquals: { Department: "Finance" } } });
+    await grant({
+      KeyId: key,
+      GranteePrincipal: ALICE_ARN,
+      Operations: ["Encrypt"],
+      Constraints: { EncryptionContextEquals: { Department: "Finance" } },
+    });
     const alice = worker.client("alice");
     await alice.send(new EncryptCommand({ KeyId: key, Plaintext: utf8("x"), EncryptionContext: { Department: "Finance" } }));
     const refusedContexts: Record<string, string>[] = [{ Department: "Finance", Extra: "1" }, {}, { Department: "Sales" }];
@@ -215,7 +229,12 @@ describe("grant chains", () => {
       alice,
     );
     await grant(
-      { KeyId: key, GranteePrincipal: EXTERNAL_ROOT, Operations: ["Encrypt"], Constraints: { EncryptionContextEquals: { Department: "Finance" } } },
+      {
+        KeyId: key,
+        GranteePrincipal: EXTERNAL_ROOT,
+        Operations: ["Encrypt"],
+        Constraints: { EncryptionContextEquals: { Department: "Finance" } },
+      },
       alice,
     );
     for (const wider of [
@@ -223,7 +242,9 @@ describe("grant chains", () => {
       { Operations: ["Decrypt"] },
       { Operations: ["Decrypt"], Constraints: { EncryptionContextSubset: { Project: "apollo" } } },
     ] as Partial<CreateGrantCommandInput>[]) {
-      const refused = await awsError(alice.send(new CreateGrantCommand({ KeyId: key, GranteePrincipal: EXTERNAL_ROOT, Operations: [], ...wider })));
+      const refused = await awsError(
+        alice.send(new CreateGrantCommand({ KeyId: key, GranteePrincipal: EXTERNAL_ROOT, Operations: [], ...wider })),
+      );
       expect(refused.name).toBe("AccessDeniedException");
       expect(refused.message).toContain("kms:CreateGrant");
     }
@@ -232,7 +253,9 @@ describe("grant chains", () => {
     // The narrower grant works across accounts, by key ARN.
     const context = { Department: "Finance", Project: "apollo" };
     const sealed = await alice.send(new EncryptCommand({ KeyId: key, Plaintext: utf8("chain"), EncryptionContext: context }));
-    const opened = await worker.client("external").send(new DecryptCommand({ CiphertextBlob: sealed.CiphertextBlob!, EncryptionContext: context }));
+    const opened = await worker
+      .client("external")
+      .send(new DecryptCommand({ CiphertextBlob: sealed.CiphertextBlob!, EncryptionContext: context }));
     expect(new TextDecoder().decode(opened.Plaintext)).toBe("chain");
     expect(narrower.grantId).toMatch(/^[0-9a-f]{64}$/);
   });
@@ -240,7 +263,9 @@ describe("grant chains", () => {
   it("refuse a grantee whose grant lacks CreateGrant", async () => {
     const key = await newKey();
     await grant({ KeyId: key, GranteePrincipal: ALICE_ARN, Operations: ["Encrypt", "Decrypt"] });
-    const refused = await awsError(worker.client("alice").send(new CreateGrantCommand({ KeyId: key, GranteePrincipal: ALICE_ARN, Operations: ["Decrypt"] })));
+    const refused = await awsError(
+      worker.client("alice").send(new CreateGrantCommand({ KeyId: key, GranteePrincipal: ALICE_ARN, Operations: ["Decrypt"] })),
+    );
     expect(refused.name).toBe("AccessDeniedException");
   });
 });
@@ -252,7 +277,9 @@ describe("RetireGrant and RevokeGrant", () => {
     await worker.client("alice").send(new EncryptCommand({ KeyId: key, Plaintext: utf8("x") }));
     await worker.client("bob").send(new RetireGrantCommand({ GrantToken: g.grantToken }));
     expect(await grantIds(key)).toEqual([]);
-    expect((await awsError(worker.client("alice").send(new EncryptCommand({ KeyId: key, Plaintext: utf8("x") })))).name).toBe("AccessDeniedException");
+    expect((await awsError(worker.client("alice").send(new EncryptCommand({ KeyId: key, Plaintext: utf8("x") })))).name).toBe(
+      "AccessDeniedException",
+    );
     const twice = await awsError(worker.client("bob").send(new RetireGrantCommand({ GrantToken: g.grantToken })));
     expect(twice.name).toBe("NotFoundException");
   });
@@ -320,14 +347,22 @@ describe("ListRetirableGrants", () => {
     const retiring = `arn:aws:iam::${ACCOUNT}:role/retirer`;
     const g1 = await grant({ KeyId: mine1, GranteePrincipal: ALICE_ARN, RetiringPrincipal: retiring, Operations: ["Encrypt"] });
     const g2 = await grant({ KeyId: mine2, GranteePrincipal: ALICE_ARN, RetiringPrincipal: retiring, Operations: ["Decrypt"] });
-    const g3 = await grant({ KeyId: theirs, GranteePrincipal: ALICE_ARN, RetiringPrincipal: retiring, Operations: ["Encrypt"] }, worker.client("external"));
+    const g3 = await grant(
+      { KeyId: theirs, GranteePrincipal: ALICE_ARN, RetiringPrincipal: retiring, Operations: ["Encrypt"] },
+      worker.client("external"),
+    );
     await grant({ KeyId: mine1, GranteePrincipal: ALICE_ARN, RetiringPrincipal: ALICE_ARN, Operations: ["Decrypt"] });
 
     const bob = worker.client("bob");
     const all = await bob.send(new ListRetirableGrantsCommand({ RetiringPrincipal: retiring }));
     expect(new Set(all.Grants!.map((g) => g.GrantId))).toEqual(new Set([g1.grantId, g2.grantId, g3.grantId]));
     const fromExternal = all.Grants!.find((g) => g.GrantId === g3.grantId)!;
-    expect(fromExternal).toMatchObject({ KeyId: theirs, IssuingAccount: EXTERNAL_ROOT, RetiringPrincipal: retiring, Operations: ["Encrypt"] });
+    expect(fromExternal).toMatchObject({
+      KeyId: theirs,
+      IssuingAccount: EXTERNAL_ROOT,
+      RetiringPrincipal: retiring,
+      Operations: ["Encrypt"],
+    });
 
     const page1 = await bob.send(new ListRetirableGrantsCommand({ RetiringPrincipal: retiring, Limit: 2 }));
     expect(page1.Truncated).toBe(true);
@@ -349,7 +384,9 @@ describe("ListRetirableGrants", () => {
     const retiring = `arn:aws:iam::${ACCOUNT}:role/cleaner`;
     const g = await grant({ KeyId: key, GranteePrincipal: ALICE_ARN, RetiringPrincipal: retiring, Operations: ["Encrypt"] });
     const root = worker.client("test");
-    expect((await root.send(new ListRetirableGrantsCommand({ RetiringPrincipal: retiring }))).Grants!.map((x) => x.GrantId)).toEqual([g.grantId]);
+    expect((await root.send(new ListRetirableGrantsCommand({ RetiringPrincipal: retiring }))).Grants!.map((x) => x.GrantId)).toEqual([
+      g.grantId,
+    ]);
     await root.send(new ScheduleKeyDeletionCommand({ KeyId: key, PendingWindowInDays: 7 }));
     const deadline = Date.now() + 30_000;
     for (;;) {
@@ -378,7 +415,9 @@ describe("grant tokens", () => {
   it("do not let anyone but the grantee use the grant", async () => {
     const key = await newKey();
     const g = await grant({ KeyId: key, GranteePrincipal: ALICE_ARN, Operations: ["Encrypt"] });
-    const refused = await awsError(worker.client("external").send(new EncryptCommand({ KeyId: key, Plaintext: utf8("x"), GrantTokens: [g.grantToken] })));
+    const refused = await awsError(
+      worker.client("external").send(new EncryptCommand({ KeyId: key, Plaintext: utf8("x"), GrantTokens: [g.grantToken] })),
+    );
     expect(refused.name).toBe("AccessDeniedException");
   });
 });
@@ -387,12 +426,17 @@ describe("grant limits", () => {
   it("refuse more grants per grantee per key, and more grants per key, than configured", async () => {
     const key = await newKey();
     for (let i = 0; i < 3; i++) await grant({ KeyId: key, GranteePrincipal: ALICE_ARN, Operations: ["Encrypt"], Name: `alice-${i}` });
-    const perGrantee = await awsError(worker.client("test").send(new CreateGrantCommand({ KeyId: key, GranteePrincipal: ALICE_ARN, Operations: ["Encrypt"] })));
+    const perGrantee = await awsError(
+      worker.client("test").send(new CreateGrantCommand({ KeyId: key, GranteePrincipal: ALICE_ARN, Operations: ["Encrypt"] })),
+    );
     expect(perGrantee.name).toBe("LimitExceededException");
     // A retry with the same Name and parameters is not a new grant.
     await grant({ KeyId: key, GranteePrincipal: ALICE_ARN, Operations: ["Encrypt"], Name: "alice-0" });
-    for (let i = 0; i < 3; i++) await grant({ KeyId: key, GranteePrincipal: EXTERNAL_ROOT, Operations: ["Encrypt"], Name: `external-${i}` });
-    const perKey = await awsError(worker.client("test").send(new CreateGrantCommand({ KeyId: key, GranteePrincipal: BOB_ARN, Operations: ["Encrypt"] })));
+    for (let i = 0; i < 3; i++)
+      await grant({ KeyId: key, GranteePrincipal: EXTERNAL_ROOT, Operations: ["Encrypt"], Name: `external-${i}` });
+    const perKey = await awsError(
+      worker.client("test").send(new CreateGrantCommand({ KeyId: key, GranteePrincipal: BOB_ARN, Operations: ["Encrypt"] })),
+    );
     expect(perKey.name).toBe("LimitExceededException");
     expect((await grantIds(key)).length).toBe(6);
   });

@@ -89,7 +89,9 @@ describe("request size", () => {
     });
     expect(response.status).toBe(413);
     expect(response.headers.get("X-Amzn-Errortype")).toBe("RequestEntityTooLargeException");
-    expect(((await response.json()) as { message: string }).message).toBe("Request body is larger than the 524288-byte limit of this service.");
+    expect(((await response.json()) as { message: string }).message).toBe(
+      "Request body is larger than the 524288-byte limit of this service.",
+    );
   });
 });
 

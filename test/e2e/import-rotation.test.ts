@@ -29,7 +29,9 @@ const worker = useLocalWorker();
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 async function importMaterial(kms: KMSClient, keyId: string, material: Uint8Array, extra: Partial<ImportKeyMaterialCommandInput> = {}) {
-  const p = await kms.send(new GetParametersForImportCommand({ KeyId: keyId, WrappingAlgorithm: "RSAES_OAEP_SHA_256", WrappingKeySpec: "RSA_2048" }));
+  const p = await kms.send(
+    new GetParametersForImportCommand({ KeyId: keyId, WrappingAlgorithm: "RSAES_OAEP_SHA_256", WrappingKeySpec: "RSA_2048" }),
+  );
   const key = createPublicKey({ key: Buffer.from(p.PublicKey!), format: "der", type: "spki" });
   return kms.send(
     new ImportKeyMaterialCommand({
@@ -171,13 +173,19 @@ describe("rotation of imported key material", () => {
     const material = randomBytes(32);
     const first = await importMaterial(kms, keyId, material);
     expect((await awsError(kms.send(new RotateKeyOnDemandCommand({ KeyId: keyId })))).name).toBe("UnsupportedOperationException");
-    expect((await awsError(importMaterial(kms, keyId, material, { ImportType: "NEW_KEY_MATERIAL" }))).name).toBe("IncorrectKeyMaterialException");
+    expect((await awsError(importMaterial(kms, keyId, material, { ImportType: "NEW_KEY_MATERIAL" }))).name).toBe(
+      "IncorrectKeyMaterialException",
+    );
     expect((await awsError(importMaterial(kms, keyId, randomBytes(32)))).name).toBe("IncorrectKeyMaterialException");
-    const withId = await awsError(importMaterial(kms, keyId, randomBytes(32), { ImportType: "NEW_KEY_MATERIAL", KeyMaterialId: first.KeyMaterialId }));
+    const withId = await awsError(
+      importMaterial(kms, keyId, randomBytes(32), { ImportType: "NEW_KEY_MATERIAL", KeyMaterialId: first.KeyMaterialId }),
+    );
     expect(withId.name).toBe("ValidationException");
 
     const pending = await importMaterial(kms, keyId, randomBytes(32), { ImportType: "NEW_KEY_MATERIAL" });
-    expect((await awsError(importMaterial(kms, keyId, randomBytes(32), { ImportType: "NEW_KEY_MATERIAL" }))).name).toBe("KMSInvalidStateException");
+    expect((await awsError(importMaterial(kms, keyId, randomBytes(32), { ImportType: "NEW_KEY_MATERIAL" }))).name).toBe(
+      "KMSInvalidStateException",
+    );
     // Pending material can be deleted outright, and other material imported in its place.
     await kms.send(new DeleteImportedKeyMaterialCommand({ KeyId: keyId, KeyMaterialId: pending.KeyMaterialId }));
     expect((await materials(kms, keyId)).map((m) => m.KeyMaterialId)).toEqual([first.KeyMaterialId]);
@@ -192,7 +200,9 @@ describe.skipIf(!hasAwsCli)("imported material with the AWS CLI", () => {
     const kms = worker.client();
     const { KeyMetadata } = await kms.send(new CreateKeyCommand({ Origin: "EXTERNAL" }));
     const imported = await importMaterial(kms, KeyMetadata!.KeyId!, randomBytes(32));
-    const listed = JSON.parse(awsCli(worker.url, "kms", "list-key-rotations", "--key-id", KeyMetadata!.KeyId!, "--include-key-material", "ALL_KEY_MATERIAL"));
+    const listed = JSON.parse(
+      awsCli(worker.url, "kms", "list-key-rotations", "--key-id", KeyMetadata!.KeyId!, "--include-key-material", "ALL_KEY_MATERIAL"),
+    );
     expect(listed.Rotations).toEqual([
       expect.objectContaining({ KeyMaterialId: imported.KeyMaterialId, ImportState: "IMPORTED", KeyMaterialState: "CURRENT" }),
     ]);

@@ -47,7 +47,13 @@ async function parameters(kms: KMSClient, keyId: string, algorithm: AlgorithmSpe
 }
 
 /** GetParametersForImport, wrap, ImportKeyMaterial (not expiring unless validTo is given). */
-async function importMaterial(kms: KMSClient, keyId: string, material: Uint8Array, validTo?: Date, algorithm: AlgorithmSpec = "RSAES_OAEP_SHA_256") {
+async function importMaterial(
+  kms: KMSClient,
+  keyId: string,
+  material: Uint8Array,
+  validTo?: Date,
+  algorithm: AlgorithmSpec = "RSAES_OAEP_SHA_256",
+) {
   const p = await parameters(kms, keyId, algorithm);
   return kms.send(
     new ImportKeyMaterialCommand({
@@ -133,7 +139,9 @@ describe("GetParametersForImport and ImportKeyMaterial", () => {
     );
     expect(spec.name).toBe("UnsupportedOperationException");
     const algorithm = await awsError(
-      kms.send(new GetParametersForImportCommand({ KeyId: keyId, WrappingAlgorithm: "RSA_AES_KEY_WRAP_SHA_256", WrappingKeySpec: "RSA_2048" })),
+      kms.send(
+        new GetParametersForImportCommand({ KeyId: keyId, WrappingAlgorithm: "RSA_AES_KEY_WRAP_SHA_256", WrappingKeySpec: "RSA_2048" }),
+      ),
     );
     expect(algorithm.name).toBe("UnsupportedOperationException");
   });
@@ -241,7 +249,10 @@ describe("wrapped material that is not a 256-bit key", () => {
         ),
       );
       // An OAEP block read as PKCS #1 v1.5 fails the padding check, and bad padding is rejected outright.
-      expect(err).toMatchObject({ name: "InvalidCiphertextException", message: "KMS could not decrypt the encrypted (wrapped) key material." });
+      expect(err).toMatchObject({
+        name: "InvalidCiphertextException",
+        message: "KMS could not decrypt the encrypted (wrapped) key material.",
+      });
     }
     const dec = await kms.send(new DecryptCommand({ CiphertextBlob: enc.CiphertextBlob }));
     expect(new TextDecoder().decode(dec.Plaintext)).toBe("still mine");
@@ -270,7 +281,11 @@ describe("ExpirationModel and ValidTo", () => {
       ["KEY_MATERIAL_EXPIRES", undefined, "A validTo date must be set if the ExpirationModel is KEY_MATERIAL_EXPIRES"],
       ["KEY_MATERIAL_EXPIRES", new Date(Date.now() - 60_000), "The validTo date must be in the future."],
       ["KEY_MATERIAL_EXPIRES", new Date(Date.now() + 400 * 86_400_000), "The validTo date must be no more than 365 days in the future."],
-      ["KEY_MATERIAL_DOES_NOT_EXPIRE", new Date(Date.now() + 60_000), "A validTo date must not be set if the ExpirationModel is KEY_MATERIAL_DOES_NOT_EXPIRE"],
+      [
+        "KEY_MATERIAL_DOES_NOT_EXPIRE",
+        new Date(Date.now() + 60_000),
+        "A validTo date must not be set if the ExpirationModel is KEY_MATERIAL_DOES_NOT_EXPIRE",
+      ],
     ];
     const p = await parameters(kms, keyId);
     for (const [model, validTo, message] of cases) {

@@ -33,7 +33,8 @@ const CALLS: Record<string, Call> = {
   Encrypt: (kms, keyId) => kms.send(new EncryptCommand({ KeyId: keyId, Plaintext: utf8("x") })),
   Decrypt: (kms, _k, blob) => kms.send(new DecryptCommand({ CiphertextBlob: blob })),
   ReEncryptFrom: (kms, _k, blob, other) => kms.send(new ReEncryptCommand({ CiphertextBlob: blob, DestinationKeyId: other })),
-  ReEncryptTo: (kms, keyId, _b, other) => otherBlob.then((b) => kms.send(new ReEncryptCommand({ CiphertextBlob: b, DestinationKeyId: keyId }))),
+  ReEncryptTo: (kms, keyId, _b, _other) =>
+    otherBlob.then((b) => kms.send(new ReEncryptCommand({ CiphertextBlob: b, DestinationKeyId: keyId }))),
   GenerateDataKey: (kms, keyId) => kms.send(new GenerateDataKeyCommand({ KeyId: keyId, KeySpec: "AES_256" })),
   GenerateDataKeyWithoutPlaintext: (kms, keyId) =>
     kms.send(new GenerateDataKeyWithoutPlaintextCommand({ KeyId: keyId, KeySpec: "AES_256" })),
@@ -45,8 +46,7 @@ const CALLS: Record<string, Call> = {
   TagResource: (kms, keyId) => kms.send(new TagResourceCommand({ KeyId: keyId, Tags: [{ TagKey: "k", TagValue: "v" }] })),
   ListResourceTags: (kms, keyId) => kms.send(new ListResourceTagsCommand({ KeyId: keyId })),
   GetKeyPolicy: (kms, keyId) => kms.send(new GetKeyPolicyCommand({ KeyId: keyId, PolicyName: "default" })),
-  CreateAlias: (kms, keyId) =>
-    kms.send(new CreateAliasCommand({ AliasName: `alias/state-${crypto.randomUUID()}`, TargetKeyId: keyId })),
+  CreateAlias: (kms, keyId) => kms.send(new CreateAliasCommand({ AliasName: `alias/state-${crypto.randomUUID()}`, TargetKeyId: keyId })),
 };
 
 let resolveOther: (b: Uint8Array) => void;
@@ -62,8 +62,25 @@ beforeAll(async () => {
 });
 
 describe("a Disabled key", () => {
-  const disabledErrors = ["Encrypt", "Decrypt", "ReEncryptFrom", "ReEncryptTo", "GenerateDataKey", "GenerateDataKeyWithoutPlaintext", "EnableKeyRotation", "DisableKeyRotation"];
-  const allowed = ["GetKeyRotationStatus", "DescribeKey", "UpdateKeyDescription", "TagResource", "ListResourceTags", "GetKeyPolicy", "CreateAlias"];
+  const disabledErrors = [
+    "Encrypt",
+    "Decrypt",
+    "ReEncryptFrom",
+    "ReEncryptTo",
+    "GenerateDataKey",
+    "GenerateDataKeyWithoutPlaintext",
+    "EnableKeyRotation",
+    "DisableKeyRotation",
+  ];
+  const allowed = [
+    "GetKeyRotationStatus",
+    "DescribeKey",
+    "UpdateKeyDescription",
+    "TagResource",
+    "ListResourceTags",
+    "GetKeyPolicy",
+    "CreateAlias",
+  ];
 
   it("refuses cryptographic use and rotation changes with DisabledException '<arn> is disabled.'", async () => {
     const kms = worker.client();

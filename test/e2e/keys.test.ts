@@ -41,12 +41,7 @@ describe("CreateKey and DescribeKey", () => {
     const kms = worker.client();
     const { KeyMetadata: meta } = await kms.send(new CreateKeyCommand({}));
     await kms.send(new CreateAliasCommand({ AliasName: "alias/describe-me", TargetKeyId: meta!.KeyId }));
-    for (const keyId of [
-      meta!.KeyId!,
-      meta!.Arn!,
-      "alias/describe-me",
-      `arn:aws:kms:${REGION}:${ACCOUNT}:alias/describe-me`,
-    ]) {
+    for (const keyId of [meta!.KeyId!, meta!.Arn!, "alias/describe-me", `arn:aws:kms:${REGION}:${ACCOUNT}:alias/describe-me`]) {
       const described = await kms.send(new DescribeKeyCommand({ KeyId: keyId }));
       expect(described.KeyMetadata!.Arn).toBe(meta!.Arn);
     }
@@ -71,7 +66,9 @@ describe("CreateKey and DescribeKey", () => {
     const before = await kms.send(new ListKeysCommand({ Limit: 1000 }));
     const sm2 = await awsError(kms.send(new CreateKeyCommand({ KeySpec: "SM2", KeyUsage: "SIGN_VERIFY" })));
     expect(sm2.name).toBe("UnsupportedOperationException");
-    const importedRsa = await awsError(kms.send(new CreateKeyCommand({ KeySpec: "RSA_2048", KeyUsage: "ENCRYPT_DECRYPT", Origin: "EXTERNAL" })));
+    const importedRsa = await awsError(
+      kms.send(new CreateKeyCommand({ KeySpec: "RSA_2048", KeyUsage: "ENCRYPT_DECRYPT", Origin: "EXTERNAL" })),
+    );
     expect(importedRsa.name).toBe("UnsupportedOperationException");
     const hsm = await awsError(kms.send(new CreateKeyCommand({ Origin: "AWS_CLOUDHSM" })));
     expect(hsm.name).toBe("UnsupportedOperationException");

@@ -39,10 +39,12 @@ describe("GetKeyLastUsage", () => {
     const generated = await kms.send(new GenerateDataKeyCommand({ KeyId: keyId, KeySpec: "AES_256" }));
 
     // Neither a failure nor a dry run counts.
-    expect((await awsError(kms.send(new DecryptCommand({ CiphertextBlob: generated.CiphertextBlob, EncryptionContext: { x: "y" } })))).name).toBe(
-      "InvalidCiphertextException",
+    expect(
+      (await awsError(kms.send(new DecryptCommand({ CiphertextBlob: generated.CiphertextBlob, EncryptionContext: { x: "y" } })))).name,
+    ).toBe("InvalidCiphertextException");
+    expect((await awsError(kms.send(new EncryptCommand({ KeyId: keyId, Plaintext: utf8("x"), DryRun: true })))).name).toBe(
+      "DryRunOperationException",
     );
-    expect((await awsError(kms.send(new EncryptCommand({ KeyId: keyId, Plaintext: utf8("x"), DryRun: true })))).name).toBe("DryRunOperationException");
 
     const usage = await kms.send(new GetKeyLastUsageCommand({ KeyId: KeyMetadata!.Arn }));
     expect(usage.KeyLastUsage!.Operation).toBe("GenerateDataKey");

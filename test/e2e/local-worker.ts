@@ -59,7 +59,13 @@ export async function startLocalWorker(options: LocalWorkerOptions): Promise<Loc
   // Tests sign with the public development identities unless they configure their own, and run
   // unthrottled unless they set quotas (test/e2e/hardening.test.ts does). Records leave the
   // objects' outboxes quickly, so tests reading the trail wait little.
-  const vars = { ROOT_KEY: TEST_ROOT_KEY, EDGEKMS_DEV_IDENTITIES: "true", REQUEST_QUOTAS: "off", AUDIT_FORWARD_DELAY_MS: "20", ...options.vars };
+  const vars = {
+    ROOT_KEY: TEST_ROOT_KEY,
+    EDGEKMS_DEV_IDENTITIES: "true",
+    REQUEST_QUOTAS: "off",
+    AUDIT_FORWARD_DELAY_MS: "20",
+    ...options.vars,
+  };
   const args = [join(root, "scripts", "local-runtime.mjs"), ...(options.configs ?? []).flatMap((c) => ["-c", c])];
   args.push("--port", "0", "--persist-to", options.persistDir);
   // An env file in the state folder rather than the checkout's .dev.vars, which stays the

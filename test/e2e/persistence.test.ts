@@ -30,9 +30,7 @@ function filesUnder(dir: string): string[] {
 describe("persistence", () => {
   it("keeps keys, aliases, tags and decryptability across a restart, and stores no secret in the clear", async () => {
     let kms = worker.client();
-    const { KeyMetadata } = await kms.send(
-      new CreateKeyCommand({ Description: "durable", Tags: [{ TagKey: "keep", TagValue: "me" }] }),
-    );
+    const { KeyMetadata } = await kms.send(new CreateKeyCommand({ Description: "durable", Tags: [{ TagKey: "keep", TagValue: "me" }] }));
     await kms.send(new CreateAliasCommand({ AliasName: "alias/durable", TargetKeyId: KeyMetadata!.KeyId }));
     const plaintext = crypto.getRandomValues(new Uint8Array(64));
     const enc = await kms.send(new EncryptCommand({ KeyId: "alias/durable", Plaintext: plaintext }));

@@ -86,7 +86,10 @@ describe("AWS JSON 1.1 protocol", () => {
   });
 
   it("answers UnsupportedOperationException for an AWS operation EdgeKMS does not implement", async () => {
-    const res = await send({ target: "TrentService.ConnectCustomKeyStore", body: JSON.stringify({ CustomKeyStoreId: "cks-1234567890abcdef0" }) });
+    const res = await send({
+      target: "TrentService.ConnectCustomKeyStore",
+      body: JSON.stringify({ CustomKeyStoreId: "cks-1234567890abcdef0" }),
+    });
     expect(res.status).toBe(400);
     expect(res.body.__type).toBe("UnsupportedOperationException");
   });
@@ -113,9 +116,38 @@ describe("AWS JSON 1.1 protocol", () => {
   });
 
   it("never answers 500, whatever the body", async () => {
-    const targets = ["CreateKey", "DescribeKey", "Encrypt", "Decrypt", "ReEncrypt", "GenerateDataKey", "CreateAlias", "UpdateAlias", "ListAliases", "TagResource", "ListKeys", "PutKeyPolicy", "GenerateRandom"];
-    const values = [null, true, 0, -1, 1e309, 2 ** 53, "", "alias/", "x".repeat(3000), [], {}, { a: 1 }, ["x"], "AAAA"];
-    const members = ["KeyId", "Plaintext", "CiphertextBlob", "EncryptionContext", "Limit", "Marker", "NumberOfBytes", "KeySpec", "AliasName", "TargetKeyId", "Tags", "Policy", "DestinationKeyId", "GrantTokens"];
+    const targets = [
+      "CreateKey",
+      "DescribeKey",
+      "Encrypt",
+      "Decrypt",
+      "ReEncrypt",
+      "GenerateDataKey",
+      "CreateAlias",
+      "UpdateAlias",
+      "ListAliases",
+      "TagResource",
+      "ListKeys",
+      "PutKeyPolicy",
+      "GenerateRandom",
+    ];
+    const values = [null, true, 0, -1, Number.POSITIVE_INFINITY, 2 ** 53, "", "alias/", "x".repeat(3000), [], {}, { a: 1 }, ["x"], "AAAA"];
+    const members = [
+      "KeyId",
+      "Plaintext",
+      "CiphertextBlob",
+      "EncryptionContext",
+      "Limit",
+      "Marker",
+      "NumberOfBytes",
+      "KeySpec",
+      "AliasName",
+      "TargetKeyId",
+      "Tags",
+      "Policy",
+      "DestinationKeyId",
+      "GrantTokens",
+    ];
     let seed = 7;
     const next = () => (seed = (seed * 1103515245 + 12345) % 2 ** 31);
     const requests: Promise<{ status: number }>[] = [];
@@ -163,9 +195,26 @@ describe("Signature Version 4 authentication", () => {
   it("refuses a signed request whose body was changed after signing", async () => {
     const url = new URL(worker.url);
     const headers = { host: url.host, "content-type": "application/x-amz-json-1.1", "x-amz-target": "TrentService.CreateKey" };
-    const signer = new SignatureV4({ credentials: { accessKeyId: "test", secretAccessKey: "test" }, region: "us-east-1", service: "kms", sha256: Sha256 });
-    const signed = await signer.sign({ method: "POST", protocol: "http:", hostname: url.hostname, port: Number(url.port), path: "/", headers, body: '{"Description":"a"}' });
-    const res = await fetch(worker.url + "/", { method: "POST", headers: signed.headers as Record<string, string>, body: '{"Description":"b"}' });
+    const signer = new SignatureV4({
+      credentials: { accessKeyId: "test", secretAccessKey: "test" },
+      region: "us-east-1",
+      service: "kms",
+      sha256: Sha256,
+    });
+    const signed = await signer.sign({
+      method: "POST",
+      protocol: "http:",
+      hostname: url.hostname,
+      port: Number(url.port),
+      path: "/",
+      headers,
+      body: '{"Description":"a"}',
+    });
+    const res = await fetch(worker.url + "/", {
+      method: "POST",
+      headers: signed.headers as Record<string, string>,
+      body: '{"Description":"b"}',
+    });
     expect(((await res.json()) as { __type: string }).__type).toBe("InvalidSignatureException");
   });
 });

@@ -124,7 +124,9 @@ describe("on-demand rotation", () => {
     expect(blobVersion(fresh.CiphertextBlob!)).toBe(2);
     const described = (await kms.send(new DescribeKeyCommand({ KeyId: keyId }))).KeyMetadata!;
     expect(described.CurrentKeyMaterialId).toBe(listed.Rotations![0]!.KeyMaterialId);
-    expect((await kms.send(new DecryptCommand({ CiphertextBlob: fresh.CiphertextBlob }))).KeyMaterialId).toBe(described.CurrentKeyMaterialId);
+    expect((await kms.send(new DecryptCommand({ CiphertextBlob: fresh.CiphertextBlob }))).KeyMaterialId).toBe(
+      described.CurrentKeyMaterialId,
+    );
     const dec = await kms.send(new DecryptCommand({ CiphertextBlob: old.CiphertextBlob }));
     expect(new TextDecoder().decode(dec.Plaintext)).toBe("before on-demand");
 
@@ -133,7 +135,9 @@ describe("on-demand rotation", () => {
     const page = await kms.send(new ListKeyRotationsCommand({ KeyId: keyId, IncludeKeyMaterial: "ALL_KEY_MATERIAL", Limit: 2 }));
     expect(page.Truncated).toBe(true);
     expect(page.Rotations!.map((r) => r.KeyMaterialState)).toEqual(["NON_CURRENT", "NON_CURRENT"]);
-    const rest = await kms.send(new ListKeyRotationsCommand({ KeyId: keyId, IncludeKeyMaterial: "ALL_KEY_MATERIAL", Limit: 2, Marker: page.NextMarker }));
+    const rest = await kms.send(
+      new ListKeyRotationsCommand({ KeyId: keyId, IncludeKeyMaterial: "ALL_KEY_MATERIAL", Limit: 2, Marker: page.NextMarker }),
+    );
     expect(rest.Truncated).toBe(false);
     expect(rest.Rotations!.map((r) => r.KeyMaterialState)).toEqual(["CURRENT"]);
     const bad = await awsError(kms.send(new ListKeyRotationsCommand({ KeyId: keyId, Marker: "bm90IGEgbWFya2Vy" })));

@@ -26,7 +26,10 @@ import { awsError, kmsClient, utf8 } from "./support.ts";
 const fixtures = fileURLToPath(new URL("./fixtures/seed/", import.meta.url));
 const seed = JSON.parse(readFileSync(join(fixtures, "seed.json"), "utf8")) as { keys: Record<string, unknown>[] };
 const committed = Uint8Array.from(atob(readFileSync(join(fixtures, "ciphertext.b64"), "utf8").trim()), (c) => c.charCodeAt(0));
-const ROOTS = { "111122223333": { accessKeyId: "test", secretAccessKey: "test" }, "444455556666": { accessKeyId: "external", secretAccessKey: "external" } };
+const ROOTS = {
+  "111122223333": { accessKeyId: "test", secretAccessKey: "test" },
+  "444455556666": { accessKeyId: "external", secretAccessKey: "external" },
+};
 const ORDERS = "0f1e2d3c-4b5a-4697-8877-665544332211";
 
 const dirs: string[] = [];
@@ -67,14 +70,24 @@ describe("a seed file", () => {
     expect((await kms.send(new ListGrantsCommand({ KeyId: ORDERS }))).Grants!.map((g) => g.Name)).toEqual(["bob-uses-orders"]);
     const disabled = await kms.send(new DescribeKeyCommand({ KeyId: "11111111-2222-4333-8444-555555555555" }));
     expect(disabled.KeyMetadata!.KeyState).toBe("Disabled");
-    expect((await kms.send(new GetKeyRotationStatusCommand({ KeyId: "11111111-2222-4333-8444-555555555555" }))).KeyRotationEnabled).toBe(true);
-    const external = await kmsClient(worker.url, "external").send(new DescribeKeyCommand({ KeyId: "99999999-8888-4777-8666-555544443333" }));
-    expect(external.KeyMetadata).toMatchObject({ Origin: "EXTERNAL", KeyState: "Enabled", ExpirationModel: "KEY_MATERIAL_DOES_NOT_EXPIRE" });
+    expect((await kms.send(new GetKeyRotationStatusCommand({ KeyId: "11111111-2222-4333-8444-555555555555" }))).KeyRotationEnabled).toBe(
+      true,
+    );
+    const external = await kmsClient(worker.url, "external").send(
+      new DescribeKeyCommand({ KeyId: "99999999-8888-4777-8666-555544443333" }),
+    );
+    expect(external.KeyMetadata).toMatchObject({
+      Origin: "EXTERNAL",
+      KeyState: "Enabled",
+      ExpirationModel: "KEY_MATERIAL_DOES_NOT_EXPIRE",
+    });
 
     const opened = await kms.send(new DecryptCommand({ CiphertextBlob: committed, EncryptionContext: { fixture: "seed" } }));
     expect(new TextDecoder().decode(opened.Plaintext)).toBe("made before the restart");
     // The grant works for bob, as the seed file says.
-    madeByFirst = (await kmsClient(worker.url, "bob").send(new EncryptCommand({ KeyId: ORDERS, Plaintext: utf8("from the first service") }))).CiphertextBlob!;
+    madeByFirst = (
+      await kmsClient(worker.url, "bob").send(new EncryptCommand({ KeyId: ORDERS, Plaintext: utf8("from the first service") }))
+    ).CiphertextBlob!;
   });
 
   it("is applied again without change, and refuses a conflicting definition whole", async () => {
@@ -91,9 +104,13 @@ describe("a seed file", () => {
     expect((refused as Error).message).toContain("description differs");
     expect((await awsError(kmsClient(worker.url).send(new DescribeKeyCommand({ KeyId: extra.keyId })))).name).toBe("NotFoundException");
     const otherMaterial = { keys: [{ ...seed.keys[0], material: btoa("x".repeat(32)) }] };
-    expect((await applySeedAt(worker.url, "us-east-1", ROOTS["111122223333"], otherMaterial).catch((e: Error) => e.message))).toContain("key material differs");
+    expect(await applySeedAt(worker.url, "us-east-1", ROOTS["111122223333"], otherMaterial).catch((e: Error) => e.message)).toContain(
+      "key material differs",
+    );
     // A principal without kms:CreateKey in its IAM policies cannot seed.
-    const denied = await applySeedAt(worker.url, "us-east-1", { accessKeyId: "alice", secretAccessKey: "alice" }, { keys: [extra] }).catch((e: Error) => e);
+    const denied = await applySeedAt(worker.url, "us-east-1", { accessKeyId: "alice", secretAccessKey: "alice" }, { keys: [extra] }).catch(
+      (e: Error) => e,
+    );
     expect(denied).toMatchObject({ name: "AccessDeniedException" });
   });
 

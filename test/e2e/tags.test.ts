@@ -7,9 +7,7 @@ const worker = useLocalWorker();
 describe("TagResource, UntagResource and ListResourceTags", () => {
   it("tags at creation, adds and overwrites tags, removes them, and pages the list", async () => {
     const kms = worker.client();
-    const { KeyMetadata } = await kms.send(
-      new CreateKeyCommand({ Tags: [{ TagKey: "team", TagValue: "payments" }] }),
-    );
+    const { KeyMetadata } = await kms.send(new CreateKeyCommand({ Tags: [{ TagKey: "team", TagValue: "payments" }] }));
     const keyId = KeyMetadata!.KeyId!;
     await kms.send(
       new TagResourceCommand({
@@ -42,9 +40,7 @@ describe("TagResource, UntagResource and ListResourceTags", () => {
     const keyId = KeyMetadata!.KeyId!;
     const reserved = await awsError(kms.send(new TagResourceCommand({ KeyId: keyId, Tags: [{ TagKey: "aws:x", TagValue: "y" }] })));
     expect(reserved.name).toBe("TagException");
-    const longKey = await awsError(
-      kms.send(new TagResourceCommand({ KeyId: keyId, Tags: [{ TagKey: "k".repeat(129), TagValue: "v" }] })),
-    );
+    const longKey = await awsError(kms.send(new TagResourceCommand({ KeyId: keyId, Tags: [{ TagKey: "k".repeat(129), TagValue: "v" }] })));
     expect(longKey.name).toBe("ValidationException");
     const longValue = await awsError(
       kms.send(new TagResourceCommand({ KeyId: keyId, Tags: [{ TagKey: "k", TagValue: "v".repeat(257) }] })),

@@ -121,7 +121,12 @@ async function newFixtureKey(t: Transport, run: string, role: FixtureRole, mater
   const key = { role, keyId: meta.KeyId, arn: meta.Arn, alias };
   if (role === "external") {
     const p = await importParameters(t, meta.KeyId, material);
-    await t.call("test", "ImportKeyMaterial", { KeyId: meta.KeyId, ImportToken: p.token, EncryptedKeyMaterial: p.wrapped, ExpirationModel: "KEY_MATERIAL_DOES_NOT_EXPIRE" });
+    await t.call("test", "ImportKeyMaterial", {
+      KeyId: meta.KeyId,
+      ImportToken: p.token,
+      EncryptedKeyMaterial: p.wrapped,
+      ExpirationModel: "KEY_MATERIAL_DOES_NOT_EXPIRE",
+    });
   }
   return key;
 }
@@ -154,7 +159,15 @@ function defaultPolicy(): string {
   return JSON.stringify({
     Version: "2012-10-17",
     Id: "key-default-1",
-    Statement: [{ Sid: "Enable IAM User Permissions", Effect: "Allow", Principal: { AWS: `arn:aws:iam::${ACCOUNT}:root` }, Action: "kms:*", Resource: "*" }],
+    Statement: [
+      {
+        Sid: "Enable IAM User Permissions",
+        Effect: "Allow",
+        Principal: { AWS: `arn:aws:iam::${ACCOUNT}:root` },
+        Action: "kms:*",
+        Resource: "*",
+      },
+    ],
   });
 }
 
@@ -184,7 +197,12 @@ async function restoreKey(t: Transport, key: FixtureKey, corpus: Corpus): Promis
       if (state === "Disabled") await ok("EnableKey", { KeyId: key.keyId });
       if ((await describe(t, key.keyId))?.KeyState === "PendingImport") {
         const p = await importParameters(t, key.keyId, corpus.material);
-        await ok("ImportKeyMaterial", { KeyId: key.keyId, ImportToken: p.token, EncryptedKeyMaterial: p.wrapped, ExpirationModel: "KEY_MATERIAL_DOES_NOT_EXPIRE" });
+        await ok("ImportKeyMaterial", {
+          KeyId: key.keyId,
+          ImportToken: p.token,
+          EncryptedKeyMaterial: p.wrapped,
+          ExpirationModel: "KEY_MATERIAL_DOES_NOT_EXPIRE",
+        });
       }
       break;
     case "pendingImport":
@@ -192,8 +210,16 @@ async function restoreKey(t: Transport, key: FixtureKey, corpus: Corpus): Promis
       break;
   }
   // The alias may have been deleted or pointed elsewhere.
-  if (!(await ok("UpdateAlias", { AliasName: key.alias, TargetKeyId: key.keyId }))) await ok("CreateAlias", { AliasName: key.alias, TargetKeyId: key.keyId });
-  const want: Record<FixtureRole, string> = { main: "Enabled", policy: "Enabled", disabled: "Disabled", deleting: "PendingDeletion", external: "Enabled", pendingImport: "PendingImport" };
+  if (!(await ok("UpdateAlias", { AliasName: key.alias, TargetKeyId: key.keyId })))
+    await ok("CreateAlias", { AliasName: key.alias, TargetKeyId: key.keyId });
+  const want: Record<FixtureRole, string> = {
+    main: "Enabled",
+    policy: "Enabled",
+    disabled: "Disabled",
+    deleting: "PendingDeletion",
+    external: "Enabled",
+    pendingImport: "PendingImport",
+  };
   return (await describe(t, key.keyId))?.KeyState === want[key.role];
 }
 
@@ -210,10 +236,18 @@ export async function repair(t: Transport, corpus: Corpus): Promise<void> {
   }
   const main = corpus.keys.main.keyId;
   const encrypt = async (keyId: string, context?: object) =>
-    json<{ CiphertextBlob: string }>(await t.call("test", "Encrypt", { KeyId: keyId, Plaintext: b64("fuzz plaintext"), ...(context ? { EncryptionContext: context } : {}) })).CiphertextBlob;
+    json<{ CiphertextBlob: string }>(
+      await t.call("test", "Encrypt", {
+        KeyId: keyId,
+        Plaintext: b64("fuzz plaintext"),
+        ...(context ? { EncryptionContext: context } : {}),
+      }),
+    ).CiphertextBlob;
   corpus.blobs.withContext = await encrypt(main, CONTEXT);
   corpus.blobs.plain = await encrypt(main);
-  corpus.blobs.dataKey = json<{ CiphertextBlob: string }>(await t.call("test", "GenerateDataKeyWithoutPlaintext", { KeyId: main, KeySpec: "AES_256", EncryptionContext: CONTEXT })).CiphertextBlob;
+  corpus.blobs.dataKey = json<{ CiphertextBlob: string }>(
+    await t.call("test", "GenerateDataKeyWithoutPlaintext", { KeyId: main, KeySpec: "AES_256", EncryptionContext: CONTEXT }),
+  ).CiphertextBlob;
   // The disabled key's blob is made while it is briefly enabled.
   const disabled = corpus.keys.disabled.keyId;
   await t.call("test", "EnableKey", { KeyId: disabled });
@@ -248,13 +282,23 @@ export function keyNames(key: FixtureKey): string[] {
 export function examples(corpus: Corpus): Example[] {
   const k = corpus.keys;
   const out: Example[] = [];
-  const add = (op: string, body: Record<string, unknown>, keys: FixtureKey[] | string[], traits: Example["traits"] = new Set(["keyId"]), identity = "test") =>
-    out.push({ op, identity, body, keys: keys.map((x) => (typeof x === "string" ? x : x.keyId)), traits, weight: 1 });
+  const add = (
+    op: string,
+    body: Record<string, unknown>,
+    keys: FixtureKey[] | string[],
+    traits: Example["traits"] = new Set(["keyId"]),
+    identity = "test",
+  ) => out.push({ op, identity, body, keys: keys.map((x) => (typeof x === "string" ? x : x.keyId)), traits, weight: 1 });
   const byName = (key: FixtureKey, i = 0) => keyNames(key)[i % 4]!;
   const none = new Set<never>() as Example["traits"];
 
   add("CreateKey", { Description: "fuzz created", Tags: [{ TagKey: "t", TagValue: "v" }] }, [], new Set(["tags"]));
-  add("CreateKey", { Policy: defaultPolicy(), KeyUsage: "ENCRYPT_DECRYPT", KeySpec: "SYMMETRIC_DEFAULT", Origin: "AWS_KMS" }, [], new Set(["policy"]));
+  add(
+    "CreateKey",
+    { Policy: defaultPolicy(), KeyUsage: "ENCRYPT_DECRYPT", KeySpec: "SYMMETRIC_DEFAULT", Origin: "AWS_KMS" },
+    [],
+    new Set(["policy"]),
+  );
   add("DescribeKey", { KeyId: byName(k.main, 2), GrantTokens: [corpus.grant.token] }, [k.main], new Set(["keyId", "grantToken"]));
   add("DescribeKey", { KeyId: corpus.otherAccountKey.arn }, [corpus.otherAccountKey.keyId]);
   add("ListKeys", { Limit: 10 }, [], none);
@@ -266,13 +310,21 @@ export function examples(corpus: Corpus): Example[] {
   add("GetKeyRotationStatus", { KeyId: byName(k.main, 3) }, [k.main]);
   add("ScheduleKeyDeletion", { KeyId: k.deleting.keyId, PendingWindowInDays: 7 }, [k.deleting]);
   add("CancelKeyDeletion", { KeyId: k.deleting.keyId }, [k.deleting]);
-  add("GetParametersForImport", { KeyId: k.pendingImport.keyId, WrappingAlgorithm: "RSAES_OAEP_SHA_256", WrappingKeySpec: "RSA_2048" }, [k.pendingImport]);
+  add("GetParametersForImport", { KeyId: k.pendingImport.keyId, WrappingAlgorithm: "RSAES_OAEP_SHA_256", WrappingKeySpec: "RSA_2048" }, [
+    k.pendingImport,
+  ]);
   for (const role of ["external", "pendingImport"] as const) {
     const p = corpus.imports[role];
     if (p !== undefined) {
       add(
         "ImportKeyMaterial",
-        { KeyId: k[role].keyId, ImportToken: p.token, EncryptedKeyMaterial: p.wrapped, ExpirationModel: "KEY_MATERIAL_EXPIRES", ValidTo: Math.floor(Date.now() / 1000) + 86400 * 30 },
+        {
+          KeyId: k[role].keyId,
+          ImportToken: p.token,
+          EncryptedKeyMaterial: p.wrapped,
+          ExpirationModel: "KEY_MATERIAL_EXPIRES",
+          ValidTo: Math.floor(Date.now() / 1000) + 86400 * 30,
+        },
         [k[role]],
         new Set(["keyId", "importToken"]),
       );
@@ -283,15 +335,37 @@ export function examples(corpus: Corpus): Example[] {
   add("UpdateAlias", { AliasName: k.main.alias, TargetKeyId: k.main.keyId }, [k.main]);
   add("DeleteAlias", { AliasName: `alias/fuzz-${corpus.run}-new` }, [], none);
   add("ListAliases", { KeyId: k.main.keyId, Limit: 50 }, [k.main]);
-  add("Encrypt", { KeyId: byName(k.main, 2), Plaintext: b64("hello"), EncryptionContext: CONTEXT }, [k.main], new Set(["keyId", "context"]));
-  add("Encrypt", { KeyId: k.main.keyId, Plaintext: b64("hello"), EncryptionContext: CONTEXT, GrantTokens: [corpus.grant.token] }, [k.main], new Set(["keyId", "context", "grantToken"]), "alice");
+  add(
+    "Encrypt",
+    { KeyId: byName(k.main, 2), Plaintext: b64("hello"), EncryptionContext: CONTEXT },
+    [k.main],
+    new Set(["keyId", "context"]),
+  );
+  add(
+    "Encrypt",
+    { KeyId: k.main.keyId, Plaintext: b64("hello"), EncryptionContext: CONTEXT, GrantTokens: [corpus.grant.token] },
+    [k.main],
+    new Set(["keyId", "context", "grantToken"]),
+    "alice",
+  );
   add("Decrypt", { CiphertextBlob: corpus.blobs.withContext, EncryptionContext: CONTEXT }, [k.main], new Set(["blob", "context"]));
-  add("Decrypt", { CiphertextBlob: corpus.blobs.plain, KeyId: k.main.arn, GrantTokens: [corpus.grant.token] }, [k.main], new Set(["blob", "grantToken"]), "alice");
+  add(
+    "Decrypt",
+    { CiphertextBlob: corpus.blobs.plain, KeyId: k.main.arn, GrantTokens: [corpus.grant.token] },
+    [k.main],
+    new Set(["blob", "grantToken"]),
+    "alice",
+  );
   add("Decrypt", { CiphertextBlob: corpus.blobs.disabled }, [k.disabled], new Set(["blob"]));
   add("Decrypt", { CiphertextBlob: corpus.blobs.dataKey, EncryptionContext: CONTEXT }, [k.main], new Set(["blob", "context"]));
   add(
     "ReEncrypt",
-    { CiphertextBlob: corpus.blobs.withContext, SourceEncryptionContext: CONTEXT, DestinationKeyId: k.policy.alias, DestinationEncryptionContext: { moved: "yes" } },
+    {
+      CiphertextBlob: corpus.blobs.withContext,
+      SourceEncryptionContext: CONTEXT,
+      DestinationKeyId: k.policy.alias,
+      DestinationEncryptionContext: { moved: "yes" },
+    },
     [k.main, k.policy],
     new Set(["blob", "context", "keyId"]),
   );
@@ -299,7 +373,18 @@ export function examples(corpus: Corpus): Example[] {
   add("GenerateDataKey", { KeyId: k.external.keyId, NumberOfBytes: 64 }, [k.external]);
   add("GenerateDataKeyWithoutPlaintext", { KeyId: k.main.keyId, KeySpec: "AES_128" }, [k.main]);
   add("GenerateRandom", { NumberOfBytes: 32 }, [], none);
-  add("TagResource", { KeyId: k.policy.keyId, Tags: [{ TagKey: "fuzz", TagValue: "policy" }, { TagKey: "team", TagValue: "blue" }] }, [k.policy], new Set(["keyId", "tags"]));
+  add(
+    "TagResource",
+    {
+      KeyId: k.policy.keyId,
+      Tags: [
+        { TagKey: "fuzz", TagValue: "policy" },
+        { TagKey: "team", TagValue: "blue" },
+      ],
+    },
+    [k.policy],
+    new Set(["keyId", "tags"]),
+  );
   add("UntagResource", { KeyId: k.policy.keyId, TagKeys: ["team"] }, [k.policy], new Set(["keyId", "tags"]));
   add("ListResourceTags", { KeyId: k.main.keyId, Limit: 10 }, [k.main]);
   add("GetKeyPolicy", { KeyId: k.main.keyId, PolicyName: "default" }, [k.main]);
@@ -330,13 +415,25 @@ export function examples(corpus: Corpus): Example[] {
   add("ListKeyPolicies", { KeyId: k.main.keyId }, [k.main]);
   add(
     "CreateGrant",
-    { KeyId: k.main.keyId, GranteePrincipal: `arn:aws:iam::${ACCOUNT}:user/bob`, Operations: ["Decrypt"], Constraints: { EncryptionContextEquals: CONTEXT }, Name: "fuzz-child" },
+    {
+      KeyId: k.main.keyId,
+      GranteePrincipal: `arn:aws:iam::${ACCOUNT}:user/bob`,
+      Operations: ["Decrypt"],
+      Constraints: { EncryptionContextEquals: CONTEXT },
+      Name: "fuzz-child",
+    },
     [k.main],
     new Set(["keyId", "context"]),
   );
   add(
     "CreateGrant",
-    { KeyId: k.main.keyId, GranteePrincipal: `arn:aws:iam::${ACCOUNT}:user/charlie`, Operations: ["Decrypt"], Constraints: { EncryptionContextSubset: { tenant: "alice" } }, GrantTokens: [corpus.grant.token] },
+    {
+      KeyId: k.main.keyId,
+      GranteePrincipal: `arn:aws:iam::${ACCOUNT}:user/charlie`,
+      Operations: ["Decrypt"],
+      Constraints: { EncryptionContextSubset: { tenant: "alice" } },
+      GrantTokens: [corpus.grant.token],
+    },
     [k.main],
     new Set(["keyId", "grantToken", "context"]),
     "alice",

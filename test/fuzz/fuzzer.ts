@@ -23,7 +23,7 @@
 import { ACCOUNT, buildCorpus, examples, EXTERNAL_ACCOUNT, MUTATING, repair, type Corpus, type Example } from "./corpus.ts";
 import { nextMutant, type MutationContext } from "./mutators.ts";
 import { Prng } from "./prng.ts";
-import { KEY_PARTS, keyPart, listPart, readFullState, readParts, StateView, type KeyPart, type PartName } from "./state.ts";
+import { KEY_PARTS, keyPart, listPart, readFullState, readParts, type StateView, type KeyPart, type PartName } from "./state.ts";
 import { Transport } from "./transport.ts";
 
 export interface FuzzOptions {
@@ -194,13 +194,16 @@ export async function runFuzz(options: FuzzOptions): Promise<FuzzReport> {
       if (differences.length > 0) {
         const change: StateChange = { from, to, candidates: candidates(), differences };
         report.stateChanges.push(change);
-        log(`STATE CHANGE after request(s) ${from}..${to}: ${differences.map((d) => d.part).join(", ")}; candidates: ${change.candidates.map((c) => `#${c.index} ${c.op} ${c.mutator} (${c.detail})`).join(" | ")}`);
+        log(
+          `STATE CHANGE after request(s) ${from}..${to}: ${differences.map((d) => d.part).join(", ")}; candidates: ${change.candidates.map((c) => `#${c.index} ${c.op} ${c.mutator} (${c.detail})`).join(" | ")}`,
+        );
       }
       view.merge(now);
       return now;
     };
 
-    const keyParts = (keys: Iterable<string>) => [...keys].filter((k) => watched.has(k)).flatMap((k) => KEY_PARTS.map((p) => keyPart(p, k)));
+    const keyParts = (keys: Iterable<string>) =>
+      [...keys].filter((k) => watched.has(k)).flatMap((k) => KEY_PARTS.map((p) => keyPart(p, k)));
     const listParts = () => [ACCOUNT, EXTERNAL_ACCOUNT].flatMap((a) => [listPart("keys", a), listPart("aliases", a)]);
 
     const periodicCheck = async (to: number) => {
@@ -208,7 +211,10 @@ export async function runFuzz(options: FuzzOptions): Promise<FuzzReport> {
       const names = [...keyParts(touched), ...listParts()].filter((p) => !dirty.has(p));
       const before = report.stateChanges.length;
       await compare(names, windowStart, to, () => {
-        return refused.filter((r) => r.keys.some((k) => touched.has(k)) || r.lists.length > 0 || r.keys.length === 0).map((r) => r.finding).slice(0, 50);
+        return refused
+          .filter((r) => r.keys.some((k) => touched.has(k)) || r.lists.length > 0 || r.keys.length === 0)
+          .map((r) => r.finding)
+          .slice(0, 50);
       });
       for (const change of report.stateChanges.slice(before)) change.successes = succeeded.slice(0, 50);
       // What succeeded in the window is re-read as it is now: the view moves on.
@@ -293,7 +299,8 @@ export async function runFuzz(options: FuzzOptions): Promise<FuzzReport> {
         ...(out.message === undefined ? {} : { message: out.message.slice(0, 300) }),
         ms: Math.round(out.ms),
       };
-      if (out.status >= 400 && out.status < 500 && out.type === undefined && mutant.op !== "" && report.untyped.length < 50) report.untyped.push(finding);
+      if (out.status >= 400 && out.status < 500 && out.type === undefined && mutant.op !== "" && report.untyped.length < 50)
+        report.untyped.push(finding);
       if (out.status >= 500) {
         report.serverErrors.push(finding);
         log(`5xx #${i}: ${out.status} ${out.type ?? ""} ${mutant.op} ${mutant.mutator} (${mutant.detail})`);
@@ -311,7 +318,10 @@ export async function runFuzz(options: FuzzOptions): Promise<FuzzReport> {
       for (const k of keys) touched.add(k);
       const writes = WRITES[mutant.op];
       const lists = writes === "keys" || writes === "aliases" ? [listPart(writes, accountOfIdentity(mutant.identity))] : [];
-      const scoped = [...lists, ...(Array.isArray(writes) ? keys.filter((k) => watched.has(k)).flatMap((k) => writes.map((p) => keyPart(p, k))) : [])];
+      const scoped = [
+        ...lists,
+        ...(Array.isArray(writes) ? keys.filter((k) => watched.has(k)).flatMap((k) => writes.map((p) => keyPart(p, k))) : []),
+      ];
       if (out.status === 200) {
         if (MUTATING.has(mutant.op)) {
           succeeded.push(finding);
@@ -322,11 +332,18 @@ export async function runFuzz(options: FuzzOptions): Promise<FuzzReport> {
           const others = keyParts(keys).filter((p) => !scoped.includes(p));
           const now = await readParts(t, [...scoped, ...others], keyAccount);
           const isError = (text: string | undefined) => text === undefined || text.startsWith('{"error":');
-          const unexplained = view.differences(now).filter((d) => others.includes(d.part) && d.before !== undefined && !isError(d.before) && !isError(d.after));
+          const unexplained = view
+            .differences(now)
+            .filter((d) => others.includes(d.part) && d.before !== undefined && !isError(d.before) && !isError(d.after));
           if (unexplained.length > 0) {
-            const candidates = refused.filter((r) => r.keys.some((k) => keys.includes(k))).map((r) => r.finding).slice(0, 50);
+            const candidates = refused
+              .filter((r) => r.keys.some((k) => keys.includes(k)))
+              .map((r) => r.finding)
+              .slice(0, 50);
             report.stateChanges.push({ from: windowStart, to: i, candidates, differences: unexplained });
-            log(`STATE CHANGE before request ${i}: ${unexplained.map((d) => d.part).join(", ")} changed, which ${mutant.op} does not write`);
+            log(
+              `STATE CHANGE before request ${i}: ${unexplained.map((d) => d.part).join(", ")} changed, which ${mutant.op} does not write`,
+            );
           }
           for (const d of view.differences(now)) if (others.includes(d.part)) dirty.add(d.part);
           view.merge(now);
@@ -346,7 +363,9 @@ export async function runFuzz(options: FuzzOptions): Promise<FuzzReport> {
       }
       if ((i + 1) % progressEvery === 0) {
         const rate = (i + 1) / ((performance.now() - started) / 1000);
-        log(`${i + 1}/${options.requests} requests, ${rate.toFixed(0)} req/s, 5xx ${report.serverErrors.length}, hangs ${report.hangs.length}, state changes ${report.stateChanges.length}`);
+        log(
+          `${i + 1}/${options.requests} requests, ${rate.toFixed(0)} req/s, 5xx ${report.serverErrors.length}, hangs ${report.hangs.length}, state changes ${report.stateChanges.length}`,
+        );
       }
     }
     await periodicCheck(report.requests - 1);
@@ -385,13 +404,16 @@ export function formatReport(r: FuzzReport): string {
     table(r.bitFlips),
   ];
   for (const f of [...r.serverErrors, ...r.hangs, ...r.networkErrors].slice(0, 50)) {
-    lines.push(`FAIL #${f.index} ${f.status || "no answer"} ${f.type ?? ""} ${f.op} as ${f.identity}, ${f.mutator}: ${f.detail} ${f.message ?? ""}`);
+    lines.push(
+      `FAIL #${f.index} ${f.status || "no answer"} ${f.type ?? ""} ${f.op} as ${f.identity}, ${f.mutator}: ${f.detail} ${f.message ?? ""}`,
+    );
   }
   for (const f of r.untyped.slice(0, 20)) lines.push(`untyped refusal #${f.index} ${f.status} ${f.op} ${f.mutator}: ${f.detail}`);
   for (const c of r.stateChanges.slice(0, 20)) {
     lines.push(`STATE CHANGE in requests ${c.from}..${c.to}:`);
     for (const d of c.differences) lines.push(`    ${d.part}: ${d.before?.slice(0, 200)} -> ${d.after.slice(0, 200)}`);
-    for (const f of c.candidates) lines.push(`    candidate #${f.index} ${f.op} as ${f.identity}, ${f.mutator}: ${f.detail} -> ${f.status} ${f.type ?? ""}`);
+    for (const f of c.candidates)
+      lines.push(`    candidate #${f.index} ${f.op} as ${f.identity}, ${f.mutator}: ${f.detail} -> ${f.status} ${f.type ?? ""}`);
     for (const f of c.successes ?? []) lines.push(`    succeeded #${f.index} ${f.op} as ${f.identity}, ${f.mutator}: ${f.detail}`);
   }
   return lines.join("\n");

@@ -91,7 +91,8 @@ type Path = (string | number)[];
 function paths(value: unknown, prefix: Path = []): Path[] {
   const out: Path[] = [];
   if (Array.isArray(value)) value.forEach((v, i) => out.push([...prefix, i], ...paths(v, [...prefix, i])));
-  else if (value !== null && typeof value === "object") for (const [k, v] of Object.entries(value)) out.push([...prefix, k], ...paths(v, [...prefix, k]));
+  else if (value !== null && typeof value === "object")
+    for (const [k, v] of Object.entries(value)) out.push([...prefix, k], ...paths(v, [...prefix, k]));
   return out;
 }
 
@@ -149,7 +150,8 @@ function identifiers(ctx: MutationContext): [string, string | undefined][] {
 function mutateJsonValue(ctx: MutationContext, d: Draft, root: unknown): unknown {
   const { rng } = ctx;
   const all = paths(root);
-  const action = all.length === 0 ? "add" : rng.pick(["delete", "type", "unicode", "limit", "add", "identifier", "identifier", "wrap", "case"]);
+  const action =
+    all.length === 0 ? "add" : rng.pick(["delete", "type", "unicode", "limit", "add", "identifier", "identifier", "wrap", "case"]);
   if (action === "add" || all.length === 0) {
     const name = rng.pick(["Unknown", "keyid", "KEYID", "__proto__", "constructor", "KeyId ", "", "Plaintext", "GrantTokens", "DryRun"]);
     const value = rng.pick(JSON_EDGES);
@@ -289,7 +291,15 @@ function bytesMutation(ctx: MutationContext, d: Draft): void {
       d.detail.push("UTF-8 BOM before the body");
       break;
     case 4:
-      d.rawBody = rng.pick([new Uint8Array(0), utf8.encode("null"), utf8.encode("[]"), utf8.encode('""'), utf8.encode("1"), utf8.encode("{"), utf8.encode("{}}")]);
+      d.rawBody = rng.pick([
+        new Uint8Array(0),
+        utf8.encode("null"),
+        utf8.encode("[]"),
+        utf8.encode('""'),
+        utf8.encode("1"),
+        utf8.encode("{"),
+        utf8.encode("{}}"),
+      ]);
       d.detail.push(`body ${JSON.stringify(new TextDecoder().decode(d.rawBody))}`);
       break;
     case 5:
@@ -303,7 +313,10 @@ function bytesMutation(ctx: MutationContext, d: Draft): void {
       break;
     }
     default: {
-      const text = JSON.stringify(d.body).replace(/"([^"]*)"/, (_m, s: string) => `"${s}\\u${rng.pick(["d800", "dfff", "0000", "zzzz", "00"])}"`);
+      const text = JSON.stringify(d.body).replace(
+        /"([^"]*)"/,
+        (_m, s: string) => `"${s}\\u${rng.pick(["d800", "dfff", "0000", "zzzz", "00"])}"`,
+      );
       d.rawBody = utf8.encode(text);
       d.detail.push("JSON escape edge in the first string");
     }
@@ -330,7 +343,19 @@ function headersMutation(ctx: MutationContext, d: Draft): void {
   };
   switch (rng.int(9)) {
     case 0:
-      set("content-type", rng.pick(["application/json", "application/x-amz-json-1.0", "", "text/plain", "application/x-amz-json-1.1; charset=utf-8", "APPLICATION/X-AMZ-JSON-1.1", undefined, ["application/x-amz-json-1.1", "text/plain"]]));
+      set(
+        "content-type",
+        rng.pick([
+          "application/json",
+          "application/x-amz-json-1.0",
+          "",
+          "text/plain",
+          "application/x-amz-json-1.1; charset=utf-8",
+          "APPLICATION/X-AMZ-JSON-1.1",
+          undefined,
+          ["application/x-amz-json-1.1", "text/plain"],
+        ]),
+      );
       break;
     case 1: {
       const ops = ctx.mayCreateKeys ? OPERATIONS : OPERATIONS.filter((o) => o !== "CreateKey");
@@ -358,7 +383,10 @@ function headersMutation(ctx: MutationContext, d: Draft): void {
       set("host", rng.pick(["example.com", "", "kms.us-east-1.amazonaws.com", "127.0.0.1:1", undefined]));
       break;
     case 3:
-      set(rng.pick(["cf-connecting-ip", "x-forwarded-for", "x-real-ip"]), rng.pick(["10.0.0.1", "::1", "not an ip", "203.0.113.7, 10.0.0.1", "999.1.1.1", ""]));
+      set(
+        rng.pick(["cf-connecting-ip", "x-forwarded-for", "x-real-ip"]),
+        rng.pick(["10.0.0.1", "::1", "not an ip", "203.0.113.7, 10.0.0.1", "999.1.1.1", ""]),
+      );
       break;
     case 4:
       set("user-agent", rng.pick(["", "x".repeat(8192), "\u00ff\u00fe", "aws-cli/2 \r"]).replace(/[\r\n]/g, ""));
@@ -378,7 +406,16 @@ function headersMutation(ctx: MutationContext, d: Draft): void {
       break;
     }
     case 7: {
-      const path = rng.pick(["/x", "/?Action=Encrypt", "//", "/metrics", "/key-events", "/%2e%2e/", `/${"a".repeat(4000)}`, "/?X-Amz-Signature=00"]);
+      const path = rng.pick([
+        "/x",
+        "/?Action=Encrypt",
+        "//",
+        "/metrics",
+        "/key-events",
+        "/%2e%2e/",
+        `/${"a".repeat(4000)}`,
+        "/?X-Amz-Signature=00",
+      ]);
       const prev = d.after;
       d.after = (req) => {
         prev?.(req);
@@ -402,7 +439,8 @@ function sigv4Mutation(ctx: MutationContext, d: Draft): void {
     };
     d.detail.push(what);
   };
-  const component = (auth: string, name: string, edit: (value: string) => string) => auth.replace(new RegExp(`${name}=([^,]*)`), (_m, v: string) => `${name}=${edit(v)}`);
+  const component = (auth: string, name: string, edit: (value: string) => string) =>
+    auth.replace(new RegExp(`${name}=([^,]*)`), (_m, v: string) => `${name}=${edit(v)}`);
   switch (rng.int(12)) {
     case 0: {
       const alg = rng.pick(["AWS4-HMAC-SHA1", "aws4-hmac-sha256", "", "AWS4-HMAC-SHA256X", "AWS4-ECDSA-P256-SHA256", "Bearer"]);
@@ -429,8 +467,22 @@ function sigv4Mutation(ctx: MutationContext, d: Draft): void {
     }
     case 2: {
       const edit = rng.pick<[string, (v: string) => string]>([
-        ["drop host", (v) => v.split(";").filter((h) => h !== "host").join(";")],
-        ["drop x-amz-date", (v) => v.split(";").filter((h) => h !== "x-amz-date").join(";")],
+        [
+          "drop host",
+          (v) =>
+            v
+              .split(";")
+              .filter((h) => h !== "host")
+              .join(";"),
+        ],
+        [
+          "drop x-amz-date",
+          (v) =>
+            v
+              .split(";")
+              .filter((h) => h !== "x-amz-date")
+              .join(";"),
+        ],
         ["add content-length", (v) => `${v};content-length`],
         ["upper case", (v) => v.toUpperCase()],
         ["empty", () => ""],
@@ -467,7 +519,10 @@ function sigv4Mutation(ctx: MutationContext, d: Draft): void {
       const edit = rng.pick<[string, (a: string) => string]>([
         ["no commas", (a) => a.replace(/,/g, "")],
         ["extra spaces", (a) => a.replace(/, /g, " ,  ")],
-        ["duplicate Credential", (a) => a.replace(/Credential=([^,]*)/, "Credential=$1, Credential=other/20240101/us-east-1/kms/aws4_request")],
+        [
+          "duplicate Credential",
+          (a) => a.replace(/Credential=([^,]*)/, "Credential=$1, Credential=other/20240101/us-east-1/kms/aws4_request"),
+        ],
         ["lower-case names", (a) => a.replace("Credential=", "credential=").replace("Signature=", "signature=")],
         ["missing Signature", (a) => a.replace(/, Signature=.*$/, "")],
         ["missing Credential", (a) => a.replace(/Credential=[^,]*, /, "")],
@@ -500,7 +555,15 @@ function sigv4Mutation(ctx: MutationContext, d: Draft): void {
       d.detail.push("signed X-Amz-Security-Token");
       break;
     case 9:
-      d.signedHeaders = { ...d.signedHeaders, "x-amz-content-sha256": rng.pick(["UNSIGNED-PAYLOAD", "0".repeat(64), "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855", "xyz"]) };
+      d.signedHeaders = {
+        ...d.signedHeaders,
+        "x-amz-content-sha256": rng.pick([
+          "UNSIGNED-PAYLOAD",
+          "0".repeat(64),
+          "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855",
+          "xyz",
+        ]),
+      };
       d.detail.push("signed x-amz-content-sha256 that is not the body's");
       break;
     case 10: {
@@ -539,7 +602,8 @@ function flipNext(ctx: MutationContext, subject: string, bytes: Uint8Array): str
 function blobMutation(ctx: MutationContext, d: Draft): void {
   const { rng } = ctx;
   const body = d.body as Record<string, unknown>;
-  const member = "CiphertextBlob" in body ? "CiphertextBlob" : "ImportToken" in body ? rng.pick(["ImportToken", "EncryptedKeyMaterial"]) : undefined;
+  const member =
+    "CiphertextBlob" in body ? "CiphertextBlob" : "ImportToken" in body ? rng.pick(["ImportToken", "EncryptedKeyMaterial"]) : undefined;
   if (member === undefined || typeof body[member] !== "string") return bodyMutation(ctx, d);
   const bytes = new Uint8Array(Buffer.from(body[member] as string, "base64"));
   const mode = rng.int(10);
@@ -672,14 +736,31 @@ function policyMutation(ctx: MutationContext, d: Draft): void {
       d.detail.push(`Effect ${JSON.stringify(stmt.Effect)}`);
       break;
     case 3: {
-      const action = rng.pick<unknown>(["kms:*", "*", "kms:encrypt", "kms:Create*", "kms:?ncrypt", "s3:GetObject", "Encrypt", [], ["kms:Decrypt", 5], "kms:"]);
+      const action = rng.pick<unknown>([
+        "kms:*",
+        "*",
+        "kms:encrypt",
+        "kms:Create*",
+        "kms:?ncrypt",
+        "s3:GetObject",
+        "Encrypt",
+        [],
+        ["kms:Decrypt", 5],
+        "kms:",
+      ]);
       stmt[rng.chance(0.7) ? "Action" : "NotAction"] = action;
       if ("Action" in stmt && "NotAction" in stmt && rng.chance(0.7)) delete stmt.Action;
       d.detail.push(`action ${JSON.stringify(action)}`);
       break;
     }
     case 4:
-      stmt.Resource = rng.pick<unknown>(["*", "arn:aws:kms:*:*:key/*", "key/1", [], "arn:aws:kms:us-east-1:111122223333:key/${aws:username}"]);
+      stmt.Resource = rng.pick<unknown>([
+        "*",
+        "arn:aws:kms:*:*:key/*",
+        "key/1",
+        [],
+        "arn:aws:kms:us-east-1:111122223333:key/${aws:username}",
+      ]);
       d.detail.push(`Resource ${JSON.stringify(stmt.Resource)}`);
       break;
     case 5:
@@ -695,7 +776,10 @@ function policyMutation(ctx: MutationContext, d: Draft): void {
       break;
     }
     case 7:
-      doc.Statement = rng.pick<unknown>([[], {}, stmt, "x", [stmt, stmt, stmt], Array.from({ length: 500 }, () => stmt)]) as Record<string, unknown>[];
+      doc.Statement = rng.pick<unknown>([[], {}, stmt, "x", [stmt, stmt, stmt], Array.from({ length: 500 }, () => stmt)]) as Record<
+        string,
+        unknown
+      >[];
       d.detail.push("Statement shape");
       break;
     default:
@@ -775,4 +859,3 @@ export function nextMutant(ctx: MutationContext): Mutant {
   }
   return m;
 }
-

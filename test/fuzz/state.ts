@@ -20,7 +20,9 @@ export const KEY_PARTS: readonly KeyPart[] = ["meta", "policy", "grants", "tags"
 /** JSON with object members sorted, so equal values print alike. */
 function canonical(value: unknown): string {
   return JSON.stringify(value, (_k, v: unknown) =>
-    v !== null && typeof v === "object" && !Array.isArray(v) ? Object.fromEntries(Object.entries(v as object).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))) : v,
+    v !== null && typeof v === "object" && !Array.isArray(v)
+      ? Object.fromEntries(Object.entries(v as object).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)))
+      : v,
   );
 }
 
@@ -70,7 +72,9 @@ export async function readPart(t: Transport, name: PartName, keyAccount: (keyId:
   const kind = name.slice(0, colon);
   const subject = name.slice(colon + 1);
   if (kind === "keys") {
-    const keys = (await readAll(t, ROOTS[subject as keyof typeof ROOTS], "ListKeys", { Limit: 1000 }, "Keys")) as { KeyId: string }[] | object;
+    const keys = (await readAll(t, ROOTS[subject as keyof typeof ROOTS], "ListKeys", { Limit: 1000 }, "Keys")) as
+      | { KeyId: string }[]
+      | object;
     return canonical(Array.isArray(keys) ? keys.map((k) => k.KeyId).sort() : keys);
   }
   if (kind === "aliases") {
@@ -119,7 +123,10 @@ export class StateView {
 
   /** A short fingerprint of the whole view (for printing). */
   async digest(): Promise<string> {
-    const text = [...this.parts].sort(([a], [b]) => (a < b ? -1 : 1)).map(([p, v]) => `${p}=${v}`).join("\n");
+    const text = [...this.parts]
+      .sort(([a], [b]) => (a < b ? -1 : 1))
+      .map(([p, v]) => `${p}=${v}`)
+      .join("\n");
     const hash = new Uint8Array(await crypto.subtle.digest("SHA-256", new TextEncoder().encode(text)));
     return Buffer.from(hash).toString("hex").slice(0, 16);
   }
@@ -146,7 +153,10 @@ export async function readParts(t: Transport, names: Iterable<PartName>, keyAcco
  * The whole state: both accounts' key and alias lists and every part of every key they list.
  * Returns the view and the key IDs found per account.
  */
-export async function readFullState(t: Transport, keyAccount: (keyId: string) => string): Promise<{ view: StateView; keys: Map<string, string> }> {
+export async function readFullState(
+  t: Transport,
+  keyAccount: (keyId: string) => string,
+): Promise<{ view: StateView; keys: Map<string, string> }> {
   const view = new StateView();
   const keys = new Map<string, string>();
   for (const account of Object.keys(ROOTS)) {
@@ -157,6 +167,12 @@ export async function readFullState(t: Transport, keyAccount: (keyId: string) =>
     if (Array.isArray(ids)) for (const id of ids as string[]) keys.set(id, account);
   }
   const accountOf = (keyId: string) => keys.get(keyId) ?? keyAccount(keyId);
-  view.merge(await readParts(t, [...keys.keys()].flatMap((keyId) => KEY_PARTS.map((part) => keyPart(part, keyId))), accountOf));
+  view.merge(
+    await readParts(
+      t,
+      [...keys.keys()].flatMap((keyId) => KEY_PARTS.map((part) => keyPart(part, keyId))),
+      accountOf,
+    ),
+  );
   return { view, keys };
 }

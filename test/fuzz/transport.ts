@@ -88,7 +88,16 @@ export class Transport {
       sha256: Sha256,
     });
     const signed = await signer.sign(
-      { method: "POST", protocol: this.#url.protocol, hostname: this.#url.hostname, port: Number(this.#url.port), path: "/", query: {}, headers, body: parts.body },
+      {
+        method: "POST",
+        protocol: this.#url.protocol,
+        hostname: this.#url.hostname,
+        port: Number(this.#url.port),
+        path: "/",
+        query: {},
+        headers,
+        body: parts.body,
+      },
       parts.signingDate === undefined ? {} : { signingDate: parts.signingDate },
     );
     return { method: "POST", path: "/", headers: { ...signed.headers }, body: parts.body };
@@ -151,9 +160,15 @@ export class Transport {
    * `expectOk` and the call did not succeed.
    */
   async call(identity: string, operation: string, input: object, expectOk = true, prefix = KMS_TARGET_PREFIX): Promise<Outcome> {
-    const req = await this.sign({ accessKeyId: identity, secretAccessKey: identity, target: prefix + operation, body: utf8.encode(JSON.stringify(input)) });
+    const req = await this.sign({
+      accessKeyId: identity,
+      secretAccessKey: identity,
+      target: prefix + operation,
+      body: utf8.encode(JSON.stringify(input)),
+    });
     const out = await this.send(req);
-    if (expectOk && out.status !== 200) throw new Error(`${operation} as ${identity} failed: ${out.status} ${out.type ?? ""} ${out.message ?? ""}`);
+    if (expectOk && out.status !== 200)
+      throw new Error(`${operation} as ${identity} failed: ${out.status} ${out.type ?? ""} ${out.message ?? ""}`);
     return out;
   }
 

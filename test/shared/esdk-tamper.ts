@@ -80,7 +80,12 @@ export function esdkLayout(m: Uint8Array): Layout {
   return { headerLength, dataKeys: [edkStart, edkEnd], frames, footer: at };
 }
 
-async function streamDecrypt(client: EnvelopeClient, message: Uint8Array, chunk: number, expected?: Record<string, string>): Promise<{ out: Uint8Array; error: unknown }> {
+async function streamDecrypt(
+  client: EnvelopeClient,
+  message: Uint8Array,
+  chunk: number,
+  expected?: Record<string, string>,
+): Promise<{ out: Uint8Array; error: unknown }> {
   const parts: Uint8Array[] = [];
   let error: unknown;
   try {
@@ -118,14 +123,20 @@ export async function runEsdkTamperCases(kms: InProcessKms, algorithmSuite: Algo
       run.failures.push(`${name}: opened`);
     } catch (err) {
       const type = (err as Error).name;
-      if (type !== "InvalidCiphertextException" && !(options.kmsMayRefuse && KMS_ERRORS.has(type))) run.failures.push(`${name}: refused with ${type}`);
+      if (type !== "InvalidCiphertextException" && !(options.kmsMayRefuse && KMS_ERRORS.has(type)))
+        run.failures.push(`${name}: refused with ${type}`);
       else run.refused[name.split(" ")[0]!] = (run.refused[name.split(" ")[0]!] ?? 0) + 1;
     }
   };
 
   const good = await reader.decrypt(message, { encryptionContext: CONTEXT });
-  if (good.plaintext.length !== data.length || good.plaintext.some((b, i) => b !== data[i])) run.failures.push("the untouched message did not open");
-  if (layout.frames.length !== 5 || layout.footer !== message.length - (algorithmSuite.endsWith("P384") ? 2 + ((message[layout.footer]! << 8) | message[layout.footer + 1]!) : 0)) {
+  if (good.plaintext.length !== data.length || good.plaintext.some((b, i) => b !== data[i]))
+    run.failures.push("the untouched message did not open");
+  if (
+    layout.frames.length !== 5 ||
+    layout.footer !==
+      message.length - (algorithmSuite.endsWith("P384") ? 2 + ((message[layout.footer]! << 8) | message[layout.footer + 1]!) : 0)
+  ) {
     run.failures.push("the layout does not match the documented byte tables");
   }
 
@@ -165,13 +176,17 @@ export async function runEsdkTamperCases(kms: InProcessKms, algorithmSuite: Algo
   // A stream releases only frames that verified, and nothing when the message ends badly.
   const badFrame = flip(message, (layout.frames[2]!.start + 30) * 8);
   const streamed = await streamDecrypt(reader, badFrame, 37);
-  if ((streamed.error as Error | undefined)?.name !== "InvalidCiphertextException") run.failures.push("stream with a bad third frame did not error");
-  if (streamed.out.length !== 2 * FRAME || streamed.out.some((b, i) => b !== data[i])) run.failures.push(`stream released ${streamed.out.length} bytes before the bad frame, not the two good frames`);
+  if ((streamed.error as Error | undefined)?.name !== "InvalidCiphertextException")
+    run.failures.push("stream with a bad third frame did not error");
+  if (streamed.out.length !== 2 * FRAME || streamed.out.some((b, i) => b !== data[i]))
+    run.failures.push(`stream released ${streamed.out.length} bytes before the bad frame, not the two good frames`);
   const appended = await streamDecrypt(reader, concat(message, Uint8Array.of(1)), 1000);
-  if ((appended.error as Error | undefined)?.name !== "InvalidCiphertextException") run.failures.push("stream with appended data did not error");
+  if ((appended.error as Error | undefined)?.name !== "InvalidCiphertextException")
+    run.failures.push("stream with appended data did not error");
   if (appended.out.length > 4 * FRAME) run.failures.push("stream released the final frame of a message with appended data");
   const cut = await streamDecrypt(reader, message.subarray(0, layout.frames[4]!.start), 64);
-  if ((cut.error as Error | undefined)?.name !== "InvalidCiphertextException") run.failures.push("stream cut before its final frame did not error");
+  if ((cut.error as Error | undefined)?.name !== "InvalidCiphertextException")
+    run.failures.push("stream cut before its final frame did not error");
   const whole = await streamDecrypt(reader, message, 64, CONTEXT);
   if (whole.error !== undefined || whole.out.length !== data.length) run.failures.push("the untouched message did not stream");
   run.refused.streams = 3;

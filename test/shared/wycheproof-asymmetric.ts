@@ -89,7 +89,11 @@ export function runOaepVectors(file: WycheproofFile, algorithm: "RSAES_OAEP_SHA_
   });
 }
 
-const toBase64Url = (bytes: Uint8Array): string => btoa(String.fromCharCode(...bytes)).replace(/\+/g, "-").replace(/\//g, "_").replace(/=+$/, "");
+const toBase64Url = (bytes: Uint8Array): string =>
+  btoa(String.fromCharCode(...bytes))
+    .replace(/\+/g, "-")
+    .replace(/\//g, "_")
+    .replace(/=+$/, "");
 
 /** The PKCS #8 of a raw private scalar (through JWK, so WebCrypto writes the DER). */
 async function ecPkcs8(curve: "P-256" | "P-384", scalarHex: string): Promise<Uint8Array> {
@@ -112,7 +116,11 @@ export function runEcdhVectors(file: WycheproofFile, curve: "P-256" | "P-384"): 
   });
 }
 
-export function runHmacVectors(file: WycheproofFile & { testGroups: (WycheproofGroup & { tagSize: number })[] }, algorithm: MacAlgorithmSpec, fullTagBits: number): Promise<VectorRun> {
+export function runHmacVectors(
+  file: WycheproofFile & { testGroups: (WycheproofGroup & { tagSize: number })[] },
+  algorithm: MacAlgorithmSpec,
+  fullTagBits: number,
+): Promise<VectorRun> {
   return run(file, async (group, test) => {
     if ((group.tagSize as number) !== fullTagBits) return "skip";
     return verifyHmac(algorithm, hex(test.key), hex(test.msg), hex(test.tag));

@@ -9,14 +9,7 @@
  * vector is also computed incrementally, one byte at a time, through the HMAC classes.
  */
 import { fromHex, toHex } from "../../src/bytes.ts";
-import {
-  HmacSha224,
-  HmacSha384,
-  HmacSha512,
-  hmacSha224,
-  hmacSha384,
-  hmacSha512,
-} from "../../src/crypto/hash.ts";
+import { HmacSha224, HmacSha384, HmacSha512, hmacSha224, hmacSha384, hmacSha512 } from "../../src/crypto/hash.ts";
 
 export interface MacTest {
   tcId: number;
@@ -42,14 +35,20 @@ export interface MacVectorRun {
 
 /** What each file holds: 66 valid vectors and the rest (106 for SHA-224, 108 otherwise) invalid. */
 export const EXPECTED_MAC_COUNTS: Record<MacName, { valid: number; invalid: number }> = {
-  "HMACSHA224": { valid: 66, invalid: 106 },
-  "HMACSHA384": { valid: 66, invalid: 108 },
-  "HMACSHA512": { valid: 66, invalid: 108 },
+  HMACSHA224: { valid: 66, invalid: 106 },
+  HMACSHA384: { valid: 66, invalid: 108 },
+  HMACSHA512: { valid: 66, invalid: 108 },
 };
 
 export type MacName = "HMACSHA224" | "HMACSHA384" | "HMACSHA512";
 
-const MACS: Record<MacName, { oneShot: (k: Uint8Array, m: Uint8Array) => Uint8Array; incremental: new (k: Uint8Array) => { update(d: Uint8Array): unknown; digest(): Uint8Array } }> = {
+const MACS: Record<
+  MacName,
+  {
+    oneShot: (k: Uint8Array, m: Uint8Array) => Uint8Array;
+    incremental: new (k: Uint8Array) => { update(d: Uint8Array): unknown; digest(): Uint8Array };
+  }
+> = {
   HMACSHA224: { oneShot: hmacSha224, incremental: HmacSha224 },
   HMACSHA384: { oneShot: hmacSha384, incremental: HmacSha384 },
   HMACSHA512: { oneShot: hmacSha512, incremental: HmacSha512 },

@@ -19,7 +19,17 @@ async function createKey(keySpec: SupportedKeySpec, keyUsage: KeyUsageType) {
   const keyId = crypto.randomUUID();
   const arn = `arn:aws:kms:${REGION}:${ACCOUNT}:key/${keyId}`;
   const stub = env.KEYS.get(env.KEYS.idFromName(arn));
-  const created = await stub.create({ keyId, arn, accountId: ACCOUNT, description: "", origin: "AWS_KMS", policy: defaultKeyPolicy(ACCOUNT), tags: [], keySpec, keyUsage });
+  const created = await stub.create({
+    keyId,
+    arn,
+    accountId: ACCOUNT,
+    description: "",
+    origin: "AWS_KMS",
+    policy: defaultKeyPolicy(ACCOUNT),
+    tags: [],
+    keySpec,
+    keyUsage,
+  });
   expect(created.ok).toBe(true);
   return { arn, stub, call: { ...rootCaller, keyArn: arn } };
 }
@@ -72,7 +82,11 @@ describe("asymmetric keys in their KeyObject", () => {
       expect(await verifySignature(spec, algorithm, pub.value.PublicKey, message, "RAW", signed.value.signature)).toBe(true);
       const privateKey = await storedSecretIsSealed(stub, arn);
       expect(privateKey[0]).toBe(0x30); // a PKCS #8 SEQUENCE
-      const refused = await stub.verify(call, { algorithm, messageType: "RAW", message: new TextEncoder().encode("other") }, signed.value.signature);
+      const refused = await stub.verify(
+        call,
+        { algorithm, messageType: "RAW", message: new TextEncoder().encode("other") },
+        signed.value.signature,
+      );
       expect(refused).toMatchObject({ ok: false, type: "KMSInvalidSignatureException" });
     });
   }

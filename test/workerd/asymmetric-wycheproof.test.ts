@@ -65,7 +65,11 @@ describe("signature verification against Wycheproof inside workerd", () => {
       expectAll(await runSignatureVectors(file(json), spec, algorithm), file(json));
     });
   }
-  for (const [json, spec] of [[mldsa44, "ML_DSA_44"], [mldsa65, "ML_DSA_65"], [mldsa87, "ML_DSA_87"]] as const) {
+  for (const [json, spec] of [
+    [mldsa44, "ML_DSA_44"],
+    [mldsa65, "ML_DSA_65"],
+    [mldsa87, "ML_DSA_87"],
+  ] as const) {
     it(`ML_DSA_SHAKE_256 with ${spec} accepts every valid signature and rejects every invalid one (empty context)`, async () => {
       const result = await runMlDsaVectors(file(json), spec);
       expectAll(result, file(json), file(json).numberOfTests);
@@ -87,7 +91,10 @@ describe("RSA-OAEP, ECDH and HMAC against Wycheproof inside workerd", () => {
       expect(result.passed).toBeGreaterThan(0);
     });
   }
-  for (const [json, curve] of [[ecdhP256, "P-256"], [ecdhP384, "P-384"]] as const) {
+  for (const [json, curve] of [
+    [ecdhP256, "P-256"],
+    [ecdhP384, "P-384"],
+  ] as const) {
     it(`ECDH on ${curve} derives every valid secret and refuses every invalid peer key`, async () => {
       expectAll(await runEcdhVectors(file(json), curve), file(json));
     }, 120_000);

@@ -50,7 +50,9 @@ describe("AuditLog", () => {
     await stub.append(r, Date.now());
     await stub.append(r, Date.now());
     expect(await lookupAll(stub)).toHaveLength(1);
-    const byId = await lookupAll(stub, { LookupAttributes: [{ AttributeKey: "ResourceName", AttributeValue: "1234abcd-12ab-34cd-56ef-1234567890ab" }] });
+    const byId = await lookupAll(stub, {
+      LookupAttributes: [{ AttributeKey: "ResourceName", AttributeValue: "1234abcd-12ab-34cd-56ef-1234567890ab" }],
+    });
     const byArn = await lookupAll(stub, { LookupAttributes: [{ AttributeKey: "ResourceName", AttributeValue: r.resources[0]!.ARN }] });
     expect(byId.map((e) => e.eventId)).toEqual([r.eventID]);
     expect(byArn.map((e) => e.eventId)).toEqual([r.eventID]);
@@ -68,8 +70,9 @@ describe("AuditLog", () => {
 
     await runDurableObjectAlarm(stub);
     expect((await lookupAll(stub)).map((e) => e.eventName)).toEqual(["EnableKey"]);
-    const leftovers = await runInDurableObject(stub, (_o: AuditLog, state) =>
-      state.storage.sql.exec<{ n: number }>("SELECT COUNT(*) AS n FROM event_resources").one().n,
+    const leftovers = await runInDurableObject(
+      stub,
+      (_o: AuditLog, state) => state.storage.sql.exec<{ n: number }>("SELECT COUNT(*) AS n FROM event_resources").one().n,
     );
     expect(leftovers).toBe(2); // the recent event's key, by ARN and by key ID
     const rearmed = await runInDurableObject(stub, (_o: AuditLog, state) => state.storage.getAlarm());
@@ -84,7 +87,11 @@ describe("AuditLog", () => {
     const { account, stub } = freshLog();
     await stub.append(record(account, "Encrypt", new Date()), Date.now(), { operation: "Encrypt", error: "", durationMs: 3 });
     await stub.append(record(account, "Encrypt", new Date()), Date.now(), { operation: "Encrypt", error: "", durationMs: 30 });
-    await stub.append(record(account, "Encrypt", new Date()), Date.now(), { operation: "Encrypt", error: "DisabledException", durationMs: 1 });
+    await stub.append(record(account, "Encrypt", new Date()), Date.now(), {
+      operation: "Encrypt",
+      error: "DisabledException",
+      durationMs: 1,
+    });
     await stub.append(record(account, "Encrypt", new Date()), Date.now()); // another account's copy: not counted here
     const stats = await stub.requestStats();
     expect(stats.map((s) => [s.operation, s.error, s.count, s.sumMs])).toEqual([

@@ -29,7 +29,10 @@ function cookieHeader(cookies: Record<string, string>): string {
     .join("; ");
 }
 
-async function request(path: string, init: { method?: string; form?: Record<string, string>; cookies?: Record<string, string>; headers?: Record<string, string> } = {}) {
+async function request(
+  path: string,
+  init: { method?: string; form?: Record<string, string>; cookies?: Record<string, string>; headers?: Record<string, string> } = {},
+) {
   const headers: Record<string, string> = { ...init.headers };
   if (init.cookies) headers.Cookie = cookieHeader(init.cookies);
   let body: string | undefined;
@@ -38,7 +41,11 @@ async function request(path: string, init: { method?: string; form?: Record<stri
     headers.Origin ??= ORIGIN;
     body = new URLSearchParams(init.form).toString();
   }
-  return app.request(`${ORIGIN}${path}`, { method: init.method ?? (init.form ? "POST" : "GET"), headers, ...(body === undefined ? {} : { body }) }, env);
+  return app.request(
+    `${ORIGIN}${path}`,
+    { method: init.method ?? (init.form ? "POST" : "GET"), headers, ...(body === undefined ? {} : { body }) },
+    env,
+  );
 }
 
 function csrfOf(html: string): string {
@@ -50,7 +57,10 @@ function csrfOf(html: string): string {
 async function signIn(accessKeyId: string): Promise<{ cookies: Record<string, string>; csrf: string }> {
   const page = await request("/console/sign-in");
   const pre = cookiesOf(page);
-  const response = await request("/console/sign-in", { form: { csrf: csrfOf(await page.text()), accessKeyId, secretAccessKey: accessKeyId }, cookies: pre });
+  const response = await request("/console/sign-in", {
+    form: { csrf: csrfOf(await page.text()), accessKeyId, secretAccessKey: accessKeyId },
+    cookies: pre,
+  });
   expect(response.status).toBe(303);
   const cookies = { edgekms_console: cookiesOf(response).edgekms_console! };
   const keys = await request("/console/keys", { cookies });
@@ -81,7 +91,10 @@ describe("the console in workerd", () => {
     const refused = await request("/console/sign-in", { form: { accessKeyId: "test", secretAccessKey: "test" }, cookies: pre });
     expect(refused.status).toBe(403);
     expect(refused.headers.getSetCookie().some((c) => c.startsWith("edgekms_console="))).toBe(false);
-    const ok = await request("/console/sign-in", { form: { csrf: csrfOf(await page.text()), accessKeyId: "test", secretAccessKey: "test" }, cookies: pre });
+    const ok = await request("/console/sign-in", {
+      form: { csrf: csrfOf(await page.text()), accessKeyId: "test", secretAccessKey: "test" },
+      cookies: pre,
+    });
     const session = ok.headers.getSetCookie().find((c) => c.startsWith("edgekms_console="))!;
     expect(session).toMatch(/HttpOnly/);
     expect(session).toMatch(/SameSite=Strict/);
@@ -92,23 +105,42 @@ describe("the console in workerd", () => {
   it("creates the key and alias of the wizard's Finish as the signed-in principal, and only with the CSRF token from its own origin", async () => {
     const { cookies, csrf } = await signIn("bob");
     const alias = `wizard-${crypto.randomUUID().slice(0, 8)}`;
-    const state = JSON.stringify({ alias, description: "from workerd", tags: [{ key: "Team", value: "Edge" }], administrators: [], users: [], externalAccounts: [] });
+    const state = JSON.stringify({
+      alias,
+      description: "from workerd",
+      tags: [{ key: "Team", value: "Edge" }],
+      administrators: [],
+      users: [],
+      externalAccounts: [],
+    });
     const finish = { step: "5", state, go: "finish" };
 
     expect((await request("/console/keys/create", { form: finish, cookies })).status).toBe(403);
-    expect((await request("/console/keys/create", { form: { ...finish, csrf }, cookies, headers: { Origin: "http://evil.test" } })).status).toBe(403);
-    const missing = await runOperation(env, rootCaller, "DescribeKey", { KeyId: `alias/${alias}` }, crypto.randomUUID()).catch((e: { type?: string }) => e.type);
+    expect(
+      (await request("/console/keys/create", { form: { ...finish, csrf }, cookies, headers: { Origin: "http://evil.test" } })).status,
+    ).toBe(403);
+    const missing = await runOperation(env, rootCaller, "DescribeKey", { KeyId: `alias/${alias}` }, crypto.randomUUID()).catch(
+      (e: { type?: string }) => e.type,
+    );
     expect(missing).toBe("NotFoundException");
 
     const created = await request("/console/keys/create", { form: { ...finish, csrf }, cookies });
     expect(created.status).toBe(303);
-    const { KeyMetadata } = (await runOperation(env, rootCaller, "DescribeKey", { KeyId: `alias/${alias}` }, crypto.randomUUID())) as { KeyMetadata: { KeyId: string; Description: string } };
+    const { KeyMetadata } = (await runOperation(env, rootCaller, "DescribeKey", { KeyId: `alias/${alias}` }, crypto.randomUUID())) as {
+      KeyMetadata: { KeyId: string; Description: string };
+    };
     expect(KeyMetadata.Description).toBe("from workerd");
     expect(created.headers.get("Location")).toBe(`/console/keys/${KeyMetadata.KeyId}?done=created`);
     const details = await (await request(created.headers.get("Location")!, { cookies })).text();
     expect(details).toContain(`alias/${alias}`);
     expect(details).toContain("Created the key.");
-    const { Policy } = (await runOperation(env, rootCaller, "GetKeyPolicy", { KeyId: KeyMetadata.KeyId, PolicyName: "default" }, crypto.randomUUID())) as { Policy: string };
+    const { Policy } = (await runOperation(
+      env,
+      rootCaller,
+      "GetKeyPolicy",
+      { KeyId: KeyMetadata.KeyId, PolicyName: "default" },
+      crypto.randomUUID(),
+    )) as { Policy: string };
     expect(JSON.parse(Policy)).toMatchObject({ Id: "key-consolepolicy-2", Statement: [{ Sid: "Enable IAM User Permissions" }] });
   });
 

@@ -39,7 +39,12 @@ interface Send {
 }
 
 async function send(target: string, body: string | Uint8Array, o: Send): Promise<Response> {
-  const headers: Record<string, string> = { host: "kms.test", "content-type": "application/x-amz-json-1.1", "x-amz-target": target, ...o.headers };
+  const headers: Record<string, string> = {
+    host: "kms.test",
+    "content-type": "application/x-amz-json-1.1",
+    "x-amz-target": target,
+    ...o.headers,
+  };
   const signer = new SignatureV4({
     credentials: { accessKeyId: o.as.accessKeyId, secretAccessKey: o.secret ?? o.as.secret },
     region: "us-east-1",
@@ -61,7 +66,9 @@ async function recordsOf(accountId: string) {
 }
 
 async function createKey(as: ReturnType<typeof account>, policy?: object): Promise<string> {
-  const response = await send("TrentService.CreateKey", JSON.stringify(policy === undefined ? {} : { Policy: JSON.stringify(policy) }), { as });
+  const response = await send("TrentService.CreateKey", JSON.stringify(policy === undefined ? {} : { Policy: JSON.stringify(policy) }), {
+    as,
+  });
   expect(response.status).toBe(200);
   return ((await response.json()) as { KeyMetadata: { Arn: string } }).KeyMetadata.Arn;
 }
@@ -75,7 +82,8 @@ describe("item 1: encryption context size", () => {
     expect(failure).toEqual({
       status: 400,
       type: "ValidationException",
-      message: "1 validation error detected: Value at 'encryptionContext' failed to satisfy constraint: Member must have a total length of keys and values less than or equal to 8192",
+      message:
+        "1 validation error detected: Value at 'encryptionContext' failed to satisfy constraint: Member must have a total length of keys and values less than or equal to 8192",
     });
     const record = (await recordsOf(as.id)).find((r) => r.eventName === "Encrypt")!;
     expect(record).toMatchObject({ errorCode: "ValidationException", requestParameters: null });
@@ -86,13 +94,19 @@ describe("item 1: encryption context size", () => {
     const as = account();
     const keyArn = await createKey(as);
     const fits = { k: "v".repeat(8191) };
-    const encrypted = await send("TrentService.Encrypt", JSON.stringify({ KeyId: keyArn, Plaintext: btoa("hi"), EncryptionContext: fits }), { as });
+    const encrypted = await send(
+      "TrentService.Encrypt",
+      JSON.stringify({ KeyId: keyArn, Plaintext: btoa("hi"), EncryptionContext: fits }),
+      { as },
+    );
     expect(encrypted.status).toBe(200);
     const { CiphertextBlob } = (await encrypted.json()) as { CiphertextBlob: string };
     const decrypted = await send("TrentService.Decrypt", JSON.stringify({ CiphertextBlob, EncryptionContext: fits }), { as });
     expect(decrypted.status).toBe(200);
     const over = { k: "v".repeat(8192) };
-    expect((await error(await send("TrentService.Decrypt", JSON.stringify({ CiphertextBlob, EncryptionContext: over }), { as }))).type).toBe("ValidationException");
+    expect(
+      (await error(await send("TrentService.Decrypt", JSON.stringify({ CiphertextBlob, EncryptionContext: over }), { as }))).type,
+    ).toBe("ValidationException");
   });
 });
 
@@ -104,11 +118,16 @@ describe("item 2: nesting", () => {
     for (const context of [objects, lists]) {
       const body = `{"KeyId":"alias/x","Plaintext":"aGk=","EncryptionContext":${context}}`;
       const response = await send("TrentService.Encrypt", body, { as });
-      expect(await error(response)).toEqual({ status: 400, type: "SerializationException", message: "The request body nests JSON deeper than 32 levels." });
+      expect(await error(response)).toEqual({
+        status: 400,
+        type: "SerializationException",
+        message: "The request body nests JSON deeper than 32 levels.",
+      });
     }
     const records = await recordsOf(as.id);
     expect(records).toHaveLength(2);
-    for (const record of records) expect(record).toMatchObject({ eventName: "Encrypt", errorCode: "SerializationException", requestParameters: null });
+    for (const record of records)
+      expect(record).toMatchObject({ eventName: "Encrypt", errorCode: "SerializationException", requestParameters: null });
   });
 });
 
@@ -184,7 +203,11 @@ describe("item 5: refusals before authentication", () => {
     }
     const names = (await recordsOf(as.id)).map((r) => r.eventName).sort();
     expect(names).toEqual(["Decrypt", "UnknownOperation", "UnknownOperation", "UnknownOperation"]);
-    const metrics = await app.request("http://kms.test/metrics", { headers: { Authorization: "Bearer t" } }, { ...env, ...as.vars, METRICS_TOKEN: "t" });
+    const metrics = await app.request(
+      "http://kms.test/metrics",
+      { headers: { Authorization: "Bearer t" } },
+      { ...env, ...as.vars, METRICS_TOKEN: "t" },
+    );
     const text = await metrics.text();
     expect(text).toContain(`operation="UnknownOperation"`);
     expect(text).not.toContain("Evil");
@@ -215,7 +238,11 @@ describe("item 7: ill-formed input", () => {
   it("refuses context values with lone surrogates, so \\uD800, \\uDFFF and \\uFFFD no longer open the same blob", async () => {
     const as = account();
     const keyArn = await createKey(as);
-    const encrypted = await send("TrentService.Encrypt", JSON.stringify({ KeyId: keyArn, Plaintext: btoa("hi"), EncryptionContext: { t: "\uFFFD" } }), { as });
+    const encrypted = await send(
+      "TrentService.Encrypt",
+      JSON.stringify({ KeyId: keyArn, Plaintext: btoa("hi"), EncryptionContext: { t: "\uFFFD" } }),
+      { as },
+    );
     expect(encrypted.status).toBe(200);
     const { CiphertextBlob } = (await encrypted.json()) as { CiphertextBlob: string };
     for (const escaped of ["\\uD800", "\\uDFFF"]) {
@@ -242,7 +269,13 @@ describe("item 9: aws:SourceIp", () => {
     const onlyFromRange = {
       Version: "2012-10-17",
       Statement: [
-        { Effect: "Allow", Principal: { AWS: `arn:aws:iam::${as.id}:root` }, Action: "kms:Encrypt", Resource: "*", Condition: { IpAddress: { "aws:SourceIp": "203.0.113.0/24" } } },
+        {
+          Effect: "Allow",
+          Principal: { AWS: `arn:aws:iam::${as.id}:root` },
+          Action: "kms:Encrypt",
+          Resource: "*",
+          Condition: { IpAddress: { "aws:SourceIp": "203.0.113.0/24" } },
+        },
       ],
     };
     const put = { KeyId: keyArn, PolicyName: "default", BypassPolicyLockoutSafetyCheck: true, Policy: JSON.stringify(onlyFromRange) };
@@ -261,7 +294,13 @@ describe("item 9: aws:SourceIp", () => {
       Version: "2012-10-17",
       Statement: [
         { Effect: "Allow", Principal: { AWS: `arn:aws:iam::${as.id}:root` }, Action: "kms:*", Resource: "*" },
-        { Effect: "Deny", Principal: { AWS: "*" }, Action: "kms:Encrypt", Resource: "*", Condition: { NotIpAddress: { "aws:SourceIp": "203.0.113.0/24" } } },
+        {
+          Effect: "Deny",
+          Principal: { AWS: "*" },
+          Action: "kms:Encrypt",
+          Resource: "*",
+          Condition: { NotIpAddress: { "aws:SourceIp": "203.0.113.0/24" } },
+        },
       ],
     });
     expect((await error(await encrypt(keyArn, as, {}, "203.0.113.7"))).type).toBe("AccessDeniedException");
@@ -288,13 +327,16 @@ describe("item 10: no identities, no access", () => {
       expect(failure.message).toContain("no identity configuration");
     }
     // With the opt-in, the development identities work.
-    expect((await send("TrentService.ListKeys", "{}", { as: dev, vars: { EDGEKMS_IDENTITIES: undefined, EDGEKMS_DEV_IDENTITIES: "true" } })).status).toBe(200);
+    expect(
+      (await send("TrentService.ListKeys", "{}", { as: dev, vars: { EDGEKMS_IDENTITIES: undefined, EDGEKMS_DEV_IDENTITIES: "true" } }))
+        .status,
+    ).toBe(200);
   });
 
   it("refuses service-binding calls the same way", () => {
-    expect(() => bindingPrincipal({ ...env, EDGEKMS_IDENTITIES: undefined, EDGEKMS_DEV_IDENTITIES: undefined }, { accessKeyId: "test" })).toThrow(
-      /no identity configuration/,
-    );
+    expect(() =>
+      bindingPrincipal({ ...env, EDGEKMS_IDENTITIES: undefined, EDGEKMS_DEV_IDENTITIES: undefined }, { accessKeyId: "test" }),
+    ).toThrow(/no identity configuration/);
   });
 });
 
@@ -321,7 +363,8 @@ describe("item 13: request quotas", () => {
   it("counts per account and per quota: another account, or another operation's quota, is not throttled", async () => {
     const [a, b] = [account(), account()];
     const vars = { REQUEST_QUOTAS: JSON.stringify({ CryptographicOperationsSymmetric: 1 }) };
-    const random = (as: ReturnType<typeof account>) => send("TrentService.GenerateRandom", JSON.stringify({ NumberOfBytes: 8 }), { as, vars });
+    const random = (as: ReturnType<typeof account>) =>
+      send("TrentService.GenerateRandom", JSON.stringify({ NumberOfBytes: 8 }), { as, vars });
     expect((await random(a)).status).toBe(200);
     expect((await random(a)).status).toBe(400);
     expect((await random(b)).status).toBe(200);
@@ -331,7 +374,10 @@ describe("item 13: request quotas", () => {
   it("does not throttle when quotas are off", async () => {
     const as = account();
     for (let i = 0; i < 30; i++) {
-      const response = await send("TrentService.GenerateRandom", JSON.stringify({ NumberOfBytes: 8 }), { as, vars: { REQUEST_QUOTAS: "off" } });
+      const response = await send("TrentService.GenerateRandom", JSON.stringify({ NumberOfBytes: 8 }), {
+        as,
+        vars: { REQUEST_QUOTAS: "off" },
+      });
       expect(response.status).toBe(200);
     }
   });
@@ -357,8 +403,17 @@ describe("CloudTrail LookupEvents", () => {
   it("refuses a body that is not UTF-8 as the KMS API does", async () => {
     const as = account();
     const body = new Uint8Array([...new TextEncoder().encode('{"MaxResults":5,"x":"'), 0xc3, ...new TextEncoder().encode('"}')]);
-    const headers: Record<string, string> = { host: "kms.test", "content-type": "application/x-amz-json-1.1", "x-amz-target": "CloudTrail_20131101.LookupEvents" };
-    const signer = new SignatureV4({ credentials: { accessKeyId: as.accessKeyId, secretAccessKey: as.secret }, region: "us-east-1", service: "cloudtrail", sha256: Sha256 });
+    const headers: Record<string, string> = {
+      host: "kms.test",
+      "content-type": "application/x-amz-json-1.1",
+      "x-amz-target": "CloudTrail_20131101.LookupEvents",
+    };
+    const signer = new SignatureV4({
+      credentials: { accessKeyId: as.accessKeyId, secretAccessKey: as.secret },
+      region: "us-east-1",
+      service: "cloudtrail",
+      sha256: Sha256,
+    });
     const signed = await signer.sign({ method: "POST", protocol: "http:", hostname: "kms.test", path: "/", headers, body });
     const response = await app.request("http://kms.test/", { method: "POST", headers: signed.headers, body }, { ...env, ...as.vars });
     expect(await error(response)).toEqual({ status: 400, type: "SerializationException", message: "The request body is not valid UTF-8." });

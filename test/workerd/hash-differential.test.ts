@@ -73,9 +73,7 @@ describe("SHA-256 family inside workerd, against crypto.subtle", () => {
       [70_000, 65_537, 20, 64],
     ] as const) {
       const [ikm, salt, info] = [random(ikmLength), random(saltLength), random(infoLength)];
-      expect(hex(hkdfSha256(ikm, salt, info, length)), `L = ${length}`).toBe(
-        await subtleHkdf(ikm, salt, info, length),
-      );
+      expect(hex(hkdfSha256(ikm, salt, info, length)), `L = ${length}`).toBe(await subtleHkdf(ikm, salt, info, length));
     }
     expect(() => hkdfSha256(random(32), random(0), random(0), 8161)).toThrow(RangeError);
   });

@@ -13,7 +13,10 @@ const DRY = { ignoreCiphertext: false };
 
 async function storedOutsideOutbox(stub: DurableObjectStub<KeyObject>): Promise<string> {
   return runInDurableObject(stub, async (_o: KeyObject, state) =>
-    JSON.stringify([...state.storage.kv.list()].filter(([k]) => !k.startsWith("outbox:")), (_k, v) => (v instanceof Uint8Array ? [...v] : v)),
+    JSON.stringify(
+      [...state.storage.kv.list()].filter(([k]) => !k.startsWith("outbox:")),
+      (_k, v) => (v instanceof Uint8Array ? [...v] : v),
+    ),
   );
 }
 
@@ -24,7 +27,15 @@ async function outbox(stub: DurableObjectStub<KeyObject>) {
 }
 
 function draft(eventName: string, request: unknown, arn: string): AuditDraft {
-  return { identity: rootCaller, eventName, request, requestId: crypto.randomUUID(), startedAt: Date.now(), region: "us-east-1", keyArns: [arn] };
+  return {
+    identity: rootCaller,
+    eventName,
+    request,
+    requestId: crypto.randomUUID(),
+    startedAt: Date.now(),
+    region: "us-east-1",
+    keyArns: [arn],
+  };
 }
 
 describe("dry runs in the key object", () => {
@@ -33,9 +44,16 @@ describe("dry runs in the key object", () => {
     const dry = { ...call, dryRun: DRY };
     const before = await storedOutsideOutbox(stub);
 
-    expect(await stub.encrypt(dry, "Encrypt", new TextEncoder().encode("x"), {})).toMatchObject({ ok: false, type: "DryRunOperationException" });
+    expect(await stub.encrypt(dry, "Encrypt", new TextEncoder().encode("x"), {})).toMatchObject({
+      ok: false,
+      type: "DryRunOperationException",
+    });
     expect(
-      await stub.createGrant(dry, { granteePrincipal: `arn:aws:iam::${call.accountId}:user/alice`, retiringPrincipal: `arn:aws:iam::${call.accountId}:user/alice`, operations: ["Encrypt"] }),
+      await stub.createGrant(dry, {
+        granteePrincipal: `arn:aws:iam::${call.accountId}:user/alice`,
+        retiringPrincipal: `arn:aws:iam::${call.accountId}:user/alice`,
+        operations: ["Encrypt"],
+      }),
     ).toMatchObject({ ok: false, type: "DryRunOperationException" });
     // Operations without a DryRun parameter get the same treatment from the same mechanism.
     expect(await stub.setEnabled(dry, false)).toMatchObject({ ok: false, type: "DryRunOperationException" });
@@ -49,7 +67,13 @@ describe("dry runs in the key object", () => {
   it("answers a refusal with its real error, and records the dry run with DryRunOperationException", async () => {
     const { stub, call, arn } = await createKey();
     const dry = { ...call, dryRun: DRY };
-    const result = await stub.encrypt(dry, "Encrypt", new TextEncoder().encode("x"), {}, draft("Encrypt", { KeyId: arn, DryRun: true }, arn));
+    const result = await stub.encrypt(
+      dry,
+      "Encrypt",
+      new TextEncoder().encode("x"),
+      {},
+      draft("Encrypt", { KeyId: arn, DryRun: true }, arn),
+    );
     expect(result).toMatchObject({ ok: false, type: "DryRunOperationException", recorded: true });
     const [record] = await outbox(stub);
     expect(record).toMatchObject({ eventName: "Encrypt", errorCode: "DryRunOperationException", requestParameters: { dryRun: true } });

@@ -23,7 +23,15 @@ export async function createKey(origin: "AWS_KMS" | "EXTERNAL" = "AWS_KMS") {
   const keyId = crypto.randomUUID();
   const arn = `arn:aws:kms:${REGION}:${ACCOUNT}:key/${keyId}`;
   const stub = env.KEYS.get(env.KEYS.idFromName(arn));
-  const created = await stub.create({ keyId, arn, accountId: ACCOUNT, description: "", origin, policy: defaultKeyPolicy(ACCOUNT), tags: [] });
+  const created = await stub.create({
+    keyId,
+    arn,
+    accountId: ACCOUNT,
+    description: "",
+    origin,
+    policy: defaultKeyPolicy(ACCOUNT),
+    tags: [],
+  });
   expect(created.ok).toBe(true);
   return { keyId, arn, stub, call: { ...rootCaller, keyArn: arn } };
 }

@@ -48,7 +48,10 @@ describe("imported key material in the key object", () => {
       encryptedKeyMaterial: await wrapOaep(params.value.publicKey, material),
       expirationModel: "KEY_MATERIAL_DOES_NOT_EXPIRE",
     });
-    expect(imported).toMatchObject({ ok: true, value: { keyArn: expect.any(String), keyMaterialId: expect.stringMatching(/^[0-9a-f]{64}$/) } });
+    expect(imported).toMatchObject({
+      ok: true,
+      value: { keyArn: expect.any(String), keyMaterialId: expect.stringMatching(/^[0-9a-f]{64}$/) },
+    });
     await runInDurableObject(stub, async (_i: KeyObject, state) => {
       const values = dump(state);
       expect(values.length).toBeGreaterThan(3);
@@ -112,7 +115,9 @@ describe("imported key material in the key object", () => {
     if (!params.ok) throw new Error(params.message);
     await runInDurableObject(stub, async (_i: KeyObject, state) => {
       expect(await state.storage.getAlarm()).toBe(params.value.parametersValidTo.getTime());
-      const [[slot, pending]] = [...state.storage.kv.list<Record<string, unknown>>({ prefix: "import:" })] as [[string, Record<string, unknown>]];
+      const [[slot, pending]] = [...state.storage.kv.list<Record<string, unknown>>({ prefix: "import:" })] as [
+        [string, Record<string, unknown>],
+      ];
       state.storage.kv.put(slot, { ...pending, validTo: Date.now() - 1 });
       await state.storage.setAlarm(Date.now() + 3_600_000);
     });
@@ -125,7 +130,11 @@ describe("imported key material in the key object", () => {
 });
 
 describe("several imported materials in the key object", () => {
-  async function importInto(stub: Awaited<ReturnType<typeof createKey>>["stub"], call: Awaited<ReturnType<typeof createKey>>["call"], extra: object) {
+  async function importInto(
+    stub: Awaited<ReturnType<typeof createKey>>["stub"],
+    call: Awaited<ReturnType<typeof createKey>>["call"],
+    extra: object,
+  ) {
     const params = await stub.getParametersForImport(call, "RSAES_OAEP_SHA_256");
     if (!params.ok) throw new Error(params.message);
     const result = await stub.importKeyMaterial(call, {

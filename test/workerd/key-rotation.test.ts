@@ -39,7 +39,8 @@ describe("on-demand rotation", () => {
     // shows the rotation in progress.
     const pending = value(await stub.rotationStatus(call));
     expect(pending.KeyRotationEnabled).toBe(false);
-    if (pending.OnDemandRotationStartDate !== undefined) expect(pending.OnDemandRotationStartDate.getTime()).toBeGreaterThanOrEqual(started);
+    if (pending.OnDemandRotationStartDate !== undefined)
+      expect(pending.OnDemandRotationStartDate.getTime()).toBeGreaterThanOrEqual(started);
 
     await completeRotation(stub, 2);
     expect(await stub.backingKeyVersions()).toBe(2);
@@ -138,7 +139,12 @@ describe("ListKeyRotations paging", () => {
     expect(second.NextMarker).toBeUndefined();
     const ids = [...first.Rotations, ...second.Rotations].map((r) => r.KeyMaterialId);
     expect(new Set(ids).size).toBe(4);
-    expect([...first.Rotations, ...second.Rotations].map((r) => r.KeyMaterialState)).toEqual(["NON_CURRENT", "NON_CURRENT", "NON_CURRENT", "CURRENT"]);
+    expect([...first.Rotations, ...second.Rotations].map((r) => r.KeyMaterialState)).toEqual([
+      "NON_CURRENT",
+      "NON_CURRENT",
+      "NON_CURRENT",
+      "CURRENT",
+    ]);
 
     const rotationsOnly = value(await stub.listRotations(call, "ROTATIONS_ONLY", 2, undefined));
     expect(rotationsOnly.Rotations).toHaveLength(2);
@@ -146,7 +152,10 @@ describe("ListKeyRotations paging", () => {
     expect(rest.Rotations).toHaveLength(1);
     expect(rest.Truncated).toBe(false);
 
-    expect(await stub.listRotations(call, "ALL_KEY_MATERIAL", 2, btoa('["grants",1]'))).toMatchObject({ ok: false, type: "InvalidMarkerException" });
+    expect(await stub.listRotations(call, "ALL_KEY_MATERIAL", 2, btoa('["grants",1]'))).toMatchObject({
+      ok: false,
+      type: "InvalidMarkerException",
+    });
   });
 });
 

@@ -16,7 +16,13 @@ const otherRoot: Caller = {
   ...rootCaller,
   accountId: OTHER_ACCOUNT,
   principalArn: `arn:aws:iam::${OTHER_ACCOUNT}:root`,
-  principal: { type: "Root", accountId: OTHER_ACCOUNT, arn: `arn:aws:iam::${OTHER_ACCOUNT}:root`, principalId: OTHER_ACCOUNT, policies: [] },
+  principal: {
+    type: "Root",
+    accountId: OTHER_ACCOUNT,
+    arn: `arn:aws:iam::${OTHER_ACCOUNT}:root`,
+    principalId: OTHER_ACCOUNT,
+    policies: [],
+  },
 };
 
 /** The environment with every Durable Object namespace counting the objects it addresses. */
@@ -42,7 +48,12 @@ function counting(): { env: Env; touched: string[] } {
   };
 }
 
-async function run(e: Env, caller: Caller, operation: "Encrypt" | "Decrypt" | "GenerateDataKey" | "CreateKey" | "CreateAlias", body: object) {
+async function run(
+  e: Env,
+  caller: Caller,
+  operation: "Encrypt" | "Decrypt" | "GenerateDataKey" | "CreateKey" | "CreateAlias",
+  body: object,
+) {
   return (await runOperation(e, caller, operation, body, crypto.randomUUID())) as Record<string, unknown>;
 }
 

@@ -36,11 +36,14 @@ function random(length: number): Uint8Array {
 }
 
 describe("HMAC-SHA224/384/512 Wycheproof vectors inside workerd", () => {
-  it.each([sha224Vectors, sha384Vectors, sha512Vectors] as MacFile[])("$algorithm: every valid tag matches and every invalid one differs", (vectors) => {
-    const { failures, ...counts } = runMacVectors(vectors);
-    expect(failures).toEqual([]);
-    expect(counts).toEqual(EXPECTED_MAC_COUNTS[vectors.algorithm as MacName]);
-  });
+  it.each([sha224Vectors, sha384Vectors, sha512Vectors] as MacFile[])(
+    "$algorithm: every valid tag matches and every invalid one differs",
+    (vectors) => {
+      const { failures, ...counts } = runMacVectors(vectors);
+      expect(failures).toEqual([]);
+      expect(counts).toEqual(EXPECTED_MAC_COUNTS[vectors.algorithm as MacName]);
+    },
+  );
 });
 
 describe("SHA-224 and the SHA-512 family inside workerd", () => {
@@ -56,16 +59,19 @@ describe("SHA-224 and the SHA-512 family inside workerd", () => {
   it.each([
     ["SHA-384", sha384, Sha384],
     ["SHA-512", sha512, Sha512],
-  ] as const)("%s hashes like crypto.subtle.digest for lengths 0 to 300 and across the 64 KiB chunk boundary", async (name, oneShot, Incremental) => {
-    for (const length of [...Array(301).keys(), 65535, 65536, 65537, 150_000]) {
-      const data = random(length);
-      const expected = hex(await crypto.subtle.digest(name, data));
-      expect(hex(oneShot(data)), `length ${length}`).toBe(expected);
-      if (length % 50 === 7 || length > 65535) {
-        expect(hex(new Incremental().update(data.subarray(0, 3)).update(data.subarray(3)).digest())).toBe(expected);
+  ] as const)(
+    "%s hashes like crypto.subtle.digest for lengths 0 to 300 and across the 64 KiB chunk boundary",
+    async (name, oneShot, Incremental) => {
+      for (const length of [...Array(301).keys(), 65535, 65536, 65537, 150_000]) {
+        const data = random(length);
+        const expected = hex(await crypto.subtle.digest(name, data));
+        expect(hex(oneShot(data)), `length ${length}`).toBe(expected);
+        if (length % 50 === 7 || length > 65535) {
+          expect(hex(new Incremental().update(data.subarray(0, 3)).update(data.subarray(3)).digest())).toBe(expected);
+        }
       }
-    }
-  });
+    },
+  );
 
   it.each([
     ["SHA-384", hmacSha384, HmacSha384],

@@ -12,7 +12,12 @@ import { lookupAll } from "../../worker/audit.ts";
 export type TrailRecord = Record<string, any>;
 
 async function read(accountId: string): Promise<TrailRecord[]> {
-  const page = await lookupAll(env as unknown as Env, accountId, "us-east-1", parseLookupRequest({ StartTime: 0, MaxResults: 50 }, new Date(), 86_400_000));
+  const page = await lookupAll(
+    env as unknown as Env,
+    accountId,
+    "us-east-1",
+    parseLookupRequest({ StartTime: 0, MaxResults: 50 }, new Date(), 86_400_000),
+  );
   return page.events.map((e) => JSON.parse(e.record) as TrailRecord);
 }
 

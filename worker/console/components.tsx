@@ -65,11 +65,20 @@ export function describePrincipal(arn: string): PrincipalRow {
 }
 
 /** A table of principals with a check box each (named `name`, value the ARN). */
-export function PrincipalTable(props: { rows: PrincipalRow[]; name: string; checked?: readonly string[]; caption: string; empty?: string }) {
+export function PrincipalTable(props: {
+  rows: PrincipalRow[];
+  name: string;
+  checked?: readonly string[];
+  caption: string;
+  empty?: string;
+}) {
   if (props.rows.length === 0) return <p class="muted">{props.empty ?? "None."}</p>;
   return (
     <table>
-      <caption class="hint" style="text-align:left">{`${props.caption} – showing ${props.rows.length} result${props.rows.length === 1 ? "" : "s"}`}</caption>
+      <caption
+        class="hint"
+        style="text-align:left"
+      >{`${props.caption} – showing ${props.rows.length} result${props.rows.length === 1 ? "" : "s"}`}</caption>
       <thead>
         <tr>
           <th scope="col">

@@ -94,7 +94,14 @@ export class ConsoleKms {
    */
   async call<Op extends ConsoleOperation>(operation: Op, request: Record<string, unknown>): Promise<Result<ConsoleResponses[Op]>> {
     try {
-      const value = await runOperation(this.runtime.ports, settingsFrom(this.runtime.vars as Record<string, string | undefined>), this.caller, operation, request, crypto.randomUUID());
+      const value = await runOperation(
+        this.runtime.ports,
+        settingsFrom(this.runtime.vars as Record<string, string | undefined>),
+        this.caller,
+        operation,
+        request,
+        crypto.randomUUID(),
+      );
       return { ok: true, value: value as ConsoleResponses[Op] };
     } catch (err) {
       if (err instanceof KmsError) return { ok: false, error: { type: err.type, message: err.message } };

@@ -72,40 +72,40 @@ export function Layout(props: LayoutProps) {
     <>
       {raw("<!DOCTYPE html>")}
       <html lang="en">
-      <head>
-        <meta charset="utf-8" />
-        <meta name="viewport" content="width=device-width, initial-scale=1" />
-        <title>{`${props.title} – EdgeKMS console`}</title>
-        <style>{raw(CSS)}</style>
-      </head>
-      <body>
-        <header class="top">
-          <a class="brand" href="/console/keys">
-            EdgeKMS
-          </a>
-          <span>Encryption Keys</span>
+        <head>
+          <meta charset="utf-8" />
+          <meta name="viewport" content="width=device-width, initial-scale=1" />
+          <title>{`${props.title} – EdgeKMS console`}</title>
+          <style>{raw(CSS)}</style>
+        </head>
+        <body>
+          <header class="top">
+            <a class="brand" href="/console/keys">
+              EdgeKMS
+            </a>
+            <span>Encryption Keys</span>
+            {props.signedInAs && (
+              <span class="who">
+                Signed in as <span data-testid="principal">{props.signedInAs.arn}</span>{" "}
+                <form method="post" action="/console/sign-out">
+                  <input type="hidden" name="csrf" value={props.signedInAs.csrfToken} />
+                  <button type="submit">Sign out</button>
+                </form>
+              </span>
+            )}
+          </header>
           {props.signedInAs && (
-            <span class="who">
-              Signed in as <span data-testid="principal">{props.signedInAs.arn}</span>{" "}
-              <form method="post" action="/console/sign-out">
-                <input type="hidden" name="csrf" value={props.signedInAs.csrfToken} />
-                <button type="submit">Sign out</button>
-              </form>
-            </span>
+            <nav class="side" aria-label="Console">
+              <a href="/console/keys">Customer managed keys</a>
+              <a href="/console/aliases">Aliases</a>
+              <a href="/console/keys/create">Create key</a>
+            </nav>
           )}
-        </header>
-        {props.signedInAs && (
-          <nav class="side" aria-label="Console">
-            <a href="/console/keys">Customer managed keys</a>
-            <a href="/console/aliases">Aliases</a>
-            <a href="/console/keys/create">Create key</a>
-          </nav>
-        )}
-        <main>
-          <h1>{props.title}</h1>
-          {props.children}
-        </main>
-      </body>
+          <main>
+            <h1>{props.title}</h1>
+            {props.children}
+          </main>
+        </body>
       </html>
     </>
   );

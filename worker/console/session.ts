@@ -53,7 +53,9 @@ function macKey(env: Vars): Promise<CryptoKey> {
   let key = keyCache.get(source);
   if (key === undefined) {
     key = (async () => {
-      const root = await crypto.subtle.importKey("raw", decodeRootKey(env.ROOT_KEY) as Uint8Array<ArrayBuffer>, "HKDF", false, ["deriveKey"]);
+      const root = await crypto.subtle.importKey("raw", decodeRootKey(env.ROOT_KEY) as Uint8Array<ArrayBuffer>, "HKDF", false, [
+        "deriveKey",
+      ]);
       return crypto.subtle.deriveKey(
         { name: "HKDF", hash: "SHA-256", salt: new Uint8Array(32), info: new TextEncoder().encode("edgekms console session v1") },
         root,

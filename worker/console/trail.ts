@@ -24,7 +24,12 @@ const MAX_PAGES = 10;
 /** LookupEvents' event with EventTime in epoch seconds, as on the wire. */
 type WireEvent = Omit<LookupEvent, "EventTime"> & { EventTime: number };
 
-async function lookupPage(runtime: KmsRuntime, session: Session, origin: string, body: Record<string, unknown>): Promise<Result<{ Events: WireEvent[]; NextToken?: string }>> {
+async function lookupPage(
+  runtime: KmsRuntime,
+  session: Session,
+  origin: string,
+  body: Record<string, unknown>,
+): Promise<Result<{ Events: WireEvent[]; NextToken?: string }>> {
   const url = new URL("/", origin);
   const payload = JSON.stringify(body);
   const { credential } = session;
@@ -73,7 +78,13 @@ export interface TrailEvent {
  * The key's audit records between `startMs` and now, newest first (at most MAX_PAGES × 50).
  * @returns the API refusal (e.g. AccessDeniedException without cloudtrail:LookupEvents).
  */
-export async function keyTrail(runtime: KmsRuntime, session: Session, origin: string, keyArn: string, startMs: number): Promise<Result<TrailEvent[]>> {
+export async function keyTrail(
+  runtime: KmsRuntime,
+  session: Session,
+  origin: string,
+  keyArn: string,
+  startMs: number,
+): Promise<Result<TrailEvent[]>> {
   const events: TrailEvent[] = [];
   const base = {
     LookupAttributes: [{ AttributeKey: "ResourceName", AttributeValue: keyArn }],

@@ -45,7 +45,9 @@ export function bucketize(events: TrailEvent[], window: UsageWindow, nowMs: numb
 function timeLabel(ms: number, window: UsageWindow): string {
   const d = new Date(ms);
   const two = (x: number) => String(x).padStart(2, "0");
-  return window.bucketMs >= 24 * 60 * 60_000 ? `${d.getUTCMonth() + 1}/${d.getUTCDate()}` : `${two(d.getUTCHours())}:${two(d.getUTCMinutes())}`;
+  return window.bucketMs >= 24 * 60 * 60_000
+    ? `${d.getUTCMonth() + 1}/${d.getUTCDate()}`
+    : `${two(d.getUTCHours())}:${two(d.getUTCMinutes())}`;
 }
 
 export function UsageChart(props: { series: UsageSeries; window: UsageWindow }) {
@@ -65,7 +67,13 @@ export function UsageChart(props: { series: UsageSeries; window: UsageWindow }) 
   const total = totals.reduce((a, b) => a + b, 0);
   return (
     <figure style="margin:0">
-      <svg role="img" aria-labelledby="usage-title usage-desc" viewBox={`0 0 ${width} ${height}`} width="100%" style="max-width:760px;background:#fff">
+      <svg
+        role="img"
+        aria-labelledby="usage-title usage-desc"
+        viewBox={`0 0 ${width} ${height}`}
+        width="100%"
+        style="max-width:760px;background:#fff"
+      >
         <title id="usage-title">{`Calls to this key by operation, ${window.label.toLowerCase()}`}</title>
         <desc id="usage-desc">{`${total} calls in ${n} intervals; the table below lists the counts.`}</desc>
         {ticks.map((t) => {

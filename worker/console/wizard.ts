@@ -93,7 +93,10 @@ export function parseState(json: string): WizardState {
 export function applyStepFields(state: WizardState, step: Step, form: Form): WizardState {
   const s = { ...state };
   if (step === 1) {
-    s.alias = field(form, "alias").trim().replace(/^alias\//, "").slice(0, 256);
+    s.alias = field(form, "alias")
+      .trim()
+      .replace(/^alias\//, "")
+      .slice(0, 256);
     s.description = field(form, "description").slice(0, 8192);
     if (field(form, "advancedShown") === "yes") {
       s.origin = field(form, "origin") === "EXTERNAL" ? "EXTERNAL" : "AWS_KMS";
@@ -133,8 +136,10 @@ export function filledAccounts(state: WizardState): string[] {
 export function stepProblem(state: WizardState, step: Step): string | undefined {
   if (step === 1) {
     if (state.alias === "") return "Type an alias for the key.";
-    if (!/^[a-zA-Z0-9:/_-]+$/.test(state.alias)) return "An alias can contain only alphanumeric characters, forward slashes (/), underscores (_), dashes (-) and colons (:).";
-    if (/^aws/i.test(state.alias)) return "An alias cannot begin with aws. Aliases that begin with aws are reserved by Amazon Web Services.";
+    if (!/^[a-zA-Z0-9:/_-]+$/.test(state.alias))
+      return "An alias can contain only alphanumeric characters, forward slashes (/), underscores (_), dashes (-) and colons (:).";
+    if (/^aws/i.test(state.alias))
+      return "An alias cannot begin with aws. Aliases that begin with aws are reserved by Amazon Web Services.";
     if (state.alias.length > 250) return "An alias can be at most 250 characters long.";
     if (state.origin === "EXTERNAL" && !state.understood) {
       return "Select the check box to show that you understand the security, availability, and durability implications of using an imported key.";

@@ -12,6 +12,7 @@
 import type { EncryptionContext } from "../../crypto/encryption-context.ts";
 import type { DataKeyCache } from "../cache.ts";
 import type { KmsTransport } from "../transport.ts";
+import type { DerivedKey } from "./keys.ts";
 import { encodeHeaderBodyV2 } from "./header.ts";
 import { bodyCipher, deriveKey } from "./keys.ts";
 import { generateDataKey } from "./kms.ts";
@@ -48,14 +49,15 @@ export async function beginAwsMessage(
   streaming: boolean,
 ): Promise<AwsEncryptionSetup> {
   let context = encryptionContext;
-  if (Object.hasOwn(context, PUBLIC_KEY_CONTEXT_KEY)) throw new TypeError(`the encryption context key ${PUBLIC_KEY_CONTEXT_KEY} is reserved`);
+  if (Object.hasOwn(context, PUBLIC_KEY_CONTEXT_KEY))
+    throw new TypeError(`the encryption context key ${PUBLIC_KEY_CONTEXT_KEY} is reserved`);
   const suite = ALGORITHM_SUITES[settings.suite];
   const signer = suite.signature ? await MessageSigner.create(suite.signature, streaming) : undefined;
   if (signer) context = { ...context, [PUBLIC_KEY_CONTEXT_KEY]: signer.publicKey };
   try {
     const { dataKey, encodedDataKeys } = await generateDataKey(settings, suite, settings.keyIds, context, length);
     const messageId = crypto.getRandomValues(new Uint8Array(32));
-    let derived;
+    let derived: DerivedKey;
     try {
       derived = deriveKey(suite, dataKey, messageId);
     } finally {
@@ -63,7 +65,14 @@ export async function beginAwsMessage(
     }
     const writer = new EsdkWriter(messageId, bodyCipher(derived.key), signer);
     try {
-      const body = encodeHeaderBodyV2({ suite, messageId, encryptionContext: context, encodedDataKeys, frameLength: settings.frameSize, commitment: derived.commitment! });
+      const body = encodeHeaderBodyV2({
+        suite,
+        messageId,
+        encryptionContext: context,
+        encodedDataKeys,
+        frameLength: settings.frameSize,
+        commitment: derived.commitment!,
+      });
       return { header: await writer.header(body), writer, frameSize: settings.frameSize, signed: signer !== undefined };
     } catch (err) {
       writer.destroy();
@@ -77,7 +86,7 @@ export async function beginAwsMessage(
 
 /** The whole message for `plaintext`, written into one array (which may be a view of a slightly larger one). */
 export async function encryptAwsMessage(setup: AwsEncryptionSetup, plaintext: Uint8Array): Promise<Uint8Array> {
-const { header, writer, frameSize, signed } = setup;
+  const { header, writer, frameSize, signed } = setup;
   try {
     const regular = plaintext.length === 0 ? 0 : Math.ceil(plaintext.length / frameSize) - 1;
     const finalLength = plaintext.length - regular * frameSize;
@@ -100,7 +109,10 @@ const { header, writer, frameSize, signed } = setup;
 }
 
 /** A TransformStream that encrypts the bytes written to it into one message started by `begin`. */
-export function awsEncryptStream(begin: () => Promise<AwsEncryptionSetup>, declared: number | undefined): TransformStream<Uint8Array, Uint8Array> {
+export function awsEncryptStream(
+  begin: () => Promise<AwsEncryptionSetup>,
+  declared: number | undefined,
+): TransformStream<Uint8Array, Uint8Array> {
   let setup: AwsEncryptionSetup | undefined;
   let pending: Uint8Array | undefined;
   let pendingLength = 0;

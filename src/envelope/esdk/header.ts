@@ -179,7 +179,7 @@ export function parseHeader(bytes: Uint8Array): ParsedHeader | "incomplete" {
       frameLength = c.u32();
       commitment = c.take(COMMITMENT_LENGTH);
     }
-    if ((contentType === CONTENT_FRAMED) !== (frameLength > 0)) throw new HeaderFormatError("frame length");
+    if ((contentType === CONTENT_FRAMED) !== frameLength > 0) throw new HeaderFormatError("frame length");
     const body = bytes.slice(0, c.at);
     const iv = version === 1 ? c.take(IV_LENGTH) : new Uint8Array(IV_LENGTH);
     const tag = c.take(TAG_LENGTH);

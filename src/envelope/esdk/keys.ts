@@ -69,7 +69,10 @@ export function deriveKey(suite: AlgorithmSuite, dataKey: Uint8Array, messageId:
     case "none":
       return { key: dataKey.slice(), commitment: undefined };
     case "SHA-256":
-      return { key: hkdfSha256(dataKey, new Uint8Array(0), concat(suiteIdBytes(suite), messageId), suite.keyLength), commitment: undefined };
+      return {
+        key: hkdfSha256(dataKey, new Uint8Array(0), concat(suiteIdBytes(suite), messageId), suite.keyLength),
+        commitment: undefined,
+      };
     case "SHA-384":
       return { key: hkdfSha384OneBlock(dataKey, concat(suiteIdBytes(suite), messageId), suite.keyLength), commitment: undefined };
     case "SHA-512":

@@ -60,12 +60,17 @@ export async function generateDataKey(
   try {
     if (dataKey.length !== suite.keyLength) throw new TypeError("GenerateDataKey returned a data key of the wrong length");
     if (typeof generated.KeyId !== "string") throw new TypeError("GenerateDataKey returned no KeyId");
-    const encodedDataKeys = [encodeDataKey({ providerId: KMS_PROVIDER_ID, providerInfo: utf8.encode(generated.KeyId), ciphertext: generated.CiphertextBlob })];
+    const encodedDataKeys = [
+      encodeDataKey({ providerId: KMS_PROVIDER_ID, providerInfo: utf8.encode(generated.KeyId), ciphertext: generated.CiphertextBlob }),
+    ];
     for (const extra of keyIds.slice(1)) {
       if (setup.kms.encrypt === undefined) throw new TypeError("additionalKeyIds need a kms transport with encrypt");
       const wrapped = await setup.kms.encrypt({ KeyId: extra, Plaintext: dataKey, EncryptionContext: kmsContext(context) });
-      if (!(wrapped.CiphertextBlob instanceof Uint8Array) || typeof wrapped.KeyId !== "string") throw new TypeError("Encrypt returned no ciphertext");
-      encodedDataKeys.push(encodeDataKey({ providerId: KMS_PROVIDER_ID, providerInfo: utf8.encode(wrapped.KeyId), ciphertext: wrapped.CiphertextBlob }));
+      if (!(wrapped.CiphertextBlob instanceof Uint8Array) || typeof wrapped.KeyId !== "string")
+        throw new TypeError("Encrypt returned no ciphertext");
+      encodedDataKeys.push(
+        encodeDataKey({ providerId: KMS_PROVIDER_ID, providerInfo: utf8.encode(wrapped.KeyId), ciphertext: wrapped.CiphertextBlob }),
+      );
     }
     cache?.putForEncryption(cacheId, { dataKey, encryptedDataKeys: encodedDataKeys, keyId: generated.KeyId }, length);
     return { dataKey, encodedDataKeys };
@@ -104,7 +109,11 @@ export async function unlockHeader(
       ({ dataKey, keyId } = cached);
     } else {
       try {
-        const opened = await setup.kms.decrypt({ CiphertextBlob: edk.ciphertext, EncryptionContext: kmsContext(context), KeyId: providerInfo });
+        const opened = await setup.kms.decrypt({
+          CiphertextBlob: edk.ciphertext,
+          EncryptionContext: kmsContext(context),
+          KeyId: providerInfo,
+        });
         if (!(opened.Plaintext instanceof Uint8Array)) throw new TypeError("Decrypt returned no plaintext");
         dataKey = opened.Plaintext;
         // The keyring accepts a data key only from the key the message names.

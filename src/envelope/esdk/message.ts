@@ -29,18 +29,19 @@
  */
 import { bytesEqual } from "../../bytes.ts";
 import type { EncryptionContext } from "../../crypto/encryption-context.ts";
+import { CONTENT_FRAMED, HeaderFormatError, IV_LENGTH, MAX_HEADER_LENGTH, parseHeader, TAG_LENGTH, type ParsedHeader } from "./header.ts";
 import {
-  CONTENT_FRAMED,
-  HeaderFormatError,
-  IV_LENGTH,
-  MAX_HEADER_LENGTH,
-  parseHeader,
-  TAG_LENGTH,
-  type ParsedHeader,
-} from "./header.ts";
-import { bodyAad, bodyCipher, deriveKey, FINAL_FRAME_STRING, FRAME_STRING, setAadCounters, SINGLE_BLOCK_STRING, type BodyCipher } from "./keys.ts";
-import { MessageSigner, MessageVerifier } from "./signature.ts";
-import { PUBLIC_KEY_CONTEXT_KEY, type AlgorithmSuite, type CommitmentPolicy } from "./suites.ts";
+  bodyAad,
+  bodyCipher,
+  deriveKey,
+  FINAL_FRAME_STRING,
+  FRAME_STRING,
+  setAadCounters,
+  SINGLE_BLOCK_STRING,
+  type BodyCipher,
+} from "./keys.ts";
+import { type MessageSigner, MessageVerifier } from "./signature.ts";
+import { PUBLIC_KEY_CONTEXT_KEY, type CommitmentPolicy } from "./suites.ts";
 
 export const FINAL_MARKER = 0xffff_ffff;
 /** Largest frame a reader accepts and a writer uses: bounds a stream's memory. */
@@ -217,10 +218,12 @@ export class EsdkReader {
     const header = parseHeader(this.#queue.peek(Math.min(this.#queue.length, MAX_HEADER_LENGTH)));
     if (header === "incomplete") return;
     const { policy, expected } = this.options;
-    if (policy === "REQUIRE_ENCRYPT_REQUIRE_DECRYPT" && !header.suite.committing) throw new MessageError("a non-committing suite under a policy that requires commitment");
+    if (policy === "REQUIRE_ENCRYPT_REQUIRE_DECRYPT" && !header.suite.committing)
+      throw new MessageError("a non-committing suite under a policy that requires commitment");
     if (header.contentType === CONTENT_FRAMED && header.frameLength > MAX_FRAME_LENGTH) throw new MessageError("frame length too large");
     for (const [key, value] of Object.entries(expected)) {
-      if (!Object.hasOwn(header.encryptionContext, key) || header.encryptionContext[key] !== value) throw new MessageError("encryption context");
+      if (!Object.hasOwn(header.encryptionContext, key) || header.encryptionContext[key] !== value)
+        throw new MessageError("encryption context");
     }
     const publicKey = header.encryptionContext[PUBLIC_KEY_CONTEXT_KEY];
     if (header.suite.signature) {

@@ -39,7 +39,14 @@ export interface AlgorithmSuite {
 const P256 = { curve: "P-256", hash: "SHA-256", publicKeyLength: 33 } as const;
 const P384 = { curve: "P-384", hash: "SHA-384", publicKeyLength: 49 } as const;
 
-function suite(id: number, name: string, messageVersion: 1 | 2, keyLength: 16 | 24 | 32, kdf: KdfHash, signature?: AlgorithmSuite["signature"]): AlgorithmSuite {
+function suite(
+  id: number,
+  name: string,
+  messageVersion: 1 | 2,
+  keyLength: 16 | 24 | 32,
+  kdf: KdfHash,
+  signature?: AlgorithmSuite["signature"],
+): AlgorithmSuite {
   return Object.freeze({ id, name, messageVersion, keyLength, kdf, committing: messageVersion === 2, signature });
 }
 
@@ -51,11 +58,39 @@ export const ALGORITHM_SUITES = {
   ALG_AES128_GCM_IV12_TAG16_HKDF_SHA256: suite(0x0114, "ALG_AES128_GCM_IV12_TAG16_HKDF_SHA256", 1, 16, "SHA-256"),
   ALG_AES192_GCM_IV12_TAG16_HKDF_SHA256: suite(0x0146, "ALG_AES192_GCM_IV12_TAG16_HKDF_SHA256", 1, 24, "SHA-256"),
   ALG_AES256_GCM_IV12_TAG16_HKDF_SHA256: suite(0x0178, "ALG_AES256_GCM_IV12_TAG16_HKDF_SHA256", 1, 32, "SHA-256"),
-  ALG_AES128_GCM_IV12_TAG16_HKDF_SHA256_ECDSA_P256: suite(0x0214, "ALG_AES128_GCM_IV12_TAG16_HKDF_SHA256_ECDSA_P256", 1, 16, "SHA-256", P256),
-  ALG_AES192_GCM_IV12_TAG16_HKDF_SHA384_ECDSA_P384: suite(0x0346, "ALG_AES192_GCM_IV12_TAG16_HKDF_SHA384_ECDSA_P384", 1, 24, "SHA-384", P384),
-  ALG_AES256_GCM_IV12_TAG16_HKDF_SHA384_ECDSA_P384: suite(0x0378, "ALG_AES256_GCM_IV12_TAG16_HKDF_SHA384_ECDSA_P384", 1, 32, "SHA-384", P384),
+  ALG_AES128_GCM_IV12_TAG16_HKDF_SHA256_ECDSA_P256: suite(
+    0x0214,
+    "ALG_AES128_GCM_IV12_TAG16_HKDF_SHA256_ECDSA_P256",
+    1,
+    16,
+    "SHA-256",
+    P256,
+  ),
+  ALG_AES192_GCM_IV12_TAG16_HKDF_SHA384_ECDSA_P384: suite(
+    0x0346,
+    "ALG_AES192_GCM_IV12_TAG16_HKDF_SHA384_ECDSA_P384",
+    1,
+    24,
+    "SHA-384",
+    P384,
+  ),
+  ALG_AES256_GCM_IV12_TAG16_HKDF_SHA384_ECDSA_P384: suite(
+    0x0378,
+    "ALG_AES256_GCM_IV12_TAG16_HKDF_SHA384_ECDSA_P384",
+    1,
+    32,
+    "SHA-384",
+    P384,
+  ),
   ALG_AES256_GCM_HKDF_SHA512_COMMIT_KEY: suite(0x0478, "ALG_AES256_GCM_HKDF_SHA512_COMMIT_KEY", 2, 32, "SHA-512"),
-  ALG_AES256_GCM_HKDF_SHA512_COMMIT_KEY_ECDSA_P384: suite(0x0578, "ALG_AES256_GCM_HKDF_SHA512_COMMIT_KEY_ECDSA_P384", 2, 32, "SHA-512", P384),
+  ALG_AES256_GCM_HKDF_SHA512_COMMIT_KEY_ECDSA_P384: suite(
+    0x0578,
+    "ALG_AES256_GCM_HKDF_SHA512_COMMIT_KEY_ECDSA_P384",
+    2,
+    32,
+    "SHA-512",
+    P384,
+  ),
 } as const;
 
 export type AlgorithmSuiteName = keyof typeof ALGORITHM_SUITES;

@@ -28,7 +28,11 @@ export async function importPeerKey(curve: Exclude<EcCurve, "secp256k1">, public
 }
 
 /** The raw ECDH shared secret of the key (PKCS #8) and an imported peer key. */
-export async function deriveSharedSecret(curve: Exclude<EcCurve, "secp256k1">, privateKey: Uint8Array, peer: CryptoKey): Promise<Uint8Array> {
+export async function deriveSharedSecret(
+  curve: Exclude<EcCurve, "secp256k1">,
+  privateKey: Uint8Array,
+  peer: CryptoKey,
+): Promise<Uint8Array> {
   const key = await subtle.importKey("pkcs8", privateKey, { name: "ECDH", namedCurve: curve }, false, ["deriveBits"]);
   return new Uint8Array(await subtle.deriveBits({ name: "ECDH", public: peer }, key, SECRET_BITS[curve]));
 }

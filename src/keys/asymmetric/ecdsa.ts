@@ -43,7 +43,12 @@ function k1Spki(point: Uint8Array): Uint8Array {
 
 /** PKCS #8 holding RFC 5915 ECPrivateKey { version 1, privateKey, [1] publicKey }, as OpenSSL writes it. */
 function k1Encode(scalar: Uint8Array, point: Uint8Array): Uint8Array {
-  const ecPrivateKey = tlv(SEQUENCE, tlv(INTEGER, Uint8Array.of(1)), tlv(OCTET_STRING, scalar), tlv(0xa1, tlv(BIT_STRING, Uint8Array.of(0), point)));
+  const ecPrivateKey = tlv(
+    SEQUENCE,
+    tlv(INTEGER, Uint8Array.of(1)),
+    tlv(OCTET_STRING, scalar),
+    tlv(0xa1, tlv(BIT_STRING, Uint8Array.of(0), point)),
+  );
   return pkcs8(K1_ALGORITHM, ecPrivateKey);
 }
 

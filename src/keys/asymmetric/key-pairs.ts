@@ -57,9 +57,13 @@ export function checkSigningMessage(algorithm: SigningAlgorithmSpec, messageType
     if (message.length !== 64) throw validation("The message for MessageType EXTERNAL_MU must be 64 bytes long.");
   }
   if (messageType === "DIGEST") {
-    if (algorithm === "ML_DSA_SHAKE_256") throw validation("MessageType DIGEST is not valid for signing algorithm ML_DSA_SHAKE_256; use RAW or EXTERNAL_MU.");
+    if (algorithm === "ML_DSA_SHAKE_256")
+      throw validation("MessageType DIGEST is not valid for signing algorithm ML_DSA_SHAKE_256; use RAW or EXTERNAL_MU.");
     if (algorithm.startsWith("RSASSA_")) {
-      throw new KmsError("UnsupportedOperationException", "MessageType DIGEST with RSA signing algorithms is not supported by EdgeKMS; send the message with MessageType RAW.");
+      throw new KmsError(
+        "UnsupportedOperationException",
+        "MessageType DIGEST with RSA signing algorithms is not supported by EdgeKMS; send the message with MessageType RAW.",
+      );
     }
     if (message.length !== DIGEST_LENGTH[algorithm]) throw validation(`Digest is invalid length for algorithm ${algorithm}.`);
   }

@@ -37,7 +37,11 @@ export function mlDsaPublicKey(spec: MlDsaSpec, raw: Uint8Array): Uint8Array {
 
 function rawPublicKey(spec: MlDsaSpec, publicKey: Uint8Array): Uint8Array {
   const size = PARAMS[spec].dsa.lengths.publicKey!;
-  return afterPrefix(publicKey, prefixOf((k) => mlDsaPublicKey(spec, k), size), size);
+  return afterPrefix(
+    publicKey,
+    prefixOf((k) => mlDsaPublicKey(spec, k), size),
+    size,
+  );
 }
 
 export function generateMlDsa(spec: MlDsaSpec): KeyPairBytes {
@@ -54,7 +58,11 @@ export function generateMlDsa(spec: MlDsaSpec): KeyPairBytes {
 /** Signs `message` (RAW) or a 64-byte μ (`externalMu`). */
 export function mlDsaSign(spec: MlDsaSpec, privateKey: Uint8Array, message: Uint8Array, externalMu: boolean): Uint8Array {
   const { dsa } = PARAMS[spec];
-  const seed = afterPrefix(privateKey, prefixOf((s) => encodePrivate(spec, s), SEED_BYTES), SEED_BYTES);
+  const seed = afterPrefix(
+    privateKey,
+    prefixOf((s) => encodePrivate(spec, s), SEED_BYTES),
+    SEED_BYTES,
+  );
   const { secretKey } = dsa.keygen(seed);
   try {
     return externalMu ? dsa.internal.sign(message, secretKey, { externalMu: true }) : dsa.sign(message, secretKey);
@@ -64,7 +72,13 @@ export function mlDsaSign(spec: MlDsaSpec, privateKey: Uint8Array, message: Uint
   }
 }
 
-export function mlDsaVerify(spec: MlDsaSpec, publicKey: Uint8Array, message: Uint8Array, signature: Uint8Array, externalMu: boolean): boolean {
+export function mlDsaVerify(
+  spec: MlDsaSpec,
+  publicKey: Uint8Array,
+  message: Uint8Array,
+  signature: Uint8Array,
+  externalMu: boolean,
+): boolean {
   const { dsa } = PARAMS[spec];
   if (externalMu && message.length !== MU_BYTES) return false;
   try {

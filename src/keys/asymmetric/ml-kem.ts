@@ -51,7 +51,11 @@ export function ciphertextLength(spec: MlKemSpec): number {
 export function mlKemEncapsulate(spec: MlKemSpec, publicKey: Uint8Array): { sharedSecret: Uint8Array; ciphertext: Uint8Array } {
   const { kem } = PARAMS[spec];
   const size = kem.lengths.publicKey!;
-  const raw = afterPrefix(publicKey, prefixOf((k) => encodePublic(spec, k), size), size);
+  const raw = afterPrefix(
+    publicKey,
+    prefixOf((k) => encodePublic(spec, k), size),
+    size,
+  );
   const { cipherText, sharedSecret } = kem.encapsulate(raw);
   return { sharedSecret, ciphertext: cipherText };
 }
@@ -59,7 +63,11 @@ export function mlKemEncapsulate(spec: MlKemSpec, publicKey: Uint8Array): { shar
 /** The shared secret of `ciphertext` (which the caller checked has the right length). */
 export function mlKemDecapsulate(spec: MlKemSpec, privateKey: Uint8Array, ciphertext: Uint8Array): Uint8Array {
   const { kem } = PARAMS[spec];
-  const seed = afterPrefix(privateKey, prefixOf((s) => encodePrivate(spec, s), SEED_BYTES), SEED_BYTES);
+  const seed = afterPrefix(
+    privateKey,
+    prefixOf((s) => encodePrivate(spec, s), SEED_BYTES),
+    SEED_BYTES,
+  );
   const { secretKey } = kem.keygen(seed);
   try {
     return kem.decapsulate(ciphertext, secretKey);

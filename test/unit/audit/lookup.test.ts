@@ -36,11 +36,25 @@ describe("LookupEvents requests", () => {
       NOW,
       DAY,
     );
-    expect(q).toEqual({ attribute: { key: "ResourceName", value: "k" }, startMs: 1_000_000, endMs: 2_000_500, maxResults: 7, insightOnly: false });
+    expect(q).toEqual({
+      attribute: { key: "ResourceName", value: "k" },
+      startMs: 1_000_000,
+      endMs: 2_000_500,
+      maxResults: 7,
+      insightOnly: false,
+    });
   });
 
   it.each([
-    [{ LookupAttributes: [{ AttributeKey: "EventName", AttributeValue: "a" }, { AttributeKey: "Username", AttributeValue: "b" }] }, "InvalidLookupAttributesException"],
+    [
+      {
+        LookupAttributes: [
+          { AttributeKey: "EventName", AttributeValue: "a" },
+          { AttributeKey: "Username", AttributeValue: "b" },
+        ],
+      },
+      "InvalidLookupAttributesException",
+    ],
     [{ LookupAttributes: [{ AttributeKey: "Colour", AttributeValue: "a" }] }, "InvalidLookupAttributesException"],
     [{ LookupAttributes: [{ AttributeKey: "EventName", AttributeValue: "" }] }, "InvalidLookupAttributesException"],
     [{ LookupAttributes: [{ AttributeKey: "EventName", AttributeValue: "x".repeat(2001) }] }, "InvalidLookupAttributesException"],
@@ -68,7 +82,9 @@ describe("LookupEvents requests", () => {
     expect(next.endMs).toBe(end);
     // MaxResults may change between pages; the filter and window may not.
     expect(errorOf({ ...body, MaxResults: 5, NextToken: token })).toBe("no error");
-    expect(errorOf({ LookupAttributes: [{ AttributeKey: "EventName", AttributeValue: "Decrypt" }], NextToken: token })).toBe("InvalidNextTokenException");
+    expect(errorOf({ LookupAttributes: [{ AttributeKey: "EventName", AttributeValue: "Decrypt" }], NextToken: token })).toBe(
+      "InvalidNextTokenException",
+    );
     expect(errorOf({ ...body, StartTime: 1, NextToken: token })).toBe("InvalidNextTokenException");
   });
 

@@ -25,8 +25,12 @@ describe("metrics text", () => {
       ],
       NOW,
     );
-    expect(text).toContain('aws_kms_seconds_until_key_material_expiration{account="111122223333",region="us-east-1",KeyId="k-expiring"} 864000\n');
-    expect(text).toContain('aws_kms_seconds_until_key_material_expiration{account="111122223333",region="us-east-1",KeyId="k-expired"} 0\n');
+    expect(text).toContain(
+      'aws_kms_seconds_until_key_material_expiration{account="111122223333",region="us-east-1",KeyId="k-expiring"} 864000\n',
+    );
+    expect(text).toContain(
+      'aws_kms_seconds_until_key_material_expiration{account="111122223333",region="us-east-1",KeyId="k-expired"} 0\n',
+    );
     expect(text).not.toContain('KeyId="k-plain"');
     expect(text).toContain('edgekms_keys{account="111122223333",region="us-east-1",state="Enabled"} 2\n');
     expect(text).toContain('edgekms_keys{account="111122223333",region="us-east-1",state="PendingImport"} 1\n');
@@ -51,13 +55,21 @@ describe("metrics text", () => {
     expect(text).toContain(`edgekms_request_duration_seconds_bucket{${base},le="+Inf"} 4\n`);
     expect(text).toContain(`edgekms_request_duration_seconds_sum{${base}} 60.046\n`);
     expect(text).toContain(`edgekms_request_duration_seconds_count{${base}} 4\n`);
-    for (const name of ["aws_kms_seconds_until_key_material_expiration", "edgekms_requests_total", "edgekms_request_duration_seconds", "edgekms_keys"]) {
+    for (const name of [
+      "aws_kms_seconds_until_key_material_expiration",
+      "edgekms_requests_total",
+      "edgekms_request_duration_seconds",
+      "edgekms_keys",
+    ]) {
       expect(text).toMatch(new RegExp(`^# TYPE ${name} `, "m"));
     }
   });
 
   it("escapes label values", () => {
-    const text = prometheusText([{ accountId: "1", region: "r", requests: [{ operation: 'a"b\\c\nd', error: "", count: 1, sumMs: 1, buckets: [1] }], keys: [] }], NOW);
+    const text = prometheusText(
+      [{ accountId: "1", region: "r", requests: [{ operation: 'a"b\\c\nd', error: "", count: 1, sumMs: 1, buckets: [1] }], keys: [] }],
+      NOW,
+    );
     expect(text).toContain('operation="a\\"b\\\\c\\nd"');
   });
 

@@ -31,7 +31,14 @@ const ALICE: Principal = {
 
 function input(over: Partial<AuditInput>): AuditInput {
   return {
-    identity: { accountId: ACCOUNT, principal: ALICE, accessKeyId: "EXAMPLE_KEY_ID", sourceIp: "192.0.2.0", userAgent: "AWS Internal", via: "http" },
+    identity: {
+      accountId: ACCOUNT,
+      principal: ALICE,
+      accessKeyId: "EXAMPLE_KEY_ID",
+      sourceIp: "192.0.2.0",
+      userAgent: "AWS Internal",
+      via: "http",
+    },
     eventName: "DescribeKey",
     request: {},
     keyArns: [],
@@ -92,7 +99,12 @@ describe("CloudTrail records", () => {
 
   it("records a failed Decrypt as the guide does: errorCode after userAgent, null parameters and elements, readOnly", () => {
     const record = buildRecord(
-      input({ eventName: "Decrypt", request: { CiphertextBlob: new Uint8Array(8) }, keyArns: [KEY], error: { code: "InvalidCiphertextException", message: "The ciphertext is invalid." } }),
+      input({
+        eventName: "Decrypt",
+        request: { CiphertextBlob: new Uint8Array(8) },
+        keyArns: [KEY],
+        error: { code: "InvalidCiphertextException", message: "The ciphertext is invalid." },
+      }),
     );
     expect(Object.keys(record).slice(7, 11)).toEqual(["userAgent", "errorCode", "errorMessage", "requestParameters"]);
     expect(record).toMatchObject({
@@ -107,14 +119,24 @@ describe("CloudTrail records", () => {
 
   it("logs encryption contexts with their keys as given, and grant constraints likewise", () => {
     const encrypt = buildRecord(
-      input({ eventName: "Encrypt", request: { KeyId: KEY, Plaintext: new Uint8Array(4), EncryptionContext: { ContextKey1: "Value1" } }, response: { CiphertextBlob: new Uint8Array(9), KeyId: KEY } }),
+      input({
+        eventName: "Encrypt",
+        request: { KeyId: KEY, Plaintext: new Uint8Array(4), EncryptionContext: { ContextKey1: "Value1" } },
+        response: { CiphertextBlob: new Uint8Array(9), KeyId: KEY },
+      }),
     );
     expect(encrypt.requestParameters).toEqual({ keyId: KEY, encryptionContext: { ContextKey1: "Value1" } });
     expect(encrypt.responseElements).toBeNull();
     const grant = buildRecord(
       input({
         eventName: "CreateGrant",
-        request: { KeyId: KEY, GranteePrincipal: "EX_PRINCIPAL_ID", Operations: ["Encrypt", "RetireGrant"], Constraints: { EncryptionContextSubset: { ContextKey1: "Value1" } }, GrantTokens: ["tok"] },
+        request: {
+          KeyId: KEY,
+          GranteePrincipal: "EX_PRINCIPAL_ID",
+          Operations: ["Encrypt", "RetireGrant"],
+          Constraints: { EncryptionContextSubset: { ContextKey1: "Value1" } },
+          GrantTokens: ["tok"],
+        },
         response: { GrantId: "f020fe75", GrantToken: "secret-token" },
       }),
     );
@@ -132,7 +154,15 @@ describe("CloudTrail records", () => {
       input({
         eventName: "CreateKey",
         request: { Description: "", KeyUsage: "ENCRYPT_DECRYPT" },
-        response: { KeyMetadata: { AWSAccountId: ACCOUNT, KeyId: "06dc80ca", Arn: KEY, CreationDate: new Date("2014-11-04T00:52:59Z"), Enabled: true } },
+        response: {
+          KeyMetadata: {
+            AWSAccountId: ACCOUNT,
+            KeyId: "06dc80ca",
+            Arn: KEY,
+            CreationDate: new Date("2014-11-04T00:52:59Z"),
+            Enabled: true,
+          },
+        },
       }),
     );
     expect(record.requestParameters).toEqual({ description: "", keyUsage: "ENCRYPT_DECRYPT" });
@@ -149,7 +179,11 @@ describe("CloudTrail records", () => {
 
   it("picks logged members from a raw body that failed validation, ignoring everything else", () => {
     const record = buildRecord(
-      input({ eventName: "GenerateDataKey", request: { KeyId: 42, NumberOfBytes: "many", Plaintext: "c2VjcmV0", Unknown: "x" }, error: { code: "SerializationException", message: "m" } }),
+      input({
+        eventName: "GenerateDataKey",
+        request: { KeyId: 42, NumberOfBytes: "many", Plaintext: "c2VjcmV0", Unknown: "x" },
+        error: { code: "SerializationException", message: "m" },
+      }),
     );
     expect(record.requestParameters).toEqual({ keyId: 42, numberOfBytes: "many" });
   });
@@ -167,7 +201,13 @@ describe("CloudTrail records", () => {
       policies: [],
     };
     const r = buildRecord(input({ identity: { accountId: ACCOUNT, principal: root, accessKeyId: "AKID", via: "http" } }));
-    expect(r.userIdentity).toEqual({ type: "Root", principalId: ACCOUNT, arn: `arn:aws:iam::${ACCOUNT}:root`, accountId: ACCOUNT, accessKeyId: "AKID" });
+    expect(r.userIdentity).toEqual({
+      type: "Root",
+      principalId: ACCOUNT,
+      arn: `arn:aws:iam::${ACCOUNT}:root`,
+      accountId: ACCOUNT,
+      accessKeyId: "AKID",
+    });
     expect(usernameOf(r.userIdentity)).toBe("root");
     const s = buildRecord(input({ identity: { accountId: ACCOUNT, principal: role, accessKeyId: "ASIA", via: "http" } }));
     expect(s.userIdentity).toEqual({
@@ -177,7 +217,13 @@ describe("CloudTrail records", () => {
       accountId: ACCOUNT,
       accessKeyId: "ASIA",
       sessionContext: {
-        sessionIssuer: { type: "Role", principalId: "AROACKCEVSQ6C2EXAMPLE", arn: `arn:aws:iam::${ACCOUNT}:role/Admins`, accountId: ACCOUNT, userName: "Admins" },
+        sessionIssuer: {
+          type: "Role",
+          principalId: "AROACKCEVSQ6C2EXAMPLE",
+          arn: `arn:aws:iam::${ACCOUNT}:role/Admins`,
+          accountId: ACCOUNT,
+          userName: "Admins",
+        },
         attributes: { mfaAuthenticated: "false" },
       },
     });
@@ -186,14 +232,32 @@ describe("CloudTrail records", () => {
     expect(b.userIdentity).toMatchObject({ userName: "Alice", invokedBy: "service-binding" });
     expect(b.userIdentity).not.toHaveProperty("accessKeyId");
     expect(b.sourceIPAddress).toBe("AWS Internal");
-    const c = buildRecord(input({ identity: { accountId: ACCOUNT, principal: ALICE, accessKeyId: "AKID", sourceIp: "192.0.2.7", via: "console" } }));
-    expect(c.userIdentity).toMatchObject({ userName: "Alice", accessKeyId: "AKID", invokedBy: "console", sessionCredentialFromConsole: "true" });
+    const c = buildRecord(
+      input({ identity: { accountId: ACCOUNT, principal: ALICE, accessKeyId: "AKID", sourceIp: "192.0.2.7", via: "console" } }),
+    );
+    expect(c.userIdentity).toMatchObject({
+      userName: "Alice",
+      accessKeyId: "AKID",
+      invokedBy: "console",
+      sessionCredentialFromConsole: "true",
+    });
     expect(c.sourceIPAddress).toBe("192.0.2.7");
-    expect(buildRecord(input({ identity: { accountId: ACCOUNT, principal: ALICE, via: "http" } })).userIdentity).not.toHaveProperty("sessionCredentialFromConsole");
+    expect(buildRecord(input({ identity: { accountId: ACCOUNT, principal: ALICE, via: "http" } })).userIdentity).not.toHaveProperty(
+      "sessionCredentialFromConsole",
+    );
   });
 
   it("marks read-only and cryptographic operations as AWS does", () => {
-    for (const op of ["Encrypt", "Decrypt", "GenerateDataKey", "GenerateDataKeyWithoutPlaintext", "GenerateRandom", "DescribeKey", "ListAliases", "GetKeyPolicy"]) {
+    for (const op of [
+      "Encrypt",
+      "Decrypt",
+      "GenerateDataKey",
+      "GenerateDataKeyWithoutPlaintext",
+      "GenerateRandom",
+      "DescribeKey",
+      "ListAliases",
+      "GetKeyPolicy",
+    ]) {
       expect(isReadOnly(op), op).toBe(true);
     }
     for (const op of ["ReEncrypt", "CreateKey", "CreateAlias", "DisableKey", "PutKeyPolicy", "ScheduleKeyDeletion", "SomethingUnknown"]) {

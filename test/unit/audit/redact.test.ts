@@ -43,7 +43,13 @@ function secretFilled(asBytes: boolean): Record<string, unknown> {
   return body;
 }
 
-const ROOT: Principal = { type: "Root", accountId: "111122223333", arn: "arn:aws:iam::111122223333:root", principalId: "111122223333", policies: [] };
+const ROOT: Principal = {
+  type: "Root",
+  accountId: "111122223333",
+  arn: "arn:aws:iam::111122223333:root",
+  principalId: "111122223333",
+  policies: [],
+};
 
 function recordFor(operation: string, request: unknown, response: unknown) {
   return buildRecord({
@@ -70,7 +76,11 @@ describe("redaction", () => {
       keyId: "k",
       plaintext: "x",
       CiphertextBlob: "y",
-      nested: { list: [{ grantToken: "t", ok: 1 }, new Uint8Array([1, 2])], buffer: new ArrayBuffer(4), view: new DataView(new ArrayBuffer(2)) },
+      nested: {
+        list: [{ grantToken: "t", ok: 1 }, new Uint8Array([1, 2])],
+        buffer: new ArrayBuffer(4),
+        view: new DataView(new ArrayBuffer(2)),
+      },
       when: new Date(0),
     };
     expect(redact(input)).toEqual({ keyId: "k", nested: { list: [{ ok: 1 }] }, when: "1970-01-01T00:00:00.000Z" });
@@ -84,19 +94,22 @@ describe("redaction", () => {
     }
   });
 
-  it.each([...OPERATIONS, "SomethingNew"])("keeps every blob of %s out of its record, as bytes or as base64, on success and failure", (operation) => {
-    for (const asBytes of [true, false]) {
-      const request = secretFilled(asBytes);
-      const response = secretFilled(asBytes);
-      const json = JSON.stringify([
-        recordFor(operation, request, response),
-        buildRecord({ ...recordInput(operation, request), error: { code: "ValidationException", message: "bad" } }),
-      ]);
-      expect(json).not.toContain(MARKER);
-      expect(json).not.toContain(MARKER_B64);
-      for (const m of BLOB_MEMBERS) expect(json.toLowerCase()).not.toContain(`"${m.toLowerCase()}"`);
-    }
-  });
+  it.each([...OPERATIONS, "SomethingNew"])(
+    "keeps every blob of %s out of its record, as bytes or as base64, on success and failure",
+    (operation) => {
+      for (const asBytes of [true, false]) {
+        const request = secretFilled(asBytes);
+        const response = secretFilled(asBytes);
+        const json = JSON.stringify([
+          recordFor(operation, request, response),
+          buildRecord({ ...recordInput(operation, request), error: { code: "ValidationException", message: "bad" } }),
+        ]);
+        expect(json).not.toContain(MARKER);
+        expect(json).not.toContain(MARKER_B64);
+        for (const m of BLOB_MEMBERS) expect(json.toLowerCase()).not.toContain(`"${m.toLowerCase()}"`);
+      }
+    },
+  );
 });
 
 function recordInput(operation: string, request: unknown) {

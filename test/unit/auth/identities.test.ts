@@ -59,7 +59,11 @@ describe("loadIdentities: a configuration", () => {
       JSON.stringify({
         region: "eu-west-1",
         credentials: [
-          { accessKeyId: "AKIA1", secretAccessKey: "s1", principal: { type: "IAMUser", accountId: "123456789012", userName: "dev", principalId: "AIDAEXAMPLE" } },
+          {
+            accessKeyId: "AKIA1",
+            secretAccessKey: "s1",
+            principal: { type: "IAMUser", accountId: "123456789012", userName: "dev", principalId: "AIDAEXAMPLE" },
+          },
           { accessKeyId: "AKIA2", secretAccessKey: "s2", principal: { type: "IAMUser", accountId: "123456789012", userName: "dev" } },
           {
             accessKeyId: "ASIA1",
@@ -93,8 +97,14 @@ describe("loadIdentities: a configuration", () => {
     ["[]", "EDGEKMS_IDENTITIES: must be a JSON object"],
     ["{}", "EDGEKMS_IDENTITIES: credentials must be a non-empty array"],
     [JSON.stringify({ region: "moon", credentials: [user()] }), "EDGEKMS_IDENTITIES: .region must be an AWS region name such as us-east-1"],
-    [JSON.stringify({ credentials: [user({ accessKeyId: "" })] }), "EDGEKMS_IDENTITIES: credentials[0].accessKeyId must be a non-empty string"],
-    [JSON.stringify({ credentials: [user({ secretAccessKey: 5 })] }), "EDGEKMS_IDENTITIES: credentials[0].secretAccessKey must be a non-empty string"],
+    [
+      JSON.stringify({ credentials: [user({ accessKeyId: "" })] }),
+      "EDGEKMS_IDENTITIES: credentials[0].accessKeyId must be a non-empty string",
+    ],
+    [
+      JSON.stringify({ credentials: [user({ secretAccessKey: 5 })] }),
+      "EDGEKMS_IDENTITIES: credentials[0].secretAccessKey must be a non-empty string",
+    ],
     [JSON.stringify({ credentials: [user(), user()] }), "EDGEKMS_IDENTITIES: credentials[1].accessKeyId duplicates an earlier access key"],
     [
       JSON.stringify({ credentials: [user({ principal: { type: "IAMUser", accountId: "12", userName: "dev" } })] }),
@@ -109,11 +119,17 @@ describe("loadIdentities: a configuration", () => {
       "EDGEKMS_IDENTITIES: credentials[0].principal.userName must be 1-64 characters of letters, digits and +=,.@_-",
     ],
     [
-      JSON.stringify({ credentials: [user({ principal: { type: "AssumedRole", accountId: "123456789012", roleName: "r", sessionName: "ss" } })] }),
+      JSON.stringify({
+        credentials: [user({ principal: { type: "AssumedRole", accountId: "123456789012", roleName: "r", sessionName: "ss" } })],
+      }),
       "EDGEKMS_IDENTITIES: credentials[0].sessionToken is required for an AssumedRole principal",
     ],
     [
-      JSON.stringify({ credentials: [user({ principal: { type: "IAMUser", accountId: "123456789012", userName: "dev", policies: [{ Version: "2012-10-17" }] } })] }),
+      JSON.stringify({
+        credentials: [
+          user({ principal: { type: "IAMUser", accountId: "123456789012", userName: "dev", policies: [{ Version: "2012-10-17" }] } }),
+        ],
+      }),
       "EDGEKMS_IDENTITIES: credentials[0].principal.policies[0].Statement must be a statement object or an array of them",
     ],
     [

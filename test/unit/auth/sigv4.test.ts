@@ -16,7 +16,12 @@ const SIGNED_AT = new Date("2024-05-22T11:51:59Z");
 class NodeSha256 {
   private readonly h: ReturnType<typeof createHash> | ReturnType<typeof createHmac>;
   constructor(secret?: SourceData) {
-    const key = secret === undefined || typeof secret === "string" ? secret : ArrayBuffer.isView(secret) ? new Uint8Array(secret.buffer, secret.byteOffset, secret.byteLength) : new Uint8Array(secret);
+    const key =
+      secret === undefined || typeof secret === "string"
+        ? secret
+        : ArrayBuffer.isView(secret)
+          ? new Uint8Array(secret.buffer, secret.byteOffset, secret.byteLength)
+          : new Uint8Array(secret);
     this.h = key === undefined ? createHash("sha256") : createHmac("sha256", key);
   }
   update(data: Uint8Array) {
@@ -183,9 +188,7 @@ describe("verifyRequest: accepted signatures", () => {
     const err = await failure(verifyRequest(wrongToken, opts({ lookup: (id) => temp.credential(id) })));
     expect(err.type).toBe("UnrecognizedClientException");
     const noToken = await signed({ accessKeyId: "ASIATEMP", secretAccessKey: "s3cr3t" });
-    expect((await failure(verifyRequest(noToken, opts({ lookup: (id) => temp.credential(id) })))).type).toBe(
-      "UnrecognizedClientException",
-    );
+    expect((await failure(verifyRequest(noToken, opts({ lookup: (id) => temp.credential(id) })))).type).toBe("UnrecognizedClientException");
   });
 });
 
@@ -214,8 +217,7 @@ describe("verifyRequest: failures worded as AWS words them", () => {
   });
 
   it("reports a parameter without an equal sign", async () => {
-    const header =
-      "AWS4-HMAC-SHA256 Credential= alice/20240522/us-east-1/kms/aws4_request, SignedHeaders=host;x-amz-date, Signature=abc";
+    const header = "AWS4-HMAC-SHA256 Credential= alice/20240522/us-east-1/kms/aws4_request, SignedHeaders=host;x-amz-date, Signature=abc";
     const err = await failure(verifyRequest(withHeaders(await signed(), { authorization: header }), opts()));
     expect(err.type).toBe("IncompleteSignatureException");
     expect(err.message).toBe(
@@ -271,7 +273,10 @@ describe("verifyRequest: failures worded as AWS words them", () => {
 
   it("rejects a signature that leaves out the Host header", async () => {
     const req = await signed();
-    const auth = (req.headers as Record<string, string>).authorization!.replace("SignedHeaders=content-type;host;", "SignedHeaders=content-type;");
+    const auth = (req.headers as Record<string, string>).authorization!.replace(
+      "SignedHeaders=content-type;host;",
+      "SignedHeaders=content-type;",
+    );
     const err = await failure(verifyRequest(withHeaders(req, { authorization: auth }), opts()));
     expect([err.type, err.message]).toEqual([
       "IncompleteSignatureException",
@@ -297,7 +302,10 @@ describe("verifyRequest: failures worded as AWS words them", () => {
 
   it("rejects a credential scoped to another region", async () => {
     const err = await failure(verifyRequest(await signed({ region: "eu-west-1" }), opts()));
-    expect([err.type, err.message]).toEqual(["InvalidSignatureException", "Credential should be scoped to a valid region, not 'eu-west-1'. "]);
+    expect([err.type, err.message]).toEqual([
+      "InvalidSignatureException",
+      "Credential should be scoped to a valid region, not 'eu-west-1'. ",
+    ]);
   });
 
   it("rejects a credential scoped to another service", async () => {
@@ -326,7 +334,9 @@ describe("verifyRequest: failures worded as AWS words them", () => {
     const req = withHeaders(await signed(), { "x-amz-date": "2024-05-22T11:51:59Z" });
     const err = await failure(verifyRequest(req, opts()));
     expect(err.type).toBe("IncompleteSignatureException");
-    expect(err.message).toBe("Date must be in ISO-8601 'basic format'. Got '2024-05-22T11:51:59Z'. See http://en.wikipedia.org/wiki/ISO_8601");
+    expect(err.message).toBe(
+      "Date must be in ISO-8601 'basic format'. Got '2024-05-22T11:51:59Z'. See http://en.wikipedia.org/wiki/ISO_8601",
+    );
   });
 });
 

@@ -26,7 +26,13 @@ describe("the console's default key policy", () => {
       Version: "2012-10-17",
       Id: "key-consolepolicy-2",
       Statement: [
-        { Sid: "Enable IAM User Permissions", Effect: "Allow", Principal: { AWS: `arn:aws:iam::${ACCOUNT}:root` }, Action: "kms:*", Resource: "*" },
+        {
+          Sid: "Enable IAM User Permissions",
+          Effect: "Allow",
+          Principal: { AWS: `arn:aws:iam::${ACCOUNT}:root` },
+          Action: "kms:*",
+          Resource: "*",
+        },
         {
           Sid: "Allow access for Key Administrators",
           Effect: "Allow",
@@ -69,7 +75,14 @@ describe("the console's default key policy", () => {
   });
 
   it("gives administrators of an EXTERNAL key kms:ImportKeyMaterial and drops deletion when not allowed", () => {
-    const policy = buildConsolePolicy({ accountId: ACCOUNT, origin: "EXTERNAL", administrators: [ADMIN_USER], allowAdministratorsToDelete: false, users: [], externalAccounts: [] });
+    const policy = buildConsolePolicy({
+      accountId: ACCOUNT,
+      origin: "EXTERNAL",
+      administrators: [ADMIN_USER],
+      allowAdministratorsToDelete: false,
+      users: [],
+      externalAccounts: [],
+    });
     const statements = policy.Statement as { Sid: string; Action: string[]; Principal: { AWS: unknown } }[];
     expect(statements.map((s) => s.Sid)).toEqual(["Enable IAM User Permissions", "Allow access for Key Administrators"]);
     expect(statements[1]!.Principal.AWS).toBe(ADMIN_USER);
@@ -81,7 +94,12 @@ describe("the console's default key policy", () => {
   it("reads its own policies back into the default view", () => {
     for (const origin of ["AWS_KMS", "EXTERNAL"]) {
       for (const allow of [true, false]) {
-        const view = { administrators: [ADMIN_ROLE], allowAdministratorsToDelete: allow, users: [USER], externalAccounts: ["444455556666"] };
+        const view = {
+          administrators: [ADMIN_ROLE],
+          allowAdministratorsToDelete: allow,
+          users: [USER],
+          externalAccounts: ["444455556666"],
+        };
         const text = formatPolicy(buildConsolePolicy({ ...view, accountId: ACCOUNT, origin }));
         expect(readDefaultView(text, ACCOUNT, origin)).toEqual(view);
       }
@@ -92,27 +110,65 @@ describe("the console's default key policy", () => {
     const apiDefault = JSON.stringify({
       Version: "2012-10-17",
       Id: "key-default-1",
-      Statement: [{ Sid: "Enable IAM User Permissions", Effect: "Allow", Principal: { AWS: `arn:aws:iam::${ACCOUNT}:root` }, Action: "kms:*", Resource: "*" }],
+      Statement: [
+        {
+          Sid: "Enable IAM User Permissions",
+          Effect: "Allow",
+          Principal: { AWS: `arn:aws:iam::${ACCOUNT}:root` },
+          Action: "kms:*",
+          Resource: "*",
+        },
+      ],
     });
-    expect(readDefaultView(apiDefault, ACCOUNT, "AWS_KMS")).toEqual({ administrators: [], allowAdministratorsToDelete: true, users: [], externalAccounts: [] });
+    expect(readDefaultView(apiDefault, ACCOUNT, "AWS_KMS")).toEqual({
+      administrators: [],
+      allowAdministratorsToDelete: true,
+      users: [],
+      externalAccounts: [],
+    });
   });
 
   it("offers no default view for a policy the default view would change", () => {
-    const base = buildConsolePolicy({ accountId: ACCOUNT, origin: "AWS_KMS", administrators: [ADMIN_USER], allowAdministratorsToDelete: true, users: [USER], externalAccounts: [] });
+    const base = buildConsolePolicy({
+      accountId: ACCOUNT,
+      origin: "AWS_KMS",
+      administrators: [ADMIN_USER],
+      allowAdministratorsToDelete: true,
+      users: [USER],
+      externalAccounts: [],
+    });
     const statements = base.Statement as Record<string, unknown>[];
     const variants: unknown[] = [
-      { ...base, Statement: [...statements, { Sid: "Extra", Effect: "Allow", Principal: { AWS: USER }, Action: "kms:Sign", Resource: "*" }] },
+      {
+        ...base,
+        Statement: [...statements, { Sid: "Extra", Effect: "Allow", Principal: { AWS: USER }, Action: "kms:Sign", Resource: "*" }],
+      },
       { ...base, Statement: statements.map((s) => (s.Sid === "Allow use of the key" ? { ...s, Action: ["kms:Encrypt"] } : s)) },
       { ...base, Statement: statements.map((s) => (s.Sid === "Allow access for Key Administrators" ? { ...s, Effect: "Deny" } : s)) },
-      { ...base, Statement: statements.map((s) => (s.Sid === "Allow use of the key" ? { ...s, Condition: { Bool: { "aws:SecureTransport": "true" } } } : s)) },
+      {
+        ...base,
+        Statement: statements.map((s) =>
+          s.Sid === "Allow use of the key" ? { ...s, Condition: { Bool: { "aws:SecureTransport": "true" } } } : s,
+        ),
+      },
       { ...base, Statement: statements.filter((s) => s.Sid !== "Allow attachment of persistent resources") },
       { ...base, Statement: statements.filter((s) => s.Sid !== "Enable IAM User Permissions") },
-      { ...base, Statement: statements.map((s) => (s.Sid === "Allow attachment of persistent resources" ? { ...s, Principal: { AWS: ROLE } } : s)) },
+      {
+        ...base,
+        Statement: statements.map((s) => (s.Sid === "Allow attachment of persistent resources" ? { ...s, Principal: { AWS: ROLE } } : s)),
+      },
     ];
     for (const v of variants) expect(readDefaultView(JSON.stringify(v), ACCOUNT, "AWS_KMS")).toBeUndefined();
     expect(readDefaultView("not json", ACCOUNT, "AWS_KMS")).toBeUndefined();
     // An EXTERNAL key's administrator actions differ (kms:ImportKeyMaterial): not a match for AWS_KMS.
-    const external = buildConsolePolicy({ accountId: ACCOUNT, origin: "EXTERNAL", administrators: [ADMIN_USER], allowAdministratorsToDelete: true, users: [], externalAccounts: [] });
+    const external = buildConsolePolicy({
+      accountId: ACCOUNT,
+      origin: "EXTERNAL",
+      administrators: [ADMIN_USER],
+      allowAdministratorsToDelete: true,
+      users: [],
+      externalAccounts: [],
+    });
     expect(readDefaultView(JSON.stringify(external), ACCOUNT, "AWS_KMS")).toBeUndefined();
   });
 });

@@ -12,7 +12,11 @@ const ROOT_KEY = "AAECAwQFBgcICQoLDA0ODxAREhMUFRYXGBkaGxwdHh8=";
 const env: Vars = { ROOT_KEY, EDGEKMS_DEV_IDENTITIES: "true" };
 
 function withIdentities(secret: string): Vars {
-  const config = { credentials: [{ accessKeyId: "alice", secretAccessKey: secret, principal: { type: "IAMUser", accountId: "111122223333", userName: "alice" } }] };
+  const config = {
+    credentials: [
+      { accessKeyId: "alice", secretAccessKey: secret, principal: { type: "IAMUser", accountId: "111122223333", userName: "alice" } },
+    ],
+  };
   return { ROOT_KEY, EDGEKMS_IDENTITIES: JSON.stringify(config) };
 }
 
@@ -55,7 +59,9 @@ describe("console sign-in and sessions", () => {
     expect(await readSession(env, "", now)).toBeUndefined();
     expect(await readSession(env, undefined, now)).toBeUndefined();
     // Another deployment's root key.
-    expect(await readSession({ ROOT_KEY: "AQECAwQFBgcICQoLDA0ODxAREhMUFRYXGBkaGxwdHh8=", EDGEKMS_DEV_IDENTITIES: "true" }, cookie, now)).toBeUndefined();
+    expect(
+      await readSession({ ROOT_KEY: "AQECAwQFBgcICQoLDA0ODxAREhMUFRYXGBkaGxwdHh8=", EDGEKMS_DEV_IDENTITIES: "true" }, cookie, now),
+    ).toBeUndefined();
     // A changed secret ends the credential's sessions.
     const before = withIdentities("old-secret");
     const issued = (await issueSession(before, checkCredentials(before, "alice", "old-secret")!, now)).value;

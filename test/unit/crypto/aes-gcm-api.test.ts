@@ -5,13 +5,7 @@
  */
 import { randomBytes } from "node:crypto";
 import { describe, expect, it } from "vitest";
-import {
-  AES_GCM_TAG_LENGTH,
-  AesGcmStream,
-  AuthenticationError,
-  aesGcmDecrypt,
-  aesGcmEncrypt,
-} from "../../../src/crypto/aes-gcm.ts";
+import { AES_GCM_TAG_LENGTH, AesGcmStream, AuthenticationError, aesGcmDecrypt, aesGcmEncrypt } from "../../../src/crypto/aes-gcm.ts";
 import * as publicApi from "../../../src/crypto/index.ts";
 
 const random = (n: number) => new Uint8Array(randomBytes(n));

@@ -61,7 +61,12 @@ describe("AES-GCM against WebCrypto in Node", () => {
   });
 
   it("streams a message in random chunks to the same ciphertext and tag as the one-shot call", async () => {
-    for (const [keySize, ivSize, length] of [[32, 12, 70_000], [16, 12, 1234], [32, 7, 999], [16, 12, 0]] as const) {
+    for (const [keySize, ivSize, length] of [
+      [32, 12, 70_000],
+      [16, 12, 1234],
+      [32, 7, 999],
+      [16, 12, 0],
+    ] as const) {
       const [key, iv, pt, aad] = [random(keySize), random(ivSize), random(length), random(100)];
       const expected = await referenceSeal(key, iv, pt, aad);
       const enc = new AesGcmStream(key, iv).aad(aad.subarray(0, 37)).aad(aad.subarray(37));

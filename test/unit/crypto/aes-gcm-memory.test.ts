@@ -30,11 +30,14 @@ describe("AES-GCM memory hygiene", () => {
     ["aesGcmEncrypt, 70,000-byte IV", () => aesGcmEncrypt(key, random(70_000), pt.subarray(0, 5), aad)],
     ["a rejected aesGcmDecrypt", () => expect(() => aesGcmDecrypt(key, random(12), sealed, aad)).toThrow()],
     ["an AesGcmStream encryption", () => new AesGcmStream(key, iv).aad(aad).encrypt(pt.subarray(0, 50))],
-    ["a finished AesGcmStream", () => {
-      const stream = new AesGcmStream(key, iv);
-      stream.encrypt(pt.subarray(0, 50));
-      return stream.finish();
-    }],
+    [
+      "a finished AesGcmStream",
+      () => {
+        const stream = new AesGcmStream(key, iv);
+        stream.encrypt(pt.subarray(0, 50));
+        return stream.finish();
+      },
+    ],
   ];
 
   it.each(calls)("leaves the whole I/O buffer zeroed after %s", (_name, call) => {

@@ -9,10 +9,7 @@ import { describe, expect, it } from "vitest";
 import { EXPECTED_AES_GCM_COUNTS, runAesGcmVectors, type AeadFile } from "../../shared/wycheproof-aes-gcm.ts";
 
 const vectors = JSON.parse(
-  readFileSync(
-    fileURLToPath(new URL("../../vectors/wycheproof/aes_gcm_test.json", import.meta.url)),
-    "utf8",
-  ),
+  readFileSync(fileURLToPath(new URL("../../vectors/wycheproof/aes_gcm_test.json", import.meta.url)), "utf8"),
 ) as AeadFile;
 
 describe("AES-GCM Wycheproof vectors", () => {

@@ -6,12 +6,7 @@
  */
 import { describe, expect, it } from "vitest";
 import { encodeEncryptionContext } from "../../../src/crypto/encryption-context.ts";
-import {
-  type CiphertextHeader,
-  openCiphertext,
-  readCiphertextHeader,
-  sealCiphertext,
-} from "../../../src/crypto/envelope.ts";
+import { type CiphertextHeader, openCiphertext, readCiphertextHeader, sealCiphertext } from "../../../src/crypto/envelope.ts";
 import { core, ioBuffer } from "../../../src/crypto/wasm.ts";
 
 const ARN = "arn:aws:kms:us-east-1:111122223333:key/1234abcd-12ab-34cd-56ef-1234567890ab";
@@ -89,8 +84,8 @@ function rawHeader(arn: Uint8Array, keyVersion: number, formatVersion = 1, decla
 }
 
 const LENGTHS = [
-  1, 2, 3, 7, 8, 15, 16, 17, 31, 32, 33, 47, 48, 63, 64, 65, 95, 96, 97, 111, 112, 113, 127, 128, 129, 255, 256,
-  257, 511, 512, 513, 1000, 1023, 1024, 1025, 2047, 2048, 2049, 3000, 4095, 4096,
+  1, 2, 3, 7, 8, 15, 16, 17, 31, 32, 33, 47, 48, 63, 64, 65, 95, 96, 97, 111, 112, 113, 127, 128, 129, 255, 256, 257, 511, 512, 513, 1000,
+  1023, 1024, 1025, 2047, 2048, 2049, 3000, 4095, 4096,
 ];
 
 describe("ciphertext blob round trips", () => {
@@ -372,9 +367,7 @@ describe("ciphertext blob arguments", () => {
   });
 
   it("refuses an ARN with a lone surrogate, which would not read back as the same string, with a TypeError", () => {
-    expect(() => sealCiphertext(random(32), { keyArn: "arn\uD800", backingKeyVersion: 1 }, CONTEXT, plaintext)).toThrow(
-      TypeError,
-    );
+    expect(() => sealCiphertext(random(32), { keyArn: "arn\uD800", backingKeyVersion: 1 }, CONTEXT, plaintext)).toThrow(TypeError);
   });
 
   it("refuses backing-key versions that are not integers from 1 to 2^32 - 1 with a RangeError", () => {
@@ -457,7 +450,7 @@ describe("ciphertext blob memory hygiene", () => {
       const blob = sealCiphertext(backingKey, HEADER, CONTEXT, plaintext);
       // Compared by hand: expect().toEqual on thousands of byte arrays costs seconds.
       const result = openCiphertext(backingKey, blob, i % 2 ? CONTEXT : EMPTY_CONTEXT);
-      if (result !== undefined && result.every((b, j) => b === plaintext[j]) && result.length === plaintext.length) opened++;
+      if (result?.every((b, j) => b === plaintext[j]) && result.length === plaintext.length) opened++;
       if (result === undefined) refused++;
     }
     expect([opened, refused]).toEqual([1000, 1000]);

@@ -29,10 +29,7 @@ interface HkdfFile {
 }
 
 const vectors = JSON.parse(
-  readFileSync(
-    fileURLToPath(new URL("../../vectors/wycheproof/hkdf_sha256_test.json", import.meta.url)),
-    "utf8",
-  ),
+  readFileSync(fileURLToPath(new URL("../../vectors/wycheproof/hkdf_sha256_test.json", import.meta.url)), "utf8"),
 ) as HkdfFile;
 
 const fromHex = (s: string) => new Uint8Array(Buffer.from(s, "hex"));
@@ -81,9 +78,7 @@ describe("HKDF-SHA256 output length", () => {
   it("rejects negative, fractional, non-finite and too-large lengths with a clear RangeError", () => {
     const empty = new Uint8Array(0);
     for (const length of [-1, 1.5, Number.NaN, Infinity, 8161, 2 ** 32]) {
-      expect(() => hkdfSha256(empty, empty, empty, length)).toThrow(
-        /HKDF-SHA256 output length must be an integer from 0 to 8160/,
-      );
+      expect(() => hkdfSha256(empty, empty, empty, length)).toThrow(/HKDF-SHA256 output length must be an integer from 0 to 8160/);
     }
   });
 
@@ -103,9 +98,7 @@ describe("HKDF-SHA256 against WebCrypto", () => {
       const salt = randomBytes((i * 13) % 90);
       const info = randomBytes((i * 29) % 200);
       const length = 1 + ((i * 53) % 400);
-      expect(hex(hkdfSha256(ikm, salt, info, length)), `case ${i}`).toBe(
-        await webCryptoHkdf(ikm, salt, info, length),
-      );
+      expect(hex(hkdfSha256(ikm, salt, info, length)), `case ${i}`).toBe(await webCryptoHkdf(ikm, salt, info, length));
     }
   });
 
@@ -125,9 +118,7 @@ describe("HKDF-SHA256 against WebCrypto", () => {
       [140_000, 97],
     ] as const) {
       const info = randomBytes(infoLength);
-      expect(hex(hkdfSha256(ikm, salt, info, length)), `info ${infoLength} B`).toBe(
-        rfc5869(ikm, salt, info, length),
-      );
+      expect(hex(hkdfSha256(ikm, salt, info, length)), `info ${infoLength} B`).toBe(rfc5869(ikm, salt, info, length));
     }
   });
 });

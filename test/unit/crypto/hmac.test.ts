@@ -27,10 +27,7 @@ interface MacFile {
 }
 
 const vectors = JSON.parse(
-  readFileSync(
-    fileURLToPath(new URL("../../vectors/wycheproof/hmac_sha256_test.json", import.meta.url)),
-    "utf8",
-  ),
+  readFileSync(fileURLToPath(new URL("../../vectors/wycheproof/hmac_sha256_test.json", import.meta.url)), "utf8"),
 ) as MacFile;
 
 const fromHex = (s: string) => new Uint8Array(Buffer.from(s, "hex"));
@@ -80,17 +77,13 @@ describe("HMAC-SHA256 against WebCrypto", () => {
     for (let i = 1; i <= 200; i++) {
       const key = randomBytes(i);
       const data = randomBytes((i * 37) % 301);
-      expect(hex(hmacSha256(key, data)), `key ${key.length} B, data ${data.length} B`).toBe(
-        await webCryptoHmac(key, data),
-      );
+      expect(hex(hmacSha256(key, data)), `key ${key.length} B, data ${data.length} B`).toBe(await webCryptoHmac(key, data));
     }
   });
 
   it("accepts an empty key, which WebCrypto refuses, and agrees with node:crypto on it", () => {
     const data = randomBytes(50);
-    expect(hex(hmacSha256(new Uint8Array(0), data))).toBe(
-      createHmac("sha256", new Uint8Array(0)).update(data).digest("hex"),
-    );
+    expect(hex(hmacSha256(new Uint8Array(0), data))).toBe(createHmac("sha256", new Uint8Array(0)).update(data).digest("hex"));
   });
 
   it("agrees at the block-size key boundary (63, 64, 65 bytes)", async () => {
@@ -110,9 +103,7 @@ describe("HMAC-SHA256 against WebCrypto", () => {
     ] as const) {
       const key = randomBytes(keyLength);
       const data = randomBytes(dataLength);
-      expect(hex(hmacSha256(key, data)), `key ${keyLength} B, data ${dataLength} B`).toBe(
-        await webCryptoHmac(key, data),
-      );
+      expect(hex(hmacSha256(key, data)), `key ${keyLength} B, data ${dataLength} B`).toBe(await webCryptoHmac(key, data));
       const incremental = new HmacSha256(key).update(data.subarray(0, 7)).update(data.subarray(7));
       expect(hex(incremental.digest())).toBe(await webCryptoHmac(key, data));
     }

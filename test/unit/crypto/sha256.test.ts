@@ -13,15 +13,11 @@ const reference = (b: Uint8Array) => createHash("sha256").update(b).digest("hex"
 
 describe("SHA-256 known answers (FIPS 180-4)", () => {
   it("hashes the empty message", () => {
-    expect(hex(sha256(new Uint8Array(0)))).toBe(
-      "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855",
-    );
+    expect(hex(sha256(new Uint8Array(0)))).toBe("e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855");
   });
 
   it('hashes "abc" (one block)', () => {
-    expect(hex(sha256(ascii("abc")))).toBe(
-      "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad",
-    );
+    expect(hex(sha256(ascii("abc")))).toBe("ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad");
   });
 
   it("hashes the 448-bit message, whose padding spills into a second block", () => {
@@ -31,11 +27,8 @@ describe("SHA-256 known answers (FIPS 180-4)", () => {
   });
 
   it("hashes the 896-bit message", () => {
-    const message =
-      "abcdefghbcdefghicdefghijdefghijkefghijklfghijklmghijklmnhijklmnoijklmnopjklmnopqklmnopqrlmnopqrsmnopqrstnopqrstu";
-    expect(hex(sha256(ascii(message)))).toBe(
-      "cf5b16a778af8380036ce59e7b0492370b249b11e8f07a51afac45037afee9d1",
-    );
+    const message = "abcdefghbcdefghicdefghijdefghijkefghijklfghijklmghijklmnhijklmnoijklmnopjklmnopqklmnopqrlmnopqrsmnopqrstnopqrstu";
+    expect(hex(sha256(ascii(message)))).toBe("cf5b16a778af8380036ce59e7b0492370b249b11e8f07a51afac45037afee9d1");
   });
 
   it("hashes one million 'a' bytes, streamed through the I/O buffer in chunks", () => {

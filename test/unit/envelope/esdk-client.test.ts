@@ -62,7 +62,11 @@ describe("the AWS Encryption SDK format through the client", () => {
     const data = random(9000);
     const message = await new EnvelopeClient({ kms, keyId: first, additionalKeyIds: [second] }).encrypt(data);
     // A KMS that refuses the first key: the second encrypted data key opens the message.
-    const refusing = { ...kms, decrypt: (input: Parameters<typeof kms.decrypt>[0]) => (input.KeyId === first ? Promise.reject(Object.assign(new Error("no"), { name: "AccessDeniedException" })) : kms.decrypt(input)) };
+    const refusing = {
+      ...kms,
+      decrypt: (input: Parameters<typeof kms.decrypt>[0]) =>
+        input.KeyId === first ? Promise.reject(Object.assign(new Error("no"), { name: "AccessDeniedException" })) : kms.decrypt(input),
+    };
     const opened = await new EnvelopeClient({ kms: refusing }).decrypt(message);
     expectBytes(opened.plaintext, data);
     expect(opened.keyId).toBe(second);
@@ -77,7 +81,12 @@ describe("the AWS Encryption SDK format through the client", () => {
       [SIGNED, 3],
     ] as const) {
       const kms = inProcessKms();
-      const client = new EnvelopeClient({ kms, keyId: kms.createKey(), algorithmSuite: suite, cache: { maxAgeMs: 60_000, maxMessages: 10 } });
+      const client = new EnvelopeClient({
+        kms,
+        keyId: kms.createKey(),
+        algorithmSuite: suite,
+        cache: { maxAgeMs: 60_000, maxMessages: 10 },
+      });
       const data = random(100);
       const messages = [await client.encrypt(data), await client.encrypt(data), await client.encrypt(data)];
       expect(kms.calls.generateDataKey).toBe(generated);
@@ -92,7 +101,13 @@ describe("the AWS Encryption SDK format through the client", () => {
     const keyId = kms.createKey();
     const message = await new EnvelopeClient({ kms, keyId }).encrypt(random(10));
     // A KMS that ignores KeyId and reports another key: the keyring must not accept its answer.
-    const lying = { ...kms, decrypt: async (input: Parameters<typeof kms.decrypt>[0]) => ({ ...(await kms.decrypt({ ...input, KeyId: undefined })), KeyId: "arn:aws:kms:us-east-1:111122223333:key/other" }) };
+    const lying = {
+      ...kms,
+      decrypt: async (input: Parameters<typeof kms.decrypt>[0]) => ({
+        ...(await kms.decrypt({ ...input, KeyId: undefined })),
+        KeyId: "arn:aws:kms:us-east-1:111122223333:key/other",
+      }),
+    };
     await expectInvalid(new EnvelopeClient({ kms: lying }).decrypt(message));
   });
 });

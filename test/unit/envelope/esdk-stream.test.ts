@@ -38,16 +38,19 @@ async function pump(stream: TransformStream<Uint8Array, Uint8Array>, input: Uint
   return { output: concat(...parts), beforeEnd, done };
 }
 
-describe.each(["ALG_AES256_GCM_HKDF_SHA512_COMMIT_KEY", "ALG_AES256_GCM_HKDF_SHA512_COMMIT_KEY_ECDSA_P384"] as const)("%s streams", (algorithmSuite) => {
-  it("emit ciphertext and release plaintext frame by frame, before the input ends", async () => {
-    const kms = inProcessKms();
-    const client = new EnvelopeClient({ kms, keyId: kms.createKey(), algorithmSuite });
-    const data = random(2 * 1024 * 1024);
-    const encrypted = await pump(client.encryptStream(), data, 65536);
-    // Everything but the last frame (and the footer) is out before the plaintext ends.
-    expect(encrypted.beforeEnd).toBeGreaterThan(data.length - 2 * 4096);
-    const decrypted = await pump(client.decryptStream(), encrypted.output, 65536);
-    expect(decrypted.beforeEnd).toBeGreaterThan(data.length - 65536 - 2 * 4096);
-    expectBytes(decrypted.output, data);
-  }, 60_000);
-});
+describe.each(["ALG_AES256_GCM_HKDF_SHA512_COMMIT_KEY", "ALG_AES256_GCM_HKDF_SHA512_COMMIT_KEY_ECDSA_P384"] as const)(
+  "%s streams",
+  (algorithmSuite) => {
+    it("emit ciphertext and release plaintext frame by frame, before the input ends", async () => {
+      const kms = inProcessKms();
+      const client = new EnvelopeClient({ kms, keyId: kms.createKey(), algorithmSuite });
+      const data = random(2 * 1024 * 1024);
+      const encrypted = await pump(client.encryptStream(), data, 65536);
+      // Everything but the last frame (and the footer) is out before the plaintext ends.
+      expect(encrypted.beforeEnd).toBeGreaterThan(data.length - 2 * 4096);
+      const decrypted = await pump(client.decryptStream(), encrypted.output, 65536);
+      expect(decrypted.beforeEnd).toBeGreaterThan(data.length - 65536 - 2 * 4096);
+      expectBytes(decrypted.output, data);
+    }, 60_000);
+  },
+);

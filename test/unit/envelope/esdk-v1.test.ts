@@ -41,7 +41,13 @@ interface V1Options {
 }
 
 /** A v1 message per the specification, with its data key wrapped by `kms` under `keyId`. */
-async function v1Message(kms: ReturnType<typeof inProcessKms>, keyId: string, plaintext: Buffer, context: Record<string, string>, o: V1Options) {
+async function v1Message(
+  kms: ReturnType<typeof inProcessKms>,
+  keyId: string,
+  plaintext: Buffer,
+  context: Record<string, string>,
+  o: V1Options,
+) {
   const ctx = { ...context };
   let privateKey: ReturnType<typeof generateKeyPairSync>["privateKey"] | undefined;
   if (o.signed) {
@@ -64,7 +70,18 @@ async function v1Message(kms: ReturnType<typeof inProcessKms>, keyId: string, pl
   const aad = pairs.length ? Buffer.concat([u16(pairs.length), ...pairs]) : Buffer.alloc(0);
   const edk = Buffer.concat([prefixed(utf8("aws-kms")), prefixed(utf8(keyId)), prefixed(Buffer.from(wrapped.CiphertextBlob!))]);
   const frameLength = o.framed ? 64 : 0;
-  const body = Buffer.concat([Buffer.from([1, 0x80]), suite, messageId, prefixed(aad), u16(1), edk, Buffer.from([o.framed ? 2 : 1]), u32(0), Buffer.from([12]), u32(frameLength)]);
+  const body = Buffer.concat([
+    Buffer.from([1, 0x80]),
+    suite,
+    messageId,
+    prefixed(aad),
+    u16(1),
+    edk,
+    Buffer.from([o.framed ? 2 : 1]),
+    u32(0),
+    Buffer.from([12]),
+    u32(frameLength),
+  ]);
   const headerIv = Buffer.alloc(12);
   const header = Buffer.concat([body, headerIv, seal(key, headerIv, Buffer.alloc(0), body)]);
   const parts: Buffer[] = [header];
@@ -78,11 +95,21 @@ async function v1Message(kms: ReturnType<typeof inProcessKms>, keyId: string, pl
     let at = 0;
     for (; plaintext.length - at > frameLength; at += frameLength, seq++) {
       const iv = Buffer.concat([Buffer.alloc(8), u32(seq)]);
-      parts.push(u32(seq), iv, seal(key, iv, plaintext.subarray(at, at + frameLength), bodyAad("AWSKMSEncryptionClient Frame", seq, frameLength)));
+      parts.push(
+        u32(seq),
+        iv,
+        seal(key, iv, plaintext.subarray(at, at + frameLength), bodyAad("AWSKMSEncryptionClient Frame", seq, frameLength)),
+      );
     }
     const rest = plaintext.subarray(at);
     const iv = Buffer.concat([Buffer.alloc(8), u32(seq)]);
-    parts.push(u32(0xffffffff), u32(seq), iv, u32(rest.length), seal(key, iv, rest, bodyAad("AWSKMSEncryptionClient Final Frame", seq, rest.length)));
+    parts.push(
+      u32(0xffffffff),
+      u32(seq),
+      iv,
+      u32(rest.length),
+      seal(key, iv, rest, bodyAad("AWSKMSEncryptionClient Final Frame", seq, rest.length)),
+    );
   }
   if (privateKey) {
     const signature = sign("sha384", Buffer.concat(parts), privateKey);
@@ -95,7 +122,10 @@ const CASES: [string, V1Options][] = [
   ["non-framed, AES-256, HKDF-SHA256 (0x0178)", { suiteId: 0x0178, keyLength: 32, kdf: "sha256", framed: false }],
   ["non-framed, AES-128, no KDF (0x0014)", { suiteId: 0x0014, keyLength: 16, kdf: "none", framed: false }],
   ["framed, AES-128, HKDF-SHA256 (0x0114)", { suiteId: 0x0114, keyLength: 16, kdf: "sha256", framed: true }],
-  ["non-framed, AES-256, HKDF-SHA384, ECDSA P-384 (0x0378)", { suiteId: 0x0378, keyLength: 32, kdf: "sha384", framed: false, signed: true }],
+  [
+    "non-framed, AES-256, HKDF-SHA384, ECDSA P-384 (0x0378)",
+    { suiteId: 0x0378, keyLength: 32, kdf: "sha384", framed: false, signed: true },
+  ],
   ["framed, AES-256, HKDF-SHA384, ECDSA P-384 (0x0378)", { suiteId: 0x0378, keyLength: 32, kdf: "sha384", framed: true, signed: true }],
 ];
 
@@ -125,7 +155,9 @@ describe.each(CASES)("a version 1 message, %s", (_name, options) => {
     for (let at = 0; at < message.length; at++) {
       const flipped = message.slice();
       flipped[at]! ^= 1 << (at % 8);
-      await expect(allow.decrypt(flipped)).rejects.toMatchObject({ name: expect.stringMatching(/InvalidCiphertextException|IncorrectKeyException|NotFoundException/) });
+      await expect(allow.decrypt(flipped)).rejects.toMatchObject({
+        name: expect.stringMatching(/InvalidCiphertextException|IncorrectKeyException|NotFoundException/),
+      });
     }
   });
 });

@@ -60,12 +60,21 @@ function readByTheTable(message: Uint8Array, dataKey: Uint8Array) {
     if (view.getUint32(at) === 0xffffffff) {
       expect(view.getUint32(at + 4)).toBe(s);
       const len = view.getUint32(at + 8);
-      plaintext.push(gcmOpen(iv(s), aad(1, s, len), message.subarray(at + 12, at + 12 + len), message.subarray(at + 12 + len, at + 28 + len)));
+      plaintext.push(
+        gcmOpen(iv(s), aad(1, s, len), message.subarray(at + 12, at + 12 + len), message.subarray(at + 12 + len, at + 28 + len)),
+      );
       at += 28 + len;
       break;
     }
     expect(view.getUint32(at)).toBe(s);
-    plaintext.push(gcmOpen(iv(s), aad(0, s, frameSize), message.subarray(at + 4, at + 4 + frameSize), message.subarray(at + 4 + frameSize, at + 20 + frameSize)));
+    plaintext.push(
+      gcmOpen(
+        iv(s),
+        aad(0, s, frameSize),
+        message.subarray(at + 4, at + 4 + frameSize),
+        message.subarray(at + 4 + frameSize, at + 20 + frameSize),
+      ),
+    );
     at += 20 + frameSize;
   }
   expect(at).toBe(message.length);
@@ -91,7 +100,9 @@ describe("the documented byte table", () => {
     const kms = inProcessKms();
     const keyId = kms.createKey();
     const data = random(3 * 50 + 7);
-    const message = await new EnvelopeClient({ format: "edgekms-v1", kms, keyId, frameSize: 50 }).encrypt(data, { encryptionContext: CONTEXT });
+    const message = await new EnvelopeClient({ format: "edgekms-v1", kms, keyId, frameSize: 50 }).encrypt(data, {
+      encryptionContext: CONTEXT,
+    });
     const header = parseHeader(message);
     if (header === "incomplete") throw new Error("header incomplete");
     const { Plaintext: dataKey } = await kms.decrypt({ CiphertextBlob: header.encryptedDataKeys[0]!, EncryptionContext: CONTEXT });

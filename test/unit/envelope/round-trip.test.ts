@@ -233,13 +233,18 @@ describe("expected encryption context with keys that differ only in case (issue 
       await expect(client.decrypt(message, { encryptionContext: expected })).rejects.toMatchObject({ name: "InvalidCiphertextException" });
     }
     // Keys nobody collides with are still checked as before.
-    expect((await client.decrypt(message, { encryptionContext: { app: "billing" } })).encryptionContext).toEqual({ ...ISSUE_CONTEXT, app: "billing" });
+    expect((await client.decrypt(message, { encryptionContext: { app: "billing" } })).encryptionContext).toEqual({
+      ...ISSUE_CONTEXT,
+      app: "billing",
+    });
   });
 
   it("matches an expected key exactly, as KMS's context is case-sensitive", async () => {
     const { client } = setup();
     const message = await client.encrypt(random(10), { encryptionContext: { Tenant: "alice" } });
-    await expect(client.decrypt(message, { encryptionContext: { tenant: "alice" } })).rejects.toMatchObject({ name: "InvalidCiphertextException" });
+    await expect(client.decrypt(message, { encryptionContext: { tenant: "alice" } })).rejects.toMatchObject({
+      name: "InvalidCiphertextException",
+    });
     await expect(client.decrypt(message, { encryptionContext: { Tenant: "alice" } })).resolves.toBeDefined();
   });
 });

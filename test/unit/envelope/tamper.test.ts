@@ -111,7 +111,7 @@ describe("frame order", () => {
   });
 
   it("a regular frame relabelled as the final frame is refused (the frame type is authenticated)", async () => {
-    const { client, data, message, headerLength, frames } = await fixture();
+    const { client, data, message, frames } = await fixture();
     const second = frames[1]!;
     const sealed = message.subarray(second.start + 4, second.end);
     const disguised = new Uint8Array(12 + sealed.length);
@@ -240,6 +240,12 @@ describe("encryption context", () => {
     await expect(bad.info).rejects.toMatchObject({ name: "InvalidCiphertextException" });
     const good = await streamDecrypt(client, message);
     expect(good.error).toBeUndefined();
-    await expect(good.info).resolves.toEqual({ encryptionContext: CONTEXT, keyId, frameSize: F, headerLength: layout(message).headerLength, format: "edgekms-v1" });
+    await expect(good.info).resolves.toEqual({
+      encryptionContext: CONTEXT,
+      keyId,
+      frameSize: F,
+      headerLength: layout(message).headerLength,
+      format: "edgekms-v1",
+    });
   });
 });

@@ -27,7 +27,10 @@ function fakeCorpus(): Corpus {
     grant: { id: "ab".repeat(32), token: Buffer.alloc(130, 1).toString("base64url"), keyId: keys.main.keyId },
     imports: { external: { token: Buffer.alloc(90, 2).toString("base64"), wrapped: Buffer.alloc(256, 3).toString("base64") } },
     material: Buffer.alloc(32),
-    otherAccountKey: { keyId: "99999999-1111-2222-3333-444444444444", arn: "arn:aws:kms:us-east-1:444455556666:key/99999999-1111-2222-3333-444444444444" },
+    otherAccountKey: {
+      keyId: "99999999-1111-2222-3333-444444444444",
+      arn: "arn:aws:kms:us-east-1:444455556666:key/99999999-1111-2222-3333-444444444444",
+    },
   };
 }
 
@@ -66,8 +69,31 @@ describe("fuzzer mutators", () => {
     } finally {
       transport.close();
     }
-    expect([...mutators].sort()).toEqual(["blob", "body", "bytes", "grant-token", "headers", "identity", "import-token", "none", "policy", "sigv4", "unicode"]);
-    for (const op of ["CreateKey", "Encrypt", "Decrypt", "ReEncrypt", "PutKeyPolicy", "CreateGrant", "RetireGrant", "ImportKeyMaterial", "TagResource", "ListAliases"]) {
+    expect([...mutators].sort()).toEqual([
+      "blob",
+      "body",
+      "bytes",
+      "grant-token",
+      "headers",
+      "identity",
+      "import-token",
+      "none",
+      "policy",
+      "sigv4",
+      "unicode",
+    ]);
+    for (const op of [
+      "CreateKey",
+      "Encrypt",
+      "Decrypt",
+      "ReEncrypt",
+      "PutKeyPolicy",
+      "CreateGrant",
+      "RetireGrant",
+      "ImportKeyMaterial",
+      "TagResource",
+      "ListAliases",
+    ]) {
       expect(ops).toContain(op);
     }
   }, 120_000);

@@ -44,7 +44,9 @@ describe("constraints", () => {
     validateGrantParameters({ granteePrincipal: "arn:aws:iam::111122223333:user/bob", operations, constraints: constraints as never });
 
   it("are allowed with operations that take an encryption context, and with DescribeKey, CreateGrant, RetireGrant", () => {
-    expect(() => check(["Encrypt", "Decrypt", "ReEncryptFrom", "GenerateDataKey", "DescribeKey", "CreateGrant", "RetireGrant"], subset({ a: "1" }))).not.toThrow();
+    expect(() =>
+      check(["Encrypt", "Decrypt", "ReEncryptFrom", "GenerateDataKey", "DescribeKey", "CreateGrant", "RetireGrant"], subset({ a: "1" })),
+    ).not.toThrow();
   });
 
   it("are refused with operations that take no encryption context", () => {
@@ -59,9 +61,16 @@ describe("constraints", () => {
   });
 
   it("refuse an invalid grantee or retiring principal and an empty operation list", () => {
-    expect(() => validateGrantParameters({ granteePrincipal: "bob", operations: ["Decrypt"], constraints: undefined })).toThrowError(/GranteePrincipal/);
+    expect(() => validateGrantParameters({ granteePrincipal: "bob", operations: ["Decrypt"], constraints: undefined })).toThrowError(
+      /GranteePrincipal/,
+    );
     expect(() =>
-      validateGrantParameters({ granteePrincipal: "111122223333", retiringPrincipal: "*", operations: ["Decrypt"], constraints: undefined }),
+      validateGrantParameters({
+        granteePrincipal: "111122223333",
+        retiringPrincipal: "*",
+        operations: ["Decrypt"],
+        constraints: undefined,
+      }),
     ).toThrowError(/RetiringPrincipal/);
     expect(() => check([])).toThrowError(/at least one/);
   });
@@ -76,7 +85,9 @@ describe("narrower or equal grants", () => {
   });
 
   it("refuse an operation the parent does not have", () => {
-    expect(isNarrowerOrEqual({ operations: ["Decrypt", "ReEncryptFrom"], constraints: subset({ Department: "Finance" }) }, parent)).toBe(false);
+    expect(isNarrowerOrEqual({ operations: ["Decrypt", "ReEncryptFrom"], constraints: subset({ Department: "Finance" }) }, parent)).toBe(
+      false,
+    );
   });
 
   it("allow adding pairs to a subset constraint, or turning it into an equals constraint that contains it", () => {

@@ -76,7 +76,10 @@ describe("RSA-OAEP decryption against Wycheproof", () => {
 });
 
 describe("ECDH against Wycheproof", () => {
-  for (const [name, curve] of [["ecdh_secp256r1_test.json", "P-256"], ["ecdh_secp384r1_test.json", "P-384"]] as const) {
+  for (const [name, curve] of [
+    ["ecdh_secp256r1_test.json", "P-256"],
+    ["ecdh_secp384r1_test.json", "P-384"],
+  ] as const) {
     it(`derives the expected secret for every valid ${curve} peer key and refuses every invalid one`, async () => {
       const file = load(name);
       expectAll(await runEcdhVectors(file, curve), file);
@@ -85,7 +88,12 @@ describe("ECDH against Wycheproof", () => {
 });
 
 describe("HMAC against Wycheproof", () => {
-  for (const [bits, algorithm] of [[224, "HMAC_SHA_224"], [256, "HMAC_SHA_256"], [384, "HMAC_SHA_384"], [512, "HMAC_SHA_512"]] as const) {
+  for (const [bits, algorithm] of [
+    [224, "HMAC_SHA_224"],
+    [256, "HMAC_SHA_256"],
+    [384, "HMAC_SHA_384"],
+    [512, "HMAC_SHA_512"],
+  ] as const) {
     it(`${algorithm} verifies every valid full-length tag and rejects every invalid one`, async () => {
       const file = load(`hmac_sha${bits}_test.json`);
       const result = await runHmacVectors(file as never, algorithm, bits);

@@ -8,12 +8,7 @@
 import { constants, createPrivateKey, createPublicKey, privateDecrypt, publicEncrypt, randomBytes } from "node:crypto";
 import { readFileSync } from "node:fs";
 import { describe, expect, it } from "vitest";
-import {
-  generateWrappingKeyPair,
-  rsaOaepDecrypt,
-  rsaPkcs1v15Decrypt,
-  unwrapKeyMaterial,
-} from "../../../src/keys/import-wrapping.ts";
+import { generateWrappingKeyPair, rsaOaepDecrypt, rsaPkcs1v15Decrypt, unwrapKeyMaterial } from "../../../src/keys/import-wrapping.ts";
 
 interface Vector {
   tcId: number;

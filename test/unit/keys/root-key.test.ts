@@ -12,7 +12,14 @@ import { aesGcmDecrypt } from "../../../src/crypto/index.ts";
 import { openGrantToken } from "../../../src/grants/token.ts";
 import { isCurrentSeal, newBackingKey, sealBackingKey, unsealBackingKey, type SealedBackingKey } from "../../../src/keys/backing-key.ts";
 import { materialFingerprint, openImportToken, unsealWrappingKey } from "../../../src/keys/import-token.ts";
-import { decodeRootKey, deriveSubkey, ROOT_KEY_PURPOSES, withRootKey, withSubkey, type RootKeyPurpose } from "../../../src/keys/root-key.ts";
+import {
+  decodeRootKey,
+  deriveSubkey,
+  ROOT_KEY_PURPOSES,
+  withRootKey,
+  withSubkey,
+  type RootKeyPurpose,
+} from "../../../src/keys/root-key.ts";
 
 const SECRET = "dGVzdC1yb290LWtleS0tMzItYnl0ZXMtb2YtZW50cm8="; // test/e2e/local-worker.ts TEST_ROOT_KEY
 const ROOT = decodeRootKey(SECRET);
@@ -48,7 +55,18 @@ describe("subkeys", () => {
     let seen: Uint8Array | undefined;
     expect(withSubkey(ROOT, "grantToken", (k) => ((seen = k), k.slice()))).toEqual(deriveSubkey(ROOT, "grantToken"));
     expect(seen!.every((b) => b === 0)).toBe(true);
-    expect(() => withSubkey(ROOT, "grantToken", (k) => ((seen = k), (() => { throw new Error("boom"); })()))).toThrow("boom");
+    expect(() =>
+      withSubkey(
+        ROOT,
+        "grantToken",
+        (k) => (
+          (seen = k),
+          (() => {
+            throw new Error("boom");
+          })()
+        ),
+      ),
+    ).toThrow("boom");
     expect(seen!.every((b) => b === 0)).toBe(true);
     const pending = withSubkey(ROOT, "grantToken", async (k) => ((seen = k), await Promise.resolve(), k[0]));
     expect(seen!.some((b) => b !== 0)).toBe(true); // still in use until the promise settles

@@ -52,9 +52,11 @@ describe("the issue's example: a per-tenant key policy", () => {
 
 describe("conditions on an ambiguous key decide against the request", () => {
   const open = allow("*", "kms:Encrypt");
-  const denyWhen = (condition: object) => keyPolicy(open, { Effect: "Deny", Principal: "*", Action: "kms:Encrypt", Resource: "*", Condition: condition });
+  const denyWhen = (condition: object) =>
+    keyPolicy(open, { Effect: "Deny", Principal: "*", Action: "kms:Encrypt", Resource: "*", Condition: condition });
   const allowWhen = (condition: object) => keyPolicy(allow("*", "kms:Encrypt", { Condition: condition }));
-  const decision = (policy: ReturnType<typeof keyPolicy>, facts: Partial<RequestFacts>) => evaluatePolicy(policy, ctx(ALICE, "kms:Encrypt", KEY1, facts)).decision;
+  const decision = (policy: ReturnType<typeof keyPolicy>, facts: Partial<RequestFacts>) =>
+    evaluatePolicy(policy, ctx(ALICE, "kms:Encrypt", KEY1, facts)).decision;
   const ec = { encryptionContext: ISSUE_CONTEXT };
 
   it.each<[string, object]>([
@@ -86,26 +88,53 @@ describe("conditions on an ambiguous key decide against the request", () => {
     expect(decision(allowWhen({ StringEquals: { "kms:EncryptionContext:app": "billing" } }), facts)).toBe("Allow");
     expect(decision(denyWhen({ StringEquals: { "kms:EncryptionContext:app": "other" } }), facts)).toBe("Allow");
     // A Deny whose other clause does not hold still does not apply: the ambiguity only decides its own clause.
-    expect(decision(denyWhen({ StringEquals: { "kms:EncryptionContext:tenant": "alice", "kms:EncryptionContext:app": "other" } }), facts)).toBe("Allow");
+    expect(
+      decision(denyWhen({ StringEquals: { "kms:EncryptionContext:tenant": "alice", "kms:EncryptionContext:app": "other" } }), facts),
+    ).toBe("Allow");
   });
 
   it("treats a policy variable naming an ambiguous key the same way, in conditions and in Resource", () => {
     const facts = { encryptionContext: { owner: "alice" }, requestTags: { Team: "a", team: "b" } };
     expect(decision(allowWhen({ StringEquals: { "kms:EncryptionContext:owner": "${aws:RequestTag/team}" } }), facts)).toBe("ImplicitDeny");
-    expect(decision(allowWhen({ StringEquals: { "kms:EncryptionContext:owner": "${aws:RequestTag/team, 'alice'}" } }), facts)).toBe("ImplicitDeny");
+    expect(decision(allowWhen({ StringEquals: { "kms:EncryptionContext:owner": "${aws:RequestTag/team, 'alice'}" } }), facts)).toBe(
+      "ImplicitDeny",
+    );
     expect(decision(denyWhen({ StringEquals: { "kms:EncryptionContext:owner": "${aws:RequestTag/team}" } }), facts)).toBe("Deny");
-    const resourceDeny = keyPolicy(open, { Effect: "Deny", Principal: "*", Action: "kms:Encrypt", Resource: "arn:aws:kms:*:*:key/${aws:RequestTag/team}" });
+    const resourceDeny = keyPolicy(open, {
+      Effect: "Deny",
+      Principal: "*",
+      Action: "kms:Encrypt",
+      Resource: "arn:aws:kms:*:*:key/${aws:RequestTag/team}",
+    });
     expect(evaluatePolicy(resourceDeny, ctx(ALICE, "kms:Encrypt", KEY1, facts)).decision).toBe("Deny");
-    const notResourceDeny = keyPolicy(open, { Effect: "Deny", Principal: "*", Action: "kms:Encrypt", NotResource: "arn:aws:kms:*:*:key/${aws:RequestTag/team}" });
+    const notResourceDeny = keyPolicy(open, {
+      Effect: "Deny",
+      Principal: "*",
+      Action: "kms:Encrypt",
+      NotResource: "arn:aws:kms:*:*:key/${aws:RequestTag/team}",
+    });
     expect(evaluatePolicy(notResourceDeny, ctx(ALICE, "kms:Encrypt", KEY1, facts)).decision).toBe("Deny");
-    const resourceAllow = keyPolicy({ Effect: "Allow", Principal: "*", Action: "kms:Encrypt", Resource: "arn:aws:kms:*:*:key/${aws:RequestTag/team}" });
+    const resourceAllow = keyPolicy({
+      Effect: "Allow",
+      Principal: "*",
+      Action: "kms:Encrypt",
+      Resource: "arn:aws:kms:*:*:key/${aws:RequestTag/team}",
+    });
     expect(evaluatePolicy(resourceAllow, ctx(ALICE, "kms:Encrypt", KEY1, facts)).decision).toBe("ImplicitDeny");
   });
 
   it("applies to IAM policies too", () => {
-    const identity = [iamPolicy({ Effect: "Allow", Action: "kms:Encrypt", Resource: "*", Condition: { StringEquals: { "kms:EncryptionContext:tenant": "bob" } } })];
+    const identity = [
+      iamPolicy({
+        Effect: "Allow",
+        Action: "kms:Encrypt",
+        Resource: "*",
+        Condition: { StringEquals: { "kms:EncryptionContext:tenant": "bob" } },
+      }),
+    ];
     const accountPolicy = keyPolicy(allow("arn:aws:iam::111122223333:root"));
-    const r = (facts: Partial<RequestFacts>) => authorize({ context: ctx(BOB, "kms:Encrypt", KEY1, facts), keyPolicy: accountPolicy, identityPolicies: identity });
+    const r = (facts: Partial<RequestFacts>) =>
+      authorize({ context: ctx(BOB, "kms:Encrypt", KEY1, facts), keyPolicy: accountPolicy, identityPolicies: identity });
     expect(r({ encryptionContext: { tenant: "bob" } }).allowed).toBe(true);
     expect(r({ encryptionContext: { tenant: "bob", TENANT: "mallory" } }).allowed).toBe(false);
   });
@@ -113,7 +142,8 @@ describe("conditions on an ambiguous key decide against the request", () => {
 
 describe("aws:RequestTag and aws:ResourceTag", () => {
   const tagPolicy = (key: string) => keyPolicy(allow("*", "kms:TagResource", { Condition: { StringEquals: { [key]: "alpha" } } }));
-  const decide = (key: string, facts: Partial<RequestFacts>) => evaluatePolicy(tagPolicy(key), ctx(ALICE, "kms:TagResource", KEY1, facts)).decision;
+  const decide = (key: string, facts: Partial<RequestFacts>) =>
+    evaluatePolicy(tagPolicy(key), ctx(ALICE, "kms:TagResource", KEY1, facts)).decision;
 
   it("refuses a request whose tags collide with the name the condition reads", () => {
     expect(decide("aws:RequestTag/project", { requestTags: { project: "alpha" } })).toBe("Allow");
@@ -150,7 +180,12 @@ describe("grant constraints (keys case-insensitive, values case-sensitive, as AW
     const parent = { encryptionContextSubset: { tenant: "carol" } };
     expect(constraintsAtLeastAsStrict({ encryptionContextSubset: { tenant: "carol", app: "x" } }, parent)).toBe(true);
     expect(constraintsAtLeastAsStrict({ encryptionContextSubset: JSON.parse('{"Tenant":"alice","tenant":"carol"}') }, parent)).toBe(false);
-    expect(constraintsAtLeastAsStrict({ encryptionContextEquals: ISSUE_CONTEXT }, { encryptionContextEquals: { tenant: "alice", TENANT: "carol" } })).toBe(false);
+    expect(
+      constraintsAtLeastAsStrict(
+        { encryptionContextEquals: ISSUE_CONTEXT },
+        { encryptionContextEquals: { tenant: "alice", TENANT: "carol" } },
+      ),
+    ).toBe(false);
   });
 });
 

@@ -87,12 +87,33 @@ const rows: Row[] = [
   ["Bool fails for the other value", "Bool", K, "true", { [K]: "false" }, false],
   ["Bool is false for an absent key", "Bool", K, "false", {}, false],
   // IP addresses
-  ["IpAddress matches an IPv4 address in the block", "IpAddress", "aws:SourceIp", "203.0.113.0/24", { "aws:SourceIp": "203.0.113.77" }, true],
+  [
+    "IpAddress matches an IPv4 address in the block",
+    "IpAddress",
+    "aws:SourceIp",
+    "203.0.113.0/24",
+    { "aws:SourceIp": "203.0.113.77" },
+    true,
+  ],
   ["IpAddress fails outside the block", "IpAddress", "aws:SourceIp", "203.0.113.0/24", { "aws:SourceIp": "203.0.114.1" }, false],
   ["IpAddress treats a bare address as one host", "IpAddress", "aws:SourceIp", "203.0.113.5", { "aws:SourceIp": "203.0.113.5" }, true],
-  ["IpAddress matches an IPv6 address in the block", "IpAddress", "aws:SourceIp", "2001:db8::/32", { "aws:SourceIp": "2001:db8:1234::1" }, true],
+  [
+    "IpAddress matches an IPv6 address in the block",
+    "IpAddress",
+    "aws:SourceIp",
+    "2001:db8::/32",
+    { "aws:SourceIp": "2001:db8:1234::1" },
+    true,
+  ],
   ["IpAddress fails outside an IPv6 block", "IpAddress", "aws:SourceIp", "2001:db8::/32", { "aws:SourceIp": "2001:db9::1" }, false],
-  ["IpAddress never matches an IPv4 address against an IPv6 block", "IpAddress", "aws:SourceIp", "::/0", { "aws:SourceIp": "10.0.0.1" }, false],
+  [
+    "IpAddress never matches an IPv4 address against an IPv6 block",
+    "IpAddress",
+    "aws:SourceIp",
+    "::/0",
+    { "aws:SourceIp": "10.0.0.1" },
+    false,
+  ],
   ["IpAddress ORs several blocks", "IpAddress", "aws:SourceIp", ["10.0.0.0/8", "192.168.0.0/16"], { "aws:SourceIp": "192.168.7.7" }, true],
   ["IpAddress is false for an absent key", "IpAddress", "aws:SourceIp", "0.0.0.0/0", {}, false],
   ["NotIpAddress holds outside every block", "NotIpAddress", "aws:SourceIp", ["10.0.0.0/8"], { "aws:SourceIp": "192.168.7.7" }, true],
@@ -103,8 +124,22 @@ const rows: Row[] = [
   ["ArnEquals allows wildcards within a field", "ArnEquals", "aws:PrincipalArn", "arn:aws:iam::*:user/*", {}, true],
   ["ArnEquals fails for another account", "ArnEquals", "aws:PrincipalArn", "arn:aws:iam::444455556666:user/alice", {}, false],
   ["ArnLike matches field by field", "ArnLike", "aws:PrincipalArn", "arn:aws:iam::111122223333:user/a*", {}, true],
-  ["ArnLike does not let a field's * swallow the next field", "ArnLike", K, "arn:aws:*:1111:key/x:*", { [K]: "arn:aws:kms:r:1111:key/x:y" }, false],
-  ["ArnLike keeps colons inside the resource field", "ArnLike", K, "arn:aws:kms:r:1111:key/x:*", { [K]: "arn:aws:kms:r:1111:key/x:y" }, true],
+  [
+    "ArnLike does not let a field's * swallow the next field",
+    "ArnLike",
+    K,
+    "arn:aws:*:1111:key/x:*",
+    { [K]: "arn:aws:kms:r:1111:key/x:y" },
+    false,
+  ],
+  [
+    "ArnLike keeps colons inside the resource field",
+    "ArnLike",
+    K,
+    "arn:aws:kms:r:1111:key/x:*",
+    { [K]: "arn:aws:kms:r:1111:key/x:y" },
+    true,
+  ],
   ["ArnLike fails for a value that is not an ARN", "ArnLike", K, "arn:*:*:*:*:*", { [K]: "not-an-arn" }, false],
   ["ArnLike is false for an absent key", "ArnLike", K, "arn:*:*:*:*:*", {}, false],
   ["ArnNotEquals holds for another ARN", "ArnNotEquals", "aws:PrincipalArn", "arn:aws:iam::111122223333:user/bob", {}, true],
@@ -132,20 +167,69 @@ const rows: Row[] = [
   ["ArnLikeIfExists is true for an absent key", "ArnLikeIfExists", K, "arn:aws:iam::*:root", {}, true],
   ["ArnLikeIfExists checks a present key", "ArnLikeIfExists", K, "arn:aws:iam::*:root", { [K]: "arn:aws:iam::1:user/x" }, false],
   // ForAllValues / ForAnyValue on multi-valued keys
-  ["ForAllValues holds when every request value is listed", "ForAllValues:StringEquals", M, ["Encrypt", "Decrypt", "ReEncryptTo"], { [M]: ["Encrypt", "Decrypt"] }, true],
-  ["ForAllValues fails when one request value is not listed", "ForAllValues:StringEquals", M, ["Encrypt", "ReEncryptTo"], { [M]: ["Encrypt", "Decrypt"] }, false],
+  [
+    "ForAllValues holds when every request value is listed",
+    "ForAllValues:StringEquals",
+    M,
+    ["Encrypt", "Decrypt", "ReEncryptTo"],
+    { [M]: ["Encrypt", "Decrypt"] },
+    true,
+  ],
+  [
+    "ForAllValues fails when one request value is not listed",
+    "ForAllValues:StringEquals",
+    M,
+    ["Encrypt", "ReEncryptTo"],
+    { [M]: ["Encrypt", "Decrypt"] },
+    false,
+  ],
   ["ForAllValues is true for an absent key", "ForAllValues:StringEquals", M, ["Encrypt"], {}, true],
   ["ForAllValues is true for an empty key", "ForAllValues:StringEquals", M, ["Encrypt"], { [M]: [] }, true],
-  ["ForAllValues:StringNotEquals needs every value to avoid the list", "ForAllValues:StringNotEquals", M, ["Decrypt"], { [M]: ["Encrypt", "Decrypt"] }, false],
-  ["ForAllValues:StringLike applies wildcards to each value", "ForAllValues:StringLike", M, ["Generate*", "Encrypt"], { [M]: ["Encrypt", "GenerateDataKey"] }, true],
+  [
+    "ForAllValues:StringNotEquals needs every value to avoid the list",
+    "ForAllValues:StringNotEquals",
+    M,
+    ["Decrypt"],
+    { [M]: ["Encrypt", "Decrypt"] },
+    false,
+  ],
+  [
+    "ForAllValues:StringLike applies wildcards to each value",
+    "ForAllValues:StringLike",
+    M,
+    ["Generate*", "Encrypt"],
+    { [M]: ["Encrypt", "GenerateDataKey"] },
+    true,
+  ],
   ["ForAnyValue holds when one request value is listed", "ForAnyValue:StringEquals", M, ["Decrypt"], { [M]: ["Encrypt", "Decrypt"] }, true],
   ["ForAnyValue fails when no request value is listed", "ForAnyValue:StringEquals", M, ["Sign"], { [M]: ["Encrypt", "Decrypt"] }, false],
   ["ForAnyValue is false for an absent key", "ForAnyValue:StringEquals", M, ["Sign"], {}, false],
   ["ForAnyValue is false for an empty key", "ForAnyValue:StringEquals", M, ["Sign"], { [M]: [] }, false],
-  ["ForAnyValue:StringNotEquals holds when some value avoids the list", "ForAnyValue:StringNotEquals", M, ["Decrypt"], { [M]: ["Encrypt", "Decrypt"] }, true],
+  [
+    "ForAnyValue:StringNotEquals holds when some value avoids the list",
+    "ForAnyValue:StringNotEquals",
+    M,
+    ["Decrypt"],
+    { [M]: ["Encrypt", "Decrypt"] },
+    true,
+  ],
   ["ForAnyValue:StringEqualsIfExists is true for an absent key", "ForAnyValue:StringEqualsIfExists", M, ["Sign"], {}, true],
-  ["a plain operator on a multi-valued key matches when any value matches", "StringEquals", M, "Decrypt", { [M]: ["Encrypt", "Decrypt"] }, true],
-  ["a plain negated operator on a multi-valued key needs every value to avoid the list", "StringNotEquals", M, "Decrypt", { [M]: ["Encrypt", "Decrypt"] }, false],
+  [
+    "a plain operator on a multi-valued key matches when any value matches",
+    "StringEquals",
+    M,
+    "Decrypt",
+    { [M]: ["Encrypt", "Decrypt"] },
+    true,
+  ],
+  [
+    "a plain negated operator on a multi-valued key needs every value to avoid the list",
+    "StringNotEquals",
+    M,
+    "Decrypt",
+    { [M]: ["Encrypt", "Decrypt"] },
+    false,
+  ],
   // Policy variables
   ["a policy variable is replaced by the request's value", "StringEquals", K, "${aws:username}", { [K]: "alice" }, true],
   ["a policy variable with another user's value does not match", "StringEquals", K, "${aws:username}", { [K]: "bob" }, false],
@@ -174,7 +258,11 @@ describe("condition keys and blocks", () => {
 
   it("ANDs several keys under one operator and several operators", () => {
     const context = ctx(ALICE, "kms:Encrypt", undefined, { sourceIp: "10.1.1.1", secureTransport: true });
-    const clauses = [clause("StringEquals", "aws:username", "alice"), clause("IpAddress", "aws:SourceIp", "10.0.0.0/8"), clause("Bool", "aws:SecureTransport", "true")];
+    const clauses = [
+      clause("StringEquals", "aws:username", "alice"),
+      clause("IpAddress", "aws:SourceIp", "10.0.0.0/8"),
+      clause("Bool", "aws:SecureTransport", "true"),
+    ];
     expect(evaluateConditions(clauses, context)).toBe(true);
     const failing = [...clauses.slice(0, 2), clause("Bool", "aws:SecureTransport", "false")];
     expect(evaluateConditions(failing, context)).toBe(false);
@@ -192,7 +280,12 @@ describe("condition keys and blocks", () => {
 
   it("resolves ${aws:userid} for a role session to the role ID and session name", () => {
     const c = clause("StringLike", "test:key", "AROA*:${aws:userid}");
-    expect(evaluateClause(clause("StringEquals", "test:key", "${aws:userid}"), ctx(DEPLOYER, "kms:Encrypt", undefined, { extra: { "test:key": "AROAEXAMPLEEXAMPLE01:ci" } }))).toBe(true);
+    expect(
+      evaluateClause(
+        clause("StringEquals", "test:key", "${aws:userid}"),
+        ctx(DEPLOYER, "kms:Encrypt", undefined, { extra: { "test:key": "AROAEXAMPLEEXAMPLE01:ci" } }),
+      ),
+    ).toBe(true);
     expect(evaluateClause(c, ctx(DEPLOYER, "kms:Encrypt", undefined, { extra: { "test:key": "x" } }))).toBe(false);
   });
 });

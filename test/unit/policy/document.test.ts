@@ -29,7 +29,9 @@ describe("parsePolicy: well-formed documents", () => {
           {
             Sid: "Allow attachment of persistent resources",
             Effect: "Allow",
-            Principal: { AWS: ["arn:aws:iam::111122223333:user/KMSUser", "arn:aws:iam::111122223333:role/KMSRole", "arn:aws:iam::444455556666:root"] },
+            Principal: {
+              AWS: ["arn:aws:iam::111122223333:user/KMSUser", "arn:aws:iam::111122223333:role/KMSRole", "arn:aws:iam::444455556666:root"],
+            },
             Action: ["kms:CreateGrant", "kms:ListGrants", "kms:RevokeGrant"],
             Resource: "*",
             Condition: { Bool: { "kms:GrantIsForAWSResource": true } },
@@ -41,7 +43,13 @@ describe("parsePolicy: well-formed documents", () => {
     expect(p.version).toBe("2012-10-17");
     expect(p.id).toBe("key-consolepolicy-2");
     expect(p.statements).toHaveLength(2);
-    expect(p.statements[0]).toMatchObject({ index: 0, sid: "Enable IAM User Permissions", effect: "Allow", action: ["kms:*"], resource: ["*"] });
+    expect(p.statements[0]).toMatchObject({
+      index: 0,
+      sid: "Enable IAM User Permissions",
+      effect: "Allow",
+      action: ["kms:*"],
+      resource: ["*"],
+    });
     expect(p.statements[0]!.principal).toEqual({ wildcard: false, aws: [ROOT], service: [], federated: [] });
     expect(p.statements[1]!.principal!.aws).toHaveLength(3);
     expect(p.statements[1]!.conditions).toEqual([
@@ -50,13 +58,18 @@ describe("parsePolicy: well-formed documents", () => {
   });
 
   it("accepts a single statement object as well as an array", () => {
-    const p = parsePolicy(JSON.stringify({ Version: "2012-10-17", Statement: { Effect: "Deny", Principal: "*", Action: "kms:*", Resource: "*" } }), "key");
+    const p = parsePolicy(
+      JSON.stringify({ Version: "2012-10-17", Statement: { Effect: "Deny", Principal: "*", Action: "kms:*", Resource: "*" } }),
+      "key",
+    );
     expect(p.statements).toHaveLength(1);
     expect(p.statements[0]!.principal!.wildcard).toBe(true);
   });
 
   it("treats a missing Version as 2008-10-17", () => {
-    expect(parsePolicy(JSON.stringify({ Statement: { Effect: "Allow", Action: "kms:*", Resource: "*" } }), "iam").version).toBe("2008-10-17");
+    expect(parsePolicy(JSON.stringify({ Statement: { Effect: "Allow", Action: "kms:*", Resource: "*" } }), "iam").version).toBe(
+      "2008-10-17",
+    );
   });
 
   it.each([
@@ -86,12 +99,27 @@ describe("parsePolicy: well-formed documents", () => {
   });
 
   it("reads NotAction and NotResource in IAM policies", () => {
-    const p = parsePolicy(JSON.stringify({ Version: "2012-10-17", Statement: { Effect: "Deny", NotAction: ["kms:Decrypt"], NotResource: "arn:aws:kms:*:111122223333:key/*" } }), "iam");
+    const p = parsePolicy(
+      JSON.stringify({
+        Version: "2012-10-17",
+        Statement: { Effect: "Deny", NotAction: ["kms:Decrypt"], NotResource: "arn:aws:kms:*:111122223333:key/*" },
+      }),
+      "iam",
+    );
     expect(p.statements[0]).toMatchObject({ notAction: ["kms:Decrypt"], notResource: ["arn:aws:kms:*:111122223333:key/*"] });
   });
 
   it("turns numbers and booleans in conditions into strings", () => {
-    const p = parsePolicy(keyDoc({ Effect: "Allow", Principal: "*", Action: "kms:*", Resource: "*", Condition: { NumericLessThan: { "test:n": [1, 2.5] }, Bool: { "aws:SecureTransport": false } } }), "key");
+    const p = parsePolicy(
+      keyDoc({
+        Effect: "Allow",
+        Principal: "*",
+        Action: "kms:*",
+        Resource: "*",
+        Condition: { NumericLessThan: { "test:n": [1, 2.5] }, Bool: { "aws:SecureTransport": false } },
+      }),
+      "key",
+    );
     expect(p.statements[0]!.conditions.map((c) => c.values)).toEqual([["1", "2.5"], ["false"]]);
   });
 
@@ -107,45 +135,155 @@ const stmt = { Effect: "Allow", Principal: { AWS: ROOT }, Action: "kms:*", Resou
 
 describe("parsePolicy: malformed documents", () => {
   it.each<[string, string, PolicyKind, string | RegExp]>([
-    ["invalid JSON", "{\"Version\": ", "key", "The policy document is not valid JSON."],
+    ["invalid JSON", '{"Version": ', "key", "The policy document is not valid JSON."],
     ["a JSON array", "[]", "key", "The policy must be a JSON object."],
-    ["a JSON string", "\"policy\"", "key", "The policy must be a JSON object."],
+    ["a JSON string", '"policy"', "key", "The policy must be a JSON object."],
     ["an unknown top-level element", keyDoc(stmt, { Extra: 1 }), "key", "Policy contains an unknown element: Extra."],
-    ["a statement element at the top level", keyDoc(stmt, { Effect: "Allow" }), "key", "Effect is a statement element and must appear inside Statement."],
-    ["a policy element inside a statement", keyDoc({ ...stmt, Version: "2012-10-17" }), "key", "Version is a policy element and cannot appear inside a statement."],
-    ["an unknown statement element", keyDoc({ ...stmt, Principals: "*" }), "key", "Policy contains an unknown element in a statement: Principals."],
-    ["an element name in the wrong case", keyDoc({ ...stmt, effect: "Allow" }), "key", "Policy contains an unknown element in a statement: effect."],
+    [
+      "a statement element at the top level",
+      keyDoc(stmt, { Effect: "Allow" }),
+      "key",
+      "Effect is a statement element and must appear inside Statement.",
+    ],
+    [
+      "a policy element inside a statement",
+      keyDoc({ ...stmt, Version: "2012-10-17" }),
+      "key",
+      "Version is a policy element and cannot appear inside a statement.",
+    ],
+    [
+      "an unknown statement element",
+      keyDoc({ ...stmt, Principals: "*" }),
+      "key",
+      "Policy contains an unknown element in a statement: Principals.",
+    ],
+    [
+      "an element name in the wrong case",
+      keyDoc({ ...stmt, effect: "Allow" }),
+      "key",
+      "Policy contains an unknown element in a statement: effect.",
+    ],
     ["an unknown Version", keyDoc(stmt, { Version: "2020-01-01" }), "key", 'Version must be "2012-10-17" or "2008-10-17".'],
     ["a non-string Id", keyDoc(stmt, { Id: 7 }), "key", "Id must be a string."],
     ["no Statement", JSON.stringify({ Version: "2012-10-17" }), "key", "The policy must contain a Statement."],
     ["an empty Statement array", keyDoc([]), "key", "The policy must contain at least one statement."],
     ["a statement that is not an object", keyDoc(["kms:*"]), "key", "Each statement must be a JSON object."],
-    ["a missing Effect", keyDoc({ Principal: { AWS: ROOT }, Action: "kms:*", Resource: "*" }), "key", 'Each statement must have an Effect of "Allow" or "Deny".'],
-    ["an Effect in the wrong case", keyDoc({ ...stmt, Effect: "allow" }), "key", 'Each statement must have an Effect of "Allow" or "Deny".'],
+    [
+      "a missing Effect",
+      keyDoc({ Principal: { AWS: ROOT }, Action: "kms:*", Resource: "*" }),
+      "key",
+      'Each statement must have an Effect of "Allow" or "Deny".',
+    ],
+    [
+      "an Effect in the wrong case",
+      keyDoc({ ...stmt, Effect: "allow" }),
+      "key",
+      'Each statement must have an Effect of "Allow" or "Deny".',
+    ],
     ["a non-string Sid", keyDoc({ ...stmt, Sid: 1 }), "key", "Sid must be a string."],
     ["a missing Action", keyDoc({ Effect: "Allow", Principal: { AWS: ROOT }, Resource: "*" }), "key", POLICY_MESSAGES.noActions],
     ["an empty Action list", keyDoc({ ...stmt, Action: [] }), "key", POLICY_MESSAGES.noActions],
     ["an Action without a vendor", keyDoc({ ...stmt, Action: "Encrypt" }), "key", POLICY_MESSAGES.vendorPrefix],
-    ["an Action that is not a string", keyDoc({ ...stmt, Action: 5 }), "key", "Action and NotAction must be a string or an array of strings."],
-    ["both Action and NotAction", keyDoc({ ...stmt, NotAction: "kms:Decrypt" }), "key", "A statement cannot contain both Action and NotAction."],
-    ["both Resource and NotResource", keyDoc({ ...stmt, NotResource: "*" }), "key", "A statement cannot contain both Resource and NotResource."],
-    ["both Principal and NotPrincipal", keyDoc({ ...stmt, NotPrincipal: { AWS: ROOT } }), "key", "A statement cannot contain both Principal and NotPrincipal."],
+    [
+      "an Action that is not a string",
+      keyDoc({ ...stmt, Action: 5 }),
+      "key",
+      "Action and NotAction must be a string or an array of strings.",
+    ],
+    [
+      "both Action and NotAction",
+      keyDoc({ ...stmt, NotAction: "kms:Decrypt" }),
+      "key",
+      "A statement cannot contain both Action and NotAction.",
+    ],
+    [
+      "both Resource and NotResource",
+      keyDoc({ ...stmt, NotResource: "*" }),
+      "key",
+      "A statement cannot contain both Resource and NotResource.",
+    ],
+    [
+      "both Principal and NotPrincipal",
+      keyDoc({ ...stmt, NotPrincipal: { AWS: ROOT } }),
+      "key",
+      "A statement cannot contain both Principal and NotPrincipal.",
+    ],
     ["a missing Resource", keyDoc({ Effect: "Allow", Principal: { AWS: ROOT }, Action: "kms:*" }), "key", POLICY_MESSAGES.noResources],
     ["a Resource that is not an ARN", keyDoc({ ...stmt, Resource: "my-key" }), "key", 'Resource my-key must be in ARN format or "*".'],
-    ["a key policy statement without a principal", keyDoc({ Effect: "Allow", Action: "kms:*", Resource: "*" }), "key", "Policy contains a statement with no principal."],
+    [
+      "a key policy statement without a principal",
+      keyDoc({ Effect: "Allow", Action: "kms:*", Resource: "*" }),
+      "key",
+      "Policy contains a statement with no principal.",
+    ],
     ["an IAM policy with a principal", keyDoc(stmt), "iam", "Policy document should not specify a principal."],
-    ["an IAM policy with NotPrincipal", keyDoc({ Effect: "Deny", NotPrincipal: { AWS: ROOT }, Action: "kms:*", Resource: "*" }), "iam", "Policy document should not specify a principal."],
-    ["an unknown condition operator", keyDoc({ ...stmt, Condition: { StringEqual: { "aws:username": "alice" } } }), "key", "Policy contains an unknown condition operator: StringEqual."],
-    ["an unknown set qualifier", keyDoc({ ...stmt, Condition: { "ForEachValue:StringEquals": { "aws:TagKeys": "a" } } }), "key", "Policy contains an unknown condition operator: ForEachValue:StringEquals."],
+    [
+      "an IAM policy with NotPrincipal",
+      keyDoc({ Effect: "Deny", NotPrincipal: { AWS: ROOT }, Action: "kms:*", Resource: "*" }),
+      "iam",
+      "Policy document should not specify a principal.",
+    ],
+    [
+      "an unknown condition operator",
+      keyDoc({ ...stmt, Condition: { StringEqual: { "aws:username": "alice" } } }),
+      "key",
+      "Policy contains an unknown condition operator: StringEqual.",
+    ],
+    [
+      "an unknown set qualifier",
+      keyDoc({ ...stmt, Condition: { "ForEachValue:StringEquals": { "aws:TagKeys": "a" } } }),
+      "key",
+      "Policy contains an unknown condition operator: ForEachValue:StringEquals.",
+    ],
     ["a Condition that is not an object", keyDoc({ ...stmt, Condition: ["Bool"] }), "key", "Condition must be a JSON object."],
-    ["an operator block that is not an object", keyDoc({ ...stmt, Condition: { Bool: true } }), "key", "The value of condition operator Bool must be a JSON object."],
-    ["a condition key without a vendor", keyDoc({ ...stmt, Condition: { StringEquals: { username: "alice" } } }), "key", POLICY_MESSAGES.vendorPrefix],
-    ["an object as a condition value", keyDoc({ ...stmt, Condition: { StringEquals: { "aws:username": { a: 1 } } } }), "key", "Condition values for aws:username must be strings, numbers, booleans or arrays of them."],
-    ["a non-numeric Numeric value", keyDoc({ ...stmt, Condition: { NumericLessThan: { "test:n": "ten" } } }), "key", /^Invalid value for condition operator NumericLessThan and key test:n: ten is not a number\.$/],
-    ["a malformed date", keyDoc({ ...stmt, Condition: { DateLessThan: { "aws:CurrentTime": "soon" } } }), "key", /soon is not an ISO 8601 date or epoch time/],
-    ["a malformed CIDR block", keyDoc({ ...stmt, Condition: { IpAddress: { "aws:SourceIp": "10.0.0.0/40" } } }), "key", /is not an IP address or CIDR block/],
-    ["a Bool value that is not true or false", keyDoc({ ...stmt, Condition: { Bool: { "aws:SecureTransport": "yes" } } }), "key", /yes is not true or false/],
-    ["a Null value that is not true or false", keyDoc({ ...stmt, Condition: { Null: { "aws:SourceIp": "maybe" } } }), "key", /maybe is not true or false/],
+    [
+      "an operator block that is not an object",
+      keyDoc({ ...stmt, Condition: { Bool: true } }),
+      "key",
+      "The value of condition operator Bool must be a JSON object.",
+    ],
+    [
+      "a condition key without a vendor",
+      keyDoc({ ...stmt, Condition: { StringEquals: { username: "alice" } } }),
+      "key",
+      POLICY_MESSAGES.vendorPrefix,
+    ],
+    [
+      "an object as a condition value",
+      keyDoc({ ...stmt, Condition: { StringEquals: { "aws:username": { a: 1 } } } }),
+      "key",
+      "Condition values for aws:username must be strings, numbers, booleans or arrays of them.",
+    ],
+    [
+      "a non-numeric Numeric value",
+      keyDoc({ ...stmt, Condition: { NumericLessThan: { "test:n": "ten" } } }),
+      "key",
+      /^Invalid value for condition operator NumericLessThan and key test:n: ten is not a number\.$/,
+    ],
+    [
+      "a malformed date",
+      keyDoc({ ...stmt, Condition: { DateLessThan: { "aws:CurrentTime": "soon" } } }),
+      "key",
+      /soon is not an ISO 8601 date or epoch time/,
+    ],
+    [
+      "a malformed CIDR block",
+      keyDoc({ ...stmt, Condition: { IpAddress: { "aws:SourceIp": "10.0.0.0/40" } } }),
+      "key",
+      /is not an IP address or CIDR block/,
+    ],
+    [
+      "a Bool value that is not true or false",
+      keyDoc({ ...stmt, Condition: { Bool: { "aws:SecureTransport": "yes" } } }),
+      "key",
+      /yes is not true or false/,
+    ],
+    [
+      "a Null value that is not true or false",
+      keyDoc({ ...stmt, Condition: { Null: { "aws:SourceIp": "maybe" } } }),
+      "key",
+      /maybe is not true or false/,
+    ],
   ])("rejects %s", (_what, text, kind, message) => {
     const err = errorOf(text, kind);
     expect(err).toBeInstanceOf(KmsError);

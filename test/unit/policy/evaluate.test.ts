@@ -26,14 +26,20 @@ describe("evaluatePolicy: principals", () => {
     ["another session of the role does not match", "arn:aws:sts::111122223333:assumed-role/deployer/other", DEPLOYER, "ImplicitDeny"],
     ["another role does not match", "arn:aws:iam::111122223333:role/builder", DEPLOYER, "ImplicitDeny"],
     ["{AWS: *} matches anyone", "*", EXTERNAL, "Allow", "principal"],
-    ["a list matches any of its entries", ["arn:aws:iam::111122223333:user/bob", "arn:aws:iam::111122223333:user/alice"], ALICE, "Allow", "principal"],
+    [
+      "a list matches any of its entries",
+      ["arn:aws:iam::111122223333:user/bob", "arn:aws:iam::111122223333:user/alice"],
+      ALICE,
+      "Allow",
+      "principal",
+    ],
   ])("%s", (_name, aws, principal, decision, via) => {
     const r = evaluatePolicy(keyPolicy(allow(aws, "kms:Encrypt")), ctx(principal, "kms:Encrypt"));
     expect(r.decision).toBe(decision);
     expect(r.via).toBe(via);
   });
 
-  it("matches Principal \"*\" for everyone", () => {
+  it('matches Principal "*" for everyone', () => {
     const p = keyPolicy({ Effect: "Allow", Principal: "*", Action: "kms:Encrypt", Resource: "*" });
     for (const who of [ROOT, ALICE, DEPLOYER, EXTERNAL]) expect(evaluatePolicy(p, ctx(who, "kms:Encrypt")).decision).toBe("Allow");
   });
@@ -45,7 +51,11 @@ describe("evaluatePolicy: principals", () => {
 
   it("prefers a statement naming the caller over one naming its account", () => {
     const p = keyPolicy({ Sid: "Account", ...allow(ACCOUNT_ROOT) }, { Sid: "Alice", ...allow("arn:aws:iam::111122223333:user/alice") });
-    expect(evaluatePolicy(p, ctx(ALICE, "kms:Encrypt"))).toEqual({ decision: "Allow", statement: { index: 1, sid: "Alice" }, via: "principal" });
+    expect(evaluatePolicy(p, ctx(ALICE, "kms:Encrypt"))).toEqual({
+      decision: "Allow",
+      statement: { index: 1, sid: "Alice" },
+      via: "principal",
+    });
   });
 
   it("applies a Deny naming the account to every identity in it", () => {
@@ -60,11 +70,15 @@ describe("evaluatePolicy: NotPrincipal", () => {
     keyPolicy(allow("*"), { Effect: "Deny", NotPrincipal: { AWS: notPrincipal }, Action: "kms:PutKeyPolicy", Resource: "*" });
 
   it("denies everyone not listed", () => {
-    expect(evaluatePolicy(policy([ACCOUNT_ROOT, "arn:aws:iam::111122223333:user/bob"]), ctx(ALICE, "kms:PutKeyPolicy")).decision).toBe("Deny");
+    expect(evaluatePolicy(policy([ACCOUNT_ROOT, "arn:aws:iam::111122223333:user/bob"]), ctx(ALICE, "kms:PutKeyPolicy")).decision).toBe(
+      "Deny",
+    );
   });
 
   it("excludes a user listed together with its account", () => {
-    expect(evaluatePolicy(policy([ACCOUNT_ROOT, "arn:aws:iam::111122223333:user/alice"]), ctx(ALICE, "kms:PutKeyPolicy")).decision).toBe("Allow");
+    expect(evaluatePolicy(policy([ACCOUNT_ROOT, "arn:aws:iam::111122223333:user/alice"]), ctx(ALICE, "kms:PutKeyPolicy")).decision).toBe(
+      "Allow",
+    );
   });
 
   it("does not exclude a user listed without its account, as IAM documents", () => {
@@ -159,14 +173,23 @@ describe("evaluatePolicy: resources", () => {
 
 describe("evaluatePolicy: conditions and precedence", () => {
   it("applies a statement only when its conditions hold", () => {
-    const p = keyPolicy(allow(ACCOUNT_ROOT, "kms:GenerateDataKey", { Condition: { StringEquals: { "kms:EncryptionContext:AppName": "ExampleApp" } } }));
-    expect(evaluatePolicy(p, ctx(ROOT, "kms:GenerateDataKey", KEY1, { encryptionContext: { AppName: "ExampleApp" } })).decision).toBe("Allow");
-    expect(evaluatePolicy(p, ctx(ROOT, "kms:GenerateDataKey", KEY1, { encryptionContext: { AppName: "Other" } })).decision).toBe("ImplicitDeny");
+    const p = keyPolicy(
+      allow(ACCOUNT_ROOT, "kms:GenerateDataKey", { Condition: { StringEquals: { "kms:EncryptionContext:AppName": "ExampleApp" } } }),
+    );
+    expect(evaluatePolicy(p, ctx(ROOT, "kms:GenerateDataKey", KEY1, { encryptionContext: { AppName: "ExampleApp" } })).decision).toBe(
+      "Allow",
+    );
+    expect(evaluatePolicy(p, ctx(ROOT, "kms:GenerateDataKey", KEY1, { encryptionContext: { AppName: "Other" } })).decision).toBe(
+      "ImplicitDeny",
+    );
     expect(evaluatePolicy(p, ctx(ROOT, "kms:GenerateDataKey", KEY1)).decision).toBe("ImplicitDeny");
   });
 
   it("lets an applicable Deny win over an Allow, whatever the order", () => {
-    for (const statements of [[allow("*"), { Sid: "NoDelete", ...deny("*", "kms:ScheduleKeyDeletion") }], [{ Sid: "NoDelete", ...deny("*", "kms:ScheduleKeyDeletion") }, allow("*")]]) {
+    for (const statements of [
+      [allow("*"), { Sid: "NoDelete", ...deny("*", "kms:ScheduleKeyDeletion") }],
+      [{ Sid: "NoDelete", ...deny("*", "kms:ScheduleKeyDeletion") }, allow("*")],
+    ]) {
       const r = evaluatePolicy(keyPolicy(...statements), ctx(ROOT, "kms:ScheduleKeyDeletion"));
       expect(r.decision).toBe("Deny");
       expect(r.statement!.sid).toBe("NoDelete");

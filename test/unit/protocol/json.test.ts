@@ -60,7 +60,9 @@ describe("parseBody: hostile bodies", () => {
   });
 
   it("decodes UTF-8 bytes and refuses bytes that are not UTF-8 instead of replacing them", () => {
-    expect(parseBody(new TextEncoder().encode('{"Description":"d\u00e9j\u00e0 \u{1F511}"}'))).toEqual({ Description: "d\u00e9j\u00e0 \u{1F511}" });
+    expect(parseBody(new TextEncoder().encode('{"Description":"d\u00e9j\u00e0 \u{1F511}"}'))).toEqual({
+      Description: "d\u00e9j\u00e0 \u{1F511}",
+    });
     for (const bad of [[0xff], [0xc3], [0xed, 0xa0, 0x80], [0xc0, 0xaf], [0xf8, 0x88, 0x80, 0x80, 0x80]]) {
       const bytes = new Uint8Array([...new TextEncoder().encode('{"Description":"'), ...bad, ...new TextEncoder().encode('"}')]);
       const err = serializationFailure(bytes);
@@ -93,8 +95,12 @@ describe("base64", () => {
 
 describe("toWire", () => {
   it("converts nested blobs and dates and drops undefined members", () => {
-    expect(
-      toWire({ a: [{ b: new Uint8Array([255]) }], d: new Date(0), u: undefined, n: null, s: "x", k: 1 }),
-    ).toEqual({ a: [{ b: "/w==" }], d: 0, n: null, s: "x", k: 1 });
+    expect(toWire({ a: [{ b: new Uint8Array([255]) }], d: new Date(0), u: undefined, n: null, s: "x", k: 1 })).toEqual({
+      a: [{ b: "/w==" }],
+      d: 0,
+      n: null,
+      s: "x",
+      k: 1,
+    });
   });
 });

@@ -13,12 +13,9 @@ function errorOf(fn: () => unknown): KmsError {
 }
 
 describe("parseTarget", () => {
-  it.each(["Encrypt", "CreateKey", "ListRetirableGrants", "Sign", "DeriveSharedSecret"])(
-    "accepts TrentService.%s",
-    (op) => {
-      expect(parseTarget(`TrentService.${op}`)).toBe(op);
-    },
-  );
+  it.each(["Encrypt", "CreateKey", "ListRetirableGrants", "Sign", "DeriveSharedSecret"])("accepts TrentService.%s", (op) => {
+    expect(parseTarget(`TrentService.${op}`)).toBe(op);
+  });
 
   it.each([null, "", "Encrypt", "TrentService.", "TrentService.encrypt", "Kinesis_20131202.Encrypt", "TrentService.Nope"])(
     "rejects %j with UnknownOperationException",

@@ -23,7 +23,11 @@ function failure(op: ValidatedOperation, body: unknown): KmsError {
 
 describe("validation of asymmetric and HMAC requests", () => {
   it.each<[ValidatedOperation, unknown, string]>([
-    ["Sign", { KeyId: KEY, Message: b64(1) }, "1 validation error detected: Value null at 'signingAlgorithm' failed to satisfy constraint: Member must not be null"],
+    [
+      "Sign",
+      { KeyId: KEY, Message: b64(1) },
+      "1 validation error detected: Value null at 'signingAlgorithm' failed to satisfy constraint: Member must not be null",
+    ],
     [
       "Sign",
       { KeyId: KEY, Message: b64(4097), SigningAlgorithm: "ECDSA_SHA_256" },
@@ -39,15 +43,31 @@ describe("validation of asymmetric and HMAC requests", () => {
       { KeyId: KEY, Message: b64(1), SigningAlgorithm: "ECDSA_SHA_256", Signature: b64(6145) },
       "1 validation error detected: Value at 'signature' failed to satisfy constraint: Member must have length less than or equal to 6144",
     ],
-    ["GenerateMac", { KeyId: KEY, Message: b64(1), MacAlgorithm: "HMAC_SHA_1" }, "1 validation error detected: Value 'HMAC_SHA_1' at 'macAlgorithm' failed to satisfy constraint: Member must satisfy enum value set: [HMAC_SHA_224, HMAC_SHA_256, HMAC_SHA_384, HMAC_SHA_512]"],
-    ["VerifyMac", { KeyId: KEY, Message: b64(1), MacAlgorithm: "HMAC_SHA_256" }, "1 validation error detected: Value null at 'mac' failed to satisfy constraint: Member must not be null"],
+    [
+      "GenerateMac",
+      { KeyId: KEY, Message: b64(1), MacAlgorithm: "HMAC_SHA_1" },
+      "1 validation error detected: Value 'HMAC_SHA_1' at 'macAlgorithm' failed to satisfy constraint: Member must satisfy enum value set: [HMAC_SHA_224, HMAC_SHA_256, HMAC_SHA_384, HMAC_SHA_512]",
+    ],
+    [
+      "VerifyMac",
+      { KeyId: KEY, Message: b64(1), MacAlgorithm: "HMAC_SHA_256" },
+      "1 validation error detected: Value null at 'mac' failed to satisfy constraint: Member must not be null",
+    ],
     [
       "DeriveSharedSecret",
       { KeyId: KEY, KeyAgreementAlgorithm: "ECDH", PublicKey: b64(8193) },
       "1 validation error detected: Value at 'publicKey' failed to satisfy constraint: Member must have length less than or equal to 8192",
     ],
-    ["GenerateDataKeyPair", { KeyId: KEY }, "1 validation error detected: Value null at 'keyPairSpec' failed to satisfy constraint: Member must not be null"],
-    ["Encapsulate", { KeyId: KEY, EncapsulationAlgorithm: "KYBER" }, "1 validation error detected: Value 'KYBER' at 'encapsulationAlgorithm' failed to satisfy constraint: Member must satisfy enum value set: [ML_KEM]"],
+    [
+      "GenerateDataKeyPair",
+      { KeyId: KEY },
+      "1 validation error detected: Value null at 'keyPairSpec' failed to satisfy constraint: Member must not be null",
+    ],
+    [
+      "Encapsulate",
+      { KeyId: KEY, EncapsulationAlgorithm: "KYBER" },
+      "1 validation error detected: Value 'KYBER' at 'encapsulationAlgorithm' failed to satisfy constraint: Member must satisfy enum value set: [ML_KEM]",
+    ],
   ])("%s %j is refused: %s", (op, body, message) => {
     const error = failure(op, body);
     expect(error.type).toBe("ValidationException");

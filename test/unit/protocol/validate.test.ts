@@ -74,11 +74,7 @@ describe("parseRequest: ValidationException with AWS's wording", () => {
       { KeyId: "" },
       "1 validation error detected: Value '' at 'keyId' failed to satisfy constraint: Member must have length greater than or equal to 1",
     ],
-    [
-      "DescribeKey",
-      {},
-      "1 validation error detected: Value null at 'keyId' failed to satisfy constraint: Member must not be null",
-    ],
+    ["DescribeKey", {}, "1 validation error detected: Value null at 'keyId' failed to satisfy constraint: Member must not be null"],
     [
       "DescribeKey",
       { KeyId: "k".repeat(2049) },
@@ -236,16 +232,28 @@ describe("parseRequest: SerializationException for wrong JSON types", () => {
     ["DescribeKey", { KeyId: ["a"] }, "Start of list found where not expected"],
     ["DescribeKey", { KeyId: { a: 1 } }, "Start of structure or map found where not expected."],
     ["GenerateRandom", { NumberOfBytes: "32" }, "class java.lang.String can not be converted to an Integer"],
-    ["Encrypt", { KeyId: KEY, Plaintext: 12 }, "class com.amazon.coral.value.json.numbers.TruncatingBigNumber can not be converted to a Blob"],
+    [
+      "Encrypt",
+      { KeyId: KEY, Plaintext: 12 },
+      "class com.amazon.coral.value.json.numbers.TruncatingBigNumber can not be converted to a Blob",
+    ],
     [
       "Encrypt",
       { KeyId: KEY, Plaintext: "c2VjcmV0" + "x" },
       "Value at 'plaintext' can not be converted to a Blob: Base64 encoded length is expected a multiple of 4 bytes but found: 9",
     ],
-    ["Encrypt", { KeyId: KEY, Plaintext: "c2Vj!mV0" }, "Value at 'plaintext' can not be converted to a Blob: Invalid Base64 character: '!'"],
+    [
+      "Encrypt",
+      { KeyId: KEY, Plaintext: "c2Vj!mV0" },
+      "Value at 'plaintext' can not be converted to a Blob: Invalid Base64 character: '!'",
+    ],
     ["DescribeKey", { KeyId: KEY, GrantTokens: "t" }, "Expected list or null"],
     ["Encrypt", { KeyId: KEY, Plaintext: "AA==", EncryptionContext: "x" }, "Expected map or null"],
-    ["Encrypt", { KeyId: KEY, Plaintext: "AA==", EncryptionContext: { a: 1 } }, "class com.amazon.coral.value.json.numbers.TruncatingBigNumber can not be converted to an String"],
+    [
+      "Encrypt",
+      { KeyId: KEY, Plaintext: "AA==", EncryptionContext: { a: 1 } },
+      "class com.amazon.coral.value.json.numbers.TruncatingBigNumber can not be converted to an String",
+    ],
     ["CreateKey", { MultiRegion: "yes" }, "class java.lang.String can not be converted to an Boolean"],
     ["TagResource", { KeyId: KEY, Tags: ["k=v"] }, "class java.lang.String can not be converted to a Structure"],
   ])("%s %j", (op, body, message) => {
@@ -261,12 +269,41 @@ describe("parseRequest: SerializationException for wrong JSON types", () => {
 
 describe("schema table", () => {
   it.each([
-    "CreateKey", "DescribeKey", "ListKeys", "EnableKey", "DisableKey", "UpdateKeyDescription", "EnableKeyRotation",
-    "DisableKeyRotation", "GetKeyRotationStatus", "CreateAlias", "UpdateAlias", "DeleteAlias", "ListAliases", "Encrypt",
-    "Decrypt", "ReEncrypt", "GenerateDataKey", "GenerateDataKeyWithoutPlaintext", "GenerateRandom", "TagResource",
-    "UntagResource", "ListResourceTags", "ScheduleKeyDeletion", "CancelKeyDeletion", "GetKeyPolicy", "PutKeyPolicy",
-    "ListKeyPolicies", "CreateGrant", "ListGrants", "ListRetirableGrants", "RetireGrant", "RevokeGrant",
-    "GetParametersForImport", "ImportKeyMaterial", "DeleteImportedKeyMaterial",
+    "CreateKey",
+    "DescribeKey",
+    "ListKeys",
+    "EnableKey",
+    "DisableKey",
+    "UpdateKeyDescription",
+    "EnableKeyRotation",
+    "DisableKeyRotation",
+    "GetKeyRotationStatus",
+    "CreateAlias",
+    "UpdateAlias",
+    "DeleteAlias",
+    "ListAliases",
+    "Encrypt",
+    "Decrypt",
+    "ReEncrypt",
+    "GenerateDataKey",
+    "GenerateDataKeyWithoutPlaintext",
+    "GenerateRandom",
+    "TagResource",
+    "UntagResource",
+    "ListResourceTags",
+    "ScheduleKeyDeletion",
+    "CancelKeyDeletion",
+    "GetKeyPolicy",
+    "PutKeyPolicy",
+    "ListKeyPolicies",
+    "CreateGrant",
+    "ListGrants",
+    "ListRetirableGrants",
+    "RetireGrant",
+    "RevokeGrant",
+    "GetParametersForImport",
+    "ImportKeyMaterial",
+    "DeleteImportedKeyMaterial",
   ])("has a schema for %s", (op) => {
     expect(hasSchema(op)).toBe(true);
   });
@@ -304,28 +341,50 @@ describe("parseRequest: encryption contexts", () => {
   const carriers: [ValidatedOperation, (ctx: Record<string, string>) => Record<string, unknown>, string][] = [
     ["Encrypt", (ctx) => ({ KeyId: KEY, Plaintext: b64(4), EncryptionContext: ctx }), "encryptionContext"],
     ["Decrypt", (ctx) => ({ CiphertextBlob: CIPHERTEXT, EncryptionContext: ctx }), "encryptionContext"],
-    ["ReEncrypt", (ctx) => ({ CiphertextBlob: CIPHERTEXT, DestinationKeyId: KEY, SourceEncryptionContext: ctx }), "sourceEncryptionContext"],
-    ["ReEncrypt", (ctx) => ({ CiphertextBlob: CIPHERTEXT, DestinationKeyId: KEY, DestinationEncryptionContext: ctx }), "destinationEncryptionContext"],
+    [
+      "ReEncrypt",
+      (ctx) => ({ CiphertextBlob: CIPHERTEXT, DestinationKeyId: KEY, SourceEncryptionContext: ctx }),
+      "sourceEncryptionContext",
+    ],
+    [
+      "ReEncrypt",
+      (ctx) => ({ CiphertextBlob: CIPHERTEXT, DestinationKeyId: KEY, DestinationEncryptionContext: ctx }),
+      "destinationEncryptionContext",
+    ],
     ["GenerateDataKey", (ctx) => ({ KeyId: KEY, KeySpec: "AES_256", EncryptionContext: ctx }), "encryptionContext"],
     ["GenerateDataKeyWithoutPlaintext", (ctx) => ({ KeyId: KEY, KeySpec: "AES_256", EncryptionContext: ctx }), "encryptionContext"],
     [
       "CreateGrant",
-      (ctx) => ({ KeyId: KEY, GranteePrincipal: "arn:aws:iam::111122223333:user/a", Operations: ["Decrypt"], Constraints: { EncryptionContextSubset: ctx } }),
+      (ctx) => ({
+        KeyId: KEY,
+        GranteePrincipal: "arn:aws:iam::111122223333:user/a",
+        Operations: ["Decrypt"],
+        Constraints: { EncryptionContextSubset: ctx },
+      }),
       "constraints.encryptionContextSubset",
     ],
     [
       "CreateGrant",
-      (ctx) => ({ KeyId: KEY, GranteePrincipal: "arn:aws:iam::111122223333:user/a", Operations: ["Decrypt"], Constraints: { EncryptionContextEquals: ctx } }),
+      (ctx) => ({
+        KeyId: KEY,
+        GranteePrincipal: "arn:aws:iam::111122223333:user/a",
+        Operations: ["Decrypt"],
+        Constraints: { EncryptionContextEquals: ctx },
+      }),
       "constraints.encryptionContextEquals",
     ],
   ];
 
   it.each(carriers)("%s accepts a context of exactly 8,192 characters of keys and values (%s)", (op, body) => {
-    expect(() => parseRequest(op, body({ k: "v".repeat(8191 - 1), [`x`]: "" }))).not.toThrow();
+    expect(() => parseRequest(op, body({ k: "v".repeat(8191 - 1), x: "" }))).not.toThrow();
   });
 
   it.each(carriers)("%s refuses a context over 8,192 characters with ValidationException, without echoing it (%s)", (op, body, path) => {
-    for (const ctx of [{ k: "v".repeat(8192) }, { big: "x".repeat(70_000) }, Object.fromEntries(Array.from({ length: 1000 }, (_, i) => [`key${i}`, "value"]))]) {
+    for (const ctx of [
+      { k: "v".repeat(8192) },
+      { big: "x".repeat(70_000) },
+      Object.fromEntries(Array.from({ length: 1000 }, (_, i) => [`key${i}`, "value"])),
+    ]) {
       const err = failure(op, body(ctx));
       expect(err.type).toBe("ValidationException");
       expect(err.message).toBe(`1 validation error detected: Value at '${path}' ${SIZE}`);
@@ -333,7 +392,12 @@ describe("parseRequest: encryption contexts", () => {
   });
 
   it.each(carriers)("%s refuses lone surrogates in keys and values (%s)", (op, body, path) => {
-    const contexts: Record<string, string>[] = [{ tenant: "\uD800" }, { tenant: "\uDFFF" }, { "\uDBFFx": "v" }, { tenant: "a\uDC00\uD800" }];
+    const contexts: Record<string, string>[] = [
+      { tenant: "\uD800" },
+      { tenant: "\uDFFF" },
+      { "\uDBFFx": "v" },
+      { tenant: "a\uDC00\uD800" },
+    ];
     for (const ctx of contexts) {
       const err = failure(op, body(ctx));
       expect(err.type).toBe("ValidationException");

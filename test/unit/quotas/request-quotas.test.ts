@@ -6,7 +6,14 @@ describe("parseRequestQuotas", () => {
   it("uses AWS's defaults when unset: one shared quota of 5,500/s for the symmetric cryptographic operations", () => {
     for (const setting of [undefined, "", "aws", " aws "]) {
       const quotas = parseRequestQuotas(setting);
-      for (const op of ["Encrypt", "Decrypt", "ReEncrypt", "GenerateDataKey", "GenerateDataKeyWithoutPlaintext", "GenerateRandom"] as const) {
+      for (const op of [
+        "Encrypt",
+        "Decrypt",
+        "ReEncrypt",
+        "GenerateDataKey",
+        "GenerateDataKeyWithoutPlaintext",
+        "GenerateRandom",
+      ] as const) {
         expect(quotas.quotaFor(op)).toEqual({ name: SHARED_SYMMETRIC_QUOTA, perSecond: 5500 });
       }
       expect(quotas.quotaFor("CreateKey")).toEqual({ name: "CreateKey", perSecond: 5 });
@@ -22,7 +29,7 @@ describe("parseRequestQuotas", () => {
     expect(parseRequestQuotas(undefined).quotaFor("Sign")).toBeUndefined();
   });
 
-  it("turns throttling off with \"off\"", () => {
+  it('turns throttling off with "off"', () => {
     const quotas = parseRequestQuotas("off");
     for (const op of OPERATIONS) expect(quotas.quotaFor(op)).toBeUndefined();
   });

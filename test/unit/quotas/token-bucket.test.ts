@@ -19,7 +19,12 @@ describe("TokenBucket", () => {
   });
 
   it("never admits more than rate x t + capacity requests in t seconds, and admits that many when asked often enough", () => {
-    for (const [rate, seconds] of [[5, 10], [100, 3], [5500, 2], [0.25, 20]] as const) {
+    for (const [rate, seconds] of [
+      [5, 10],
+      [100, 3],
+      [5500, 2],
+      [0.25, 20],
+    ] as const) {
       const bucket = new TokenBucket(rate, capacityFor(rate), 0);
       const n = admitted(bucket, Math.ceil(rate * seconds * 10) + 50, seconds);
       expect(n).toBeLessThanOrEqual(Math.floor(rate * seconds + capacityFor(rate)));

@@ -19,7 +19,17 @@ function refusal(document: unknown): string {
 describe("parseSeed", () => {
   it("reads a key with defaults for everything but its ID", () => {
     const [key] = parseSeed({ keys: [{ keyId: KEY_ID }] });
-    expect(key).toMatchObject({ entry: "keys[0]", keyId: KEY_ID, description: "", origin: "AWS_KMS", enabled: true, rotation: false, tags: [], aliases: [], grants: [] });
+    expect(key).toMatchObject({
+      entry: "keys[0]",
+      keyId: KEY_ID,
+      description: "",
+      origin: "AWS_KMS",
+      enabled: true,
+      rotation: false,
+      tags: [],
+      aliases: [],
+      grants: [],
+    });
     expect(key!.material).toBeUndefined();
     expect(key!.policy).toBeUndefined();
   });
@@ -37,9 +47,15 @@ describe("parseSeed", () => {
     [{ keys: [{ keyId: KEY_ID, colour: "red" }] }, 'Seed keys[0]: unknown member "colour".'],
     [{ keys: [{ keyId: KEY_ID, material: btoa("short") }] }, "Seed keys[0]: material must be base64 of 32 bytes."],
     [{ keys: [{ keyId: KEY_ID, origin: "EXTERNAL" }] }, "Seed keys[0]: an EXTERNAL key needs its material."],
-    [{ keys: [{ keyId: KEY_ID, keySpec: "RSA_2048" }] }, "Seed keys[0]: only SYMMETRIC_DEFAULT keys with ENCRYPT_DECRYPT usage can be seeded."],
+    [
+      { keys: [{ keyId: KEY_ID, keySpec: "RSA_2048" }] },
+      "Seed keys[0]: only SYMMETRIC_DEFAULT keys with ENCRYPT_DECRYPT usage can be seeded.",
+    ],
     [{ keys: [{ keyId: KEY_ID }, { keyId: KEY_ID }] }, `Seed keys[1]: key ${KEY_ID} is declared twice.`],
-    [{ keys: [{ keyId: KEY_ID, grants: [{ granteePrincipal: "111122223333", operations: ["Encrypt"] }] }] }, "Seed keys[0].grants[0]: a seeded grant needs a name."],
+    [
+      { keys: [{ keyId: KEY_ID, grants: [{ granteePrincipal: "111122223333", operations: ["Encrypt"] }] }] },
+      "Seed keys[0].grants[0]: a seeded grant needs a name.",
+    ],
     [{ keys: [{ keyId: KEY_ID, account: "12" }] }, "Seed keys[0]: account must be a 12-digit account ID."],
   ])("refuses %j", (document, message) => {
     expect(refusal(document)).toBe(message);
@@ -48,6 +64,13 @@ describe("parseSeed", () => {
   it("allows the same key ID in two accounts, never the same alias twice in one", () => {
     expect(refusal({ keys: [{ keyId: KEY_ID }, { keyId: KEY_ID, account: "444455556666" }] })).toBe("accepted");
     const other = "11111111-2222-4333-8444-555555555555";
-    expect(refusal({ keys: [{ keyId: KEY_ID, aliases: ["alias/a"] }, { keyId: other, aliases: ["alias/a"] }] })).toBe("Seed keys[1]: alias alias/a is declared twice.");
+    expect(
+      refusal({
+        keys: [
+          { keyId: KEY_ID, aliases: ["alias/a"] },
+          { keyId: other, aliases: ["alias/a"] },
+        ],
+      }),
+    ).toBe("Seed keys[1]: alias alias/a is declared twice.");
   });
 });

@@ -135,10 +135,16 @@ function StepThree(props: { state: WizardState; candidates: PrincipalRow[] }) {
       <h2>Key Administrators</h2>
       <p>Select which IAM users and roles can administer this key through the KMS API.</p>
       <p class="hint">
-        The AWS account (root user) has full permissions by default. As a result, any IAM users and roles whose attached policies allow
-        the appropriate permissions can also administer the CMK.
+        The AWS account (root user) has full permissions by default. As a result, any IAM users and roles whose attached policies allow the
+        appropriate permissions can also administer the CMK.
       </p>
-      <PrincipalTable rows={props.candidates} name="administrator" checked={props.state.administrators} caption="Key administrators" empty="This account has no IAM users or roles." />
+      <PrincipalTable
+        rows={props.candidates}
+        name="administrator"
+        checked={props.state.administrators}
+        caption="Key administrators"
+        empty="This account has no IAM users or roles."
+      />
       <h3>Key Deletion</h3>
       <p>
         <input type="checkbox" id="allowDelete" name="allowDelete" value="yes" checked={props.state.allowDelete} />{" "}
@@ -154,7 +160,13 @@ function StepFour(props: { state: WizardState; candidates: PrincipalRow[] }) {
     <>
       <h2>This Account</h2>
       <p>Select which IAM users and roles can use the CMK to encrypt and decrypt data with the AWS KMS API.</p>
-      <PrincipalTable rows={props.candidates} name="user" checked={props.state.users} caption="Key users" empty="This account has no IAM users or roles." />
+      <PrincipalTable
+        rows={props.candidates}
+        name="user"
+        checked={props.state.users}
+        caption="Key users"
+        empty="This account has no IAM users or roles."
+      />
       <h2>External Accounts</h2>
       <p class="hint">
         Administrators of the external accounts must also allow access to the CMK by creating IAM policies for their users.
@@ -163,7 +175,14 @@ function StepFour(props: { state: WizardState; candidates: PrincipalRow[] }) {
         <div class="field actions">
           <label for={`externalAccount-${i}`}>{`External account ${i + 1}`}</label>
           <span class="muted">arn:aws:iam::</span>
-          <input type="text" id={`externalAccount-${i}`} name="externalAccount" value={a} inputmode="numeric" placeholder="AWS account ID" />
+          <input
+            type="text"
+            id={`externalAccount-${i}`}
+            name="externalAccount"
+            value={a}
+            inputmode="numeric"
+            placeholder="AWS account ID"
+          />
           <span class="muted">:root</span>
           <button type="submit" name="go" value={`remove-account-${i}`} aria-label={`Remove external account ${i + 1}`}>
             Remove
@@ -211,7 +230,14 @@ export function CreateKeyPage(props: WizardProps) {
         <input type="hidden" name="step" value={String(step)} />
         <input type="hidden" name="state" value={JSON.stringify(state)} />
         {/* Enter in a text box presses the first submit button: make that "Next Step". */}
-        <button type="submit" name="go" value={step === 5 ? "finish" : "next"} style="position:absolute;left:-9999px" tabindex={-1} aria-hidden="true">
+        <button
+          type="submit"
+          name="go"
+          value={step === 5 ? "finish" : "next"}
+          style="position:absolute;left:-9999px"
+          tabindex={-1}
+          aria-hidden="true"
+        >
           {step === 5 ? "Finish" : "Next Step"}
         </button>
         {step === 1 && <StepOne state={state} />}

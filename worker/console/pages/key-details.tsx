@@ -8,12 +8,33 @@
  * and keeps what was typed into its form when an action is refused.
  */
 import type { AliasListEntry, GetKeyRotationStatusResponse, GrantListEntry, KeyMetadata, Tag } from "../../../src/protocol/shapes.ts";
-import { Csrf, describePrincipal, ErrorAlert, formatDate, KeyStatus, Notice, PrincipalTable, Section, type PrincipalRow } from "../components.tsx";
+import {
+  Csrf,
+  describePrincipal,
+  ErrorAlert,
+  formatDate,
+  KeyStatus,
+  Notice,
+  PrincipalTable,
+  Section,
+  type PrincipalRow,
+} from "../components.tsx";
 import type { DefaultView } from "../default-policy.ts";
 import type { ApiError, Result } from "../kms.ts";
 import { Layout } from "../layout.tsx";
 
-export type SectionId = "summary" | "actions" | "policy" | "administrators" | "users" | "accounts" | "tags" | "rotation" | "aliases" | "grants" | "key-material";
+export type SectionId =
+  | "summary"
+  | "actions"
+  | "policy"
+  | "administrators"
+  | "users"
+  | "accounts"
+  | "tags"
+  | "rotation"
+  | "aliases"
+  | "grants"
+  | "key-material";
 
 /** What the user typed, given back to the form after a refusal. */
 export interface Drafts {
@@ -161,7 +182,13 @@ function PolicySection(props: SectionProps) {
       <SectionError result={props.policy} />
       <ErrorAlert error={props.errors.policy} />
       {props.policy.ok && view !== undefined && (
-        <p>{showPolicyView ? <a href={`${props.base}#policy`}>Switch to default view</a> : <a href={`${props.base}?view=policy#policy`}>Switch to policy view</a>}</p>
+        <p>
+          {showPolicyView ? (
+            <a href={`${props.base}#policy`}>Switch to default view</a>
+          ) : (
+            <a href={`${props.base}?view=policy#policy`}>Switch to policy view</a>
+          )}
+        </p>
       )}
       {props.policy.ok && view === undefined && (
         <p class="hint">
@@ -295,7 +322,14 @@ function DefaultViewPanels(props: SectionProps & { current: DefaultView }) {
           <Csrf token={csrf} />
           <input type="hidden" name="list" value="accounts" />
           <label for="externalAccount">External account ID</label>
-          <input type="text" id="externalAccount" name="account" inputmode="numeric" value={props.drafts.externalAccount ?? ""} placeholder="111122223333" />
+          <input
+            type="text"
+            id="externalAccount"
+            name="account"
+            inputmode="numeric"
+            value={props.drafts.externalAccount ?? ""}
+            placeholder="111122223333"
+          />
           <button type="submit" name="op" value="add">
             Add External Account
           </button>
@@ -306,7 +340,10 @@ function DefaultViewPanels(props: SectionProps & { current: DefaultView }) {
 }
 
 function TagsSection(props: SectionProps) {
-  const rows = props.drafts.tags ?? [...(props.tags.ok ? props.tags.value.map((t) => ({ key: t.TagKey, value: t.TagValue })) : []), { key: "", value: "" }];
+  const rows = props.drafts.tags ?? [
+    ...(props.tags.ok ? props.tags.value.map((t) => ({ key: t.TagKey, value: t.TagValue })) : []),
+    { key: "", value: "" },
+  ];
   return (
     <Section id="tags" title="Tags">
       <SectionError result={props.tags} />
@@ -371,7 +408,9 @@ function RotationSection(props: SectionProps) {
             <input type="checkbox" id="rotate" name="rotate" value="yes" checked={r.value.KeyRotationEnabled} />{" "}
             <label for="rotate">Rotate this key every year.</label>
           </p>
-          {r.value.KeyRotationEnabled && r.value.NextRotationDate && <p class="muted">Next rotation: {formatDate(r.value.NextRotationDate)}</p>}
+          {r.value.KeyRotationEnabled && r.value.NextRotationDate && (
+            <p class="muted">Next rotation: {formatDate(r.value.NextRotationDate)}</p>
+          )}
           <button type="submit">Save Changes</button>
         </form>
       )}
@@ -495,7 +534,13 @@ function KeyMaterialSection(props: SectionProps) {
         <p class="hint">The wrapping key and import token are valid for 24 hours. The download is ImportParameters.zip.</p>
         <button type="submit">Download wrapping key and import token</button>
       </form>
-      <form method="post" action={`${props.base}/key-material`} enctype="multipart/form-data" class="panel" style="border:1px solid #eaeded;padding:10px">
+      <form
+        method="post"
+        action={`${props.base}/key-material`}
+        enctype="multipart/form-data"
+        class="panel"
+        style="border:1px solid #eaeded;padding:10px"
+      >
         <Csrf token={csrf} />
         <h3>Specify key material details</h3>
         <div class="field">

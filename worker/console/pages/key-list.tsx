@@ -177,7 +177,13 @@ export function KeyListPage(props: KeyListProps) {
               return (
                 <tr>
                   <td>
-                    <input type="checkbox" name="key" value={r.keyId} aria-label={`Select ${label}`} checked={props.selected?.includes(r.keyId) ?? false} />
+                    <input
+                      type="checkbox"
+                      name="key"
+                      value={r.keyId}
+                      aria-label={`Select ${label}`}
+                      checked={props.selected?.includes(r.keyId) ?? false}
+                    />
                   </td>
                   <td>
                     {r.aliases.length === 0 ? (
@@ -206,11 +212,19 @@ export function KeyListPage(props: KeyListProps) {
         </table>
       </form>
       <nav aria-label="Pages" class="actions">
-        {props.page > 1 ? <a href={`/console/keys${query({ ...base, page: props.page - 1 })}`}>Previous page</a> : <span class="muted">Previous page</span>}
+        {props.page > 1 ? (
+          <a href={`/console/keys${query({ ...base, page: props.page - 1 })}`}>Previous page</a>
+        ) : (
+          <span class="muted">Previous page</span>
+        )}
         <span>
           Page {props.page} of {pages}
         </span>
-        {props.page < pages ? <a href={`/console/keys${query({ ...base, page: props.page + 1 })}`}>Next page</a> : <span class="muted">Next page</span>}
+        {props.page < pages ? (
+          <a href={`/console/keys${query({ ...base, page: props.page + 1 })}`}>Next page</a>
+        ) : (
+          <span class="muted">Next page</span>
+        )}
       </nav>
     </Layout>
   );

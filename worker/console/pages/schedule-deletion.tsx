@@ -24,8 +24,8 @@ export function ScheduleDeletionPage(props: {
         <p>
           Deleting a customer master key (CMK) in AWS KMS is destructive and potentially dangerous. It deletes the key material and all
           metadata associated with the CMK, and is irreversible. After a CMK is deleted you can no longer decrypt the data that was
-          encrypted under that key, which means that data becomes unrecoverable. If you are not sure, you should disable the CMK instead
-          of deleting it.
+          encrypted under that key, which means that data becomes unrecoverable. If you are not sure, you should disable the CMK instead of
+          deleting it.
         </p>
         <p>Keys to delete:</p>
         <ul>
@@ -36,7 +36,12 @@ export function ScheduleDeletionPage(props: {
           ))}
         </ul>
       </section>
-      <form method="post" action="/console/keys/schedule-deletion" class="panel" style="background:#fff;border:1px solid #d5dbdb;padding:14px 16px">
+      <form
+        method="post"
+        action="/console/keys/schedule-deletion"
+        class="panel"
+        style="background:#fff;border:1px solid #d5dbdb;padding:14px 16px"
+      >
         <Csrf token={props.signedInAs.csrfToken} />
         <input type="hidden" name="return" value={props.returnTo} />
         {props.keys.map((k) => (
@@ -48,11 +53,23 @@ export function ScheduleDeletionPage(props: {
             Type a number of days between 7 and 30.
           </span>
           <br />
-          <input type="number" id="waitingPeriod" name="waitingPeriod" min="7" max="30" step="1" required value={props.waitingPeriod} aria-describedby="waitingPeriod-hint" />
+          <input
+            type="number"
+            id="waitingPeriod"
+            name="waitingPeriod"
+            min="7"
+            max="30"
+            step="1"
+            required
+            value={props.waitingPeriod}
+            aria-describedby="waitingPeriod-hint"
+          />
         </div>
         <div class="field">
           <input type="checkbox" id="confirm" name="confirm" value="yes" required checked={props.confirmed} />{" "}
-          <label for="confirm">Confirm that you want to schedule {props.keys.length === 1 ? "this key" : "these keys"} for deletion after the waiting period.</label>
+          <label for="confirm">
+            Confirm that you want to schedule {props.keys.length === 1 ? "this key" : "these keys"} for deletion after the waiting period.
+          </label>
         </div>
         <div class="actions">
           <a class="button" href={props.returnTo}>

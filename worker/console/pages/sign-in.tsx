@@ -12,8 +12,8 @@ export function SignInPage(props: { csrfToken: string; accessKeyId?: string; err
       <ErrorAlert error={props.error} />
       <section class="panel" aria-label="Sign in">
         <p class="hint">
-          Sign in with an access key from this deployment's identity configuration. Everything you do here runs as that principal, with
-          the same permissions as its API calls, and is recorded in the audit trail as a console call.
+          Sign in with an access key from this deployment's identity configuration. Everything you do here runs as that principal, with the
+          same permissions as its API calls, and is recorded in the audit trail as a console call.
         </p>
         <form method="post" action="/console/sign-in">
           <input type="hidden" name="csrf" value={props.csrfToken} />

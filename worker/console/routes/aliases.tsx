@@ -10,7 +10,11 @@ import { AliasesPage } from "../pages/aliases.tsx";
 
 const DONE: Record<string, string> = { create: "Created the alias.", update: "Updated the alias.", delete: "Deleted the alias." };
 
-async function render(c: ConsoleContext, extra: { notice?: string; error?: ApiError; drafts?: { alias?: string; target?: string } }, status: 200 | 400 = 200) {
+async function render(
+  c: ConsoleContext,
+  extra: { notice?: string; error?: ApiError; drafts?: { alias?: string; target?: string } },
+  status: 200 | 400 = 200,
+) {
   const kms = kmsFor(c);
   const [aliases, keys] = await Promise.all([allAliases(kms), allKeys(kms)]);
   const error = extra.error ?? (aliases.ok ? undefined : aliases.error) ?? (keys.ok ? undefined : keys.error);
@@ -36,7 +40,9 @@ export function registerAliasRoutes(app: Hono<ConsoleEnv>): void {
   app.post("/aliases", async (c) => {
     const form = c.get("form");
     const op = field(form, "op");
-    const alias = field(form, "alias").trim().replace(/^alias\//, "");
+    const alias = field(form, "alias")
+      .trim()
+      .replace(/^alias\//, "");
     const target = field(form, "target");
     const kms = kmsFor(c);
     const r =

@@ -11,7 +11,16 @@ import type { ApiError } from "../kms.ts";
 import { allAliases } from "../listing.ts";
 import { CreateKeyPage } from "../pages/create-key.tsx";
 import { accountPrincipals } from "../principals.ts";
-import { applyStepFields, filledAccounts, filledTags, initialState, parseState, stepProblem, type Step, type WizardState } from "../wizard.ts";
+import {
+  applyStepFields,
+  filledAccounts,
+  filledTags,
+  initialState,
+  parseState,
+  stepProblem,
+  type Step,
+  type WizardState,
+} from "../wizard.ts";
 
 function policyFor(c: ConsoleContext, s: WizardState): string {
   return formatPolicy(
@@ -62,7 +71,8 @@ export function registerCreateKeyRoutes(app: Hono<ConsoleEnv>): void {
     }
     if (go === "add-account") return render(c, 4, { ...state, externalAccounts: [...state.externalAccounts, ""].slice(0, 64) });
     const removeAccount = /^remove-account-(\d+)$/.exec(go);
-    if (removeAccount) return render(c, 4, { ...state, externalAccounts: state.externalAccounts.filter((_, i) => i !== Number(removeAccount[1])) });
+    if (removeAccount)
+      return render(c, 4, { ...state, externalAccounts: state.externalAccounts.filter((_, i) => i !== Number(removeAccount[1])) });
     if (go === "previous") return render(c, Math.max(1, step - 1) as Step, state);
 
     if (go === "next" || go === "finish") {
@@ -77,7 +87,10 @@ export function registerCreateKeyRoutes(app: Hono<ConsoleEnv>): void {
         // The API's own error for the alias, as CreateAlias would give it.
         const taken = aliases.ok ? aliases.value.find((a) => a.AliasName === `alias/${state.alias}`) : undefined;
         if (taken !== undefined) {
-          return render(c, 1, state, { type: "AlreadyExistsException", message: `An alias with the name ${taken.AliasArn} already exists` });
+          return render(c, 1, state, {
+            type: "AlreadyExistsException",
+            message: `An alias with the name ${taken.AliasArn} already exists`,
+          });
         }
       }
       if (go === "next" && step < 5) return render(c, (step + 1) as Step, state);

@@ -40,7 +40,12 @@ export interface DetailsExtras {
   view?: "default" | "policy";
 }
 
-async function fetchAll<T>(kms: ConsoleKms, op: "ListGrants" | "ListResourceTags", keyId: string, pick: (v: never) => T[]): Promise<Result<T[]>> {
+async function fetchAll<T>(
+  kms: ConsoleKms,
+  op: "ListGrants" | "ListResourceTags",
+  keyId: string,
+  pick: (v: never) => T[],
+): Promise<Result<T[]>> {
   const out: T[] = [];
   let marker: string | undefined;
   for (let i = 0; i < 20; i++) {
@@ -93,7 +98,11 @@ export async function renderKeyDetails(c: ConsoleContext, keyId: string, extras:
     policy,
     defaultView,
     view: extras.view ?? (c.req.query("view") === "policy" ? "policy" : "default"),
-    candidates: accountPrincipals(c.get("runtime").vars, accountId, defaultView ? [...defaultView.administrators, ...defaultView.users] : []),
+    candidates: accountPrincipals(
+      c.get("runtime").vars,
+      accountId,
+      defaultView ? [...defaultView.administrators, ...defaultView.users] : [],
+    ),
     tags,
     rotation,
     aliases,
@@ -105,9 +114,16 @@ export async function renderKeyDetails(c: ConsoleContext, keyId: string, extras:
   return c.html(<KeyDetailsPage {...props} />, status);
 }
 
-async function rotationStatus(kms: ConsoleKms, keyId: string, origin: string | undefined, state: string | undefined): Promise<KeyDetailsProps["rotation"]> {
-  if (origin === "EXTERNAL") return { ok: "not-applicable", reason: "You cannot enable automatic key rotation for a CMK with imported key material." };
-  if (state === "PendingDeletion") return { ok: "not-applicable", reason: "Automatic key rotation cannot be changed while the key is pending deletion." };
+async function rotationStatus(
+  kms: ConsoleKms,
+  keyId: string,
+  origin: string | undefined,
+  state: string | undefined,
+): Promise<KeyDetailsProps["rotation"]> {
+  if (origin === "EXTERNAL")
+    return { ok: "not-applicable", reason: "You cannot enable automatic key rotation for a CMK with imported key material." };
+  if (state === "PendingDeletion")
+    return { ok: "not-applicable", reason: "Automatic key rotation cannot be changed while the key is pending deletion." };
   return kms.call("GetKeyRotationStatus", { KeyId: keyId });
 }
 
@@ -118,7 +134,11 @@ function keyIdOf(c: ConsoleContext): string {
 }
 
 /** The key's current policy and its default view, or the refusal / the reason it has none. */
-async function currentDefaultView(kms: ConsoleKms, keyId: string, accountId: string): Promise<Result<{ view: DefaultView; origin: string; account: string }>> {
+async function currentDefaultView(
+  kms: ConsoleKms,
+  keyId: string,
+  accountId: string,
+): Promise<Result<{ view: DefaultView; origin: string; account: string }>> {
   const described = await kms.call("DescribeKey", { KeyId: keyId });
   if (!described.ok) return described;
   const policy = await kms.call("GetKeyPolicy", { KeyId: keyId, PolicyName: "default" });
@@ -156,7 +176,8 @@ export function registerKeyDetailsRoutes(app: Hono<ConsoleEnv>): void {
     const form = c.get("form");
     const list = field(form, "list");
     const op = field(form, "op");
-    const section: SectionId = list === "administrators" ? "administrators" : list === "users" ? "users" : list === "accounts" ? "accounts" : "administrators";
+    const section: SectionId =
+      list === "administrators" ? "administrators" : list === "users" ? "users" : list === "accounts" ? "accounts" : "administrators";
     const kms = kmsFor(c);
     const current = await currentDefaultView(kms, keyId, c.get("session").credential.principal.accountId);
     if (!current.ok) return renderKeyDetails(c, keyId, { errors: { [section]: current.error } }, 400);
@@ -169,7 +190,12 @@ export function registerKeyDetailsRoutes(app: Hono<ConsoleEnv>): void {
       view.users = op === "add" ? [...view.users, ...chosen] : view.users.filter((a) => !chosen.includes(a));
     } else if (list === "accounts") {
       if (op === "add" && !/^\d{12}$/.test(account)) {
-        return renderKeyDetails(c, keyId, { errors: { accounts: { type: "", message: "Type the 12-digit ID of an AWS account." } }, drafts: { externalAccount: account } }, 400);
+        return renderKeyDetails(
+          c,
+          keyId,
+          { errors: { accounts: { type: "", message: "Type the 12-digit ID of an AWS account." } }, drafts: { externalAccount: account } },
+          400,
+        );
       }
       view.externalAccounts = op === "add" ? [...view.externalAccounts, account] : view.externalAccounts.filter((a) => a !== account);
     } else if (list === "deletion") {
@@ -194,7 +220,12 @@ export function registerKeyDetailsRoutes(app: Hono<ConsoleEnv>): void {
     const kept = rows.filter((r, i) => !removed.has(i) && r.key.trim() !== "").map((r) => ({ TagKey: r.key.trim(), TagValue: r.value }));
     const keptKeys = new Set(kept.map((t) => t.TagKey));
     if (keptKeys.size !== kept.length) {
-      return renderKeyDetails(c, keyId, { errors: { tags: { type: "", message: "Each tag key must be unique." } }, drafts: { tags: rows } }, 400);
+      return renderKeyDetails(
+        c,
+        keyId,
+        { errors: { tags: { type: "", message: "Each tag key must be unique." } }, drafts: { tags: rows } },
+        400,
+      );
     }
     const gone = fields(form, "originalKey").filter((k) => !keptKeys.has(k));
     const kms = kmsFor(c);
@@ -219,7 +250,9 @@ export function registerKeyDetailsRoutes(app: Hono<ConsoleEnv>): void {
 
   app.post(`${KEY_ID_ROUTE}/aliases`, async (c) => {
     const keyId = keyIdOf(c);
-    const alias = field(c.get("form"), "alias").trim().replace(/^alias\//, "");
+    const alias = field(c.get("form"), "alias")
+      .trim()
+      .replace(/^alias\//, "");
     const r = await kmsFor(c).call("CreateAlias", { AliasName: `alias/${alias}`, TargetKeyId: keyId });
     if (!r.ok) return renderKeyDetails(c, keyId, { errors: { aliases: r.error }, drafts: { alias } }, 400);
     return seeOther(c, `${keyPath(keyId)}?done=alias-created#aliases`);
@@ -242,7 +275,11 @@ export function registerKeyDetailsRoutes(app: Hono<ConsoleEnv>): void {
   app.post(`${KEY_ID_ROUTE}/import-parameters`, async (c) => {
     const keyId = keyIdOf(c);
     const wrappingAlgorithm = field(c.get("form"), "wrappingAlgorithm") || "RSAES_OAEP_SHA_256";
-    const r = await kmsFor(c).call("GetParametersForImport", { KeyId: keyId, WrappingAlgorithm: wrappingAlgorithm, WrappingKeySpec: "RSA_2048" });
+    const r = await kmsFor(c).call("GetParametersForImport", {
+      KeyId: keyId,
+      WrappingAlgorithm: wrappingAlgorithm,
+      WrappingKeySpec: "RSA_2048",
+    });
     if (!r.ok) return renderKeyDetails(c, keyId, { errors: { "key-material": r.error }, drafts: { wrappingAlgorithm } }, 400);
     const zip = importParametersZip({
       keyId,
@@ -292,7 +329,12 @@ export function registerKeyDetailsRoutes(app: Hono<ConsoleEnv>): void {
   app.post(`${KEY_ID_ROUTE}/key-material/delete`, async (c) => {
     const keyId = keyIdOf(c);
     if (field(c.get("form"), "confirm") !== "yes") {
-      return renderKeyDetails(c, keyId, { errors: { "key-material": { type: "", message: "Confirm that you want to delete the key material." } } }, 400);
+      return renderKeyDetails(
+        c,
+        keyId,
+        { errors: { "key-material": { type: "", message: "Confirm that you want to delete the key material." } } },
+        400,
+      );
     }
     const r = await kmsFor(c).call("DeleteImportedKeyMaterial", { KeyId: keyId });
     if (!r.ok) return renderKeyDetails(c, keyId, { errors: { "key-material": r.error } }, 400);

@@ -52,7 +52,17 @@ async function renderList(
   const keys = await allKeys(kms);
   if (!keys.ok) {
     return c.html(
-      <KeyListPage signedInAs={signedInAs(c)} rows={[]} columns={q.columns} filter={q.filter} page={1} pageSize={q.pageSize} total={0} error={keys.error} {...extra} />,
+      <KeyListPage
+        signedInAs={signedInAs(c)}
+        rows={[]}
+        columns={q.columns}
+        filter={q.filter}
+        page={1}
+        pageSize={q.pageSize}
+        total={0}
+        error={keys.error}
+        {...extra}
+      />,
       status === 200 ? 403 : status,
     );
   }
@@ -122,7 +132,14 @@ export function registerKeyListRoutes(app: Hono<ConsoleEnv>): void {
       params.set("return", back);
       return seeOther(c, `/console/keys/schedule-deletion?${params}`);
     }
-    const operation = action === "enable" ? "EnableKey" : action === "disable" ? "DisableKey" : action === "cancel-deletion" ? "CancelKeyDeletion" : undefined;
+    const operation =
+      action === "enable"
+        ? "EnableKey"
+        : action === "disable"
+          ? "DisableKey"
+          : action === "cancel-deletion"
+            ? "CancelKeyDeletion"
+            : undefined;
     if (operation === undefined) return c.text("Unknown key action.", 400);
     const kms = kmsFor(c);
     const errors: { keyId: string; error: ApiError }[] = [];
@@ -159,7 +176,14 @@ export function registerKeyListRoutes(app: Hono<ConsoleEnv>): void {
     const confirmed = field(form, "confirm") === "yes";
     const again = async (errors: { keyId?: string; error: ApiError }[]) =>
       c.html(
-        <ScheduleDeletionPage signedInAs={signedInAs(c)} keys={await labelsOf(c, keyIds)} waitingPeriod={waitingPeriod} confirmed={confirmed} returnTo={back} errors={errors} />,
+        <ScheduleDeletionPage
+          signedInAs={signedInAs(c)}
+          keys={await labelsOf(c, keyIds)}
+          waitingPeriod={waitingPeriod}
+          confirmed={confirmed}
+          returnTo={back}
+          errors={errors}
+        />,
         400,
       );
     if (!confirmed) return again([{ error: { type: "", message: "Select the confirmation check box to schedule deletion." } }]);

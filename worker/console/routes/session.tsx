@@ -24,7 +24,12 @@ export function registerSessionRoutes(app: Hono<ConsoleEnv>): void {
   app.get("/sign-in", (c) => {
     const token = signInCsrfToken();
     setCookie(c, SIGN_IN_CSRF_COOKIE, token, cookieOptions(c.req.raw, 60 * 60));
-    const notice = c.req.query("signedOut") !== undefined ? "You have signed out." : c.req.query("expired") !== undefined ? "Your session has ended. Sign in again." : undefined;
+    const notice =
+      c.req.query("signedOut") !== undefined
+        ? "You have signed out."
+        : c.req.query("expired") !== undefined
+          ? "Your session has ended. Sign in again."
+          : undefined;
     return c.html(<SignInPage csrfToken={token} notice={notice} next={safeNext(c.req.query("next") ?? "")} />);
   });
 
