@@ -20,10 +20,14 @@ export interface Vars {
   ALIASES_PER_ACCOUNT?: string;
   GRANTS_PER_KEY?: string;
   GRANTS_PER_GRANTEE_PER_KEY?: string;
+  /** Length of one "day" of a deletion pending window, in seconds (tests shorten it). */
   DELETION_DAY_SECONDS?: string;
+  /** How long GetParametersForImport's public key and import token stay valid, in seconds. */
   IMPORT_PARAMETERS_VALID_SECONDS?: string;
+  /** Days audit records and key events are kept (default 90; fractions allowed for tests). */
   AUDIT_RETENTION_DAYS?: string;
   /** Bearer token for GET /metrics and GET /key-events (a secret; unset disables both). */
   METRICS_TOKEN?: string;
+  /** Milliseconds a call's audit record waits in its object's outbox before forwarding (default 200). */
   AUDIT_FORWARD_DELAY_MS?: string;
 }
