@@ -8,7 +8,7 @@
  * - AES-GCM, AesGcmStream, SHA-256, HMAC-SHA256 and HKDF-SHA256 against Deno's own WebCrypto
  *   (crypto.subtle, implemented in Deno's Rust runtime, independently of the core);
  * - HMAC-SHA224/384/512 against Wycheproof v0.9 (testvectors/hmac_sha*_test.json, run by
- *   test/shared/wycheproof-mac.ts as in the Node and workerd tiers), and SHA-224/384/512,
+ *   test/common/wycheproof-mac.ts as in the Node and workerd tiers), and SHA-224/384/512,
  *   HMAC-SHA384/512 and HKDF-SHA512 against Deno's WebCrypto (SHA-224, which WebCrypto lacks,
  *   against @noble/hashes from node_modules);
  * - the KMS ciphertext blob: round trips, its byte table checked by opening it with WebCrypto,
@@ -44,15 +44,15 @@ import {
   Sha256,
   sha256,
 } from "../../src/crypto/index.ts";
-import { EXPECTED_AES_GCM_COUNTS, runAesGcmVectors, type AeadFile } from "../shared/wycheproof-aes-gcm.ts";
-import { EXPECTED_MAC_COUNTS, runMacVectors, type MacFile, type MacName } from "../shared/wycheproof-mac.ts";
+import { EXPECTED_AES_GCM_COUNTS, runAesGcmVectors, type AeadFile } from "../common/wycheproof-aes-gcm.ts";
+import { EXPECTED_MAC_COUNTS, runMacVectors, type MacFile, type MacName } from "../common/wycheproof-mac.ts";
 import { assert, assertEquals, concat, Deno, flip, hex, owned, random, randomInt, report, sameBytes, thrown } from "./support.ts";
 
 const VECTORS = new URL("../vectors/wycheproof/aes_gcm_test.json", import.meta.url);
 
 Deno.test("AES-GCM matches every valid Wycheproof AES-128/256 vector and rejects every invalid one", async () => {
   const vectors = JSON.parse(await Deno.readTextFile(VECTORS)) as AeadFile;
-  // The same checks as the Node and workerd tiers (test/shared/wycheproof-aes-gcm.ts).
+  // The same checks as the Node and workerd tiers (test/common/wycheproof-aes-gcm.ts).
   const { failures, ...counts } = runAesGcmVectors(vectors);
   assertEquals(failures, [], "every vector behaves as the file says");
   assertEquals(counts, EXPECTED_AES_GCM_COUNTS, "Wycheproof counts");

@@ -13,13 +13,13 @@
  * tamper detection locally (frames, header, truncation, appended data, encryption context) and at
  * KMS (a changed encrypted data key), and KMS errors passing through by name — for EdgeKMS's
  * earlier format (edgekms-v1) — and, for the AWS Encryption SDK format written by default, round
- * trips of both suites EdgeKMS writes and the shared tamper cases of test/shared/esdk-tamper.ts.
+ * trips of both suites EdgeKMS writes and the shared tamper cases of test/common/esdk-tamper.ts.
  */
 import { CreateAliasCommand, CreateKeyCommand, KMSClient } from "@aws-sdk/client-kms";
 import { awsSdkTransport } from "../../src/envelope/aws-sdk.ts";
 import { EnvelopeClient, webCryptoCipher, type EnvelopeClientOptions, type KmsTransport } from "../../src/envelope/index.ts";
 import { assert, assertEquals, concat, Deno, flip, random, randomInt, report, sameBytes, thrown } from "./support.ts";
-import { runEsdkTamperCases } from "../shared/esdk-tamper.ts";
+import { runEsdkTamperCases } from "../common/esdk-tamper.ts";
 import { inProcessKms } from "../unit/envelope/in-process-kms.ts";
 
 const endpoint = Deno.args[0];

@@ -1,7 +1,7 @@
 /**
  * The Wycheproof vectors of asymmetric and HMAC keys inside workerd — the runtime whose WebCrypto
  * (BoringSSL) the service uses — through the same checks as the Node tier
- * (test/shared/wycheproof-asymmetric.ts). workerd has no node:fs: the files are imported as JSON.
+ * (test/common/wycheproof-asymmetric.ts). workerd has no node:fs: the files are imported as JSON.
  */
 import { describe, expect, it } from "vitest";
 import ecdsaP256 from "../vectors/wycheproof/ecdsa_secp256r1_sha256_test.json";
@@ -36,7 +36,7 @@ import {
   runSignatureVectors,
   type VectorRun,
   type WycheproofFile,
-} from "../shared/wycheproof-asymmetric.ts";
+} from "../common/wycheproof-asymmetric.ts";
 
 const file = (json: unknown) => json as WycheproofFile;
 

@@ -2,11 +2,11 @@
  * The envelope client's AWS Encryption SDK messages inside workerd, where it is deployed: round
  * trips of both suites EdgeKMS writes (whole and streamed, the signed one through WebCrypto and
  * @noble/curves) and the shared tamper, truncation, reordering and wrong-context cases of
- * test/shared/esdk-tamper.ts, with the in-process KMS of the unit tier (web standards only).
+ * test/common/esdk-tamper.ts, with the in-process KMS of the unit tier (web standards only).
  */
 import { describe, expect, it } from "vitest";
 import { EnvelopeClient } from "../../src/envelope/client.ts";
-import { runEsdkTamperCases } from "../shared/esdk-tamper.ts";
+import { runEsdkTamperCases } from "../common/esdk-tamper.ts";
 import { inProcessKms } from "../unit/envelope/in-process-kms.ts";
 
 const SUITES = ["ALG_AES256_GCM_HKDF_SHA512_COMMIT_KEY", "ALG_AES256_GCM_HKDF_SHA512_COMMIT_KEY_ECDSA_P384"] as const;

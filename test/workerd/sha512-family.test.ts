@@ -1,7 +1,7 @@
 /**
  * SHA-224, SHA-384, SHA-512, HMAC over each and HKDF-SHA512 from the WebAssembly core inside
  * workerd: Google Wycheproof's hmac_sha224/384/512 vectors (imported as JSON from
- * test/vectors/wycheproof/, run by test/shared/wycheproof-mac.ts as in the Node and Deno tiers),
+ * test/vectors/wycheproof/, run by test/common/wycheproof-mac.ts as in the Node and Deno tiers),
  * then SHA-384/512, HMAC-SHA384/512 and HKDF-SHA512 against workerd's own crypto.subtle. WebCrypto
  * has no SHA-224, so SHA-224 is checked by FIPS 180-4 known answers (the Wycheproof HMAC-SHA224
  * vectors exercise it further).
@@ -24,7 +24,7 @@ import { ioBuffer } from "../../src/crypto/wasm.ts";
 import sha224Vectors from "../vectors/wycheproof/hmac_sha224_test.json";
 import sha384Vectors from "../vectors/wycheproof/hmac_sha384_test.json";
 import sha512Vectors from "../vectors/wycheproof/hmac_sha512_test.json";
-import { EXPECTED_MAC_COUNTS, runMacVectors, type MacFile, type MacName } from "../shared/wycheproof-mac.ts";
+import { EXPECTED_MAC_COUNTS, runMacVectors, type MacFile, type MacName } from "../common/wycheproof-mac.ts";
 
 const hex = (b: ArrayBuffer | Uint8Array) =>
   Array.from(b instanceof Uint8Array ? b : new Uint8Array(b), (x) => x.toString(16).padStart(2, "0")).join("");

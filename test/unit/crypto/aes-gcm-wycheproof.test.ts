@@ -1,12 +1,12 @@
 /**
  * AES-GCM through the binding against Google Wycheproof (v0.9, testvectors/aes_gcm_test.json),
  * read at test time from test/vectors/wycheproof/ (copied from Project Wycheproof with its LICENSE). The checks themselves are
- * test/shared/wycheproof-aes-gcm.ts, shared with the workerd and Deno tiers.
+ * test/common/wycheproof-aes-gcm.ts, shared with the workerd and Deno tiers.
  */
 import { readFileSync } from "node:fs";
 import { fileURLToPath } from "node:url";
 import { describe, expect, it } from "vitest";
-import { EXPECTED_AES_GCM_COUNTS, runAesGcmVectors, type AeadFile } from "../../shared/wycheproof-aes-gcm.ts";
+import { EXPECTED_AES_GCM_COUNTS, runAesGcmVectors, type AeadFile } from "../../common/wycheproof-aes-gcm.ts";
 
 const vectors = JSON.parse(
   readFileSync(fileURLToPath(new URL("../../vectors/wycheproof/aes_gcm_test.json", import.meta.url)), "utf8"),

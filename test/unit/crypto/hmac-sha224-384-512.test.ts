@@ -3,7 +3,7 @@
  *
  * Vectors: Google Wycheproof v0.9, testvectors/hmac_sha224_test.json, hmac_sha384_test.json and
  * hmac_sha512_test.json, read at test time from test/vectors/wycheproof/ (copied from Project
- * Wycheproof with its LICENSE) and run by test/shared/wycheproof-mac.ts, shared with the workerd
+ * Wycheproof with its LICENSE) and run by test/common/wycheproof-mac.ts, shared with the workerd
  * and Deno tiers. Then differential tests against node:crypto: keys around the block size, keys
  * and messages past the 64 KiB I/O buffer, every message length from 0 to 300 bytes.
  */
@@ -12,7 +12,7 @@ import { readFileSync } from "node:fs";
 import { fileURLToPath } from "node:url";
 import { describe, expect, it } from "vitest";
 import { HmacSha224, HmacSha384, HmacSha512, hmacSha224, hmacSha384, hmacSha512 } from "../../../src/crypto/hash.ts";
-import { EXPECTED_MAC_COUNTS, runMacVectors, type MacFile, type MacName } from "../../shared/wycheproof-mac.ts";
+import { EXPECTED_MAC_COUNTS, runMacVectors, type MacFile, type MacName } from "../../common/wycheproof-mac.ts";
 
 const hex = (b: Uint8Array) => Buffer.from(b).toString("hex");
 const load = (file: string) =>

@@ -2,10 +2,10 @@
  * AWS Encryption SDK messages from the envelope client: every truncation, bit flips across the
  * header and body, reordered, duplicated, dropped and foreign frames, appended data, wrong
  * contexts, signature tampering (signed suite), and what a stream releases before it fails. The
- * cases are test/shared/esdk-tamper.ts, shared with the workerd and Deno tiers.
+ * cases are test/common/esdk-tamper.ts, shared with the workerd and Deno tiers.
  */
 import { describe, expect, it } from "vitest";
-import { runEsdkTamperCases } from "../../shared/esdk-tamper.ts";
+import { runEsdkTamperCases } from "../../common/esdk-tamper.ts";
 import { inProcessKms } from "./in-process-kms.ts";
 
 describe.each(["ALG_AES256_GCM_HKDF_SHA512_COMMIT_KEY", "ALG_AES256_GCM_HKDF_SHA512_COMMIT_KEY_ECDSA_P384"] as const)(

@@ -2,7 +2,7 @@
  * Wycheproof vectors (test/vectors/wycheproof/) for every verification and decryption path of
  * asymmetric and HMAC keys, in Node: ECDSA P-256/384/521 and secp256k1, RSA-PSS and RSASSA-PKCS1-v1_5
  * at 2048/3072/4096, RSA-OAEP at 2048/3072/4096, ECDH P-256/384, Ed25519, ML-DSA-44/65/87 and HMAC
- * SHA-224/256/384/512. The checks are test/shared/wycheproof-asymmetric.ts, shared with workerd.
+ * SHA-224/256/384/512. The checks are test/common/wycheproof-asymmetric.ts, shared with workerd.
  */
 import { readFileSync } from "node:fs";
 import { fileURLToPath } from "node:url";
@@ -15,7 +15,7 @@ import {
   runSignatureVectors,
   type VectorRun,
   type WycheproofFile,
-} from "../../shared/wycheproof-asymmetric.ts";
+} from "../../common/wycheproof-asymmetric.ts";
 
 function load(name: string): WycheproofFile {
   return JSON.parse(readFileSync(fileURLToPath(new URL(`../../vectors/wycheproof/${name}`, import.meta.url)), "utf8")) as WycheproofFile;
