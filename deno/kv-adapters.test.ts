@@ -2,11 +2,15 @@
  * The Deno KV adapters on their own, over in-memory KVs: the record store keeps the storage
  * port's contract (src/store/port.ts) — listings by prefix, `after`, `reverse` and `limit` over
  * stored and buffered writes, all-or-nothing commits, no lost update between concurrent
- * transactions — and wake-up messages are run, re-queued or dropped as their time and the owner's
- * stored wake-up say. Run by test/e2e/deno-runtime.test.ts with `deno test`.
+ * transactions, also when a transaction starts from this process's snapshot of a store and another
+ * handle changed it meanwhile; concurrent calls on one key that write only its outbox and last
+ * usage never conflict — and wake-up messages are run, re-queued or dropped as their time and the
+ * owner's stored wake-up say, one wake per owner at a time. Run by test/e2e/deno-runtime.test.ts
+ * with `deno test`.
  */
+import { isUnorderedKey } from "../src/keys/key-records.ts";
 import { KvRecordStore } from "./kv-record-store.ts";
-import { KvWakeUps, onDelivery, type WakeMessage } from "./kv-wake-ups.ts";
+import { KvWakeUps, onDelivery, SerialWakes, type WakeMessage } from "./kv-wake-ups.ts";
 
 function assertEquals(actual: unknown, expected: unknown, message: string): void {
   const [a, e] = [JSON.stringify(actual), JSON.stringify(expected)];
@@ -107,6 +111,120 @@ Deno.test({
     } finally {
       kv.close();
     }
+  },
+});
+
+Deno.test({
+  name: "a transaction that starts from this process's snapshot runs again on another handle's newer values, refusals too",
+  ...options,
+  async fn() {
+    const path = `${Deno.args[0] ?? "/tmp"}/edgekms-kv-${crypto.randomUUID()}.sqlite3`;
+    const [kv1, kv2] = [await Deno.openKv(path), await Deno.openKv(path)];
+    try {
+      const [mine, theirs] = [new KvRecordStore(kv1, ["key"]), new KvRecordStore(kv2, ["key"])];
+      await mine.transact(async (tx) => tx.put("record", { n: 1, enabled: false }));
+      // Read (and committed) here: the store's snapshot in kv1's process now holds the record.
+      assertEquals(await mine.transact((tx) => tx.get("record")), { n: 1, enabled: false }, "read once");
+      await theirs.transact(async (tx) => tx.put("record", { n: 10, enabled: true }));
+      const seen: unknown[] = [];
+      await mine.transact(async (tx) => {
+        const record = (await tx.get<{ n: number; enabled: boolean }>("record"))!;
+        seen.push(record.n);
+        // Decided on the stale snapshot this refusal would be wrong: it is validated, then retried.
+        if (!record.enabled) throw new Error("refused: disabled");
+        tx.put("record", { ...record, n: record.n + 1 });
+      });
+      assertEquals(seen, [1, 10], "the stale snapshot's attempt, then a fresh one");
+      assertEquals(await theirs.transact((tx) => tx.get("record")), { n: 11, enabled: true }, "no update lost");
+    } finally {
+      kv1.close();
+      kv2.close();
+      await Deno.remove(path).catch(() => undefined);
+    }
+  },
+});
+
+Deno.test({
+  name: "what a transaction gets from the snapshot is its own copy",
+  ...options,
+  async fn() {
+    const kv = await Deno.openKv(":memory:");
+    try {
+      const store = new KvRecordStore(kv, ["key"]);
+      await store.transact(async (tx) => tx.put("record", { tags: ["a"] }));
+      for (let i = 0; i < 3; i++) {
+        await store.transact(async (tx) => {
+          const record = (await tx.get<{ tags: string[] }>("record"))!;
+          assertEquals(record.tags, ["a"], `attempt ${i}: unchanged by the previous one`);
+          record.tags.push("changed, never written");
+        });
+      }
+    } finally {
+      kv.close();
+    }
+  },
+});
+
+Deno.test({
+  name: "concurrent calls on one key that write only its outbox and last usage never conflict",
+  ...options,
+  async fn() {
+    const kv = await Deno.openKv(":memory:");
+    try {
+      let commits = 0;
+      const atomic = kv.atomic.bind(kv);
+      kv.atomic = () => {
+        const op = atomic();
+        const commit = op.commit.bind(op);
+        op.commit = () => (commits++, commit());
+        return op;
+      };
+      const store = new KvRecordStore(kv, ["key", "k"], { unversioned: isUnorderedKey });
+      await store.transact(async (tx) => tx.put("key", { keyState: "Enabled" }));
+      commits = 0;
+      await Promise.all(
+        Array.from({ length: 40 }, (_, i) =>
+          store.transact(async (tx) => {
+            await tx.get("key");
+            // One at a time would commit each alone: a tick lets the next ones read first.
+            await new Promise((r) => setTimeout(r, 1));
+            tx.put("lastUsage", { i });
+            tx.put(`outbox:${String(i).padStart(15, "0")}:e${i}`, { i });
+          }),
+        ),
+      );
+      assertEquals(commits <= 40, true, `no transaction ran twice (${commits} commits for 40)`);
+      const appended = await store.transact((tx) => tx.list("outbox:"));
+      assertEquals(appended.length, 40, "every record");
+    } finally {
+      kv.close();
+    }
+  },
+});
+
+Deno.test({
+  name: "wakes of one owner run one at a time, and those asked for meanwhile run once more after",
+  ...options,
+  async fn() {
+    const wakes = new SerialWakes();
+    let running = 0;
+    let most = 0;
+    let runs = 0;
+    const work = async () => {
+      running++;
+      most = Math.max(most, running);
+      runs++;
+      await new Promise((r) => setTimeout(r, 5));
+      running--;
+    };
+    await Promise.all([wakes.run("key\nk", work), wakes.run("key\nk", work), wakes.run("key\nk", work), wakes.run("key\nother", work)]);
+    assertEquals([most, runs], [2, 3], "two owners at once at most, and k twice (its first run, then one for both requests)");
+    const failing = wakes.run("key\nk", async () => {
+      throw new Error("forwarding failed");
+    });
+    assertEquals(await failing.catch((err: Error) => err.message), "forwarding failed", "a failure reaches the caller");
+    await wakes.run("key\nk", work);
+    assertEquals(runs, 4, "and the next wake runs");
   },
 });
 

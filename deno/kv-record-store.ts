@@ -10,12 +10,16 @@
  *   ordered: the second to commit fails its check, re-reads and runs again. This covers `list`
  *   too (Deno KV cannot check a range): a concurrent insert into a listed range bumps the revision.
  *   One check per transaction also keeps every commit far under KV's limit of 100 checks.
- * - Outbox entries (src/audit/outbox.ts) are the exception, by design of their keys: each is
- *   written once under a unique key, so appending one does not bump the revision and reading them
- *   is not checked. Concurrent Encrypts on one key (each appends a record, none changes a record)
- *   therefore never conflict; a tag, policy or grant change does conflict with them, as it must,
- *   since they decided on the old policy.
+ * - Entries no transaction decides on are the exception (the store's `unversioned` option; for a
+ *   key, src/keys/key-records.ts `isUnorderedKey`): outbox entries (src/audit/outbox.ts), each
+ *   written once under a unique key, and a key's last usage, a blind write. Writing one does not
+ *   bump the revision and reading one is not checked. Concurrent Encrypts on one key (each appends
+ *   a record and overwrites the last usage, none changes a record) therefore never conflict; a
+ *   tag, policy or grant change does conflict with them, as it must, since they decided on the old
+ *   policy.
  * - A read-only transaction re-reads the revision at its end instead of committing.
+ * - A transaction may start from this process's snapshot of the store (SnapshotCache below)
+ *   instead of reading: the snapshot's revision is checked at commit like one it read.
  * - A body that throws has its reads validated the same way: a refusal decided on a view that
  *   changed meanwhile is retried on the new view, never answered.
  *
@@ -54,11 +58,15 @@ class KvTx implements RecordTx {
   readonly writes = new Map<string, Write>();
   /** The revision's versionstamp when this transaction first read a record; undefined before. */
   revision: string | null | undefined;
+  /** Versioned records this transaction read from the KV (copies), for the snapshot cache. */
+  readonly reads = new Map<string, unknown>();
 
   constructor(
     private readonly kv: Deno.Kv,
     private readonly base: Deno.KvKey,
     private readonly unversioned: (key: string) => boolean,
+    /** Records known at one revision (see SnapshotCache): the transaction starts from it instead of reading. */
+    private readonly snapshot?: Snapshot,
   ) {}
 
   get revKey(): Deno.KvKey {
@@ -71,20 +79,28 @@ class KvTx implements RecordTx {
 
   private async noteRevision(): Promise<void> {
     if (this.revision !== undefined) return;
-    this.revision = (await this.kv.get(this.revKey)).versionstamp;
+    if (this.snapshot !== undefined) this.revision = this.snapshot.revision;
+    else this.revision = (await this.kv.get(this.revKey)).versionstamp;
   }
 
   async get<V>(key: string): Promise<V | undefined> {
     const write = this.writes.get(key);
     if (write !== undefined) return write === null ? undefined : (write.value as V);
     if (this.unversioned(key)) return ((await this.kv.get<V>(this.recordKey(key))).value ?? undefined) as V | undefined;
+    if (this.revision === undefined && this.snapshot !== undefined) this.revision = this.snapshot.revision;
+    // A copy: the caller may change what it gets, and neither the cache nor a retry may see that.
+    if (this.snapshot?.records.has(key)) return structuredClone(this.snapshot.records.get(key)) as V | undefined;
+    let value: V | undefined;
     if (this.revision === undefined) {
       // The revision and the first record in one consistent read.
       const [rev, entry] = await this.kv.getMany<[unknown, V]>([this.revKey, this.recordKey(key)]);
       this.revision = rev.versionstamp;
-      return (entry.value ?? undefined) as V | undefined;
+      value = (entry.value ?? undefined) as V | undefined;
+    } else {
+      value = ((await this.kv.get<V>(this.recordKey(key))).value ?? undefined) as V | undefined;
     }
-    return ((await this.kv.get<V>(this.recordKey(key))).value ?? undefined) as V | undefined;
+    this.reads.set(key, structuredClone(value));
+    return value;
   }
 
   async list<V>(prefix: string, options: ListOptions = {}): Promise<[string, V][]> {
@@ -131,11 +147,15 @@ class KvTx implements RecordTx {
     return (await this.kv.get(this.revKey)).versionstamp === this.revision;
   }
 
+  /** Set by `commit` when the transaction wrote a versioned record (so it moved the revision). */
+  bumped = false;
+
   /** Commits the writes; false when the revision moved (a conflict). */
   async commit(): Promise<boolean> {
     if (this.writes.size === 0) return this.stillValid();
     const writes = [...this.writes];
     const versioned = writes.some(([k]) => !this.unversioned(k));
+    this.bumped = versioned;
     if (writes.length <= MAX_MUTATIONS) {
       return committerOf(this.kv).commit({
         store: JSON.stringify(this.base),
@@ -184,8 +204,9 @@ const BATCH_CHECKS = 90;
  * Why a batch is still serializable: its transactions all read before any of them commits, so
  * they are valid in some serial order exactly when no one of them read what another wrote. A
  * batch therefore holds at most one revision-bumping transaction per store, and the others of
- * that store only appended unique outbox entries, which no transaction decides on: they come
- * first in the order, the bumping one last. A check that fails fails the whole batch; then each
+ * that store wrote only unversioned entries (outbox appends, a key's last usage), which no
+ * transaction decides on: they come first in the order, in batch order (so the last usage written
+ * last wins), the bumping one last. A check that fails fails the whole batch; then each
  * transaction commits alone, and only those whose own check fails retry.
  */
 class GroupCommitter {
@@ -308,6 +329,73 @@ export async function retryBusy<T>(read: () => Promise<T>): Promise<T> {
   }
 }
 
+/** A store's versioned records as they were at one revision (values are private copies). */
+interface Snapshot {
+  readonly revision: string;
+  readonly records: Map<string, unknown>;
+}
+
+const SNAPSHOT_STORES = 4096;
+const SNAPSHOT_RECORDS = 32;
+
+/**
+ * What this process last saw of each store's records, with the revision they belong to, so that a
+ * transaction can start from it instead of reading the KV (an Encrypt then reads nothing: its key
+ * record and backing key come from here, and its commit is its only KV operation).
+ *
+ * Why that stays serializable: a snapshot holds only values read by a transaction that then
+ * committed (or validated) with the revision check passing, so they were the store's values at
+ * that revision; any later write to a versioned record moves the revision. A transaction that
+ * starts from a snapshot takes its revision as its own and checks it at commit, exactly as if it
+ * had read it: if anything changed since — in this process or another — the check fails, the
+ * snapshot is dropped, and the transaction runs again on fresh reads. A refusal decided on a
+ * snapshot is validated the same way before it is answered. A commit that moves the revision
+ * drops the store's snapshot (the next transaction reads afresh). Bounded: SNAPSHOT_STORES
+ * stores, least recently used first out, SNAPSHOT_RECORDS records each. Values are copied in and
+ * out, so no caller can change what the next one sees. Sealed backing keys are kept only in their
+ * sealed form, as they are stored.
+ */
+class SnapshotCache {
+  private readonly stores = new Map<string, Snapshot>();
+
+  get(store: string): Snapshot | undefined {
+    const snapshot = this.stores.get(store);
+    if (snapshot !== undefined) {
+      this.stores.delete(store);
+      this.stores.set(store, snapshot);
+    }
+    return snapshot;
+  }
+
+  forget(store: string): void {
+    this.stores.delete(store);
+  }
+
+  /** Records `reads`, valid at `revision` (a commit or validation just checked it). */
+  learn(store: string, revision: string, reads: Map<string, unknown>): void {
+    let snapshot = this.stores.get(store);
+    // Versionstamps are fixed-length hex: a later revision sorts after an earlier one.
+    if (snapshot !== undefined && snapshot.revision > revision) return;
+    if (snapshot === undefined || snapshot.revision !== revision) {
+      if (reads.size === 0) return;
+      snapshot = { revision, records: new Map() };
+    }
+    for (const [key, value] of reads)
+      if (snapshot.records.size < SNAPSHOT_RECORDS || snapshot.records.has(key)) snapshot.records.set(key, value);
+    this.stores.delete(store);
+    this.stores.set(store, snapshot);
+    if (this.stores.size > SNAPSHOT_STORES) this.stores.delete(this.stores.keys().next().value as string);
+  }
+}
+
+const snapshotCaches = new WeakMap<Deno.Kv, SnapshotCache>();
+
+function snapshotsOf(kv: Deno.Kv): SnapshotCache {
+  let cache = snapshotCaches.get(kv);
+  if (cache === undefined) snapshotCaches.set(kv, (cache = new SnapshotCache()));
+  return cache;
+}
+
 export interface KvRecordStoreOptions {
   /** Keys written once under a unique name, whose writes need not order other transactions. */
   unversioned?: (key: string) => boolean;
@@ -315,6 +403,8 @@ export interface KvRecordStoreOptions {
 
 export class KvRecordStore implements RecordStore {
   private readonly unversioned: (key: string) => boolean;
+  private readonly name: string;
+  private readonly snapshots: SnapshotCache;
 
   /** A store over the KV entries under `base` (e.g. `["key", keyArn]`). */
   constructor(
@@ -323,11 +413,13 @@ export class KvRecordStore implements RecordStore {
     options: KvRecordStoreOptions = {},
   ) {
     this.unversioned = options.unversioned ?? (() => false);
+    this.name = JSON.stringify(base);
+    this.snapshots = snapshotsOf(kv);
   }
 
   async transact<T>(body: (tx: RecordTx) => Promise<T>): Promise<T> {
     for (let attempt = 0; ; attempt++) {
-      const tx = new KvTx(this.kv, this.base, this.unversioned);
+      const tx = new KvTx(this.kv, this.base, this.unversioned, this.snapshots.get(this.name));
       try {
         let result: T;
         try {
@@ -338,8 +430,14 @@ export class KvRecordStore implements RecordStore {
           if (!(await tx.stillValid())) throw new Conflict();
           throw err;
         }
-        if (await tx.commit()) return result;
+        if (await tx.commit()) {
+          if (tx.bumped) this.snapshots.forget(this.name);
+          else if (typeof tx.revision === "string") this.snapshots.learn(this.name, tx.revision, tx.reads);
+          return result;
+        }
+        this.snapshots.forget(this.name);
       } catch (err) {
+        this.snapshots.forget(this.name);
         if (!(err instanceof Conflict) && !isBusy(err)) throw err;
       }
       if (attempt >= MAX_ATTEMPTS) throw new Error("record store: too much contention, transaction abandoned");

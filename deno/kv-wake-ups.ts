@@ -124,3 +124,39 @@ export async function dueWakeUps(kv: Deno.Kv, now = Date.now()): Promise<{ kind:
   }
   return due;
 }
+
+/**
+ * One wake at a time per owner in this process, and a wake asked for while one runs is one more
+ * run after it (however many were asked for): what a Durable Object's alarm gets from its single
+ * thread. Without it, a busy key whose forwarding takes longer than the forwarding delay gets its
+ * next queue message while the last wake still runs; both forward the same outbox batch, their
+ * audit-log commits conflict and retry, and each round of that makes the next one slower.
+ * Correctness never depended on it (forwarding is idempotent; other processes may still overlap).
+ * A caller's promise settles when a run that started after its request has finished, so a queue
+ * message is acknowledged only once its work is done, and a failure reaches every waiting caller
+ * (KV then delivers their messages again).
+ */
+export class SerialWakes {
+  private readonly running = new Map<string, { again: boolean; done: Promise<void> }>();
+
+  run(name: string, work: () => Promise<void>): Promise<void> {
+    const current = this.running.get(name);
+    if (current !== undefined) {
+      current.again = true;
+      return current.done;
+    }
+    const state = { again: false, done: Promise.resolve() };
+    state.done = (async () => {
+      try {
+        do {
+          state.again = false;
+          await work();
+        } while (state.again);
+      } finally {
+        this.running.delete(name);
+      }
+    })();
+    this.running.set(name, state);
+    return state.done;
+  }
+}

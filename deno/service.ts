@@ -14,6 +14,7 @@ import { parseKeyArn } from "../src/arn.ts";
 import { grantLimits, principalAccount, type RetirableGrantIndex } from "../src/grants/store.ts";
 import { decodeRootKey } from "../src/keys/backing-key.ts";
 import { KeyActor, type KeySettings } from "../src/keys/key-actor.ts";
+import { isUnorderedKey } from "../src/keys/key-records.ts";
 import { AccountDirectory } from "../src/service/account-directory.ts";
 import type { ServicePorts } from "../src/service/ports.ts";
 import { settingsFrom, type Settings } from "../src/service/settings.ts";
@@ -22,7 +23,7 @@ import type { Vars } from "../worker/vars.ts";
 import { identities } from "../worker/identity-config.ts";
 import { KvAuditLog } from "./kv-audit-log.ts";
 import { KvRecordStore } from "./kv-record-store.ts";
-import { dueWakeUps, isWakeMessage, KvWakeUps, onDelivery } from "./kv-wake-ups.ts";
+import { dueWakeUps, isWakeMessage, KvWakeUps, onDelivery, SerialWakes } from "./kv-wake-ups.ts";
 
 export interface DenoService {
   runtime: KmsRuntime;
@@ -74,7 +75,7 @@ export function denoService(kv: Deno.Kv, vars: Vars): DenoService {
 
   const keyActor = (arn: string) =>
     new KeyActor({
-      store: new KvRecordStore(kv, ["key", arn], { unversioned: isOutboxKey }),
+      store: new KvRecordStore(kv, ["key", arn], { unversioned: isUnorderedKey }),
       wakeUps: new KvWakeUps(kv, "key", arn),
       rootKey: () => rootKey,
       settings: () => keySettings,
@@ -100,9 +101,10 @@ export function denoService(kv: Deno.Kv, vars: Vars): DenoService {
     recordCall: (draft, outcome) => auditLog.append([auditEntry(draft, outcome, [])]),
   };
 
-  async function wake(kind: "key" | "account", id: string): Promise<void> {
-    if (kind === "key") await keyActor(id).wake();
-    else await directory(id).wake();
+  const wakes = new SerialWakes();
+  /** Runs an owner's wake; in this process one at a time per owner (see SerialWakes). */
+  function wake(kind: "key" | "account", id: string): Promise<void> {
+    return wakes.run(`${kind}\n${id}`, () => (kind === "key" ? keyActor(id).wake() : directory(id).wake()));
   }
 
   return {

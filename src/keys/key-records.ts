@@ -136,6 +136,16 @@ const VERSION_PREFIX = "version:";
 const MATERIAL_PREFIX = "material:";
 const LAST_USAGE = "lastUsage";
 
+/**
+ * Entries of a key's store that no transaction decides on, so an optimistic store (deno/
+ * kv-record-store.ts) need not order transactions by them: the audit outbox (unique keys, each
+ * written once) and the last usage (a blind write that GetKeyLastUsage only reports). If writing
+ * them ordered transactions, every concurrent Encrypt on one key would conflict with the others.
+ */
+export function isUnorderedKey(key: string): boolean {
+  return key === LAST_USAGE || isOutboxKey(key);
+}
+
 function versionKey(version: number): string {
   return VERSION_PREFIX + String(version).padStart(10, "0");
 }
@@ -244,7 +254,8 @@ export class KeyRecords {
 
   /**
    * A blind write (the transaction never reads this entry), so concurrent calls on one key never
-   * conflict over it in an optimistic store: the last commit wins, which is the last usage.
+   * conflict over it in an optimistic store: the last commit wins, which is the last usage. (The
+   * store must know it is unordered: `isUnorderedKey`.)
    */
   putLastUsage(usage: LastUsage): void {
     this.tx.put(LAST_USAGE, usage);
