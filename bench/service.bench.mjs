@@ -465,7 +465,7 @@ function printScaleTable(target, { cells, listed, pages }, scale) {
       `| ${cell.name} | ${cell.c} | ${fmt(r.rps)} | ${fmt(r.rps / s(baseKey).rps, 2)} | ${ms(r.p50)} | ${ms(r.p99)} | ${fmt(r.rps / s(cell.c === 1 ? "noop1" : "noop8").rps, 2)} |`,
     );
   }
-  console.log(`\nA full ListKeys pass over ${fmt(listed)} keys: ${pages} pages, about ${fmt((pages / s("listN").rps) * 1000)} ms.`);
+  console.log(`\nA full ListKeys pass over ${fmt(listed)} keys: ${pages} page${pages === 1 ? "" : "s"}, about ${fmt((pages / s("listN").rps) * 1000)} ms.`);
 }
 
 const load = () =>
