@@ -350,7 +350,7 @@ function copy<T>(value: T): T {
   return out as T;
 }
 
-const SNAPSHOT_STORES = 4096;
+const SNAPSHOT_STORES = 1024;
 const SNAPSHOT_RECORDS = 32;
 
 /**
