@@ -5,7 +5,10 @@
  * (bench/noop-server.ts) under the same Deno with the same flags, as its reference.
  *
  * Each server is its own process group (detached), so `stop()` ends it and nothing it started
- * outlives the benchmark; a server that does not stop within 5 s of SIGTERM gets SIGKILL.
+ * outlives the benchmark; a server that does not stop within 5 s of SIGTERM gets SIGKILL (one
+ * orphaned with its connections open was seen to ignore SIGTERM). If this process exits without
+ * stopping a server (an uncaught error, an interrupted run that calls `process.exit`), its exit
+ * handler sends the server SIGKILL.
  */
 import { spawn } from "node:child_process";
 import { createServer } from "node:net";
@@ -15,6 +18,18 @@ import { fileURLToPath } from "node:url";
 
 const root = fileURLToPath(new URL("..", import.meta.url));
 const deno = join(root, "node_modules", ".bin", "deno");
+
+/** Servers not yet exited, by process group: killed when this process exits. */
+const live = new Set();
+process.on("exit", () => {
+  for (const pid of live) {
+    try {
+      process.kill(-pid, "SIGKILL");
+    } catch {
+      // Already gone.
+    }
+  }
+});
 
 /** A free loopback port (deno serve prints, but does not report, the one it picks for --port 0). */
 function freePort() {
@@ -60,7 +75,9 @@ export async function startDenoServe({ entry, stateDir, vars = {} }) {
   };
   child.stdout.on("data", collect);
   child.stderr.on("data", collect);
+  live.add(child.pid);
   const exited = new Promise((resolve) => child.once("exit", resolve));
+  child.once("exit", () => live.delete(child.pid));
   const stop = async () => {
     if (child.exitCode !== null || child.signalCode !== null) return;
     process.kill(-child.pid, "SIGTERM");

@@ -465,7 +465,9 @@ function printScaleTable(target, { cells, listed, pages }, scale) {
       `| ${cell.name} | ${cell.c} | ${fmt(r.rps)} | ${fmt(r.rps / s(baseKey).rps, 2)} | ${ms(r.p50)} | ${ms(r.p99)} | ${fmt(r.rps / s(cell.c === 1 ? "noop1" : "noop8").rps, 2)} |`,
     );
   }
-  console.log(`\nA full ListKeys pass over ${fmt(listed)} keys: ${pages} page${pages === 1 ? "" : "s"}, about ${fmt((pages / s("listN").rps) * 1000)} ms.`);
+  console.log(
+    `\nA full ListKeys pass over ${fmt(listed)} keys: ${pages} page${pages === 1 ? "" : "s"}, about ${fmt((pages / s("listN").rps) * 1000)} ms.`,
+  );
 }
 
 const load = () =>
@@ -479,6 +481,19 @@ async function main() {
   const loadBefore = load();
   const started = performance.now();
   const targets = [];
+  const stopAll = async () => {
+    for (const target of targets.splice(0)) {
+      target.kms.close();
+      target.noop.close();
+      await target.stop();
+    }
+    rmSync(state, { recursive: true, force: true });
+  };
+  // Interrupted: exit at once (first, before wrangler's own signal listeners); the exit handlers
+  // kill the Deno servers (bench/deno-runtime.mjs) and remove the state folder, and Miniflare
+  // ends workerd.
+  process.on("exit", () => rmSync(state, { recursive: true, force: true }));
+  for (const signal of ["SIGINT", "SIGTERM"]) process.prependListener(signal, () => process.exit(130));
   try {
     for (const runtime of RUNTIMES) targets.push(await (runtime === "workerd" ? startWorkerd : startDeno)(state, rootKey));
 
@@ -526,12 +541,7 @@ async function main() {
     }
     if (droppedTotal > 0) console.log(`${droppedTotal} measured requests lost their connection without an answer (not counted above).`);
   } finally {
-    for (const target of targets) {
-      target.kms.close();
-      target.noop.close();
-      await target.stop();
-    }
-    rmSync(state, { recursive: true, force: true });
+    await stopAll();
   }
 }
 
