@@ -88,7 +88,7 @@ export function denoService(kv: Deno.Kv, vars: Vars): DenoService {
 
   const ports: ServicePorts = {
     keys: keyActor,
-    accounts: (accountId) => accountOf(accountId),
+    accounts: (accountId, region) => accountOf(accountId, region),
     rootKey: () => rootKey,
     knownAccount: (accountId) => {
       try {
@@ -111,9 +111,9 @@ export function denoService(kv: Deno.Kv, vars: Vars): DenoService {
       vars,
       ports,
       audit: {
-        lookup: (accountId, _region, query) => auditLog.lookup(accountId, query),
-        requestStats: (accountId) => auditLog.requestStats(accountId),
-        keyEvents: (accountId, _region, limit) => auditLog.keyEvents(accountId, limit),
+        lookup: (accountId, region, query) => auditLog.lookup(accountId, region, query),
+        requestStats: (accountId, region) => auditLog.requestStats(accountId, region),
+        keyEvents: (accountId, region, limit) => auditLog.keyEvents(accountId, region, limit),
       },
     },
     async deliver(message) {

@@ -74,8 +74,8 @@ export const CreateKey: Handler<"CreateKey"> = async (ctx, request) => {
   requireIamPermission(ctx.caller, "kms:CreateKey", "*", facts);
   if (tags.length > 0) requireIamPermission(ctx.caller, "kms:TagResource", "*", facts);
 
-  const keyId = newKeyId(ctx.ports.rootKey(), ctx.caller.accountId, ctx.settings.region);
-  const arn = keyArn(ctx.settings.region, ctx.caller.accountId, keyId);
+  const keyId = newKeyId(ctx.ports.rootKey(), ctx.caller.accountId, ctx.region);
+  const arn = keyArn(ctx.region, ctx.caller.accountId, keyId);
   const policy = request.Policy ?? defaultKeyPolicy(ctx.caller.accountId);
   if (request.Policy !== undefined) checkNewKeyPolicy(ctx.caller, facts, arn, tags, request.Policy);
   const key = keyObject(ctx, arn);
