@@ -72,7 +72,7 @@ export function denoService(kv: Deno.Kv, vars: Vars): DenoService {
     },
   };
 
-  const keyActor = (arn: string) =>
+  const keyActor = (arn: string): KeyActor =>
     new KeyActor({
       store: new KvRecordStore(kv, ["key", arn], { unversioned: isOutboxKey }),
       wakeUps: new KvWakeUps(kv, "key", arn),
@@ -84,6 +84,7 @@ export function denoService(kv: Deno.Kv, vars: Vars): DenoService {
         if (key !== undefined) await accountOf(key.account, key.region).removeKey(t.keyId);
       },
       audit: sink,
+      peers: keyActor,
     });
 
   const ports: ServicePorts = {

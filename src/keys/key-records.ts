@@ -7,7 +7,8 @@
  * sealed backing keys; `material:<n, 10 digits>` what ListKeyRotations shows of each (its
  * KeyMaterialId, when and how it became current); `lastUsage` the last successful cryptographic
  * call (GetKeyLastUsage); `import:<token ID>` pending GetParametersForImport; `deleted` the
- * tombstone; grants as src/grants/store.ts lays them out; `outbox:` as src/audit/outbox.ts does.
+ * tombstone; grants as src/grants/store.ts lays them out; `outbox:` as src/audit/outbox.ts does;
+ * `mrk-out:` the multi-Region outbox (src/keys/multi-region.ts).
  *
  * Security: backing keys are stored only sealed under the root key (src/keys/backing-key.ts).
  */
@@ -24,6 +25,7 @@ import { KeyGrants, tokenOpener } from "../grants/store.ts";
 import { isOutboxKey } from "../audit/outbox.ts";
 import type { RecordTx } from "../store/port.ts";
 import { sha256 } from "../crypto/hash.ts";
+import { isMultiRegionOutboxKey, isReplica, multiRegionConfiguration, type MultiRegionRole } from "./multi-region.ts";
 
 export type ExpirationModel = "KEY_MATERIAL_EXPIRES" | "KEY_MATERIAL_DOES_NOT_EXPIRE";
 
@@ -65,6 +67,8 @@ export interface KeyRecord {
    * after the material expires or is deleted so that only the same material can come back.
    */
   materialFingerprint?: Uint8Array;
+  /** Multi-Region keys only: the key's set as it knows it (src/keys/multi-region.ts). */
+  multiRegion?: MultiRegionRole;
 }
 
 export type RotationType = "AUTOMATIC" | "ON_DEMAND";
@@ -283,7 +287,7 @@ export class KeyRecords {
     const retiring = new Set<string>();
     for (const g of await this.grants.all()) if (g.retiringPrincipal !== undefined) retiring.add(g.retiringPrincipal);
     const tombstone: Tombstone = { keyId: record.keyId, arn: record.arn, accountId: record.accountId, retiringPrincipals: [...retiring] };
-    for (const [key] of await this.tx.list("")) if (!isOutboxKey(key)) this.tx.delete(key);
+    for (const [key] of await this.tx.list("")) if (!isOutboxKey(key) && !isMultiRegionOutboxKey(key)) this.tx.delete(key);
     this.tx.put(TOMBSTONE, tombstone);
     return tombstone;
   }
@@ -292,7 +296,10 @@ export class KeyRecords {
   async deadlines(): Promise<number[]> {
     const record = await this.record();
     const deadlines: number[] = [];
-    if (record?.rotationEnabled && record.nextRotation !== undefined && record.keyState === "Enabled") deadlines.push(record.nextRotation);
+    // A replica never rotates by itself: its primary's rotations reach it (src/keys/multi-region.ts).
+    if (record?.rotationEnabled && record.nextRotation !== undefined && record.keyState === "Enabled" && !isReplica(record)) {
+      deadlines.push(record.nextRotation);
+    }
     if (record?.onDemandRotationStartDate !== undefined) deadlines.push(record.onDemandRotationStartDate);
     if (record?.keyState === "PendingDeletion" && record.deletionDate !== undefined) deadlines.push(record.deletionDate);
     if (record !== undefined && record.currentVersion > 0 && record.validTo !== undefined) deadlines.push(record.validTo);
@@ -334,7 +341,8 @@ export function metadataOf(record: KeyRecord): KeyMetadata {
     ...(customerMasterKeySpec === undefined ? {} : { CustomerMasterKeySpec: customerMasterKeySpec }),
     KeySpec: keySpec,
     ...algorithmsOf(keySpec, record.keyUsage),
-    MultiRegion: false,
+    MultiRegion: record.multiRegion !== undefined,
+    ...(record.multiRegion === undefined ? {} : { MultiRegionConfiguration: multiRegionConfiguration(record.multiRegion, record.arn) }),
   };
   if (record.currentKeyMaterialId !== undefined) metadata.CurrentKeyMaterialId = record.currentKeyMaterialId;
   if (record.deletionDate !== undefined) metadata.DeletionDate = new Date(record.deletionDate);

@@ -5,7 +5,11 @@
  */
 import { KmsError } from "../protocol/errors.ts";
 
-export type KeyState = "Enabled" | "Disabled" | "PendingDeletion" | "PendingImport";
+/**
+ * PendingReplicaDeletion: a multi-Region primary scheduled for deletion while it still has
+ * replicas; it answers every operation as PendingDeletion does (its column), CancelKeyDeletion included.
+ */
+export type KeyState = "Enabled" | "Disabled" | "PendingDeletion" | "PendingImport" | "PendingReplicaDeletion";
 
 /**
  * ok: allowed. D: DisabledException. P: pending deletion. I: pending import. N: not pending
@@ -50,6 +54,9 @@ export const KEY_STATE_RULES = {
   ListResourceTags: ANY,
   ReEncrypt: USE,
   ScheduleKeyDeletion: MANAGE,
+  // Multi-Region keys: on the primary (ReplicateKey, UpdatePrimaryRegion) and the replica promoted.
+  ReplicateKey: MANAGE,
+  UpdatePrimaryRegion: MANAGE,
   TagResource: MANAGE,
   UntagResource: MANAGE,
   UpdateAliasTarget: MANAGE,
@@ -70,7 +77,13 @@ export const KEY_STATE_RULES = {
 
 export type KeyStateGuardedOperation = keyof typeof KEY_STATE_RULES;
 
-const COLUMN: Record<KeyState, 0 | 1 | 2 | 3> = { Enabled: 0, Disabled: 1, PendingDeletion: 2, PendingImport: 3 };
+const COLUMN: Record<KeyState, 0 | 1 | 2 | 3> = {
+  Enabled: 0,
+  Disabled: 1,
+  PendingDeletion: 2,
+  PendingImport: 3,
+  PendingReplicaDeletion: 2,
+};
 
 /** @throws KmsError DisabledException, KMSInvalidStateException or UnsupportedOperationException. */
 export function assertKeyStateAllows(operation: KeyStateGuardedOperation, state: KeyState, keyArn: string): void {

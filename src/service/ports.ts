@@ -56,6 +56,11 @@ export type KeyApi = Pick<
   | "encapsulate"
   | "decapsulate"
   | "generateDataKeyPair"
+  | "exportReplica"
+  | "createReplica"
+  | "addReplica"
+  | "checkPrimaryUpdate"
+  | "updatePrimaryRegion"
 >;
 
 export interface KeyListEntry {
