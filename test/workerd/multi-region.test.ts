@@ -1,0 +1,107 @@
+/**
+ * Multi-Region keys inside workerd, on the key objects (src/keys/multi-region.ts): the material a
+ * primary hands to a replica is sealed for the replica's ARN alone; synchronisations are applied
+ * once and only when newer; a replica refuses to rotate; a primary waiting in
+ * PendingReplicaDeletion starts its waiting period when its last replica has left, once.
+ */
+import { env } from "cloudflare:test";
+import { describe, expect, it } from "vitest";
+import { newMultiRegionKeyId } from "../../src/keys/key-id.ts";
+import { unsealBackingKey, decodeRootKey } from "../../src/keys/backing-key.ts";
+import type { MultiRegionMessage } from "../../src/keys/multi-region.ts";
+import { defaultKeyPolicy } from "../../src/operations/keys.ts";
+import { ACCOUNT, rootCaller } from "./key-fixtures.ts";
+
+const utf8 = (s: string) => new TextEncoder().encode(s);
+
+function value<T>(result: { ok: true; value: T } | { ok: false; type: string; message: string }): T {
+  if (!result.ok) throw new Error(`${result.type}: ${result.message}`);
+  return result.value;
+}
+
+/** A primary in us-east-1 and its replica in us-west-2, made through the objects' RPC surface as ReplicateKey makes them. */
+async function keySet() {
+  const keyId = newMultiRegionKeyId(decodeRootKey(env.ROOT_KEY), ACCOUNT);
+  const primaryArn = `arn:aws:kms:us-east-1:${ACCOUNT}:key/${keyId}`;
+  const replicaArn = `arn:aws:kms:us-west-2:${ACCOUNT}:key/${keyId}`;
+  const primary = env.KEYS.get(env.KEYS.idFromName(primaryArn));
+  const replica = env.KEYS.get(env.KEYS.idFromName(replicaArn));
+  const policy = defaultKeyPolicy(ACCOUNT);
+  value(
+    await primary.create({
+      keyId,
+      arn: primaryArn,
+      accountId: ACCOUNT,
+      description: "",
+      origin: "AWS_KMS",
+      policy,
+      tags: [],
+      multiRegion: true,
+    }),
+  );
+  const primaryCall = { ...rootCaller, keyArn: primaryArn };
+  const source = value(await primary.exportReplica(primaryCall, replicaArn));
+  value(await replica.createReplica({ arn: replicaArn, keyId, accountId: ACCOUNT, description: "", policy, tags: [], source }));
+  value(await primary.addReplica(primaryCall, replicaArn, {}));
+  return { keyId, primaryArn, replicaArn, primary, replica, primaryCall, replicaCall: { ...rootCaller, keyArn: replicaArn }, source };
+}
+
+describe("multi-Region keys in their objects", () => {
+  it("hand the replica its material sealed for the replica's ARN only, and decrypt each other's ciphertexts", async () => {
+    const { primaryArn, replicaArn, primary, replica, primaryCall, replicaCall, source } = await keySet();
+    const rootKey = decodeRootKey(env.ROOT_KEY);
+    const sealed = source.state.versions[0]!.sealed;
+    expect(() => unsealBackingKey(rootKey, primaryArn, sealed)).toThrow();
+    expect(unsealBackingKey(rootKey, replicaArn, sealed)).toHaveLength(32);
+
+    const blob = value(await primary.encrypt(primaryCall, "Encrypt", utf8("shared"), { a: "b" })).ciphertext;
+    expect(new TextDecoder().decode(value(await replica.decrypt(replicaCall, "Decrypt", blob, { a: "b" })).plaintext)).toBe("shared");
+    // A key outside the set does not open it.
+    const otherArn = `arn:aws:kms:us-west-2:${ACCOUNT}:key/${crypto.randomUUID()}`;
+    const stranger = env.KEYS.get(env.KEYS.idFromName(otherArn));
+    value(
+      await stranger.create({
+        keyId: otherArn.split("/")[1]!,
+        arn: otherArn,
+        accountId: ACCOUNT,
+        description: "",
+        origin: "AWS_KMS",
+        policy: defaultKeyPolicy(ACCOUNT),
+        tags: [],
+      }),
+    );
+    const refused = await stranger.decrypt({ ...rootCaller, keyArn: otherArn }, "Decrypt", blob, { a: "b" });
+    expect(refused.ok ? "opened" : refused.type).toBe("InvalidCiphertextException");
+  });
+
+  it("apply a synchronisation once, ignore an older one, and refuse rotation on the replica", async () => {
+    const { primaryArn, replica, replicaCall, source } = await keySet();
+    const described = value(await replica.describe(replicaCall));
+    expect(described.MultiRegionConfiguration?.MultiRegionKeyType).toBe("REPLICA");
+    // A late copy of the first synchronisation (older than the one addReplica sent) changes nothing.
+    const stale: MultiRegionMessage = { kind: "sync", id: crypto.randomUUID(), state: { ...source.state, replicaArns: [] } };
+    await replica.receiveMultiRegion(stale);
+    await replica.receiveMultiRegion(stale);
+    expect(value(await replica.describe(replicaCall)).MultiRegionConfiguration?.ReplicaKeys).toHaveLength(1);
+    expect(value(await replica.describe(replicaCall)).MultiRegionConfiguration?.PrimaryKey?.Arn).toBe(primaryArn);
+    const rotate = await replica.rotateOnDemand(replicaCall);
+    expect(rotate.ok ? "rotated" : rotate.type).toBe("UnsupportedOperationException");
+    const enable = await replica.setRotation(replicaCall, true);
+    expect(enable.ok ? "enabled" : enable.type).toBe("UnsupportedOperationException");
+  });
+
+  it("start a waiting primary's deletion period when its last replica leaves, once", async () => {
+    const { replicaArn, primary, primaryCall } = await keySet();
+    const scheduled = value(await primary.scheduleDeletion(primaryCall, 7));
+    expect(scheduled.keyState).toBe("PendingReplicaDeletion");
+    expect(scheduled.deletionDate).toBeUndefined();
+    const left: MultiRegionMessage = { kind: "left", id: crypto.randomUUID(), arn: replicaArn };
+    await primary.receiveMultiRegion(left);
+    const first = value(await primary.describe(primaryCall));
+    expect(first.KeyState).toBe("PendingDeletion");
+    expect(first.MultiRegionConfiguration?.ReplicaKeys).toEqual([]);
+    // Delivered again (at least once): the deletion date stays.
+    await primary.receiveMultiRegion(left);
+    expect(value(await primary.describe(primaryCall)).DeletionDate).toEqual(first.DeletionDate);
+  });
+});
