@@ -700,7 +700,8 @@ export class KeyActor {
           keyUsage: source.keyUsage,
           ...(source.publicKey === undefined ? {} : { publicKey: source.publicKey }),
           origin: source.origin,
-          keyState: "Enabled",
+          // Until addReplica's synchronisation arrives (src/keys/multi-region.ts, applySync).
+          keyState: "Creating",
           policy: init.policy,
           tags: init.tags,
           rotationEnabled: state.rotationEnabled,
@@ -769,7 +770,8 @@ export class KeyActor {
         const replicaArns = [...role.replicaArns.filter((arn) => arn !== newPrimaryArn), record.arn];
         await queueSync(
           keys,
-          keys.update(record, { multiRegion: { ...role, primaryArn: newPrimaryArn, replicaArns } }),
+          // Updating until the new primary has the change (endUpdate).
+          keys.update(record, { multiRegion: { ...role, primaryArn: newPrimaryArn, replicaArns }, updating: true }),
           this.ports.rootKey(),
         );
         return null;
@@ -809,7 +811,16 @@ export class KeyActor {
 
   /** Delivers the multi-Region outbox now (best effort: what fails stays for the wake-up). */
   private async deliverMultiRegion(): Promise<void> {
-    if (!(await forwardMultiRegion(this.store, this.ports.peers))) await this.rescheduleWakeUp();
+    if (await forwardMultiRegion(this.store, this.ports.peers)) await this.endUpdate();
+    else await this.rescheduleWakeUp();
+  }
+
+  /** A former primary leaves Updating once every message of the change was delivered. */
+  private async endUpdate(): Promise<void> {
+    await this.tx(async (keys) => {
+      const record = await keys.record();
+      if (record?.updating === true && !(await multiRegionPending(keys.tx))) keys.update(record, { updating: undefined });
+    });
   }
 
   // ---- imported key material (the guide's "Importing Key Material") ------------------------------
@@ -1176,7 +1187,8 @@ export class KeyActor {
       console.error("audit outbox: forwarding failed; retrying", (err as Error)?.name);
       retry.push(now + RETRY_MS);
     }
-    if (!(await forwardMultiRegion(this.store, this.ports.peers))) retry.push(now + RETRY_MS);
+    if (await forwardMultiRegion(this.store, this.ports.peers)) await this.endUpdate();
+    else retry.push(now + RETRY_MS);
 
     const tombstone = await this.tx(async (keys) => {
       const pending = await keys.record();

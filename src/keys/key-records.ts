@@ -13,7 +13,7 @@
  * Security: backing keys are stored only sealed under the root key (src/keys/backing-key.ts).
  */
 import { keyNotFound, KmsError } from "../protocol/errors.ts";
-import { assertKeyStateAllows, type KeyState, type KeyStateGuardedOperation } from "./key-state.ts";
+import { assertKeyStateAllows, UPDATING_REFUSES, type KeyState, type KeyStateGuardedOperation } from "./key-state.ts";
 import type { SealedBackingKey } from "./backing-key.ts";
 import type { ImportTokenClaims, SealedWrappingKey } from "./import-token.ts";
 import type { KeyMetadata, Tag } from "../protocol/shapes.ts";
@@ -69,6 +69,8 @@ export interface KeyRecord {
   materialFingerprint?: Uint8Array;
   /** Multi-Region keys only: the key's set as it knows it (src/keys/multi-region.ts). */
   multiRegion?: MultiRegionRole;
+  /** A former primary until its new primary has the change (UpdatePrimaryRegion): shown as KeyState Updating. */
+  updating?: true;
 }
 
 export type RotationType = "AUTOMATIC" | "ON_DEMAND";
@@ -197,6 +199,9 @@ export class KeyRecords {
         ),
     });
     beforeState?.(record);
+    if (record.updating === true && UPDATING_REFUSES.has(operation)) {
+      throw new KmsError("KMSInvalidStateException", `${record.arn} is being updated.`);
+    }
     assertKeyStateAllows(operation, record.keyState, record.arn);
     return record;
   }
@@ -335,7 +340,7 @@ export function metadataOf(record: KeyRecord): KeyMetadata {
     Enabled: record.keyState === "Enabled",
     Description: record.description,
     KeyUsage: record.keyUsage,
-    KeyState: record.keyState,
+    KeyState: record.updating === true ? "Updating" : record.keyState,
     Origin: record.origin,
     KeyManager: "CUSTOMER",
     ...(customerMasterKeySpec === undefined ? {} : { CustomerMasterKeySpec: customerMasterKeySpec }),

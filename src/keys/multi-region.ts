@@ -177,6 +177,8 @@ export function applySync(keys: KeyRecords, record: KeyRecord, state: SharedStat
     if (material !== undefined) keys.putMaterial(material);
   }
   return keys.update(record, {
+    // A new replica is Creating until this, its first synchronisation from the primary.
+    ...(record.keyState === "Creating" ? { keyState: "Enabled" as const } : {}),
     multiRegion: { primaryArn: state.primaryArn, replicaArns: state.replicaArns, syncSeq: state.seq },
     rotationEnabled: state.rotationEnabled,
     rotationPeriodInDays: state.rotationPeriodInDays,

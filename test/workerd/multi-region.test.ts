@@ -47,6 +47,48 @@ async function keySet() {
 }
 
 describe("multi-Region keys in their objects", () => {
+  it("keep a new replica Creating — managed, never used — until its primary's first synchronisation", async () => {
+    const keyId = newMultiRegionKeyId(decodeRootKey(env.ROOT_KEY), ACCOUNT);
+    const primaryArn = `arn:aws:kms:us-east-1:${ACCOUNT}:key/${keyId}`;
+    const replicaArn = `arn:aws:kms:us-west-2:${ACCOUNT}:key/${keyId}`;
+    const primary = env.KEYS.get(env.KEYS.idFromName(primaryArn));
+    const replica = env.KEYS.get(env.KEYS.idFromName(replicaArn));
+    const policy = defaultKeyPolicy(ACCOUNT);
+    value(
+      await primary.create({
+        keyId,
+        arn: primaryArn,
+        accountId: ACCOUNT,
+        description: "",
+        origin: "AWS_KMS",
+        policy,
+        tags: [],
+        multiRegion: true,
+      }),
+    );
+    const primaryCall = { ...rootCaller, keyArn: primaryArn };
+    const replicaCall = { ...rootCaller, keyArn: replicaArn };
+    const source = value(await primary.exportReplica(primaryCall, replicaArn));
+    const created = value(
+      await replica.createReplica({ arn: replicaArn, keyId, accountId: ACCOUNT, description: "", policy, tags: [], source }),
+    );
+    expect(created).toMatchObject({ KeyState: "Creating", Enabled: false });
+    const refused = await replica.encrypt(replicaCall, "Encrypt", utf8("too early"), {});
+    expect(refused.ok ? "encrypted" : refused.type).toBe("KMSInvalidStateException");
+    const toggled = await replica.setEnabled(replicaCall, false);
+    expect(toggled.ok ? "disabled" : toggled.type).toBe("KMSInvalidStateException");
+    value(await replica.updateDescription(replicaCall, "managed while Creating"));
+    // A second replica in the Region is refused, by the primary and by the key object.
+    const again = await replica.createReplica({ arn: replicaArn, keyId, accountId: ACCOUNT, description: "", policy, tags: [], source });
+    expect(again.ok ? "created" : again.type).toBe("AlreadyExistsException");
+
+    value(await primary.addReplica(primaryCall, replicaArn, {}));
+    expect(value(await replica.describe(replicaCall))).toMatchObject({ KeyState: "Enabled", Description: "managed while Creating" });
+    const exported = await primary.exportReplica(primaryCall, replicaArn);
+    expect(exported.ok ? "exported" : exported.type).toBe("AlreadyExistsException");
+    value(await replica.encrypt(replicaCall, "Encrypt", utf8("now"), {}));
+  });
+
   it("hand the replica its material sealed for the replica's ARN only, and decrypt each other's ciphertexts", async () => {
     const { primaryArn, replicaArn, primary, replica, primaryCall, replicaCall, source } = await keySet();
     const rootKey = decodeRootKey(env.ROOT_KEY);
