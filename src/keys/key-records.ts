@@ -181,8 +181,17 @@ export class KeyRecords {
   ): Promise<KeyRecord> {
     const record = await this.record();
     if (record === undefined) throw keyNotFound(call.keyArn);
-    // kms:KeySpec and kms:KeyUsage describe the key itself, whatever the request.
-    const facts = { ...call.facts, extra: { ...call.facts?.extra, "kms:KeySpec": keySpecOf(record), "kms:KeyUsage": record.keyUsage } };
+    // kms:KeySpec, kms:KeyUsage, kms:MultiRegion and kms:MultiRegionKeyType describe the key itself, whatever the request.
+    const facts = {
+      ...call.facts,
+      extra: {
+        ...call.facts?.extra,
+        "kms:KeySpec": keySpecOf(record),
+        "kms:KeyUsage": record.keyUsage,
+        "kms:MultiRegion": String(record.multiRegion !== undefined),
+        ...(record.multiRegion === undefined ? {} : { "kms:MultiRegionKeyType": isReplica(record) ? "REPLICA" : "PRIMARY" }),
+      },
+    };
     await authorizeOnKey({
       caller: call,
       facts,

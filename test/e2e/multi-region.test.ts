@@ -170,6 +170,29 @@ describe("multi-Region keys", () => {
     );
   });
 
+  it("need kms:ReplicateKey on the primary and kms:CreateKey in an IAM policy to replicate", async () => {
+    const east = worker.client("test", "us-east-1");
+    const policy = JSON.stringify({
+      Version: "2012-10-17",
+      Statement: [
+        { Effect: "Allow", Principal: { AWS: `arn:aws:iam::${ACCOUNT}:root` }, Action: "kms:*", Resource: "*" },
+        { Effect: "Allow", Principal: { AWS: `arn:aws:iam::${ACCOUNT}:user/alice` }, Action: "kms:ReplicateKey", Resource: "*" },
+      ],
+    });
+    const { KeyMetadata } = await east.send(new CreateKeyCommand({ MultiRegion: true, Policy: policy }));
+    const replicate = new ReplicateKeyCommand({ KeyId: KeyMetadata!.Arn!, ReplicaRegion: "us-west-2" });
+    // alice may replicate the primary, but no IAM policy lets her create keys.
+    const denied = await awsError(worker.client("alice", "us-east-1").send(replicate));
+    expect([denied.name, denied.message.includes("kms:CreateKey")]).toEqual(["AccessDeniedException", true]);
+    expect((await awsError(worker.client("charlie", "us-east-1").send(replicate))).name).toBe("AccessDeniedException");
+    expect((await awsError(worker.client("test", "us-west-2").send(new DescribeKeyCommand({ KeyId: KeyMetadata!.KeyId! })))).name).toBe(
+      "NotFoundException",
+    );
+    // bob's IAM policy allows kms:* and the key policy lets IAM policies decide.
+    const { ReplicaKeyMetadata } = await worker.client("bob", "us-east-1").send(replicate);
+    expect(ReplicaKeyMetadata!.Arn).toBe(`arn:aws:kms:us-west-2:${ACCOUNT}:key/${KeyMetadata!.KeyId}`);
+  });
+
   it("replicate HMAC and asymmetric keys: a MAC or signature made in one Region verifies in the other", async () => {
     const east = worker.client("test", "us-east-1");
     const west = worker.client("test", "us-west-2");
