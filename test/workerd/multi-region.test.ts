@@ -4,12 +4,14 @@
  * once and only when newer; a replica refuses to rotate; a primary waiting in
  * PendingReplicaDeletion starts its waiting period when its last replica has left, once.
  */
-import { env } from "cloudflare:test";
+import { env, runDurableObjectAlarm, runInDurableObject } from "cloudflare:test";
 import { describe, expect, it } from "vitest";
 import { newMultiRegionKeyId } from "../../src/keys/key-id.ts";
 import { unsealBackingKey, decodeRootKey } from "../../src/keys/backing-key.ts";
 import type { MultiRegionMessage } from "../../src/keys/multi-region.ts";
 import { defaultKeyPolicy } from "../../src/operations/keys.ts";
+import type { KeyRecord } from "../../src/keys/key-records.ts";
+import type { KeyObject } from "../../worker/key-object.ts";
 import { ACCOUNT, rootCaller } from "./key-fixtures.ts";
 
 const utf8 = (s: string) => new TextEncoder().encode(s);
@@ -145,5 +147,37 @@ describe("multi-Region keys in their objects", () => {
     // Delivered again (at least once): the deletion date stays.
     await primary.receiveMultiRegion(left);
     expect(value(await primary.describe(primaryCall)).DeletionDate).toEqual(first.DeletionDate);
+  });
+
+  it("show a former primary as Updating — used, not enabled, disabled or replicated — until its new primary has the change", async () => {
+    const { primaryArn, replicaArn, primary, replica, primaryCall, replicaCall, source } = await keySet();
+    value(await replica.checkPrimaryUpdate(replicaCall, primaryArn));
+    value(await primary.updatePrimaryRegion(primaryCall, replicaArn));
+    // Delivered at once here: the roles are swapped and nobody is Updating.
+    expect(value(await primary.describe(primaryCall))).toMatchObject({
+      KeyState: "Enabled",
+      MultiRegionConfiguration: { MultiRegionKeyType: "REPLICA" },
+    });
+    expect(value(await replica.describe(replicaCall)).MultiRegionConfiguration?.MultiRegionKeyType).toBe("PRIMARY");
+
+    // A change still on its way: the former primary with an undelivered message.
+    await runInDurableObject(primary, async (_instance: KeyObject, state) => {
+      const record = state.storage.kv.get<KeyRecord>("key")!;
+      state.storage.kv.put("key", { ...record, updating: true });
+      const late: MultiRegionMessage = { kind: "sync", id: crypto.randomUUID(), state: source.state };
+      state.storage.kv.put(`mrk-out:${replicaArn}\nsync`, late);
+      await state.storage.setAlarm(Date.now() + 60_000);
+    });
+    expect(value(await primary.describe(primaryCall))).toMatchObject({ KeyState: "Updating", Enabled: true });
+    value(await primary.encrypt(primaryCall, "Encrypt", utf8("still in use"), {}));
+    const disable = await primary.setEnabled(primaryCall, false);
+    expect(disable.ok ? "disabled" : [disable.type, disable.message]).toEqual([
+      "KMSInvalidStateException",
+      `${primaryArn} is being updated.`,
+    ]);
+    // The wake-up delivers it (a stale synchronisation: the new primary ignores it) and ends Updating.
+    expect(await runDurableObjectAlarm(primary)).toBe(true);
+    expect(value(await primary.describe(primaryCall)).KeyState).toBe("Enabled");
+    expect(value(await replica.describe(replicaCall)).MultiRegionConfiguration?.MultiRegionKeyType).toBe("PRIMARY");
   });
 });
