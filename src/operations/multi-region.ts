@@ -46,6 +46,8 @@ export const ReplicateKey: Handler<"ReplicateKey"> = async (ctx, request) => {
     ...(tags.length === 0 ? {} : { requestTags: Object.fromEntries(tags.map((t) => [t.TagKey, t.TagValue])) }),
   };
   const call = keyCall(ctx, primaryArn, facts);
+  // The call's record names both keys (its resources).
+  ctx.touchedKeys.add(replicaArn);
   const primaryKey = keyObject(ctx, primaryArn);
   const source = await settle(ctx, primaryKey.exportReplica(call, replicaArn));
   requireIamPermission({ ...ctx.caller, region }, "kms:CreateKey", "*", {

@@ -33,6 +33,8 @@ import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
+import { LookupEventsCommand } from "@aws-sdk/client-cloudtrail";
+import { cloudTrailClient } from "./audit-support.ts";
 import { awsCli, hasAwsCli } from "./aws-cli-support.ts";
 import { ACCOUNT, awsError, useLocalWorker, utf8 } from "./support.ts";
 
@@ -190,7 +192,19 @@ describe("multi-Region keys", () => {
     );
     // bob's IAM policy allows kms:* and the key policy lets IAM policies decide.
     const { ReplicaKeyMetadata } = await worker.client("bob", "us-east-1").send(replicate);
-    expect(ReplicaKeyMetadata!.Arn).toBe(`arn:aws:kms:us-west-2:${ACCOUNT}:key/${KeyMetadata!.KeyId}`);
+    const replicaArn = ReplicaKeyMetadata!.Arn!;
+    expect(replicaArn).toBe(`arn:aws:kms:us-west-2:${ACCOUNT}:key/${KeyMetadata!.KeyId}`);
+
+    // Each Region's trail: ReplicateKey in the primary's, a CreateKey in the replica's (as AWS records them).
+    const names = async (region: string) => {
+      const trail = cloudTrailClient(worker.url, "test", region);
+      const page = await trail.send(
+        new LookupEventsCommand({ LookupAttributes: [{ AttributeKey: "ResourceName", AttributeValue: replicaArn }] }),
+      );
+      return (page.Events ?? []).filter((e) => e.Username === "bob").map((e) => e.EventName);
+    };
+    await eventually(async () => (await names("us-west-2")).includes("CreateKey") && (await names("us-east-1")).includes("ReplicateKey"));
+    expect(await names("us-west-2")).not.toContain("ReplicateKey");
   });
 
   it("replicate HMAC and asymmetric keys: a MAC or signature made in one Region verifies in the other", async () => {
