@@ -12,7 +12,9 @@
  * Multi-Region keys (`mrk-` followed by 32 hex digits) share one key ID across the Regions of
  * their set, so their tag binds the account alone (the fixed label "multi-Region" stands where a
  * Region name goes; no Region is spelt like that): 8 random bytes, then the first 8 bytes of the
- * tag, so a forger's chance per guess is 2^-64.
+ * tag, so a forger's chance per guess is 2^-64. (A genuine `mrk-` ID therefore passes in a Region
+ * where its set has no key: that request reaches the key's object there, which holds nothing and
+ * answers NotFound, as a deleted key's does.)
  *
  * Key IDs issued before this scheme (and any chosen by an operator) are not tagged; callers look
  * those up in the account's directory instead (src/operations/context.ts).
