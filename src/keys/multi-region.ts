@@ -10,9 +10,11 @@
  * primary is the source: whatever changes a shared property there (a rotation, EnableKeyRotation,
  * a new replica, UpdatePrimaryRegion) writes, in the same transaction, one synchronisation message
  * per other member into the key's multi-Region outbox; a replica's deletion writes a "left" message
- * to each other member. The key's wake-up forwards the outbox (at least once: a message is deleted
- * only after its receiver committed it) — the pattern of the audit outbox, so a change is never
- * lost between two objects and the cryptographic hot path never waits for another Region.
+ * to each other member. The outbox is forwarded right after ReplicateKey's, UpdatePrimaryRegion's
+ * and a rotation's commit, and otherwise (and after a failure) by the key's wake-up — at least
+ * once: a message is deleted only after its receiver committed it. That is the pattern of the
+ * audit outbox, so a change is never lost between two objects, and the cryptographic hot path
+ * never waits for another Region.
  *
  * Messages are idempotent: a synchronisation carries the full shared state with a sequence number
  * that grows with every change the set's primary makes (UpdatePrimaryRegion hands the number on),
