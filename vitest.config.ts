@@ -39,6 +39,7 @@ const DENO_E2E_FILES = [
   "import",
   "key-states",
   "keys",
+  "multi-region",
   "persistence",
   "protocol",
   "rotation",

@@ -91,3 +91,35 @@ Deno.test("createKms refuses a principal the identity configuration does not hol
   }
   assert(type === "UnrecognizedClientException", `unknown access key refused, got ${type}`);
 });
+
+Deno.test({
+  name: "createKms calls run in the Region as() names: a multi-Region key encrypts in one and decrypts in the other",
+  sanitizeOps: false,
+  sanitizeResources: false,
+  async fn() {
+    const kv = await Deno.openKv(":memory:");
+    try {
+      const kms = createKms({ kv, rootKey: ROOT_KEY, identities: "development", vars: { REQUEST_QUOTAS: "off" } });
+      const east = kms.as({ accessKeyId: "test" });
+      const west = kms.as({ accessKeyId: "test" }, { region: "us-west-2" });
+      const created = await east.call("CreateKey", { MultiRegion: true });
+      const keyId = created.KeyMetadata.KeyId as string;
+      assert((created.KeyMetadata.Arn as string).startsWith("arn:aws:kms:us-east-1:"), "the default Region is the first");
+      assert((await refusal(west.describeKey({ KeyId: keyId }))) === "NotFoundException", "no replica in us-west-2 yet");
+      const replicated = await east.call("ReplicateKey", { KeyId: keyId, ReplicaRegion: "us-west-2" });
+      assert((replicated.ReplicaKeyMetadata.Arn as string).startsWith("arn:aws:kms:us-west-2:"), "the replica is in us-west-2");
+      const sealed = await east.encrypt({ KeyId: keyId, Plaintext: new TextEncoder().encode("west-bound") });
+      const opened = await west.decrypt({ CiphertextBlob: sealed.CiphertextBlob });
+      assert(new TextDecoder().decode(opened.Plaintext) === "west-bound", "the replica decrypts the primary's ciphertext");
+      let type = "";
+      try {
+        kms.as({ accessKeyId: "test" }, { region: "eu-west-1" });
+      } catch (err) {
+        type = err instanceof KmsError ? err.type : String(err);
+      }
+      assert(type === "ValidationException", `a Region the deployment does not serve is refused, got ${type}`);
+    } finally {
+      kv.close();
+    }
+  },
+});

@@ -63,8 +63,12 @@ export interface KmsClient {
 }
 
 export interface Kms {
-  /** The operations, called as `principal`. @throws UnrecognizedClientException for an unknown principal */
-  as(principal: PrincipalName): KmsClient;
+  /**
+   * The operations, called as `principal`, in `options.region` (one of KMS_REGIONS; default the
+   * first). @throws UnrecognizedClientException for an unknown principal, ValidationException for a
+   * Region this deployment does not serve
+   */
+  as(principal: PrincipalName, options?: { region?: string }): KmsClient;
 }
 
 export function createKms(options: KmsOptions): Kms {
@@ -95,8 +99,12 @@ export function createKms(options: KmsOptions): Kms {
   }
 
   return {
-    as(name) {
+    as(name, options) {
       const principal = principalOf(name);
+      const region = options?.region ?? service.settings.region;
+      if (!service.settings.regions.includes(region)) {
+        throw new KmsError("ValidationException", `${region} is not a Region this deployment serves.`);
+      }
       const caller: Caller = {
         accountId: principal.accountId,
         principalArn: principal.arn,
@@ -104,9 +112,10 @@ export function createKms(options: KmsOptions): Kms {
         // In-process: no network hop to protect.
         secureTransport: true,
         via: "binding",
+        region,
       };
       const call = async (operation: OperationName, request: Request): Promise<Response> => {
-        enforceRequestQuota(vars, principal.accountId, operation);
+        enforceRequestQuota(vars, principal.accountId, operation, Date.now(), region);
         // The wire form (base64 blobs) is what the one validator reads, as for bindings.
         return (await runOperation(
           service.runtime.ports,

@@ -80,12 +80,13 @@ function indexValues(e: StoredEvent): [string, string][] {
 export class KvAuditLog {
   constructor(
     private readonly kv: Deno.Kv,
+    /** The Region of calls that name none (the deployment's default); records carry their own. */
     private readonly region: string,
     private readonly retentionMs: () => number,
   ) {}
 
-  private base(account: string): Deno.KvKey {
-    return ["audit", account, this.region];
+  private base(account: string, region: string = this.region): Deno.KvKey {
+    return ["audit", account, region];
   }
 
   /** The sink key actors and account directories forward their outboxes to. */
@@ -149,7 +150,7 @@ export class KvAuditLog {
         const fresh: Appended[] = [];
         for (let i = 0; i < chunk.length; i += 10) {
           const part = chunk.slice(i, i + 10);
-          const found = await this.kv.getMany(part.map((c) => [...this.base(c.account), "id", c.record.eventID]));
+          const found = await this.kv.getMany(part.map((c) => [...this.base(c.account, c.record.awsRegion), "id", c.record.eventID]));
           part.forEach((c, j) => {
             if (found[j]!.versionstamp === null) fresh.push(c);
           });
@@ -157,7 +158,7 @@ export class KvAuditLog {
         if (fresh.length === 0) return;
         const op = this.kv.atomic();
         for (const c of fresh) {
-          const base = this.base(c.account);
+          const base = this.base(c.account, c.record.awsRegion);
           const event = storedEvent(c.record, c.timeMs);
           const expireIn = this.remaining(c.timeMs);
           op.check({ key: [...base, "id", event.eventId], versionstamp: null });
@@ -167,7 +168,7 @@ export class KvAuditLog {
             op.set([...base, "i", attribute, value, c.timeMs, event.eventId], null, { expireIn });
           }
           if (c.stats !== undefined) {
-            const s = ["stats", c.account, this.region, c.stats.operation, c.stats.error];
+            const s = ["stats", c.account, c.record.awsRegion, c.stats.operation, c.stats.error];
             op.sum([...s, "count"], 1n);
             op.sum([...s, "sumUs"], BigInt(Math.round(c.stats.durationMs * 1000)));
             op.sum([...s, bucketIndex(c.stats.durationMs)], 1n);
@@ -182,9 +183,9 @@ export class KvAuditLog {
   }
 
   /** One LookupEvents page of an account's trail, newest first. */
-  async lookup(account: string, query: LookupQuery): Promise<LookupPage> {
+  async lookup(account: string, region: string, query: LookupQuery): Promise<LookupPage> {
     if (query.insightOnly) return { events: [] };
-    const base = this.base(account);
+    const base = this.base(account, region);
     const a = query.attribute;
     // KV deletes expired entries lazily: never answer from before the retention window.
     const startMs = Math.max(query.startMs, Date.now() - this.retentionMs());
@@ -229,17 +230,17 @@ export class KvAuditLog {
   }
 
   /** Key events of an account, newest first (at most `limit`). */
-  async keyEvents(account: string, limit: number): Promise<KeyEvent[]> {
+  async keyEvents(account: string, region: string, limit: number): Promise<KeyEvent[]> {
     const out: KeyEvent[] = [];
-    for await (const entry of this.kv.list<KeyEvent>({ prefix: ["keyev", account, this.region] }, { reverse: true, limit }))
+    for await (const entry of this.kv.list<KeyEvent>({ prefix: ["keyev", account, region] }, { reverse: true, limit }))
       out.push(entry.value);
     return out;
   }
 
   /** The request counters of an account. */
-  async requestStats(account: string): Promise<RequestStats[]> {
+  async requestStats(account: string, region: string): Promise<RequestStats[]> {
     const byCall = new Map<string, RequestStats>();
-    for await (const entry of this.kv.list<Deno.KvU64>({ prefix: ["stats", account, this.region] })) {
+    for await (const entry of this.kv.list<Deno.KvU64>({ prefix: ["stats", account, region] })) {
       const [, , , operation, error, field] = entry.key as [string, string, string, string, string, string | number];
       const name = `${operation}\n${error}`;
       const stats = byCall.get(name) ?? { operation, error, count: 0, sumMs: 0, buckets: new Array(LATENCY_BUCKETS_MS.length + 1).fill(0) };

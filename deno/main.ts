@@ -22,6 +22,7 @@ export const DEFAULT_KV_PATH = ".edgekms/deno/kv.sqlite3";
 function varsFromEnv(): Vars {
   const names: (keyof Vars)[] = [
     "KMS_REGION",
+    "KMS_REGIONS",
     "ROOT_KEY",
     "EDGEKMS_IDENTITIES",
     "EDGEKMS_DEV_IDENTITIES",

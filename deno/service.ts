@@ -73,7 +73,7 @@ export function denoService(kv: Deno.Kv, vars: Vars): DenoService {
     },
   };
 
-  const keyActor = (arn: string) =>
+  const keyActor = (arn: string): KeyActor =>
     new KeyActor({
       store: new KvRecordStore(kv, ["key", arn], { unversioned: isUnorderedKey }),
       wakeUps: new KvWakeUps(kv, "key", arn),
@@ -85,11 +85,12 @@ export function denoService(kv: Deno.Kv, vars: Vars): DenoService {
         if (key !== undefined) await accountOf(key.account, key.region).removeKey(t.keyId);
       },
       audit: sink,
+      peers: keyActor,
     });
 
   const ports: ServicePorts = {
     keys: keyActor,
-    accounts: (accountId) => accountOf(accountId),
+    accounts: (accountId, region) => accountOf(accountId, region),
     rootKey: () => rootKey,
     knownAccount: (accountId) => {
       try {
@@ -113,9 +114,9 @@ export function denoService(kv: Deno.Kv, vars: Vars): DenoService {
       vars,
       ports,
       audit: {
-        lookup: (accountId, _region, query) => auditLog.lookup(accountId, query),
-        requestStats: (accountId) => auditLog.requestStats(accountId),
-        keyEvents: (accountId, _region, limit) => auditLog.keyEvents(accountId, limit),
+        lookup: (accountId, region, query) => auditLog.lookup(accountId, region, query),
+        requestStats: (accountId, region) => auditLog.requestStats(accountId, region),
+        keyEvents: (accountId, region, limit) => auditLog.keyEvents(accountId, region, limit),
       },
     },
     async deliver(message) {

@@ -17,7 +17,7 @@ import { auditEntry, type AuditDraft, type AuditSink, type CallOutcome, type Out
 import { serviceEventRecord, type KeyEvent } from "../src/audit/events.ts";
 import type { LookupQuery, StoredEvent } from "../src/audit/lookup.ts";
 import type { RequestStats } from "../src/audit/metrics.ts";
-import { settings, type Env } from "./config.ts";
+import type { Env } from "./config.ts";
 import type { AppendedRecord, LookupPage } from "./audit-log.ts";
 
 export const AUDIT_SHARDS = 8;
@@ -39,17 +39,18 @@ function allShards(env: Env, accountId: string, region: string) {
 
 /** Appends entries to the shard `shard` of each recipient account; the caller's copy carries the stats. */
 async function appendEntries(env: Env, entries: readonly OutboxEntry[], shard: number): Promise<void> {
-  const byAccount = new Map<string, AppendedRecord[]>();
+  // Each record goes to the trail of its recipient account in the record's own Region.
+  const byTrail = new Map<string, { account: string; region: string; records: AppendedRecord[] }>();
   for (const entry of entries) {
     const timeMs = entry.timeMs;
+    const region = entry.record.awsRegion;
     recipientAccounts(entry.record).forEach((account, i) => {
-      const list = byAccount.get(account) ?? [];
-      list.push({ record: addressedTo(entry.record, account), eventTimeMs: timeMs, ...(i === 0 ? { stats: entry.stats } : {}) });
-      byAccount.set(account, list);
+      const trail = byTrail.get(`${account}:${region}`) ?? { account, region, records: [] };
+      trail.records.push({ record: addressedTo(entry.record, account), eventTimeMs: timeMs, ...(i === 0 ? { stats: entry.stats } : {}) });
+      byTrail.set(`${account}:${region}`, trail);
     });
   }
-  const region = settings(env).region;
-  await Promise.all([...byAccount].map(([account, records]) => auditLogOf(env, account, region, shard).appendBatch(records)));
+  await Promise.all([...byTrail.values()].map((t) => auditLogOf(env, t.account, t.region, shard).appendBatch(t.records)));
 }
 
 /** The audit sink of the object named `name` (its records always go to the same shard). */

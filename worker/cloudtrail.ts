@@ -46,7 +46,7 @@ export async function cloudTrailRequest(
   const body = new Uint8Array(await request.arrayBuffer());
   const verified = await verifyRequest(
     { method: request.method, url: request.url, headers: request.headers, body },
-    { region: config.region, service: "cloudtrail", now: new Date(), lookup: (id) => identities.credential(id) },
+    { regions: config.regions, service: "cloudtrail", now: new Date(), lookup: (id) => identities.credential(id) },
   );
   const target = request.headers.get("X-Amz-Target") ?? "";
   if (!TARGET_PREFIXES.some((p) => target === `${p}LookupEvents`)) throw new KmsError("UnknownOperationException", "");
@@ -71,7 +71,7 @@ export async function cloudTrailRequest(
 
   const parsed = parseBody(body);
   const query = parseLookupRequest(parsed, new Date(), config.auditRetentionMs);
-  const page = await runtime.audit.lookup(verified.accountId, config.region, query);
+  const page = await runtime.audit.lookup(verified.accountId, verified.region, query);
   const response: { Events: object[]; NextToken?: string } = { Events: page.events.map(lookupEvent) };
   if (page.last !== undefined) response.NextToken = encodeNextToken(page.last, parsed, query.endMs);
   return jsonResponse(response, requestId);

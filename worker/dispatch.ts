@@ -15,10 +15,9 @@ export { AuditWriteError } from "../src/service/dispatch.ts";
 
 /** The service's ports on Durable Objects (RPC stubs carry the same methods as the actors). */
 export function durablePorts(env: Env): ServicePorts {
-  const region = settings(env).region;
   return {
     keys: (arn) => env.KEYS.get(env.KEYS.idFromName(arn)) as unknown as KeyApi,
-    accounts: (accountId) => env.ACCOUNTS.get(env.ACCOUNTS.idFromName(`${accountId}:${region}`)) as unknown as AccountApi,
+    accounts: (accountId, region) => env.ACCOUNTS.get(env.ACCOUNTS.idFromName(`${accountId}:${region}`)) as unknown as AccountApi,
     rootKey: () => decodeRootKey(env.ROOT_KEY),
     knownAccount: (accountId) => identities(env).accounts.some((a) => a.accountId === accountId),
     recordCall: (draft, outcome) => recordCall(env, draft, outcome),

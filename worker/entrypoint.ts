@@ -69,7 +69,7 @@ import type {
 } from "../src/protocol/shapes.ts";
 import { toWire } from "../src/protocol/wire.ts";
 import type { Caller } from "../src/service/caller.ts";
-import type { Env } from "./config.ts";
+import { settings, type Env } from "./config.ts";
 import { runOperation } from "./dispatch.ts";
 import { identities } from "./identity-config.ts";
 import { enforceRequestQuota } from "./throttle.ts";
@@ -80,6 +80,8 @@ export interface KmsBindingProps {
   accessKeyId?: string;
   /** A principal ARN from the identity configuration (arn:aws:iam::<acct>:root, :user/<name>, ...). */
   principalArn?: string;
+  /** The Region the binding's calls are for (one of KMS_REGIONS); absent: the default Region. */
+  region?: string;
 }
 
 /** Blob members of each method's request: they must arrive as Uint8Array, never as base64 text. */
@@ -129,6 +131,19 @@ export function bindingPrincipal(env: Env, props: unknown): Principal {
   }
   // AWS's wording for an access key it does not know; the name itself is not echoed.
   throw new KmsError("UnrecognizedClientException", "The security token included in the request is invalid.");
+}
+
+/**
+ * The Region a binding's props name, when they name one.
+ * @throws ValidationException for a Region this deployment does not serve (a configuration error).
+ */
+function bindingRegion(env: Env, props: unknown): { region?: string } {
+  const region = props !== null && typeof props === "object" ? (props as Record<string, unknown>).region : undefined;
+  if (region === undefined) return {};
+  if (typeof region !== "string" || !settings(env).regions.includes(region)) {
+    throw new KmsError("ValidationException", `This service binding's props.region is not a Region this deployment serves.`);
+  }
+  return { region };
 }
 
 function requestBody(operation: OperationName, request: unknown): unknown {
@@ -224,8 +239,9 @@ export class KmsBinding extends WorkerEntrypoint<Env, KmsBindingProps> {
         // In-process call between workers of one deployment: no network hop to protect.
         secureTransport: true,
         via: "binding",
+        ...bindingRegion(this.env, this.ctx.props),
       };
-      enforceRequestQuota(this.env, principal.accountId, operation);
+      enforceRequestQuota(this.env, principal.accountId, operation, Date.now(), caller.region ?? settings(this.env).region);
       const body = requestBody(operation, request);
       return (await runOperation(this.env, caller, operation, body, crypto.randomUUID())) as T;
     } catch (err) {

@@ -79,17 +79,18 @@ export function createApp(runtimeOf: (env: unknown) => KmsRuntime, mount: (app: 
       const body = await readLimitedBody(c.req.raw);
       const verified = await verifyRequest(
         { method: c.req.method, url: c.req.url, headers: c.req.raw.headers, body },
-        { region: config.region, service: "kms", now: new Date(), lookup: (id) => known.credential(id) },
+        { regions: config.regions, service: "kms", now: new Date(), lookup: (id) => known.credential(id) },
       );
       caller = {
         accountId: verified.accountId,
         principalArn: verified.arn,
         principal: verified.principal,
         accessKeyId: verified.accessKeyId,
+        region: verified.region,
         ...request,
       };
       operation = parseTarget(target);
-      enforceRequestQuota(env, caller.accountId, operation);
+      enforceRequestQuota(env, caller.accountId, operation, Date.now(), caller.region);
       parsed = parseBody(body);
     } catch (err) {
       // Refused before dispatch (size, authentication, unknown operation, quota, unparseable body):

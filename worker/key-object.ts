@@ -30,8 +30,10 @@ import {
   type KeySettings,
   type NewKey,
   type NewKeyMaterial,
+  type NewReplica,
   type SeedDefinition,
 } from "../src/keys/key-actor.ts";
+import type { MultiRegionMessage } from "../src/keys/multi-region.ts";
 import type { Tombstone } from "../src/keys/key-records.ts";
 import type { Tag } from "../src/protocol/shapes.ts";
 import type { KeyCall } from "../src/service/caller.ts";
@@ -95,6 +97,7 @@ export class KeyObject extends DurableObject<Env> {
         if (key !== undefined) await registry(env, key.account, key.region).removeKey(t.keyId);
       },
       audit: auditSink(env, ctx.id.toString()),
+      peers: (arn) => env.KEYS.get(env.KEYS.idFromName(arn)),
     });
   }
 
@@ -115,6 +118,30 @@ export class KeyObject extends DurableObject<Env> {
 
   seedStatus(arn: string, expected: SeedDefinition) {
     return this.actor.seedStatus(arn, expected);
+  }
+
+  exportReplica(call: KeyCall, replicaArn: string) {
+    return this.actor.exportReplica(call, replicaArn);
+  }
+
+  createReplica(init: NewReplica) {
+    return this.actor.createReplica(init);
+  }
+
+  addReplica(call: KeyCall, replicaArn: string, response: unknown, audit?: AuditDraft) {
+    return this.actor.addReplica(call, replicaArn, response, audit);
+  }
+
+  checkPrimaryUpdate(call: KeyCall, primaryArn: string) {
+    return this.actor.checkPrimaryUpdate(call, primaryArn);
+  }
+
+  updatePrimaryRegion(call: KeyCall, newPrimaryArn: string, audit?: AuditDraft) {
+    return this.actor.updatePrimaryRegion(call, newPrimaryArn, audit);
+  }
+
+  receiveMultiRegion(message: MultiRegionMessage) {
+    return this.actor.receiveMultiRegion(message);
   }
 
   describe(call: KeyCall, audit?: AuditDraft) {

@@ -35,8 +35,8 @@ function refusal(env: Vars): Response | undefined {
   return new Response("Unauthorized\n", { status: 401, headers: { "WWW-Authenticate": 'Bearer realm="edgekms"' } });
 }
 
-async function keyStatuses(runtime: KmsRuntime, accountId: string): Promise<KeyStatus[]> {
-  const registry = runtime.ports.accounts(accountId);
+async function keyStatuses(runtime: KmsRuntime, accountId: string, region: string): Promise<KeyStatus[]> {
+  const registry = runtime.ports.accounts(accountId, region);
   const entries: { keyId: string; keyArn: string }[] = [];
   let marker: string | undefined;
   do {
@@ -55,21 +55,23 @@ async function keyStatuses(runtime: KmsRuntime, accountId: string): Promise<KeyS
   return out;
 }
 
-function regionOf(env: Vars): string {
-  return settingsFrom(env as Record<string, string | undefined>).region;
+function regionsOf(env: Vars): readonly string[] {
+  return settingsFrom(env as Record<string, string | undefined>).regions;
 }
 
 export async function metricsResponse(runtime: KmsRuntime, request: Request, accountIds: readonly string[]): Promise<Response> {
   const env = runtime.vars;
   if (!authorized(env, request)) return refusal(env)!;
-  const region = regionOf(env);
+  // One series per account and Region served.
   const accounts: AccountMetrics[] = await Promise.all(
-    accountIds.map(async (accountId) => ({
-      accountId,
-      region,
-      requests: await runtime.audit.requestStats(accountId, region),
-      keys: await keyStatuses(runtime, accountId),
-    })),
+    accountIds.flatMap((accountId) =>
+      regionsOf(env).map(async (region) => ({
+        accountId,
+        region,
+        requests: await runtime.audit.requestStats(accountId, region),
+        keys: await keyStatuses(runtime, accountId, region),
+      })),
+    ),
   );
   return new Response(prometheusText(accounts, Date.now()), {
     headers: { "Content-Type": "text/plain; version=0.0.4; charset=utf-8" },
@@ -83,6 +85,9 @@ export async function keyEventsResponse(runtime: KmsRuntime, request: Request): 
   const account = url.searchParams.get("account") ?? "";
   if (!/^\d{12}$/.test(account)) return Response.json({ message: "account must be a 12-digit account ID" }, { status: 400 });
   const limit = Math.min(1000, Math.max(1, Number(url.searchParams.get("limit") ?? "100") || 100));
-  const events = await runtime.audit.keyEvents(account, regionOf(env), limit);
+  const regions = regionsOf(env);
+  const region = url.searchParams.get("region") ?? regions[0]!;
+  if (!regions.includes(region)) return Response.json({ message: "region must be one this deployment serves" }, { status: 400 });
+  const events = await runtime.audit.keyEvents(account, region, limit);
   return Response.json({ Events: events });
 }

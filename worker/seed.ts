@@ -29,15 +29,16 @@ export async function seedRequest(
   const config = settingsFrom(runtime.vars as Record<string, string | undefined>);
   const verified = await verifyRequest(
     { method: request.method, url: request.url, headers: request.headers, body },
-    { region: config.region, service: "kms", now: new Date(), lookup: (id) => identities.credential(id) },
+    { regions: config.regions, service: "kms", now: new Date(), lookup: (id) => identities.credential(id) },
   );
   const caller: Caller = {
     accountId: verified.accountId,
     principalArn: verified.arn,
     principal: verified.principal,
     accessKeyId: verified.accessKeyId,
+    region: verified.region,
     ...via,
   };
-  const outcome = await applySeed(runtime.ports, config, caller, parseSeed(parseBody(body)), requestId);
+  const outcome = await applySeed(runtime.ports, { ...config, region: verified.region }, caller, parseSeed(parseBody(body)), requestId);
   return jsonResponse({ Created: outcome.created, Unchanged: outcome.unchanged }, requestId);
 }

@@ -34,8 +34,10 @@ export function enforceRequestQuota(
   accountId: string,
   operation: OperationName,
   now = Date.now(),
+  /** AWS's request quotas are per account and Region. */
+  region = "",
 ): void {
   const quota = quotas(env).quotaFor(operation);
   if (quota === undefined) return;
-  if (!buckets.take(`${accountId}/${quota.name}`, quota.perSecond, now)) throw throttled();
+  if (!buckets.take(`${accountId}/${region}/${quota.name}`, quota.perSecond, now)) throw throttled();
 }

@@ -4,7 +4,10 @@
  * on Deno. A leaf module with no platform types, so runtime-neutral modules can name them.
  */
 export interface Vars {
+  /** The default Region (the first of KMS_REGIONS when unset). */
   KMS_REGION?: string;
+  /** The Regions this deployment serves, comma-separated (default us-east-1,us-west-2, or KMS_REGION alone). */
+  KMS_REGIONS?: string;
   /** Service root key: base64 of 32 random bytes (a secret; the local launchers generate one). */
   ROOT_KEY?: string;
   /** JSON identity configuration (see src/auth/identities.ts); without it every request is refused. */

@@ -77,8 +77,8 @@ export interface ReceivedRequest {
 }
 
 export interface VerifyOptions {
-  /** The region this deployment serves; the credential scope must name it. */
-  region: string;
+  /** The Regions this deployment serves; the credential scope must name one of them, which the request is then for. */
+  regions: readonly string[];
   /** The signing name the credential scope must carry: "kms", or "cloudtrail" for the audit trail's LookupEvents. */
   service: "kms" | "cloudtrail";
   now: Date;
@@ -92,6 +92,8 @@ export interface VerifiedCaller {
   accountId: string;
   /** The caller's ARN (principal.arn). */
   arn: string;
+  /** The Region of the credential scope: the one the request is for. */
+  region: string;
 }
 
 const ALGORITHM = "AWS4-HMAC-SHA256";
@@ -231,7 +233,7 @@ export async function verifyRequest(request: ReceivedRequest, options: VerifyOpt
       `Date in Credential scope does not match YYYYMMDD from ISO-8601 version of date from HTTP: '${auth.scopeDate}' != '${amzDate.slice(0, 8)}', from '${amzDate}'.`,
     );
   }
-  if (auth.scopeRegion !== options.region) {
+  if (!options.regions.includes(auth.scopeRegion)) {
     throw invalid(`Credential should be scoped to a valid region, not '${auth.scopeRegion}'. `);
   }
   if (auth.scopeService !== options.service) {
@@ -312,5 +314,6 @@ export async function verifyRequest(request: ReceivedRequest, options: VerifyOpt
     principal: credential.principal,
     accountId: credential.principal.accountId,
     arn: credential.principal.arn,
+    region: auth.scopeRegion,
   };
 }

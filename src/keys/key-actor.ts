@@ -80,6 +80,20 @@ import * as pairs from "./key-pair-operations.ts";
 import { hmacKeyLength, importedMaterialFits, isHmacSpec, type SupportedKeySpec } from "./key-specs.ts";
 import { checkGrantOperations, requireSymmetricEncryption } from "./key-usage.ts";
 import type { KeyStateGuardedOperation } from "./key-state.ts";
+import {
+  applySync,
+  forwardMultiRegion,
+  isPrimary,
+  isReplica,
+  multiRegionPending,
+  opensCiphertextOf,
+  queueLeft,
+  queueSync,
+  sharedStateFor,
+  type MultiRegionMessage,
+  type MultiRegionPeers,
+  type SharedState,
+} from "./multi-region.ts";
 
 export interface NewKey {
   keyId: string;
@@ -94,6 +108,28 @@ export interface NewKey {
   /** Absent: SYMMETRIC_DEFAULT / ENCRYPT_DECRYPT. */
   keySpec?: SupportedKeySpec;
   keyUsage?: KeyUsageType;
+  /** A multi-Region primary key (CreateKey's MultiRegion). */
+  multiRegion?: boolean;
+}
+
+/** What a multi-Region primary hands to ReplicateKey for its new replica (no secret in clear). */
+export interface ReplicaSource {
+  keySpec: SupportedKeySpec;
+  keyUsage: KeyUsageType;
+  origin: "AWS_KMS" | "EXTERNAL";
+  publicKey?: Uint8Array;
+  state: SharedState;
+}
+
+/** ReplicateKey's new replica: its own properties and its primary's shared ones. */
+export interface NewReplica {
+  arn: string;
+  keyId: string;
+  accountId: string;
+  description: string;
+  policy: string;
+  tags: Tag[];
+  source: ReplicaSource;
 }
 
 /** A seed file's definition of a key, as the key compares it with what it is. */
@@ -161,7 +197,9 @@ export interface TagPage {
 /** ScheduleKeyDeletion's result. */
 export interface ScheduledDeletion {
   keyArn: string;
-  deletionDate: Date;
+  keyState: "PendingDeletion" | "PendingReplicaDeletion";
+  /** Absent while a multi-Region primary waits for its replicas' deletion. */
+  deletionDate?: Date;
   pendingWindowInDays: number;
 }
 
@@ -223,6 +261,8 @@ export interface KeyActorPorts {
   /** The account directory's half of a deletion: forget the key and every alias naming it (idempotent). */
   forgetKey(tombstone: Tombstone): Promise<void>;
   audit: AuditSink;
+  /** The other keys of a multi-Region key's set. */
+  peers: MultiRegionPeers;
 }
 
 const DAY_MS = 24 * 60 * 60 * 1000;
@@ -240,6 +280,10 @@ const RETRY_MS = 5_000;
 
 function invalidCiphertext(): KmsError {
   return new KmsError("InvalidCiphertextException", "The ciphertext is invalid for this key and encryption context.");
+}
+
+function alreadyReplicated(replicaArn: string): KmsError {
+  return new KmsError("AlreadyExistsException", `Replica key ${replicaArn} already exists.`);
 }
 
 function invalidImportToken(): KmsError {
@@ -265,6 +309,19 @@ function refuseExternal(record: KeyRecord): void {
   if (record.origin === "EXTERNAL") {
     throw new KmsError("UnsupportedOperationException", `${record.arn} origin is EXTERNAL which is not valid for this operation.`);
   }
+}
+
+/** Rotation is the primary's: a replica refuses to set or start it (before its key state is checked). */
+function refuseReplica(then?: (record: KeyRecord) => void): (record: KeyRecord) => void {
+  return (record) => {
+    if (isReplica(record)) {
+      throw new KmsError(
+        "UnsupportedOperationException",
+        `${record.arn} is a multi-Region replica key: rotation is managed on its primary key, ${record.multiRegion!.primaryArn}.`,
+      );
+    }
+    then?.(record);
+  };
 }
 
 export class KeyActor {
@@ -368,6 +425,7 @@ export class KeyActor {
     const deadlines = await this.tx(async (keys) => {
       const stored = await keys.deadlines();
       if (await outboxPending(keys.tx)) stored.push(Date.now() + this.settings.auditForwardDelayMs);
+      if (await multiRegionPending(keys.tx)) stored.push(Date.now() + RETRY_MS);
       return stored;
     });
     deadlines.push(...extra);
@@ -407,6 +465,7 @@ export class KeyActor {
             tags: init.tags,
             rotationEnabled: false,
             currentVersion: external ? 0 : 1,
+            ...(init.multiRegion === true ? { multiRegion: { primaryArn: init.arn, replicaArns: [], syncSeq: 0 } } : {}),
           };
           if (init.material !== undefined) {
             // Seeded material (src/seed/): for an EXTERNAL key it is imported material that does not expire.
@@ -531,11 +590,22 @@ export class KeyActor {
       commit(
         async (keys): Promise<ScheduledDeletion> => {
           const record = await keys.guard(call, "ScheduleKeyDeletion", "kms:ScheduleKeyDeletion", this.keys);
+          // A multi-Region primary with replicas waits for them (PendingReplicaDeletion); its
+          // waiting period starts when the last one is gone (receiveMultiRegion).
+          if (isPrimary(record) && record.multiRegion!.replicaArns.length > 0) {
+            keys.update(record, { keyState: "PendingReplicaDeletion", pendingWindowInDays });
+            return { keyArn: record.arn, keyState: "PendingReplicaDeletion" as const, pendingWindowInDays };
+          }
           const deletionDate = Date.now() + pendingWindowInDays * this.settings.deletionDayMs;
           keys.update(record, { keyState: "PendingDeletion", deletionDate, pendingWindowInDays });
-          return { keyArn: record.arn, deletionDate: new Date(deletionDate), pendingWindowInDays };
+          return { keyArn: record.arn, keyState: "PendingDeletion" as const, deletionDate: new Date(deletionDate), pendingWindowInDays };
         },
-        (s) => ({ KeyId: s.keyArn, DeletionDate: s.deletionDate, KeyState: "PendingDeletion", PendingWindowInDays: s.pendingWindowInDays }),
+        (s) => ({
+          KeyId: s.keyArn,
+          ...(s.deletionDate === undefined ? {} : { DeletionDate: s.deletionDate }),
+          KeyState: s.keyState,
+          PendingWindowInDays: s.pendingWindowInDays,
+        }),
       ),
     );
     if (result.ok) await this.rescheduleWakeUp();
@@ -560,6 +630,197 @@ export class KeyActor {
     );
     if (result.ok) await this.rescheduleWakeUp();
     return result;
+  }
+
+  // ---- multi-Region keys (src/keys/multi-region.ts) -----------------------------------------------
+
+  /** @throws UnsupportedOperationException unless the key is a multi-Region primary key. */
+  private static primaryOnly(record: KeyRecord): void {
+    if (record.multiRegion === undefined) {
+      throw new KmsError("UnsupportedOperationException", `${record.arn} is not a multi-Region key.`);
+    }
+    if (!isPrimary(record)) {
+      throw new KmsError(
+        "UnsupportedOperationException",
+        `${record.arn} is not a multi-Region primary key: its primary key is ${record.multiRegion.primaryArn}.`,
+      );
+    }
+    if (record.origin === "EXTERNAL") {
+      throw new KmsError("UnsupportedOperationException", "Multi-Region keys with imported key material are not supported by EdgeKMS.");
+    }
+  }
+
+  /**
+   * ReplicateKey's first step on the primary: checks kms:ReplicateKey, the key state and that the
+   * Region has no replica yet, and hands over the shared state for `replicaArn` — every backing key
+   * sealed for the replica's ARN, never in clear. Changes nothing (addReplica records the replica).
+   */
+  async exportReplica(call: KeyCall, replicaArn: string): Promise<KeyResult<ReplicaSource>> {
+    return this.call(call, undefined, (commit) =>
+      commit(async (keys): Promise<ReplicaSource> => {
+        const record = await keys.guard(call, "ReplicateKey", "kms:ReplicateKey", this.keys, KeyActor.primaryOnly);
+        const role = record.multiRegion!;
+        if (role.replicaArns.includes(replicaArn)) throw alreadyReplicated(replicaArn);
+        const state = await sharedStateFor(
+          keys,
+          { ...record, multiRegion: { ...role, replicaArns: [...role.replicaArns, replicaArn] } },
+          this.ports.rootKey(),
+          replicaArn,
+          role.syncSeq,
+        );
+        return {
+          keySpec: keySpecOf(record),
+          keyUsage: record.keyUsage,
+          origin: record.origin,
+          ...(record.publicKey === undefined ? {} : { publicKey: record.publicKey }),
+          state,
+        };
+      }),
+    );
+  }
+
+  /** Creates this key as a replica (ReplicateKey, in the replica's Region). @throws AlreadyExistsException */
+  async createReplica(init: NewReplica): Promise<KeyResult<KeyMetadata>> {
+    return this.call({ keyArn: init.arn } as KeyCall, undefined, (commit) =>
+      commit(async (keys) => {
+        if ((await keys.record()) !== undefined || (await keys.tombstone()) !== undefined) throw alreadyReplicated(init.arn);
+        const { source } = init;
+        const { state } = source;
+        for (const { sealed, material } of state.versions) {
+          keys.putVersion(sealed.version, sealed);
+          if (material !== undefined) keys.putMaterial(material);
+        }
+        const record: KeyRecord = {
+          keyId: init.keyId,
+          arn: init.arn,
+          accountId: init.accountId,
+          creationDate: Date.now(),
+          description: init.description,
+          ...(source.keySpec === "SYMMETRIC_DEFAULT" ? {} : { keySpec: source.keySpec }),
+          keyUsage: source.keyUsage,
+          ...(source.publicKey === undefined ? {} : { publicKey: source.publicKey }),
+          origin: source.origin,
+          // Until addReplica's synchronisation arrives (src/keys/multi-region.ts, applySync).
+          keyState: "Creating",
+          policy: init.policy,
+          tags: init.tags,
+          rotationEnabled: state.rotationEnabled,
+          ...(state.rotationPeriodInDays === undefined ? {} : { rotationPeriodInDays: state.rotationPeriodInDays }),
+          ...(state.nextRotation === undefined ? {} : { nextRotation: state.nextRotation }),
+          currentVersion: state.currentVersion,
+          ...(state.currentKeyMaterialId === undefined ? {} : { currentKeyMaterialId: state.currentKeyMaterialId }),
+          multiRegion: { primaryArn: state.primaryArn, replicaArns: state.replicaArns, syncSeq: state.seq },
+        };
+        keys.save(record);
+        return metadataOf(record);
+      }),
+    );
+  }
+
+  /**
+   * ReplicateKey's last step on the primary: checks again, lists the replica and synchronises the
+   * whole set (the new replica then has every rotation made since exportReplica). Records the call.
+   */
+  async addReplica(call: KeyCall, replicaArn: string, response: unknown, audit?: AuditDraft): Promise<KeyResult<null>> {
+    const result = await this.call(call, audit, (commit) =>
+      commit(
+        async (keys) => {
+          const record = await keys.guard(call, "ReplicateKey", "kms:ReplicateKey", this.keys, KeyActor.primaryOnly);
+          const role = record.multiRegion!;
+          if (role.replicaArns.includes(replicaArn)) throw alreadyReplicated(replicaArn);
+          await queueSync(
+            keys,
+            keys.update(record, { multiRegion: { ...role, replicaArns: [...role.replicaArns, replicaArn] } }),
+            this.ports.rootKey(),
+          );
+          return null;
+        },
+        () => response,
+      ),
+    );
+    if (result.ok) await this.deliverMultiRegion();
+    return result;
+  }
+
+  /** UpdatePrimaryRegion's check on the replica to be promoted: kms:UpdatePrimaryRegion and its key state. */
+  async checkPrimaryUpdate(call: KeyCall, primaryArn: string): Promise<KeyResult<null>> {
+    return this.call(call, undefined, (commit) =>
+      commit(async (keys) => {
+        const record = await keys.guard(call, "UpdatePrimaryRegion", "kms:UpdatePrimaryRegion", this.keys);
+        if (!isReplica(record) || record.multiRegion!.primaryArn !== primaryArn) {
+          throw new KmsError("UnsupportedOperationException", `${record.arn} is not a replica of ${primaryArn}.`);
+        }
+        return null;
+      }),
+    );
+  }
+
+  /**
+   * UpdatePrimaryRegion on the current primary: the replica `newPrimaryArn` becomes the primary and
+   * this key one of its replicas; every member learns it from the synchronisation written here.
+   */
+  async updatePrimaryRegion(call: KeyCall, newPrimaryArn: string, audit?: AuditDraft): Promise<KeyResult<null>> {
+    const result = await this.call(call, audit, (commit) =>
+      commit(async (keys) => {
+        const record = await keys.guard(call, "UpdatePrimaryRegion", "kms:UpdatePrimaryRegion", this.keys, KeyActor.primaryOnly);
+        const role = record.multiRegion!;
+        if (!role.replicaArns.includes(newPrimaryArn)) {
+          throw new KmsError("NotFoundException", `${record.arn} has no replica key ${newPrimaryArn}.`);
+        }
+        const replicaArns = [...role.replicaArns.filter((arn) => arn !== newPrimaryArn), record.arn];
+        await queueSync(
+          keys,
+          // Updating until the new primary has the change (endUpdate).
+          keys.update(record, { multiRegion: { ...role, primaryArn: newPrimaryArn, replicaArns }, updating: true }),
+          this.ports.rootKey(),
+        );
+        return null;
+      }),
+    );
+    if (result.ok) {
+      await this.deliverMultiRegion();
+      // As a replica this key no longer rotates by itself.
+      await this.rescheduleWakeUp();
+    }
+    return result;
+  }
+
+  /**
+   * A message from another key of this key's set (src/keys/multi-region.ts): idempotent, and
+   * answered once committed so that the sender may delete it. A key that no longer exists ignores it.
+   */
+  async receiveMultiRegion(message: MultiRegionMessage): Promise<void> {
+    const changed = await this.tx(async (keys) => {
+      const record = await keys.record();
+      if (record?.multiRegion === undefined) return false;
+      if (message.kind === "sync") return applySync(keys, record, message.state) !== undefined;
+      const role = record.multiRegion;
+      if (!role.replicaArns.includes(message.arn)) return false;
+      let updated = keys.update(record, { multiRegion: { ...role, replicaArns: role.replicaArns.filter((arn) => arn !== message.arn) } });
+      if (!isPrimary(updated)) return true;
+      // The primary tells the rest of the set, and ends its wait when its last replica is gone.
+      updated = await queueSync(keys, updated, this.ports.rootKey());
+      if (updated.keyState === "PendingReplicaDeletion" && updated.multiRegion!.replicaArns.length === 0) {
+        const deletionDate = Date.now() + (updated.pendingWindowInDays ?? 30) * this.settings.deletionDayMs;
+        keys.update(updated, { keyState: "PendingDeletion", deletionDate });
+      }
+      return true;
+    });
+    if (changed) await this.rescheduleWakeUp([Date.now() + this.settings.auditForwardDelayMs]);
+  }
+
+  /** Delivers the multi-Region outbox now (best effort: what fails stays for the wake-up). */
+  private async deliverMultiRegion(): Promise<void> {
+    if (await forwardMultiRegion(this.store, this.ports.peers)) await this.endUpdate();
+    else await this.rescheduleWakeUp();
+  }
+
+  /** A former primary leaves Updating once every message of the change was delivered. */
+  private async endUpdate(): Promise<void> {
+    await this.tx(async (keys) => {
+      const record = await keys.record();
+      if (record?.updating === true && !(await multiRegionPending(keys.tx))) keys.update(record, { updating: undefined });
+    });
   }
 
   // ---- imported key material (the guide's "Importing Key Material") ------------------------------
@@ -718,9 +979,13 @@ export class KeyActor {
     const operation = enabled ? "EnableKeyRotation" : "DisableKeyRotation";
     const result = await this.call(call, audit, (commit) =>
       commit(async (keys) => {
-        const record = await keys.guard(call, operation, `kms:${operation}`, this.keys, refuseExternal);
+        const record = await keys.guard(call, operation, `kms:${operation}`, this.keys, refuseReplica(refuseExternal));
         if (!enabled) {
-          keys.update(record, { rotationEnabled: false, nextRotation: undefined, rotationPeriodInDays: undefined });
+          await queueSync(
+            keys,
+            keys.update(record, { rotationEnabled: false, nextRotation: undefined, rotationPeriodInDays: undefined }),
+            this.ports.rootKey(),
+          );
           return null;
         }
         const now = Date.now();
@@ -731,11 +996,15 @@ export class KeyActor {
           const cycleStart = record.nextRotation - this.rotationPeriodMs(record);
           nextRotation = Math.max(now, cycleStart + period);
         }
-        keys.update(record, { rotationEnabled: true, nextRotation, rotationPeriodInDays: days });
+        await queueSync(
+          keys,
+          keys.update(record, { rotationEnabled: true, nextRotation, rotationPeriodInDays: days }),
+          this.ports.rootKey(),
+        );
         return null;
       }),
     );
-    if (result.ok) await this.rescheduleWakeUp();
+    if (result.ok) await this.rescheduleWakeUp([Date.now() + this.settings.auditForwardDelayMs]);
     return result;
   }
 
@@ -744,7 +1013,7 @@ export class KeyActor {
       commit(async (keys): Promise<RotationStatus> => {
         const record = await keys.guard(call, "GetKeyRotationStatus", "kms:GetKeyRotationStatus", this.keys, refuseExternal);
         // AWS: "While a KMS key is pending deletion, its key rotation status is false" (and comes back on cancel).
-        const enabled = record.rotationEnabled && record.keyState !== "PendingDeletion";
+        const enabled = record.rotationEnabled && record.keyState !== "PendingDeletion" && record.keyState !== "PendingReplicaDeletion";
         const status: RotationStatus = { KeyRotationEnabled: enabled };
         if (enabled) {
           status.RotationPeriodInDays = record.rotationPeriodInDays ?? DEFAULT_ROTATION_PERIOD_IN_DAYS;
@@ -766,7 +1035,7 @@ export class KeyActor {
     const result = await this.call(call, audit, (commit) =>
       commit(
         async (keys) => {
-          const record = await keys.guard(call, "RotateKeyOnDemand", "kms:RotateKeyOnDemand", this.keys);
+          const record = await keys.guard(call, "RotateKeyOnDemand", "kms:RotateKeyOnDemand", this.keys, refuseReplica());
           // A key with imported material rotates to material imported for it (PENDING_ROTATION).
           if (record.origin === "EXTERNAL" && !(await keys.materials()).some((m) => m.pendingRotation === true && m.imported === true)) {
             throw new KmsError(
@@ -918,11 +1187,16 @@ export class KeyActor {
       console.error("audit outbox: forwarding failed; retrying", (err as Error)?.name);
       retry.push(now + RETRY_MS);
     }
+    if (await forwardMultiRegion(this.store, this.ports.peers)) await this.endUpdate();
+    else retry.push(now + RETRY_MS);
 
     const tombstone = await this.tx(async (keys) => {
       const pending = await keys.record();
       if (pending?.keyState === "PendingDeletion" && pending.deletionDate !== undefined && pending.deletionDate <= now) {
-        return keys.bury(pending);
+        const tombstone = await keys.bury(pending);
+        // The rest of a multi-Region set forgets this key (a primary waiting for it moves on).
+        queueLeft(keys.tx, pending);
+        return tombstone;
       }
       return keys.tombstone();
     });
@@ -967,7 +1241,11 @@ export class KeyActor {
       const record = await keys.record();
       if (record === undefined) return undefined;
       const automatic =
-        record.rotationEnabled && record.nextRotation !== undefined && record.nextRotation <= now && record.keyState === "Enabled";
+        record.rotationEnabled &&
+        record.nextRotation !== undefined &&
+        record.nextRotation <= now &&
+        record.keyState === "Enabled" &&
+        !isReplica(record);
       const onDemand = record.onDemandRotationStartDate !== undefined && record.onDemandRotationStartDate <= now;
       if (!automatic && !onDemand) return undefined;
       const changes: Partial<KeyRecord> = {};
@@ -982,6 +1260,9 @@ export class KeyActor {
       const updated = keys.update(record, changes);
       if (record.origin !== "EXTERNAL") {
         this.addVersion(keys, updated, now, type);
+        // A multi-Region primary's new material reaches its replicas.
+        const rotatedRecord = await keys.record();
+        if (rotatedRecord !== undefined) await queueSync(keys, rotatedRecord, this.ports.rootKey());
         return { arn: record.arn, version: record.currentVersion + 1 };
       }
       // Imported material: the material imported for this rotation becomes current (if it is
@@ -998,6 +1279,7 @@ export class KeyActor {
       return { arn: record.arn, version: pending.version };
     });
     if (rotated !== undefined) {
+      if (!(await forwardMultiRegion(this.store, this.ports.peers))) retry.push(now + RETRY_MS);
       await this.recordKeyEvent(
         "KMS CMK Rotation",
         rotated.arn,
@@ -1026,6 +1308,7 @@ export class KeyActor {
       await this.ports.retirableGrants.forgetKey(tombstone.arn, tombstone.retiringPrincipals ?? []);
       await this.ports.forgetKey(tombstone);
       if (!(await forwardOutbox(this.store, this.ports.audit))) return false;
+      if (!(await forwardMultiRegion(this.store, this.ports.peers))) return false;
     } catch (err) {
       console.error("key deletion: second step failed; retrying", (err as Error)?.name);
       return false;
@@ -1150,7 +1433,8 @@ export class KeyActor {
         // DryRunModifiers IGNORE_CIPHERTEXT: authorization and key state only (the dry run ends in commit).
         if (call.dryRun?.ignoreCiphertext === true) return { keyArn: record.arn, plaintext: new Uint8Array(0) };
         const header = readCiphertextHeader(blob);
-        if (header === undefined || header.keyArn !== record.arn) throw invalidCiphertext();
+        // A multi-Region key opens the blobs of every key of its set (they share its backing keys).
+        if (header === undefined || !opensCiphertextOf(record, header.keyArn)) throw invalidCiphertext();
         const stored = await keys.version(header.backingKeyVersion);
         if (stored === undefined) throw invalidCiphertext();
         const backingKey = unsealBackingKey(this.ports.rootKey(), record.arn, stored);

@@ -9,6 +9,13 @@
  * first 8 bytes of the tag (byte 8 carries the UUID variant bits 10). 62 bits of tag remain: a
  * forger's chance per guess is 2^-62.
  *
+ * Multi-Region keys (`mrk-` followed by 32 hex digits) share one key ID across the Regions of
+ * their set, so their tag binds the account alone (the fixed label "multi-Region" stands where a
+ * Region name goes; no Region is spelt like that): 8 random bytes, then the first 8 bytes of the
+ * tag, so a forger's chance per guess is 2^-64. (A genuine `mrk-` ID therefore passes in a Region
+ * where its set has no key: that request reaches the key's object there, which holds nothing and
+ * answers NotFound, as a deleted key's does.)
+ *
  * Key IDs issued before this scheme (and any chosen by an operator) are not tagged; callers look
  * those up in the account's directory instead (src/operations/context.ts).
  */
@@ -34,6 +41,14 @@ function asUuid(bytes: Uint8Array): string {
   return `${h.slice(0, 8)}-${h.slice(8, 12)}-${h.slice(12, 16)}-${h.slice(16, 20)}-${h.slice(20)}`;
 }
 
+const MULTI_REGION = "multi-Region";
+
+/** A new multi-Region key ID ("mrk-" and 32 hex digits) for a key set of `account`, valid in every Region. */
+export function newMultiRegionKeyId(rootKey: Uint8Array, account: string): string {
+  const random = crypto.getRandomValues(new Uint8Array(8));
+  return `mrk-${hex(random)}${hex(tagOf(rootKey, account, MULTI_REGION, random))}`;
+}
+
 /** A new key ID for a key of `account` in `region`. */
 export function newKeyId(rootKey: Uint8Array, account: string, region: string): string {
   const bytes = new Uint8Array(16);
@@ -47,12 +62,22 @@ export function newKeyId(rootKey: Uint8Array, account: string, region: string): 
 
 /** True when `keyId` is one this service issued for `account` in `region` (constant-time compare). */
 export function isIssuedKeyId(rootKey: Uint8Array, account: string, region: string, keyId: string): boolean {
+  if (keyId.startsWith("mrk-")) return isIssuedMultiRegionKeyId(rootKey, account, keyId);
   const m = /^([0-9a-f]{8})-([0-9a-f]{4})-(4[0-9a-f]{3})-([89ab][0-9a-f]{3})-([0-9a-f]{12})$/.exec(keyId);
   if (m === null) return false;
   const h = m.slice(1).join("");
   const bytes = Uint8Array.from({ length: 16 }, (_, i) => parseInt(h.slice(2 * i, 2 * i + 2), 16));
   const expected = tagOf(rootKey, account, region, bytes.subarray(0, 8));
   expected[0] = (expected[0]! & 0x3f) | 0x80;
+  let diff = 0;
+  for (let i = 0; i < 8; i++) diff |= expected[i]! ^ bytes[8 + i]!;
+  return diff === 0;
+}
+
+function isIssuedMultiRegionKeyId(rootKey: Uint8Array, account: string, keyId: string): boolean {
+  if (!/^mrk-[0-9a-f]{32}$/.test(keyId)) return false;
+  const bytes = Uint8Array.from({ length: 16 }, (_, i) => parseInt(keyId.slice(4 + 2 * i, 6 + 2 * i), 16));
+  const expected = tagOf(rootKey, account, MULTI_REGION, bytes.subarray(0, 8));
   let diff = 0;
   for (let i = 0; i < 8; i++) diff |= expected[i]! ^ bytes[8 + i]!;
   return diff === 0;

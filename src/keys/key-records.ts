@@ -7,12 +7,13 @@
  * sealed backing keys; `material:<n, 10 digits>` what ListKeyRotations shows of each (its
  * KeyMaterialId, when and how it became current); `lastUsage` the last successful cryptographic
  * call (GetKeyLastUsage); `import:<token ID>` pending GetParametersForImport; `deleted` the
- * tombstone; grants as src/grants/store.ts lays them out; `outbox:` as src/audit/outbox.ts does.
+ * tombstone; grants as src/grants/store.ts lays them out; `outbox:` as src/audit/outbox.ts does;
+ * `mrk-out:` the multi-Region outbox (src/keys/multi-region.ts).
  *
  * Security: backing keys are stored only sealed under the root key (src/keys/backing-key.ts).
  */
 import { keyNotFound, KmsError } from "../protocol/errors.ts";
-import { assertKeyStateAllows, type KeyState, type KeyStateGuardedOperation } from "./key-state.ts";
+import { assertKeyStateAllows, UPDATING_REFUSES, type KeyState, type KeyStateGuardedOperation } from "./key-state.ts";
 import type { SealedBackingKey } from "./backing-key.ts";
 import type { ImportTokenClaims, SealedWrappingKey } from "./import-token.ts";
 import type { KeyMetadata, Tag } from "../protocol/shapes.ts";
@@ -24,6 +25,7 @@ import { KeyGrants, tokenOpener } from "../grants/store.ts";
 import { isOutboxKey } from "../audit/outbox.ts";
 import type { RecordTx } from "../store/port.ts";
 import { sha256 } from "../crypto/hash.ts";
+import { isMultiRegionOutboxKey, isReplica, multiRegionConfiguration, type MultiRegionRole } from "./multi-region.ts";
 
 export type ExpirationModel = "KEY_MATERIAL_EXPIRES" | "KEY_MATERIAL_DOES_NOT_EXPIRE";
 
@@ -65,6 +67,10 @@ export interface KeyRecord {
    * after the material expires or is deleted so that only the same material can come back.
    */
   materialFingerprint?: Uint8Array;
+  /** Multi-Region keys only: the key's set as it knows it (src/keys/multi-region.ts). */
+  multiRegion?: MultiRegionRole;
+  /** A former primary until its new primary has the change (UpdatePrimaryRegion): shown as KeyState Updating. */
+  updating?: true;
 }
 
 export type RotationType = "AUTOMATIC" | "ON_DEMAND";
@@ -185,8 +191,17 @@ export class KeyRecords {
   ): Promise<KeyRecord> {
     const record = await this.record();
     if (record === undefined) throw keyNotFound(call.keyArn);
-    // kms:KeySpec and kms:KeyUsage describe the key itself, whatever the request.
-    const facts = { ...call.facts, extra: { ...call.facts?.extra, "kms:KeySpec": keySpecOf(record), "kms:KeyUsage": record.keyUsage } };
+    // kms:KeySpec, kms:KeyUsage, kms:MultiRegion and kms:MultiRegionKeyType describe the key itself, whatever the request.
+    const facts = {
+      ...call.facts,
+      extra: {
+        ...call.facts?.extra,
+        "kms:KeySpec": keySpecOf(record),
+        "kms:KeyUsage": record.keyUsage,
+        "kms:MultiRegion": String(record.multiRegion !== undefined),
+        ...(record.multiRegion === undefined ? {} : { "kms:MultiRegionKeyType": isReplica(record) ? "REPLICA" : "PRIMARY" }),
+      },
+    };
     await authorizeOnKey({
       caller: call,
       facts,
@@ -203,6 +218,9 @@ export class KeyRecords {
         ),
     });
     beforeState?.(record);
+    if (record.updating === true && UPDATING_REFUSES.has(operation)) {
+      throw new KmsError("KMSInvalidStateException", `${record.arn} is being updated.`);
+    }
     assertKeyStateAllows(operation, record.keyState, record.arn);
     return record;
   }
@@ -294,7 +312,7 @@ export class KeyRecords {
     const retiring = new Set<string>();
     for (const g of await this.grants.all()) if (g.retiringPrincipal !== undefined) retiring.add(g.retiringPrincipal);
     const tombstone: Tombstone = { keyId: record.keyId, arn: record.arn, accountId: record.accountId, retiringPrincipals: [...retiring] };
-    for (const [key] of await this.tx.list("")) if (!isOutboxKey(key)) this.tx.delete(key);
+    for (const [key] of await this.tx.list("")) if (!isOutboxKey(key) && !isMultiRegionOutboxKey(key)) this.tx.delete(key);
     this.tx.put(TOMBSTONE, tombstone);
     return tombstone;
   }
@@ -303,7 +321,10 @@ export class KeyRecords {
   async deadlines(): Promise<number[]> {
     const record = await this.record();
     const deadlines: number[] = [];
-    if (record?.rotationEnabled && record.nextRotation !== undefined && record.keyState === "Enabled") deadlines.push(record.nextRotation);
+    // A replica never rotates by itself: its primary's rotations reach it (src/keys/multi-region.ts).
+    if (record?.rotationEnabled && record.nextRotation !== undefined && record.keyState === "Enabled" && !isReplica(record)) {
+      deadlines.push(record.nextRotation);
+    }
     if (record?.onDemandRotationStartDate !== undefined) deadlines.push(record.onDemandRotationStartDate);
     if (record?.keyState === "PendingDeletion" && record.deletionDate !== undefined) deadlines.push(record.deletionDate);
     if (record !== undefined && record.currentVersion > 0 && record.validTo !== undefined) deadlines.push(record.validTo);
@@ -339,13 +360,14 @@ export function metadataOf(record: KeyRecord): KeyMetadata {
     Enabled: record.keyState === "Enabled",
     Description: record.description,
     KeyUsage: record.keyUsage,
-    KeyState: record.keyState,
+    KeyState: record.updating === true ? "Updating" : record.keyState,
     Origin: record.origin,
     KeyManager: "CUSTOMER",
     ...(customerMasterKeySpec === undefined ? {} : { CustomerMasterKeySpec: customerMasterKeySpec }),
     KeySpec: keySpec,
     ...algorithmsOf(keySpec, record.keyUsage),
-    MultiRegion: false,
+    MultiRegion: record.multiRegion !== undefined,
+    ...(record.multiRegion === undefined ? {} : { MultiRegionConfiguration: multiRegionConfiguration(record.multiRegion, record.arn) }),
   };
   if (record.currentKeyMaterialId !== undefined) metadata.CurrentKeyMaterialId = record.currentKeyMaterialId;
   if (record.deletionDate !== undefined) metadata.DeletionDate = new Date(record.deletionDate);

@@ -39,9 +39,9 @@ function checkAliasName(aliasName: string): void {
  * alias.
  */
 function targetKeyArn(ctx: OperationContext, targetKeyId: string): string {
-  if (isKeyId(targetKeyId)) return keyArn(ctx.settings.region, ctx.caller.accountId, targetKeyId);
+  if (isKeyId(targetKeyId)) return keyArn(ctx.region, ctx.caller.accountId, targetKeyId);
   const parsed = parseKeyArn(targetKeyId);
-  if (parsed !== undefined && parsed.account === ctx.caller.accountId && parsed.region === ctx.settings.region) {
+  if (parsed !== undefined && parsed.account === ctx.caller.accountId && parsed.region === ctx.region) {
     return targetKeyId;
   }
   if (targetKeyId.startsWith("alias/") || targetKeyId.includes(":alias/")) {
@@ -56,7 +56,7 @@ function keyIdOf(arn: string): string {
 
 export const CreateAlias: Handler<"CreateAlias"> = async (ctx, request) => {
   checkAliasName(request.AliasName);
-  const arn = aliasArn(ctx.settings.region, ctx.caller.accountId, request.AliasName);
+  const arn = aliasArn(ctx.region, ctx.caller.accountId, request.AliasName);
   // Two resources, two permissions (permissions reference): the alias (IAM), then the key.
   requireIamPermission(ctx.caller, "kms:CreateAlias", arn);
   const target = targetKeyArn(ctx, request.TargetKeyId);
@@ -69,14 +69,14 @@ export const CreateAlias: Handler<"CreateAlias"> = async (ctx, request) => {
 
 export const UpdateAlias: Handler<"UpdateAlias"> = async (ctx, request) => {
   checkAliasName(request.AliasName);
-  const arn = aliasArn(ctx.settings.region, ctx.caller.accountId, request.AliasName);
+  const arn = aliasArn(ctx.region, ctx.caller.accountId, request.AliasName);
   // Three resources: the alias (IAM), the key it points to now and the new target key.
   requireIamPermission(ctx.caller, "kms:UpdateAlias", arn);
   const newTarget = targetKeyArn(ctx, request.TargetKeyId);
   const registry = registryOf(ctx);
   const currentId = await registry.resolveAlias(request.AliasName);
   if (currentId === undefined) throw aliasNotFound(arn);
-  const current = keyArn(ctx.settings.region, ctx.caller.accountId, currentId);
+  const current = keyArn(ctx.region, ctx.caller.accountId, currentId);
   await unwrap(keyObject(ctx, current).checkAliasTarget(keyCall(ctx, current), "UpdateAliasSource"));
   await assertKeyMayExist(ctx, newTarget);
   await unwrap(keyObject(ctx, newTarget).checkAliasTarget(keyCall(ctx, newTarget), "UpdateAliasTarget"));
@@ -88,11 +88,11 @@ export const UpdateAlias: Handler<"UpdateAlias"> = async (ctx, request) => {
 export const DeleteAlias: Handler<"DeleteAlias"> = async (ctx, request) => {
   checkAliasName(request.AliasName);
   const registry = registryOf(ctx);
-  const arn = aliasArn(ctx.settings.region, ctx.caller.accountId, request.AliasName);
+  const arn = aliasArn(ctx.region, ctx.caller.accountId, request.AliasName);
   requireIamPermission(ctx.caller, "kms:DeleteAlias", arn);
   const currentId = await registry.resolveAlias(request.AliasName);
   if (currentId === undefined) throw aliasNotFound(arn);
-  const current = keyArn(ctx.settings.region, ctx.caller.accountId, currentId);
+  const current = keyArn(ctx.region, ctx.caller.accountId, currentId);
   await unwrap(keyObject(ctx, current).checkAliasTarget(keyCall(ctx, current), "DeleteAlias"));
   forgetAlias(ctx, request.AliasName);
   await settle(ctx, registry.deleteAlias(request.AliasName, currentId, arn, audit(ctx)));
@@ -112,7 +112,7 @@ export const ListAliases: Handler<"ListAliases"> = async (ctx, request) => {
   const response: { Aliases: object[]; Truncated: boolean; NextMarker?: string } = {
     Aliases: page.items.map((a) => ({
       AliasName: a.aliasName,
-      AliasArn: aliasArn(ctx.settings.region, ctx.caller.accountId, a.aliasName),
+      AliasArn: aliasArn(ctx.region, ctx.caller.accountId, a.aliasName),
       TargetKeyId: a.targetKeyId,
       CreationDate: new Date(a.creationDate),
       LastUpdatedDate: new Date(a.lastUpdatedDate),

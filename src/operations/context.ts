@@ -29,6 +29,8 @@ import type { Settings } from "../service/settings.ts";
 export interface OperationContext {
   ports: ServicePorts;
   settings: Settings;
+  /** The Region the request is for (its credential scope's): keys, aliases and key lists are per Region. */
+  region: string;
   caller: Caller;
   requestId: string;
   /** Key ARNs the operation acted on, collected by keyCall() for the audit record's resources. */
@@ -64,11 +66,11 @@ function aliasCacheKey(account: string, region: string, aliasName: string): stri
 
 /** Forgets a cached alias (after CreateAlias, UpdateAlias or DeleteAlias through this isolate). */
 export function forgetAlias(ctx: OperationContext, aliasName: string, account: string = ctx.caller.accountId): void {
-  aliasCache.delete(aliasCacheKey(account, ctx.settings.region, aliasName));
+  aliasCache.delete(aliasCacheKey(account, ctx.region, aliasName));
 }
 
 async function resolveAlias(ctx: OperationContext, account: string, aliasName: string): Promise<string | undefined> {
-  const key = aliasCacheKey(account, ctx.settings.region, aliasName);
+  const key = aliasCacheKey(account, ctx.region, aliasName);
   const now = Date.now();
   const hit = aliasCache.get(key);
   if (hit !== undefined && hit.until > now) return hit.targetKeyId;
@@ -85,7 +87,7 @@ async function resolveAlias(ctx: OperationContext, account: string, aliasName: s
 export type Handler<Op extends ValidatedOperation> = (ctx: OperationContext, request: RequestShapes[Op]) => Promise<object>;
 
 export function registryOf(ctx: OperationContext, accountId: string = ctx.caller.accountId) {
-  return ctx.ports.accounts(accountId);
+  return ctx.ports.accounts(accountId, ctx.region);
 }
 
 export function keyObject(ctx: OperationContext, arn: string) {
@@ -130,14 +132,14 @@ function knownAccount(ctx: OperationContext, accountId: string): boolean {
  */
 export async function assertKeyMayExist(ctx: OperationContext, arn: string): Promise<void> {
   const key = parseKeyArn(arn);
-  if (key === undefined || key.region !== ctx.settings.region || !knownAccount(ctx, key.account)) throw keyNotFound(arn);
+  if (key === undefined || key.region !== ctx.region || !knownAccount(ctx, key.account)) throw keyNotFound(arn);
   if (isIssuedKeyId(ctx.ports.rootKey(), key.account, key.region, key.keyId)) return;
-  if (!(await ctx.ports.accounts(key.account).hasKey(key.keyId))) throw keyNotFound(arn);
+  if (!(await ctx.ports.accounts(key.account, key.region).hasKey(key.keyId))) throw keyNotFound(arn);
 }
 
 export async function resolveKeyArn(ctx: OperationContext, keyId: string): Promise<string> {
-  const ref: KeyReference = resolveKeyReference(keyId, ctx.settings.region, ctx.caller.accountId);
-  if (ref.region !== ctx.settings.region) {
+  const ref: KeyReference = resolveKeyReference(keyId, ctx.region, ctx.caller.accountId);
+  if (ref.region !== ctx.region) {
     throw ref.kind === "keyArn" ? keyNotFound(ref.arn) : aliasNotFound(referencedAliasArn(ref) ?? keyId);
   }
   switch (ref.kind) {

@@ -6,7 +6,7 @@
  */
 import { readCiphertextHeader } from "../crypto/envelope.ts";
 import { KmsError } from "../protocol/errors.ts";
-import { parseKeyArn } from "../arn.ts";
+import { keyArn, parseKeyArn } from "../arn.ts";
 import type { RequestShapes } from "../protocol/shapes.ts";
 import { dataKeyLength } from "../protocol/validate.ts";
 import { requireIamPermission } from "../service/access.ts";
@@ -61,17 +61,26 @@ async function sourceKeyArn(ctx: OperationContext, blob: Uint8Array, keyId: stri
     if (ctx.dryRun?.ignoreCiphertext === true && keyId !== undefined) return resolveKeyArn(ctx, keyId);
     throw invalidCiphertext();
   }
+  // A multi-Region key's blob from another Region opens with the key of its set in this one.
+  const arn = relatedKeyHere(ctx, header.keyArn);
   // A blob naming a key that cannot exist is just invalid, and no store is asked about it.
-  await assertKeyMayExist(ctx, header.keyArn).catch(() => {
+  await assertKeyMayExist(ctx, arn).catch(() => {
     throw invalidCiphertext();
   });
   if (keyId !== undefined) {
     const named = await resolveKeyArn(ctx, keyId);
-    if (named !== header.keyArn) {
+    if (named !== arn) {
       throw new KmsError("IncorrectKeyException", "The key ID in the request does not identify a CMK that can perform this operation.");
     }
   }
-  return header.keyArn;
+  return arn;
+}
+
+/** For a multi-Region key's ARN in another Region, the ARN of its set's key in the request's Region. */
+function relatedKeyHere(ctx: OperationContext, arn: string): string {
+  const key = parseKeyArn(arn);
+  if (key === undefined || key.region === ctx.region || !key.keyId.startsWith("mrk-")) return arn;
+  return keyArn(ctx.region, key.account, key.keyId);
 }
 
 /** The condition-key facts of a cryptographic request: its encryption context and grant tokens. */

@@ -11,6 +11,7 @@ import * as grants from "./grants.ts";
 import * as importing from "./import.ts";
 import * as keys from "./keys.ts";
 import * as lifecycle from "./lifecycle.ts";
+import * as multiRegion from "./multi-region.ts";
 import * as policies from "./policies.ts";
 import * as tags from "./tags.ts";
 
@@ -31,6 +32,8 @@ export const HANDLERS: Registry = {
   GetKeyLastUsage: keys.GetKeyLastUsage,
   ScheduleKeyDeletion: lifecycle.ScheduleKeyDeletion,
   CancelKeyDeletion: lifecycle.CancelKeyDeletion,
+  ReplicateKey: multiRegion.ReplicateKey,
+  UpdatePrimaryRegion: multiRegion.UpdatePrimaryRegion,
   GetParametersForImport: importing.GetParametersForImport,
   ImportKeyMaterial: importing.ImportKeyMaterial,
   DeleteImportedKeyMaterial: importing.DeleteImportedKeyMaterial,

@@ -6,7 +6,7 @@
  * Master Keys", and today's API reference for on-demand rotation.
  */
 import { keyArn } from "../arn.ts";
-import { newKeyId } from "../keys/key-id.ts";
+import { newKeyId, newMultiRegionKeyId } from "../keys/key-id.ts";
 import { KmsError } from "../protocol/errors.ts";
 import type { Tag } from "../protocol/shapes.ts";
 import { unwrap } from "../service/rpc.ts";
@@ -61,21 +61,26 @@ export const CreateKey: Handler<"CreateKey"> = async (ctx, request) => {
   if (request.CustomKeyStoreId !== undefined || request.XksKeyId !== undefined) {
     throw unsupported("Custom key stores are not supported by EdgeKMS.");
   }
-  if (request.MultiRegion === true) throw unsupported("Multi-Region keys are not supported by EdgeKMS.");
+  const multiRegion = request.MultiRegion === true;
+  if (multiRegion && origin === "EXTERNAL") {
+    throw unsupported("Multi-Region keys with imported key material (Origin EXTERNAL) are not supported by EdgeKMS.");
+  }
   const tags: Tag[] = request.Tags ?? [];
   validateTags(tags);
   // IAM-only permissions (guide, permissions reference): kms:CreateKey, and kms:TagResource when
   // the request carries tags; then the new policy's validity and the lockout safety check.
   const facts: CallFacts = {
     bypassPolicyLockoutSafetyCheck: request.BypassPolicyLockoutSafetyCheck === true,
-    extra: { "kms:KeySpec": keySpec, "kms:KeyUsage": keyUsage },
+    extra: { "kms:KeySpec": keySpec, "kms:KeyUsage": keyUsage, "kms:MultiRegion": String(multiRegion) },
     ...(tags.length === 0 ? {} : { requestTags: Object.fromEntries(tags.map((t) => [t.TagKey, t.TagValue])) }),
   };
   requireIamPermission(ctx.caller, "kms:CreateKey", "*", facts);
   if (tags.length > 0) requireIamPermission(ctx.caller, "kms:TagResource", "*", facts);
 
-  const keyId = newKeyId(ctx.ports.rootKey(), ctx.caller.accountId, ctx.settings.region);
-  const arn = keyArn(ctx.settings.region, ctx.caller.accountId, keyId);
+  const keyId = multiRegion
+    ? newMultiRegionKeyId(ctx.ports.rootKey(), ctx.caller.accountId)
+    : newKeyId(ctx.ports.rootKey(), ctx.caller.accountId, ctx.region);
+  const arn = keyArn(ctx.region, ctx.caller.accountId, keyId);
   const policy = request.Policy ?? defaultKeyPolicy(ctx.caller.accountId);
   if (request.Policy !== undefined) checkNewKeyPolicy(ctx.caller, facts, arn, tags, request.Policy);
   const key = keyObject(ctx, arn);
@@ -92,6 +97,7 @@ export const CreateKey: Handler<"CreateKey"> = async (ctx, request) => {
       tags,
       keySpec,
       keyUsage,
+      multiRegion,
     }),
   );
   const response = { KeyMetadata: metadata };

@@ -33,10 +33,11 @@ export const ScheduleKeyDeletion: Handler<"ScheduleKeyDeletion"> = async (ctx, r
   checkPendingWindow(days);
   const arn = await resolveKeyArn(ctx, request.KeyId);
   const scheduled = await settle(ctx, keyObject(ctx, arn).scheduleDeletion(keyCall(ctx, arn), days, audit(ctx)));
+  // A multi-Region primary with replicas answers PendingReplicaDeletion and no DeletionDate yet.
   return {
     KeyId: scheduled.keyArn,
-    DeletionDate: scheduled.deletionDate,
-    KeyState: "PendingDeletion",
+    ...(scheduled.deletionDate === undefined ? {} : { DeletionDate: scheduled.deletionDate }),
+    KeyState: scheduled.keyState,
     PendingWindowInDays: scheduled.pendingWindowInDays,
   };
 };

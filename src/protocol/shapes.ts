@@ -188,6 +188,18 @@ export interface ScheduleKeyDeletionResponse {
   KeyState?: KeyState;
   PendingWindowInDays?: number;
 }
+export interface ReplicateKeyRequest {
+  KeyId: string;
+  ReplicaRegion: string;
+  Policy?: string;
+  BypassPolicyLockoutSafetyCheck?: boolean;
+  Description?: string;
+  Tags?: Tag[];
+}
+export interface UpdatePrimaryRegionRequest {
+  KeyId: string;
+  PrimaryRegion: string;
+}
 export interface CancelKeyDeletionRequest {
   KeyId: string;
 }
@@ -620,6 +632,8 @@ export interface RequestShapes {
   GetKeyLastUsage: GetKeyLastUsageRequest;
   ScheduleKeyDeletion: ScheduleKeyDeletionRequest;
   CancelKeyDeletion: CancelKeyDeletionRequest;
+  ReplicateKey: ReplicateKeyRequest;
+  UpdatePrimaryRegion: UpdatePrimaryRegionRequest;
   CreateAlias: CreateAliasRequest;
   UpdateAlias: UpdateAliasRequest;
   DeleteAlias: DeleteAliasRequest;

@@ -126,6 +126,7 @@ const CustomKeyStoreIdType = str(1, 64);
 const XksKeyIdType = str(1, 128, "^[a-zA-Z0-9-_.]+$");
 const KeyMaterialIdType = str(64, 64, "^[a-f0-9]+$");
 const KeyMaterialDescriptionType = str(0, 256);
+const RegionType = str(1, 32, "^([a-z]+-){2,3}\\d+$");
 const BooleanType = bool;
 const RecipientInfo = struct({
   KeyEncryptionAlgorithm: oneOf(KEY_ENCRYPTION_MECHANISMS),
@@ -172,6 +173,15 @@ const SCHEMAS: { [Op in ValidatedOperation]: Members } = {
   }),
   ScheduleKeyDeletion: normalise({ KeyId: req(KeyIdType), PendingWindowInDays: PendingWindowInDaysType }),
   CancelKeyDeletion: normalise({ KeyId: req(KeyIdType) }),
+  ReplicateKey: normalise({
+    KeyId: req(KeyIdType),
+    ReplicaRegion: req(RegionType),
+    Policy: PolicyType,
+    BypassPolicyLockoutSafetyCheck: BooleanType,
+    Description: DescriptionType,
+    Tags: TagList,
+  }),
+  UpdatePrimaryRegion: normalise({ KeyId: req(KeyIdType), PrimaryRegion: req(RegionType) }),
   CreateAlias: normalise({ AliasName: req(AliasNameType), TargetKeyId: req(KeyIdType) }),
   UpdateAlias: normalise({ AliasName: req(AliasNameType), TargetKeyId: req(KeyIdType) }),
   DeleteAlias: normalise({ AliasName: req(AliasNameType) }),

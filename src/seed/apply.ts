@@ -95,7 +95,7 @@ export async function applySeed(
     const status = await ports.keys(arn).seedStatus(arn, definition);
     if (status.status === "conflict") throw conflict(key, status.difference);
     for (const alias of key.aliases) {
-      const target = await ports.accounts(accountId).resolveAlias(alias);
+      const target = await ports.accounts(accountId, config.region).resolveAlias(alias);
       if (target !== undefined && target !== key.keyId) throw conflict(key, `alias ${alias} (it names ${target})`);
     }
     plan.push({ key, arn, definition, absent: status.status === "absent" });
@@ -134,7 +134,9 @@ export async function applySeed(
       };
       try {
         await unwrap(
-          ports.accounts(accountId).addKey({ keyId: key.keyId, keyArn: arn }, config.keysPerAccount, draft, { KeyMetadata: metadata }),
+          ports
+            .accounts(accountId, config.region)
+            .addKey({ keyId: key.keyId, keyArn: arn }, config.keysPerAccount, draft, { KeyMetadata: metadata }),
         );
       } catch (err) {
         await actor.destroy();
@@ -148,7 +150,7 @@ export async function applySeed(
       outcome.unchanged.push(key.keyId);
     }
     for (const alias of key.aliases) {
-      if ((await ports.accounts(accountId).resolveAlias(alias)) === undefined)
+      if ((await ports.accounts(accountId, config.region).resolveAlias(alias)) === undefined)
         await run("CreateAlias", { AliasName: alias, TargetKeyId: key.keyId });
     }
     // CreateGrant with a Name and the same parameters answers the existing grant: idempotent.

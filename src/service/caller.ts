@@ -25,6 +25,11 @@ export interface Caller {
    * signed-in user of the web console (worker/console/).
    */
   via: "http" | "binding" | "console";
+  /**
+   * The Region the request is for: its SigV4 credential scope's, or the one a service binding or
+   * library caller named. Absent: the deployment's default Region.
+   */
+  region?: string;
 }
 
 /**

@@ -57,6 +57,7 @@ export async function runOperation(
   body: unknown,
   requestId: string,
 ): Promise<object> {
+  const region = caller.region ?? config.region;
   const draft: AuditDraft = {
     identity: caller,
     eventName: operation,
@@ -64,11 +65,11 @@ export async function runOperation(
     request: null,
     requestId,
     startedAt: Date.now(),
-    region: config.region,
+    region,
     keyArns: [],
     eventId: crypto.randomUUID(),
   };
-  const ctx: OperationContext = { ports, settings: config, caller, requestId, touchedKeys: new Set(), draft, recorded: false };
+  const ctx: OperationContext = { ports, settings: config, region, caller, requestId, touchedKeys: new Set(), draft, recorded: false };
   let result: object;
   try {
     const handler = handlerFor(operation);

@@ -56,6 +56,11 @@ export type KeyApi = Pick<
   | "encapsulate"
   | "decapsulate"
   | "generateDataKeyPair"
+  | "exportReplica"
+  | "createReplica"
+  | "addReplica"
+  | "checkPrimaryUpdate"
+  | "updatePrimaryRegion"
 >;
 
 export interface KeyListEntry {
@@ -120,8 +125,8 @@ export interface AccountApi {
 export interface ServicePorts {
   /** The actor of the key with this ARN. */
   keys(keyArn: string): KeyApi;
-  /** The directory of this account in the deployment's region. */
-  accounts(accountId: string): AccountApi;
+  /** The directory of this account in one Region (each Region has its own keys and aliases). */
+  accounts(accountId: string, region: string): AccountApi;
   rootKey(): Uint8Array;
   /** True for an account of the identity configuration: only those have keys and aliases. */
   knownAccount(accountId: string): boolean;

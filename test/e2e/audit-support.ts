@@ -25,10 +25,10 @@ export const IDENTITIES_WITH_AUDITOR = JSON.stringify({
   ],
 });
 
-export function cloudTrailClient(url: string, identity: string): CloudTrailClient {
+export function cloudTrailClient(url: string, identity: string, region = REGION): CloudTrailClient {
   return new CloudTrailClient({
     endpoint: url,
-    region: REGION,
+    region,
     credentials: { accessKeyId: identity, secretAccessKey: identity },
     maxAttempts: 1,
   });

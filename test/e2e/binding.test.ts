@@ -278,6 +278,15 @@ describe("binding configuration", () => {
     expect((await rpcError("KMS_BOTH", "generateRandom", { NumberOfBytes: 8 })).name).toBe("AccessDeniedException");
   });
 
+  it("props.region names the Region of the binding's calls (default KMS_REGION); one the deployment does not serve is refused", async () => {
+    expect((await rpcError("KMS_WEST", "describeKey", { KeyId: key.KeyId })).name).toBe("NotFoundException");
+    const { KeyMetadata } = await kmsClient(workers.url, "test", "us-west-2").send(new CreateKeyCommand({ Description: "in us-west-2" }));
+    const described = await rpcValue("KMS_WEST", "describeKey", { KeyId: KeyMetadata!.KeyId! });
+    expect((described.KeyMetadata as { Arn: string }).Arn).toBe(KeyMetadata!.Arn);
+    expect((await rpcError("KMS_ROOT", "describeKey", { KeyId: KeyMetadata!.KeyId! })).name).toBe("NotFoundException");
+    expect((await rpcError("KMS_NO_REGION", "generateRandom", { NumberOfBytes: 8 })).name).toBe("ValidationException");
+  });
+
   it("over RPC the error arrives as a plain Error whose message starts with the AWS name; restoreBindingError gives the name back", async () => {
     const { error } = await rpc("KMS_ALICE", "describeKey", { KeyId: key.KeyId });
     expect(error!.name).toBe("Error");

@@ -104,7 +104,7 @@ describe("EdgeKMS on Deno", () => {
   it("runs in-process through createKms, authorized and audited (deno test deno/kms.test.ts)", async () => {
     const run = await deno(["test", "--unstable-kv", "--config", "deno/deno.json", `--allow-read=${root}`, "deno/kms.test.ts"]);
     expect(run.status, run.output).toBe(0);
-    expect(run.output).toMatch(/ok \| 2 passed \| 0 failed/);
+    expect(run.output).toMatch(/ok \| 3 passed \| 0 failed/);
   }, 120_000);
 
   it("keeps the storage port's contract and the wake-up rules on Deno KV (deno test deno/kv-adapters.test.ts)", async () => {

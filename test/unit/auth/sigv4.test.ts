@@ -77,7 +77,7 @@ async function signed(o: SignOptions = {}): Promise<ReceivedRequest> {
 }
 
 function opts(over: Partial<VerifyOptions> = {}): VerifyOptions {
-  return { region: "us-east-1", service: "kms", now: SIGNED_AT, lookup: (id) => identities.credential(id), ...over };
+  return { regions: ["us-east-1"], service: "kms", now: SIGNED_AT, lookup: (id) => identities.credential(id), ...over };
 }
 
 async function failure(p: Promise<unknown>): Promise<KmsError> {
@@ -298,6 +298,11 @@ describe("verifyRequest: failures worded as AWS words them", () => {
       "InvalidSignatureException",
       "Signature not yet current: 20240522T115159Z is still later than 20240522T114500Z (20240522T114000Z + 5 min.)",
     ]);
+  });
+
+  it("accepts a credential scoped to any Region the deployment serves, and says which", async () => {
+    const verified = await verifyRequest(await signed({ region: "us-west-2" }), opts({ regions: ["us-east-1", "us-west-2"] }));
+    expect(verified.region).toBe("us-west-2");
   });
 
   it("rejects a credential scoped to another region", async () => {

@@ -3,7 +3,7 @@
  * the root key, the account and the Region.
  */
 import { describe, expect, it } from "vitest";
-import { isIssuedKeyId, newKeyId } from "../../../src/keys/key-id.ts";
+import { isIssuedKeyId, newKeyId, newMultiRegionKeyId } from "../../../src/keys/key-id.ts";
 
 const ROOT = new Uint8Array(32).fill(7);
 const OTHER_ROOT = new Uint8Array(32).fill(8);
@@ -30,5 +30,20 @@ describe("issued key IDs", () => {
     }
     expect(isIssuedKeyId(ROOT, "111122223333", "us-east-1", "mrk-1234abcd12ab34cd56ef1234567890ab")).toBe(false);
     expect(isIssuedKeyId(ROOT, "111122223333", "us-east-1", id.toUpperCase())).toBe(false);
+  });
+
+  it("issue multi-Region key IDs that verify in every Region of their account only", () => {
+    for (let i = 0; i < 100; i++) {
+      const id = newMultiRegionKeyId(ROOT, "111122223333");
+      expect(id).toMatch(/^mrk-[0-9a-f]{32}$/);
+      for (const region of ["us-east-1", "us-west-2", "eu-west-1"]) expect(isIssuedKeyId(ROOT, "111122223333", region, id)).toBe(true);
+      expect(isIssuedKeyId(ROOT, "444455556666", "us-east-1", id)).toBe(false);
+      expect(isIssuedKeyId(OTHER_ROOT, "111122223333", "us-east-1", id)).toBe(false);
+    }
+    const id = newMultiRegionKeyId(ROOT, "111122223333");
+    for (let i = 4; i < id.length; i++) {
+      const changed = id.slice(0, i) + (id[i] === "0" ? "1" : "0") + id.slice(i + 1);
+      expect(isIssuedKeyId(ROOT, "111122223333", "us-east-1", changed), changed).toBe(false);
+    }
   });
 });

@@ -309,7 +309,7 @@ describe("schema table", () => {
   });
 
   it("has no schema for operations EdgeKMS does not validate", () => {
-    expect(hasSchema("ReplicateKey")).toBe(false);
+    expect(hasSchema("CreateCustomKeyStore")).toBe(false);
     expect(hasSchema("toString")).toBe(false);
   });
 });

@@ -1,0 +1,221 @@
+/**
+ * Multi-Region keys: a set of keys with one `mrk-` key ID, one in each of several Regions of one
+ * account — a primary and its replicas — that share their key material and the properties AWS
+ * calls shared (key spec, key usage, origin, automatic rotation), while each keeps its own policy,
+ * grants, aliases, tags, description, enabled state and deletion (AWS KMS Developer Guide,
+ * "Multi-Region keys in AWS KMS").
+ *
+ * Each key of a set holds its own copy of the shared properties and of every backing-key version,
+ * sealed under the root key for its own ARN, plus its view of the set (`MultiRegionRole`). The
+ * primary is the source: whatever changes a shared property there (a rotation, EnableKeyRotation,
+ * a new replica, UpdatePrimaryRegion) writes, in the same transaction, one synchronisation message
+ * per other member into the key's multi-Region outbox; a replica's deletion writes a "left" message
+ * to each other member. The outbox is forwarded right after ReplicateKey's, UpdatePrimaryRegion's
+ * and a rotation's commit, and otherwise (and after a failure) by the key's wake-up — at least
+ * once: a message is deleted only after its receiver committed it. That is the pattern of the
+ * audit outbox, so a change is never lost between two objects, and the cryptographic hot path
+ * never waits for another Region.
+ *
+ * Messages are idempotent: a synchronisation carries the full shared state with a sequence number
+ * that grows with every change the set's primary makes (UpdatePrimaryRegion hands the number on),
+ * and a receiver applies only a number newer than the last it applied, so a repeated or late
+ * message changes nothing. "left" only removes a member.
+ *
+ * Security: backing keys cross between keys only sealed, each copy bound to its receiver's ARN; no
+ * plaintext key material is ever stored or sent.
+ */
+import { parseKeyArn } from "../arn.ts";
+import type { MultiRegionConfiguration } from "../protocol/shapes.ts";
+import type { RecordStore, RecordTx } from "../store/port.ts";
+import { sealBackingKey, unsealBackingKey, wipe, type SealedBackingKey } from "./backing-key.ts";
+import type { KeyMaterialRecord, KeyRecord, KeyRecords } from "./key-records.ts";
+
+/** A multi-Region key's view of its set. */
+export interface MultiRegionRole {
+  primaryArn: string;
+  /** Every replica of the set (this key too, when it is one). */
+  replicaArns: string[];
+  /** The newest synchronisation this key sent (as the primary) or applied. */
+  syncSeq: number;
+}
+
+/** The shared properties, as the primary sends them to one member of its set. */
+export interface SharedState {
+  seq: number;
+  primaryArn: string;
+  replicaArns: string[];
+  rotationEnabled: boolean;
+  rotationPeriodInDays?: number;
+  nextRotation?: number;
+  onDemandRotations?: number;
+  currentVersion: number;
+  currentKeyMaterialId?: string;
+  /** Every backing-key version, sealed for the receiving key's ARN, with what ListKeyRotations shows of it. */
+  versions: { sealed: SealedBackingKey; material?: KeyMaterialRecord }[];
+}
+
+export type MultiRegionMessage = { kind: "sync"; id: string; state: SharedState } | { kind: "left"; id: string; arn: string };
+
+/** What a key needs to reach another key of its set. */
+export type MultiRegionPeers = (keyArn: string) => { receiveMultiRegion(message: MultiRegionMessage): Promise<unknown> };
+
+const OUTBOX = "mrk-out:";
+
+export function isMultiRegionOutboxKey(key: string): boolean {
+  return key.startsWith(OUTBOX);
+}
+
+export function isReplica(record: KeyRecord): boolean {
+  return record.multiRegion !== undefined && record.multiRegion.primaryArn !== record.arn;
+}
+
+export function isPrimary(record: KeyRecord): boolean {
+  return record.multiRegion !== undefined && record.multiRegion.primaryArn === record.arn;
+}
+
+function regionOf(arn: string): string {
+  return parseKeyArn(arn)?.region ?? "";
+}
+
+/** DescribeKey's MultiRegionConfiguration. */
+export function multiRegionConfiguration(role: MultiRegionRole, self: string): MultiRegionConfiguration {
+  return {
+    MultiRegionKeyType: role.primaryArn === self ? "PRIMARY" : "REPLICA",
+    PrimaryKey: { Arn: role.primaryArn, Region: regionOf(role.primaryArn) },
+    ReplicaKeys: role.replicaArns.map((arn) => ({ Arn: arn, Region: regionOf(arn) })),
+  };
+}
+
+/**
+ * True when a ciphertext whose header names `named` may be opened by `record`: its own blobs, and
+ * for a multi-Region key those of any key of its set (same partition, account and key ID).
+ */
+export function opensCiphertextOf(record: KeyRecord, named: string): boolean {
+  if (named === record.arn) return true;
+  if (record.multiRegion === undefined) return false;
+  const a = parseKeyArn(named);
+  const b = parseKeyArn(record.arn);
+  return (
+    a !== undefined && b !== undefined && a.account === b.account && a.keyId === b.keyId && named.split(":")[1] === record.arn.split(":")[1]
+  );
+}
+
+/** The other members of the record's set. */
+export function otherMembers(record: KeyRecord): string[] {
+  const role = record.multiRegion;
+  if (role === undefined) return [];
+  return [role.primaryArn, ...role.replicaArns].filter((arn, i, all) => arn !== record.arn && all.indexOf(arn) === i);
+}
+
+/** The shared state of `record` for `target`: every version resealed for the target's ARN. */
+export async function sharedStateFor(
+  keys: KeyRecords,
+  record: KeyRecord,
+  rootKey: Uint8Array,
+  target: string,
+  seq: number,
+): Promise<SharedState> {
+  const role = record.multiRegion!;
+  const versions: SharedState["versions"] = [];
+  for (let v = 1; v <= record.currentVersion; v++) {
+    const stored = await keys.version(v);
+    if (stored === undefined) continue;
+    const secret = unsealBackingKey(rootKey, record.arn, stored);
+    try {
+      const material = await keys.material(v);
+      versions.push({
+        sealed: sealBackingKey(rootKey, target, v, secret, stored.createdAt),
+        ...(material === undefined ? {} : { material }),
+      });
+    } finally {
+      wipe(secret);
+    }
+  }
+  return {
+    seq,
+    primaryArn: role.primaryArn,
+    replicaArns: role.replicaArns,
+    rotationEnabled: record.rotationEnabled,
+    ...(record.rotationPeriodInDays === undefined ? {} : { rotationPeriodInDays: record.rotationPeriodInDays }),
+    ...(record.nextRotation === undefined ? {} : { nextRotation: record.nextRotation }),
+    ...(record.onDemandRotations === undefined ? {} : { onDemandRotations: record.onDemandRotations }),
+    currentVersion: record.currentVersion,
+    ...(record.currentKeyMaterialId === undefined ? {} : { currentKeyMaterialId: record.currentKeyMaterialId }),
+    versions,
+  };
+}
+
+/**
+ * Writes a synchronisation of `record`'s shared state to every other member of its set, under a
+ * new sequence number, in the caller's transaction. Returns the record as saved.
+ */
+export async function queueSync(keys: KeyRecords, record: KeyRecord, rootKey: Uint8Array): Promise<KeyRecord> {
+  const role = record.multiRegion;
+  if (role === undefined) return record;
+  const seq = role.syncSeq + 1;
+  const updated = keys.update(record, { multiRegion: { ...role, syncSeq: seq } });
+  for (const target of otherMembers(updated)) {
+    const state = await sharedStateFor(keys, updated, rootKey, target, seq);
+    keys.tx.put(`${OUTBOX}${target}\nsync`, { kind: "sync", id: crypto.randomUUID(), state } satisfies MultiRegionMessage);
+  }
+  return updated;
+}
+
+/** Writes "left" messages to every other member of the deleted key's set (in the burial's transaction). */
+export function queueLeft(tx: RecordTx, record: KeyRecord): void {
+  for (const target of otherMembers(record)) {
+    tx.put(`${OUTBOX}${target}\nleft`, { kind: "left", id: crypto.randomUUID(), arn: record.arn } satisfies MultiRegionMessage);
+  }
+}
+
+/**
+ * Applies a synchronisation newer than the last one applied: the set, the rotation settings and
+ * every backing-key version. Returns the record as saved, or undefined when the message is stale.
+ */
+export function applySync(keys: KeyRecords, record: KeyRecord, state: SharedState): KeyRecord | undefined {
+  if (record.multiRegion === undefined || state.seq <= record.multiRegion.syncSeq) return undefined;
+  for (const { sealed, material } of state.versions) {
+    keys.putVersion(sealed.version, sealed);
+    if (material !== undefined) keys.putMaterial(material);
+  }
+  return keys.update(record, {
+    // A new replica is Creating until this, its first synchronisation from the primary.
+    ...(record.keyState === "Creating" ? { keyState: "Enabled" as const } : {}),
+    multiRegion: { primaryArn: state.primaryArn, replicaArns: state.replicaArns, syncSeq: state.seq },
+    rotationEnabled: state.rotationEnabled,
+    rotationPeriodInDays: state.rotationPeriodInDays,
+    nextRotation: state.nextRotation,
+    onDemandRotations: state.onDemandRotations,
+    currentVersion: state.currentVersion,
+    currentKeyMaterialId: state.currentKeyMaterialId,
+  });
+}
+
+/** True when the store's multi-Region outbox holds undelivered messages. */
+export async function multiRegionPending(tx: RecordTx): Promise<boolean> {
+  return (await tx.list(OUTBOX, { limit: 1 })).length > 0;
+}
+
+/**
+ * Delivers the multi-Region outbox: each message to its key, deleted once that key answered (and
+ * only if it was not replaced meanwhile). Returns true when the outbox is empty.
+ * @throws nothing: a failed delivery stays for the next try.
+ */
+export async function forwardMultiRegion(store: RecordStore, peers: MultiRegionPeers): Promise<boolean> {
+  const pending = await store.transact((tx) => tx.list<MultiRegionMessage>(OUTBOX));
+  let delivered = true;
+  for (const [key, message] of pending) {
+    const target = key.slice(OUTBOX.length, key.lastIndexOf("\n"));
+    try {
+      await peers(target).receiveMultiRegion(message);
+    } catch (err) {
+      console.error("multi-Region message not delivered; retrying", (err as Error)?.name);
+      delivered = false;
+      continue;
+    }
+    await store.transact(async (tx) => {
+      if ((await tx.get<MultiRegionMessage>(key))?.id === message.id) tx.delete(key);
+    });
+  }
+  return delivered;
+}

@@ -1,0 +1,183 @@
+/**
+ * Multi-Region keys inside workerd, on the key objects (src/keys/multi-region.ts): the material a
+ * primary hands to a replica is sealed for the replica's ARN alone; synchronisations are applied
+ * once and only when newer; a replica refuses to rotate; a primary waiting in
+ * PendingReplicaDeletion starts its waiting period when its last replica has left, once.
+ */
+import { env, runDurableObjectAlarm, runInDurableObject } from "cloudflare:test";
+import { describe, expect, it } from "vitest";
+import { newMultiRegionKeyId } from "../../src/keys/key-id.ts";
+import { unsealBackingKey, decodeRootKey } from "../../src/keys/backing-key.ts";
+import type { MultiRegionMessage } from "../../src/keys/multi-region.ts";
+import { defaultKeyPolicy } from "../../src/operations/keys.ts";
+import type { KeyRecord } from "../../src/keys/key-records.ts";
+import type { KeyObject } from "../../worker/key-object.ts";
+import { ACCOUNT, rootCaller } from "./key-fixtures.ts";
+
+const utf8 = (s: string) => new TextEncoder().encode(s);
+
+function value<T>(result: { ok: true; value: T } | { ok: false; type: string; message: string }): T {
+  if (!result.ok) throw new Error(`${result.type}: ${result.message}`);
+  return result.value;
+}
+
+/** A primary in us-east-1 and its replica in us-west-2, made through the objects' RPC surface as ReplicateKey makes them. */
+async function keySet() {
+  const keyId = newMultiRegionKeyId(decodeRootKey(env.ROOT_KEY), ACCOUNT);
+  const primaryArn = `arn:aws:kms:us-east-1:${ACCOUNT}:key/${keyId}`;
+  const replicaArn = `arn:aws:kms:us-west-2:${ACCOUNT}:key/${keyId}`;
+  const primary = env.KEYS.get(env.KEYS.idFromName(primaryArn));
+  const replica = env.KEYS.get(env.KEYS.idFromName(replicaArn));
+  const policy = defaultKeyPolicy(ACCOUNT);
+  value(
+    await primary.create({
+      keyId,
+      arn: primaryArn,
+      accountId: ACCOUNT,
+      description: "",
+      origin: "AWS_KMS",
+      policy,
+      tags: [],
+      multiRegion: true,
+    }),
+  );
+  const primaryCall = { ...rootCaller, keyArn: primaryArn };
+  const source = value(await primary.exportReplica(primaryCall, replicaArn));
+  value(await replica.createReplica({ arn: replicaArn, keyId, accountId: ACCOUNT, description: "", policy, tags: [], source }));
+  value(await primary.addReplica(primaryCall, replicaArn, {}));
+  return { keyId, primaryArn, replicaArn, primary, replica, primaryCall, replicaCall: { ...rootCaller, keyArn: replicaArn }, source };
+}
+
+describe("multi-Region keys in their objects", () => {
+  it("keep a new replica Creating — managed, never used — until its primary's first synchronisation", async () => {
+    const keyId = newMultiRegionKeyId(decodeRootKey(env.ROOT_KEY), ACCOUNT);
+    const primaryArn = `arn:aws:kms:us-east-1:${ACCOUNT}:key/${keyId}`;
+    const replicaArn = `arn:aws:kms:us-west-2:${ACCOUNT}:key/${keyId}`;
+    const primary = env.KEYS.get(env.KEYS.idFromName(primaryArn));
+    const replica = env.KEYS.get(env.KEYS.idFromName(replicaArn));
+    const policy = defaultKeyPolicy(ACCOUNT);
+    value(
+      await primary.create({
+        keyId,
+        arn: primaryArn,
+        accountId: ACCOUNT,
+        description: "",
+        origin: "AWS_KMS",
+        policy,
+        tags: [],
+        multiRegion: true,
+      }),
+    );
+    const primaryCall = { ...rootCaller, keyArn: primaryArn };
+    const replicaCall = { ...rootCaller, keyArn: replicaArn };
+    const source = value(await primary.exportReplica(primaryCall, replicaArn));
+    const created = value(
+      await replica.createReplica({ arn: replicaArn, keyId, accountId: ACCOUNT, description: "", policy, tags: [], source }),
+    );
+    expect(created).toMatchObject({ KeyState: "Creating", Enabled: false });
+    const refused = await replica.encrypt(replicaCall, "Encrypt", utf8("too early"), {});
+    expect(refused.ok ? "encrypted" : refused.type).toBe("KMSInvalidStateException");
+    const toggled = await replica.setEnabled(replicaCall, false);
+    expect(toggled.ok ? "disabled" : toggled.type).toBe("KMSInvalidStateException");
+    value(await replica.updateDescription(replicaCall, "managed while Creating"));
+    // A second replica in the Region is refused, by the primary and by the key object.
+    const again = await replica.createReplica({ arn: replicaArn, keyId, accountId: ACCOUNT, description: "", policy, tags: [], source });
+    expect(again.ok ? "created" : again.type).toBe("AlreadyExistsException");
+
+    value(await primary.addReplica(primaryCall, replicaArn, {}));
+    expect(value(await replica.describe(replicaCall))).toMatchObject({ KeyState: "Enabled", Description: "managed while Creating" });
+    const exported = await primary.exportReplica(primaryCall, replicaArn);
+    expect(exported.ok ? "exported" : exported.type).toBe("AlreadyExistsException");
+    value(await replica.encrypt(replicaCall, "Encrypt", utf8("now"), {}));
+  });
+
+  it("hand the replica its material sealed for the replica's ARN only, and decrypt each other's ciphertexts", async () => {
+    const { primaryArn, replicaArn, primary, replica, primaryCall, replicaCall, source } = await keySet();
+    const rootKey = decodeRootKey(env.ROOT_KEY);
+    const sealed = source.state.versions[0]!.sealed;
+    expect(() => unsealBackingKey(rootKey, primaryArn, sealed)).toThrow();
+    expect(unsealBackingKey(rootKey, replicaArn, sealed)).toHaveLength(32);
+
+    const blob = value(await primary.encrypt(primaryCall, "Encrypt", utf8("shared"), { a: "b" })).ciphertext;
+    expect(new TextDecoder().decode(value(await replica.decrypt(replicaCall, "Decrypt", blob, { a: "b" })).plaintext)).toBe("shared");
+    // A key outside the set does not open it.
+    const otherArn = `arn:aws:kms:us-west-2:${ACCOUNT}:key/${crypto.randomUUID()}`;
+    const stranger = env.KEYS.get(env.KEYS.idFromName(otherArn));
+    value(
+      await stranger.create({
+        keyId: otherArn.split("/")[1]!,
+        arn: otherArn,
+        accountId: ACCOUNT,
+        description: "",
+        origin: "AWS_KMS",
+        policy: defaultKeyPolicy(ACCOUNT),
+        tags: [],
+      }),
+    );
+    const refused = await stranger.decrypt({ ...rootCaller, keyArn: otherArn }, "Decrypt", blob, { a: "b" });
+    expect(refused.ok ? "opened" : refused.type).toBe("InvalidCiphertextException");
+  });
+
+  it("apply a synchronisation once, ignore an older one, and refuse rotation on the replica", async () => {
+    const { primaryArn, replica, replicaCall, source } = await keySet();
+    const described = value(await replica.describe(replicaCall));
+    expect(described.MultiRegionConfiguration?.MultiRegionKeyType).toBe("REPLICA");
+    // A late copy of the first synchronisation (older than the one addReplica sent) changes nothing.
+    const stale: MultiRegionMessage = { kind: "sync", id: crypto.randomUUID(), state: { ...source.state, replicaArns: [] } };
+    await replica.receiveMultiRegion(stale);
+    await replica.receiveMultiRegion(stale);
+    expect(value(await replica.describe(replicaCall)).MultiRegionConfiguration?.ReplicaKeys).toHaveLength(1);
+    expect(value(await replica.describe(replicaCall)).MultiRegionConfiguration?.PrimaryKey?.Arn).toBe(primaryArn);
+    const rotate = await replica.rotateOnDemand(replicaCall);
+    expect(rotate.ok ? "rotated" : rotate.type).toBe("UnsupportedOperationException");
+    const enable = await replica.setRotation(replicaCall, true);
+    expect(enable.ok ? "enabled" : enable.type).toBe("UnsupportedOperationException");
+  });
+
+  it("start a waiting primary's deletion period when its last replica leaves, once", async () => {
+    const { replicaArn, primary, primaryCall } = await keySet();
+    const scheduled = value(await primary.scheduleDeletion(primaryCall, 7));
+    expect(scheduled.keyState).toBe("PendingReplicaDeletion");
+    expect(scheduled.deletionDate).toBeUndefined();
+    const left: MultiRegionMessage = { kind: "left", id: crypto.randomUUID(), arn: replicaArn };
+    await primary.receiveMultiRegion(left);
+    const first = value(await primary.describe(primaryCall));
+    expect(first.KeyState).toBe("PendingDeletion");
+    expect(first.MultiRegionConfiguration?.ReplicaKeys).toEqual([]);
+    // Delivered again (at least once): the deletion date stays.
+    await primary.receiveMultiRegion(left);
+    expect(value(await primary.describe(primaryCall)).DeletionDate).toEqual(first.DeletionDate);
+  });
+
+  it("show a former primary as Updating — used, not enabled, disabled or replicated — until its new primary has the change", async () => {
+    const { primaryArn, replicaArn, primary, replica, primaryCall, replicaCall, source } = await keySet();
+    value(await replica.checkPrimaryUpdate(replicaCall, primaryArn));
+    value(await primary.updatePrimaryRegion(primaryCall, replicaArn));
+    // Delivered at once here: the roles are swapped and nobody is Updating.
+    expect(value(await primary.describe(primaryCall))).toMatchObject({
+      KeyState: "Enabled",
+      MultiRegionConfiguration: { MultiRegionKeyType: "REPLICA" },
+    });
+    expect(value(await replica.describe(replicaCall)).MultiRegionConfiguration?.MultiRegionKeyType).toBe("PRIMARY");
+
+    // A change still on its way: the former primary with an undelivered message.
+    await runInDurableObject(primary, async (_instance: KeyObject, state) => {
+      const record = state.storage.kv.get<KeyRecord>("key")!;
+      state.storage.kv.put("key", { ...record, updating: true });
+      const late: MultiRegionMessage = { kind: "sync", id: crypto.randomUUID(), state: source.state };
+      state.storage.kv.put(`mrk-out:${replicaArn}\nsync`, late);
+      await state.storage.setAlarm(Date.now() + 60_000);
+    });
+    expect(value(await primary.describe(primaryCall))).toMatchObject({ KeyState: "Updating", Enabled: true });
+    value(await primary.encrypt(primaryCall, "Encrypt", utf8("still in use"), {}));
+    const disable = await primary.setEnabled(primaryCall, false);
+    expect(disable.ok ? "disabled" : [disable.type, disable.message]).toEqual([
+      "KMSInvalidStateException",
+      `${primaryArn} is being updated.`,
+    ]);
+    // The wake-up delivers it (a stale synchronisation: the new primary ignores it) and ends Updating.
+    expect(await runDurableObjectAlarm(primary)).toBe(true);
+    expect(value(await primary.describe(primaryCall)).KeyState).toBe("Enabled");
+    expect(value(await replica.describe(replicaCall)).MultiRegionConfiguration?.MultiRegionKeyType).toBe("PRIMARY");
+  });
+});
