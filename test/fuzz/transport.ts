@@ -151,6 +151,10 @@ export class Transport {
         r.destroy();
       });
       r.on("error", (e) => done({ status: 0, networkError: e.message }));
+      // A server may answer (413, or a refusal of the headers) before the body is written; the
+      // rest of the write then fails after the request let go of its socket, where no one listens.
+      // Such a late error changes no outcome: the request's own listener reports every earlier one.
+      r.on("socket", (socket) => socket.on("error", () => {}));
       r.end(req.body);
     });
   }
