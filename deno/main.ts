@@ -23,6 +23,7 @@ function varsFromEnv(): Vars {
   const names: (keyof Vars)[] = [
     "KMS_REGION",
     "ROOT_KEY",
+    "ROOT_KEY_PREVIOUS",
     "EDGEKMS_IDENTITIES",
     "EDGEKMS_DEV_IDENTITIES",
     "TRUST_CF_CONNECTING_IP",

@@ -11,9 +11,16 @@
  *
  * Key IDs issued before this scheme (and any chosen by an operator) are not tagged; callers look
  * those up in the account's directory instead (src/operations/context.ts).
+ *
+ * Rotation: new IDs are tagged under the current root key; a tag under any configured root key
+ * (ROOT_KEY, ROOT_KEY_PREVIOUS) is accepted. Once a retired root key is removed from the
+ * configuration, the IDs it tagged are no longer recognised here and fall back to the account
+ * directory's read, like untagged IDs: they keep working, at the price of that read (README
+ * "Root-key rotation" explains the trade-off).
  */
 import { hmacSha256 } from "../crypto/index.ts";
 import { withSubkey } from "./root-key.ts";
+import type { RootKeyRing } from "./root-key-ring.ts";
 
 const utf8 = new TextEncoder();
 
@@ -35,25 +42,31 @@ function asUuid(bytes: Uint8Array): string {
 }
 
 /** A new key ID for a key of `account` in `region`. */
-export function newKeyId(rootKey: Uint8Array, account: string, region: string): string {
+export function newKeyId(rootKeys: RootKeyRing, account: string, region: string): string {
   const bytes = new Uint8Array(16);
   const random = crypto.getRandomValues(new Uint8Array(8));
   random[6] = (random[6]! & 0x0f) | 0x40;
   bytes.set(random);
-  bytes.set(tagOf(rootKey, account, region, random), 8);
+  bytes.set(
+    rootKeys.withCurrent((rootKey) => tagOf(rootKey, account, region, random)),
+    8,
+  );
   bytes[8] = (bytes[8]! & 0x3f) | 0x80;
   return asUuid(bytes);
 }
 
-/** True when `keyId` is one this service issued for `account` in `region` (constant-time compare). */
-export function isIssuedKeyId(rootKey: Uint8Array, account: string, region: string, keyId: string): boolean {
+/** True when `keyId` carries a tag for `account` in `region` under a configured root key (constant-time compare). */
+export function isIssuedKeyId(rootKeys: RootKeyRing, account: string, region: string, keyId: string): boolean {
   const m = /^([0-9a-f]{8})-([0-9a-f]{4})-(4[0-9a-f]{3})-([89ab][0-9a-f]{3})-([0-9a-f]{12})$/.exec(keyId);
   if (m === null) return false;
   const h = m.slice(1).join("");
   const bytes = Uint8Array.from({ length: 16 }, (_, i) => parseInt(h.slice(2 * i, 2 * i + 2), 16));
-  const expected = tagOf(rootKey, account, region, bytes.subarray(0, 8));
-  expected[0] = (expected[0]! & 0x3f) | 0x80;
-  let diff = 0;
-  for (let i = 0; i < 8; i++) diff |= expected[i]! ^ bytes[8 + i]!;
-  return diff === 0;
+  const matches = (rootKey: Uint8Array) => {
+    const expected = tagOf(rootKey, account, region, bytes.subarray(0, 8));
+    expected[0] = (expected[0]! & 0x3f) | 0x80;
+    let diff = 0;
+    for (let i = 0; i < 8; i++) diff |= expected[i]! ^ bytes[8 + i]!;
+    return diff === 0 ? true : undefined;
+  };
+  return rootKeys.firstOf(matches) === true;
 }

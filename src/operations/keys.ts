@@ -74,7 +74,7 @@ export const CreateKey: Handler<"CreateKey"> = async (ctx, request) => {
   requireIamPermission(ctx.caller, "kms:CreateKey", "*", facts);
   if (tags.length > 0) requireIamPermission(ctx.caller, "kms:TagResource", "*", facts);
 
-  const keyId = newKeyId(ctx.ports.rootKey(), ctx.caller.accountId, ctx.settings.region);
+  const keyId = newKeyId(ctx.ports.rootKeys(), ctx.caller.accountId, ctx.settings.region);
   const arn = keyArn(ctx.settings.region, ctx.caller.accountId, keyId);
   const policy = request.Policy ?? defaultKeyPolicy(ctx.caller.accountId);
   if (request.Policy !== undefined) checkNewKeyPolicy(ctx.caller, facts, arn, tags, request.Policy);
