@@ -163,6 +163,7 @@ export async function restoreKeyBackup(
   }
   const actor = ports.keys(arn);
   const outcome = await actor.restoreBackup(arn, backup.Entries);
+  if (outcome.status === "invalid") throw invalidBackup(`${outcome.reason}. Nothing was restored`);
   if (outcome.status === "conflict") {
     throw new KmsError(
       "ValidationException",

@@ -126,7 +126,11 @@ export interface ResealReport {
 }
 
 /** What restoring a backup found: an empty store (restored), the same key (unchanged), or a key that differs. */
-export type RestoreOutcome = { status: "restored" } | { status: "unchanged" } | { status: "conflict"; difference: string };
+export type RestoreOutcome =
+  | { status: "restored" }
+  | { status: "unchanged" }
+  | { status: "conflict"; difference: string }
+  | { status: "invalid"; reason: string };
 
 /** JSON with bytes spelled as base64 and object members in one order, to compare stored entries. */
 function canonicalJson(value: unknown): string {
@@ -583,14 +587,14 @@ export class KeyActor {
    * Restores a backup's entries into this key's store, in one transaction: into an empty store;
    * a key that exists with exactly these entries is left alone ("unchanged"); one that differs, or
    * a deleted key, is refused and nothing changes. Every sealed backing key must open under a
-   * configured root key (ROOT_KEY or ROOT_KEY_PREVIOUS).
-   * @throws KmsError ValidationException for a backup that does not fit
+   * configured root key (ROOT_KEY or ROOT_KEY_PREVIOUS). Refusals are answers (`invalid`,
+   * `conflict`), not throws, so that they cross the RPC boundary intact.
    */
   async restoreBackup(arn: string, entries: [string, unknown][]): Promise<RestoreOutcome> {
     const restored = await this.tx(async (keys): Promise<RestoreOutcome> => {
       const record = entries.find(([name]) => name === "key")?.[1] as KeyRecord | undefined;
       if (record === undefined || record.arn !== arn || entries.some(([name]) => !isBackedUp(name))) {
-        throw new KmsError("ValidationException", `The backup is not a backup of ${arn}.`);
+        return { status: "invalid", reason: `it is not a backup of ${arn}` };
       }
       if ((await keys.tombstone()) !== undefined) return { status: "conflict", difference: "the key was deleted here" };
       const existing = (await keys.tx.list<unknown>("")).filter(([name]) => isBackedUp(name));
@@ -607,10 +611,10 @@ export class KeyActor {
           wipe(unsealBackingKey(rootKeys, arn, value as SealedBackingKey));
         } catch {
           const id = (value as SealedBackingKey).rootKeyId;
-          throw new KmsError(
-            "ValidationException",
-            `The backup's key material does not open under the configured root keys${id === undefined ? "" : ` (it names root key ${id})`}.`,
-          );
+          return {
+            status: "invalid",
+            reason: `its key material does not open under the configured root keys${id === undefined ? "" : ` (it names root key ${id})`}`,
+          };
         }
       }
       for (const [name, value] of entries) keys.tx.put(name, value);
