@@ -86,9 +86,9 @@ import {
 import { bytesEqual } from "../bytes.ts";
 import type { EncryptionAlgorithmSpec, KeyUsageType, MacAlgorithmSpec } from "../protocol/enums.ts";
 import type { GetPublicKeyResponse } from "../protocol/shapes.ts";
-import { generateKeyPair } from "./asymmetric/key-pairs.ts";
+import { generateKeyPair, publicKeyOfPrivate } from "./asymmetric/key-pairs.ts";
 import * as pairs from "./key-pair-operations.ts";
-import { hmacKeyLength, importedMaterialFits, isHmacSpec, type SupportedKeySpec } from "./key-specs.ts";
+import { hmacKeyLength, importedMaterialFits, isAsymmetricSpec, isHmacSpec, type SupportedKeySpec } from "./key-specs.ts";
 import { checkGrantOperations, requireSymmetricEncryption } from "./key-usage.ts";
 import type { KeyStateGuardedOperation } from "./key-state.ts";
 
@@ -111,6 +111,9 @@ export interface NewKey {
 export interface SeedDefinition {
   description: string;
   origin: "AWS_KMS" | "EXTERNAL";
+  /** Absent: SYMMETRIC_DEFAULT / ENCRYPT_DECRYPT. */
+  keySpec?: SupportedKeySpec;
+  keyUsage?: KeyUsageType;
   policy: string;
   tags: Tag[];
   enabled: boolean;
@@ -424,6 +427,10 @@ export class KeyActor {
       const external = init.origin === "EXTERNAL" && init.material === undefined;
       const generated =
         external || keySpec === "SYMMETRIC_DEFAULT" || init.material !== undefined ? undefined : await newKeyMaterial(keySpec);
+      // A seeded key pair (src/seed/): its public key is computed from the given private key.
+      const publicKey =
+        generated?.publicKey ??
+        (init.material !== undefined && isAsymmetricSpec(keySpec) ? await publicKeyOfPrivate(keySpec, init.material) : undefined);
       try {
         return await commit(async (keys) => {
           if ((await keys.record()) !== undefined || (await keys.tombstone()) !== undefined)
@@ -438,7 +445,7 @@ export class KeyActor {
             description: init.description,
             ...(keySpec === "SYMMETRIC_DEFAULT" ? {} : { keySpec }),
             keyUsage: init.keyUsage ?? "ENCRYPT_DECRYPT",
-            ...(generated?.publicKey === undefined ? {} : { publicKey: generated.publicKey }),
+            ...(publicKey === undefined ? {} : { publicKey }),
             origin: init.origin,
             keyState: external ? "PendingImport" : "Enabled",
             policy: init.policy,
@@ -492,6 +499,8 @@ export class KeyActor {
       const differences: [boolean, string][] = [
         [record.description !== expected.description, "description"],
         [record.origin !== expected.origin, "origin"],
+        [keySpecOf(record) !== (expected.keySpec ?? "SYMMETRIC_DEFAULT"), "key spec"],
+        [record.keyUsage !== (expected.keyUsage ?? "ENCRYPT_DECRYPT"), "key usage"],
         [record.policy !== expected.policy, "policy"],
         [tagText(record.tags) !== tagText(expected.tags), "tags"],
         [(record.keyState === "Enabled") !== expected.enabled, "enabled state"],

@@ -66,9 +66,12 @@ describe("key backups", () => {
   it("export a key's sealed state, never its material", async () => {
     const source = await fresh();
     const kms = kmsClient(source.url);
-    arn = (await kms.send(new CreateKeyCommand({ Description: "backed up", Tags: [{ TagKey: "team", TagValue: "orders" }] }))).KeyMetadata!.Arn!;
+    arn = (await kms.send(new CreateKeyCommand({ Description: "backed up", Tags: [{ TagKey: "team", TagValue: "orders" }] }))).KeyMetadata!
+      .Arn!;
     await kms.send(new CreateAliasCommand({ AliasName: "alias/backed-up", TargetKeyId: arn }));
-    await kms.send(new CreateGrantCommand({ KeyId: arn, Name: "app", GranteePrincipal: "arn:aws:iam::111122223333:user/bob", Operations: ["Decrypt"] }));
+    await kms.send(
+      new CreateGrantCommand({ KeyId: arn, Name: "app", GranteePrincipal: "arn:aws:iam::111122223333:user/bob", Operations: ["Decrypt"] }),
+    );
     blob = (await kms.send(new EncryptCommand({ KeyId: arn, Plaintext: utf8("made before the export") }))).CiphertextBlob!;
     const generated = await kms.send(new GenerateDataKeyCommand({ KeyId: arn, KeySpec: "AES_256" }));
     dataKey = generated.Plaintext!;
@@ -95,8 +98,13 @@ describe("key backups", () => {
     expect(restored.stderr).toContain("Restored");
 
     const kms = kmsClient(target.url);
-    expect(new TextDecoder().decode((await kms.send(new DecryptCommand({ CiphertextBlob: blob }))).Plaintext)).toBe("made before the export");
-    expect((await kms.send(new DescribeKeyCommand({ KeyId: "alias/backed-up" }))).KeyMetadata).toMatchObject({ Arn: arn, Description: "backed up" });
+    expect(new TextDecoder().decode((await kms.send(new DecryptCommand({ CiphertextBlob: blob }))).Plaintext)).toBe(
+      "made before the export",
+    );
+    expect((await kms.send(new DescribeKeyCommand({ KeyId: "alias/backed-up" }))).KeyMetadata).toMatchObject({
+      Arn: arn,
+      Description: "backed up",
+    });
     expect((await kms.send(new ListResourceTagsCommand({ KeyId: arn }))).Tags).toEqual([{ TagKey: "team", TagValue: "orders" }]);
     expect((await kms.send(new ListGrantsCommand({ KeyId: arn }))).Grants?.map((g) => g.Name)).toEqual(["app"]);
     // Restoring the same backup again changes nothing.
@@ -117,6 +125,8 @@ describe("key backups", () => {
     const refused = await awsError(restore(other.url, backup));
     expect(refused.name).toBe("ValidationException");
     expect(refused.message).toMatch(/does not open under the configured root keys.*Nothing was restored/);
-    expect((await awsError(kmsClient(other.url).send(new DescribeKeyCommand({ KeyId: "alias/backed-up" })))).name).toBe("NotFoundException");
+    expect((await awsError(kmsClient(other.url).send(new DescribeKeyCommand({ KeyId: "alias/backed-up" })))).name).toBe(
+      "NotFoundException",
+    );
   });
 });
