@@ -119,6 +119,53 @@ export async function exportKeyBackup(
   };
 }
 
+/** Entry names a key's store holds and a backup may carry (src/keys/key-records.ts, src/grants/store.ts). */
+const ENTRY_NAME =
+  /^(key|grants|version:\d{10}|material:\d{10}|grant:[0-9a-f]{64}|grant-order:[\s\S]+|grantee:[\s\S]+|grant-name:[\s\S]+|grantee-count:[\s\S]+)$/;
+const KEY_STATES = new Set(["Enabled", "Disabled", "PendingDeletion", "PendingImport"]);
+
+const isObject = (v: unknown): v is Record<string, unknown> => v !== null && typeof v === "object" && !Array.isArray(v);
+const isBytes = (v: unknown) => v instanceof Uint8Array;
+
+/**
+ * Checks that the entries have the shapes the key logic reads, so that a restored key answers
+ * like any other (a malformed one would fail on every call).
+ * @throws ValidationException naming the first entry that does not fit
+ */
+function checkEntries(arn: string, entries: [string, unknown][]): void {
+  const key = parseKeyArn(arn)!;
+  const names = new Set<string>();
+  for (const [name, value] of entries) {
+    if (!ENTRY_NAME.test(name) || names.has(name)) throw invalidBackup(`entry ${JSON.stringify(name)} is not one of a key's records`);
+    names.add(name);
+    const bad = () => invalidBackup(`entry ${name} is malformed`);
+    if (name === "key") {
+      if (!isObject(value)) throw bad();
+      const r = value;
+      const fits =
+        r.arn === arn &&
+        r.keyId === key.keyId &&
+        r.accountId === key.account &&
+        typeof r.creationDate === "number" &&
+        typeof r.description === "string" &&
+        typeof r.keyUsage === "string" &&
+        (r.origin === "AWS_KMS" || r.origin === "EXTERNAL") &&
+        KEY_STATES.has(String(r.keyState)) &&
+        typeof r.policy === "string" &&
+        Array.isArray(r.tags) &&
+        r.tags.every((t) => isObject(t) && typeof t.TagKey === "string" && typeof t.TagValue === "string") &&
+        typeof r.rotationEnabled === "boolean" &&
+        Number.isInteger(r.currentVersion);
+      if (!fits) throw bad();
+    } else if (name.startsWith("version:")) {
+      if (!isObject(value) || !isBytes(value.iv) || !isBytes(value.sealed) || value.version !== Number(name.slice(8))) throw bad();
+    } else if (name.startsWith("material:")) {
+      if (!isObject(value) || value.version !== Number(name.slice(9)) || typeof value.keyMaterialId !== "string") throw bad();
+    }
+  }
+  if (!names.has("key")) throw invalidBackup("it has no key record");
+}
+
 function parseBackup(value: unknown): KeyBackup {
   if (value === null || typeof value !== "object") throw invalidBackup("Backup must be an object");
   const backup = value as Record<string, unknown>;
@@ -152,6 +199,7 @@ export async function restoreKeyBackup(
   const backup = parseBackup(body.Backup);
   const arn = ownKeyArn(config, caller, backup.KeyArn);
   requireIamPermission(caller, "edgekms:RestoreKeyBackup", arn);
+  checkEntries(arn, backup.Entries);
   const keyId = parseKeyArn(arn)!.keyId;
   const directory = ports.accounts(caller.accountId);
   // Plan: every refusal before anything changes.

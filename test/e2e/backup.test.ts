@@ -120,8 +120,16 @@ describe("key backups", () => {
     expect((await kms.send(new ListResourceTagsCommand({ KeyId: arn }))).Tags).toHaveLength(2);
   });
 
-  it("refuses a backup no configured root key opens, and creates nothing", async () => {
+  it("refuses a tampered backup, and one no configured root key opens, creating nothing", async () => {
     const other = await fresh({ ROOT_KEY: Buffer.from("a-different-root-key-of-32-bytes").toString("base64") });
+    // A tampered backup is refused before anything is read or written.
+    const tampered = {
+      ...backup,
+      Entries: backup.Entries.map(([name, value]) => [name, name === "key" ? { ...(value as object), keyState: "Bogus" } : value]),
+    } as KeyBackup;
+    expect((await awsError(restore(other.url, tampered))).message).toBe("The key backup is not valid: entry key is malformed.");
+    const extra = { ...backup, Entries: [...backup.Entries, ["lastUsage", {}]] } as KeyBackup;
+    expect((await awsError(restore(other.url, extra))).message).toContain('entry "lastUsage" is not one of a key\'s records');
     const refused = await awsError(restore(other.url, backup));
     expect(refused.name).toBe("ValidationException");
     expect(refused.message).toMatch(/does not open under the configured root keys.*Nothing was restored/);
