@@ -23,7 +23,7 @@ import {
   TagResourceCommand,
 } from "@aws-sdk/client-kms";
 import { afterAll, describe, expect, it } from "vitest";
-import { BACKUP_RESTORE_TARGET, type KeyBackup } from "../../src/admin/backup.ts";
+import { BACKUP_EXPORT_TARGET, BACKUP_RESTORE_TARGET, type KeyBackup } from "../../src/admin/backup.ts";
 import { callExtension, DEV_ROOTS } from "../../src/admin/client.ts";
 import type { LocalWorker } from "./local-worker.ts";
 import { startRuntime } from "./runtime.ts";
@@ -76,6 +76,11 @@ describe("key backups", () => {
     const generated = await kms.send(new GenerateDataKeyCommand({ KeyId: arn, KeySpec: "AES_256" }));
     dataKey = generated.Plaintext!;
 
+    // Exporting is an operator's action: kms:* in an IAM policy does not grant edgekms:ExportKeyBackup.
+    const bob = { accessKeyId: "bob", secretAccessKey: "bob" };
+    expect((await awsError(callExtension(source.url, "us-east-1", bob, BACKUP_EXPORT_TARGET, { KeyId: arn }))).name).toBe(
+      "AccessDeniedException",
+    );
     const exported = backupTool(source.url, "export", "--key", arn);
     expect(exported.status, exported.stderr).toBe(0);
     backup = JSON.parse(exported.stdout) as KeyBackup;

@@ -158,6 +158,10 @@ describe("root-key rotation", () => {
       }),
     );
     expect(await remaining(url)).toBeGreaterThan(0);
+    // Re-sealing is an operator's action: kms:* in an IAM policy does not grant edgekms:ResealKeys.
+    const bobCredentials = { accessKeyId: "bob", secretAccessKey: "bob" };
+    const denied = await awsError(callExtension(url, "us-east-1", bobCredentials, RESEAL_TARGET, { VerifyOnly: true }));
+    expect(denied.name).toBe("AccessDeniedException");
   });
 
   it("re-seals every key while serving, resumes after an interruption, and verifies nothing is left", async () => {
