@@ -19,6 +19,7 @@
  * root key — but it is as sensitive as the storage itself: anyone with it and the root key has the key.
  */
 import { parseKeyArn } from "../arn.ts";
+import { isIssuedKeyId } from "../keys/key-id.ts";
 import { KmsError } from "../protocol/errors.ts";
 import { requireIamPermission } from "../service/access.ts";
 import type { Caller } from "../service/caller.ts";
@@ -97,9 +98,12 @@ export async function exportKeyBackup(
 ): Promise<{ Backup: KeyBackup }> {
   const arn = ownKeyArn(config, caller, body.KeyId);
   requireIamPermission(caller, "edgekms:ExportKeyBackup", arn);
-  const entries = await ports.keys(arn).exportBackup();
-  if (entries === undefined) throw new KmsError("NotFoundException", `Key '${arn}' does not exist`);
   const keyId = parseKeyArn(arn)!.keyId;
+  // As for every operation, a made-up key ID addresses no key object (src/operations/context.ts).
+  const mayExist =
+    isIssuedKeyId(ports.rootKeys(), caller.accountId, config.region, keyId) || (await ports.accounts(caller.accountId).hasKey(keyId));
+  const entries = mayExist ? await ports.keys(arn).exportBackup() : undefined;
+  if (entries === undefined) throw new KmsError("NotFoundException", `Key '${arn}' does not exist`);
   const aliases = await unwrap(ports.accounts(caller.accountId).listAliases(keyId, arn, 100, undefined));
   const rootKeyIds = new Set<string>();
   for (const [, value] of entries) {

@@ -81,6 +81,10 @@ describe("key backups", () => {
     expect((await awsError(callExtension(source.url, "us-east-1", bob, BACKUP_EXPORT_TARGET, { KeyId: arn }))).name).toBe(
       "AccessDeniedException",
     );
+    const madeUp = `arn:aws:kms:us-east-1:111122223333:key/${crypto.randomUUID()}`;
+    expect(
+      (await awsError(callExtension(source.url, "us-east-1", DEV_ROOTS["111122223333"]!, BACKUP_EXPORT_TARGET, { KeyId: madeUp }))).name,
+    ).toBe("NotFoundException");
     const exported = backupTool(source.url, "export", "--key", arn);
     expect(exported.status, exported.stderr).toBe(0);
     backup = JSON.parse(exported.stdout) as KeyBackup;
