@@ -42,6 +42,7 @@ const DENO_E2E_FILES = [
   "multi-region",
   "persistence",
   "protocol",
+  "root-key-rotation",
   "rotation",
   "tags",
 ];
@@ -58,7 +59,14 @@ export default defineConfig({
         plugins: [
           cloudflareTest({
             wrangler: { configPath: "./wrangler.toml" },
-            miniflare: { bindings: { ROOT_KEY: "AAECAwQFBgcICQoLDA0ODxAREhMUFRYXGBkaGxwdHh8=", EDGEKMS_DEV_IDENTITIES: "true" } },
+            miniflare: {
+              bindings: {
+                ROOT_KEY: "AAECAwQFBgcICQoLDA0ODxAREhMUFRYXGBkaGxwdHh8=",
+                // A retired root key (test/workerd/root-key-reseal.test.ts seals records under it).
+                ROOT_KEY_PREVIOUS: "ZWRnZWttcyB3b3JrZXJkIHRlc3RzJyBvbGQgcm9vdCE=",
+                EDGEKMS_DEV_IDENTITIES: "true",
+              },
+            },
           }),
         ],
         test: { name: "workerd", include: ["test/workerd/**/*.test.ts"] },

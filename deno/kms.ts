@@ -35,10 +35,12 @@ export interface KmsOptions {
   kv: Deno.Kv;
   /** The service root key: base64 of 32 random bytes. Keep it secret; losing it loses every key. */
   rootKey: string;
+  /** Retired root keys (README "Root-key rotation"): they still open what they sealed until it is re-sealed. */
+  previousRootKeys?: string[];
   /** The identity configuration (JSON, as EDGEKMS_IDENTITIES), or "development" for the public test identities. */
   identities: string;
   /** Other settings by their variable names (KMS_REGION, KEYS_PER_ACCOUNT, REQUEST_QUOTAS, ...). */
-  vars?: Omit<Vars, "ROOT_KEY" | "EDGEKMS_IDENTITIES" | "EDGEKMS_DEV_IDENTITIES">;
+  vars?: Omit<Vars, "ROOT_KEY" | "ROOT_KEY_PREVIOUS" | "EDGEKMS_IDENTITIES" | "EDGEKMS_DEV_IDENTITIES">;
   /** Listen on the KV queue for deadlines and audit forwarding (default true). */
   listen?: boolean;
 }
@@ -76,6 +78,7 @@ export function createKms(options: KmsOptions): Kms {
   const vars: Vars = {
     ...options.vars,
     ROOT_KEY: options.rootKey,
+    ...(options.previousRootKeys === undefined ? {} : { ROOT_KEY_PREVIOUS: options.previousRootKeys.join(",") }),
     ...(development ? { EDGEKMS_DEV_IDENTITIES: "true" } : { EDGEKMS_IDENTITIES: options.identities }),
   };
   const service = denoService(options.kv, vars);

@@ -24,6 +24,7 @@ function varsFromEnv(): Vars {
     "KMS_REGION",
     "KMS_REGIONS",
     "ROOT_KEY",
+    "ROOT_KEY_PREVIOUS",
     "EDGEKMS_IDENTITIES",
     "EDGEKMS_DEV_IDENTITIES",
     "TRUST_CF_CONNECTING_IP",

@@ -12,7 +12,7 @@
 import { isOutboxKey, auditEntry } from "../src/audit/outbox.ts";
 import { parseKeyArn } from "../src/arn.ts";
 import { grantLimits, principalAccount, type RetirableGrantIndex } from "../src/grants/store.ts";
-import { decodeRootKey } from "../src/keys/backing-key.ts";
+import { rootKeyRing } from "../src/keys/root-key-ring.ts";
 import { KeyActor, type KeySettings } from "../src/keys/key-actor.ts";
 import { isUnorderedKey } from "../src/keys/key-records.ts";
 import { AccountDirectory } from "../src/service/account-directory.ts";
@@ -36,7 +36,8 @@ export interface DenoService {
 
 export function denoService(kv: Deno.Kv, vars: Vars): DenoService {
   const settings = settingsFrom(vars as Record<string, string | undefined>);
-  const rootKey = decodeRootKey(vars.ROOT_KEY);
+  // Decoded per use and wiped after it (root-key-ring.ts); built once, so a bad key fails at start.
+  const rootKeys = rootKeyRing(vars.ROOT_KEY, vars.ROOT_KEY_PREVIOUS);
   const keySettings: KeySettings = {
     rotationPeriodMs: settings.rotationPeriodMs,
     deletionDayMs: settings.deletionDayMs,
@@ -77,7 +78,7 @@ export function denoService(kv: Deno.Kv, vars: Vars): DenoService {
     new KeyActor({
       store: new KvRecordStore(kv, ["key", arn], { unversioned: isUnorderedKey }),
       wakeUps: new KvWakeUps(kv, "key", arn),
-      rootKey: () => rootKey,
+      rootKeys: () => rootKeys,
       settings: () => keySettings,
       retirableGrants,
       forgetKey: async (t) => {
@@ -91,7 +92,7 @@ export function denoService(kv: Deno.Kv, vars: Vars): DenoService {
   const ports: ServicePorts = {
     keys: keyActor,
     accounts: (accountId, region) => accountOf(accountId, region),
-    rootKey: () => rootKey,
+    rootKeys: () => rootKeys,
     knownAccount: (accountId) => {
       try {
         return identities(vars).accounts.some((a) => a.accountId === accountId);

@@ -10,12 +10,8 @@
  * whose account must own every entry. The file path may also come from EDGEKMS_SEED.
  */
 import { existsSync, readFileSync } from "node:fs";
+import { DEV_ROOTS, environmentCredentials } from "../src/admin/client.ts";
 import { applySeedAt, keysByAccount, type SeedCredentials } from "../src/seed/client.ts";
-
-const DEV_ROOTS: Record<string, SeedCredentials> = {
-  "111122223333": { accessKeyId: "test", secretAccessKey: "test" },
-  "444455556666": { accessKeyId: "external", secretAccessKey: "external" },
-};
 
 function option(name: string): string | undefined {
   const i = process.argv.indexOf(`--${name}`);
@@ -32,14 +28,7 @@ if (!existsSync(file)) {
   process.exit(process.argv.includes("--if-present") ? 0 : 2);
 }
 const document = JSON.parse(readFileSync(file, "utf8")) as { keys?: unknown[] };
-const environment: SeedCredentials | undefined =
-  process.env.AWS_ACCESS_KEY_ID && process.env.AWS_SECRET_ACCESS_KEY
-    ? {
-        accessKeyId: process.env.AWS_ACCESS_KEY_ID,
-        secretAccessKey: process.env.AWS_SECRET_ACCESS_KEY,
-        ...(process.env.AWS_SESSION_TOKEN ? { sessionToken: process.env.AWS_SESSION_TOKEN } : {}),
-      }
-    : undefined;
+const environment: SeedCredentials | undefined = environmentCredentials(process.env);
 
 let failed = false;
 for (const [account, keys] of keysByAccount(document, "111122223333")) {

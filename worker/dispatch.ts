@@ -2,7 +2,7 @@
  * The Cloudflare side of runOperation (src/service/dispatch.ts): keys and accounts are Durable
  * Objects reached by RPC, and calls no object recorded go to the account's AuditLog shards.
  */
-import { decodeRootKey } from "../src/keys/backing-key.ts";
+import { configuredRing } from "../src/keys/root-key-ring.ts";
 import type { OperationName } from "../src/protocol/operations.ts";
 import type { Caller } from "../src/service/caller.ts";
 import { runOperation as run } from "../src/service/dispatch.ts";
@@ -18,7 +18,7 @@ export function durablePorts(env: Env): ServicePorts {
   return {
     keys: (arn) => env.KEYS.get(env.KEYS.idFromName(arn)) as unknown as KeyApi,
     accounts: (accountId, region) => env.ACCOUNTS.get(env.ACCOUNTS.idFromName(`${accountId}:${region}`)) as unknown as AccountApi,
-    rootKey: () => decodeRootKey(env.ROOT_KEY),
+    rootKeys: () => configuredRing(env.ROOT_KEY, env.ROOT_KEY_PREVIOUS),
     knownAccount: (accountId) => identities(env).accounts.some((a) => a.accountId === accountId),
     recordCall: (draft, outcome) => recordCall(env, draft, outcome),
   };

@@ -23,7 +23,7 @@ import type { Caller } from "../src/service/caller.ts";
 import { runOperation } from "../src/service/dispatch.ts";
 import { settingsFrom } from "../src/service/settings.ts";
 import { cloudTrailRequest, isCloudTrailTarget } from "./cloudtrail.ts";
-import { SEED_TARGET, seedRequest } from "./seed.ts";
+import { extensionRequest, isExtensionTarget } from "./extensions.ts";
 import { identities } from "./identity-config.ts";
 import { keyEventsResponse, metricsResponse } from "./metrics.ts";
 import { mayRecordRefusal } from "./refusal-records.ts";
@@ -73,7 +73,7 @@ export function createApp(runtimeOf: (env: unknown) => KmsRuntime, mount: (app: 
     let caller: Caller | undefined;
     let operation: OperationName;
     let parsed: Record<string, unknown>;
-    if (target === SEED_TARGET) return seedRequest(runtime, c.req.raw, await readLimitedBody(c.req.raw), requestId, known, request);
+    if (isExtensionTarget(target)) return extensionRequest(runtime, c.req.raw, await readLimitedBody(c.req.raw), requestId, known, request);
     try {
       // Bounded before SigV4 hashes it: the signature cannot be checked without reading the body.
       const body = await readLimitedBody(c.req.raw);

@@ -21,7 +21,7 @@ import type { EncryptionContext } from "../src/crypto/encryption-context.ts";
 import type { SigningInput } from "../src/keys/key-pair-operations.ts";
 import type { EncryptionAlgorithmSpec, MacAlgorithmSpec } from "../src/protocol/enums.ts";
 import { grantLimits, principalAccount, type NewGrant, type RetirableGrantIndex } from "../src/grants/store.ts";
-import { decodeRootKey } from "../src/keys/backing-key.ts";
+import { configuredRing } from "../src/keys/root-key-ring.ts";
 import type { WrappingAlgorithm } from "../src/keys/import-wrapping.ts";
 import {
   KeyActor,
@@ -89,7 +89,7 @@ export class KeyObject extends DurableObject<Env> {
     this.actor = new KeyActor({
       store: new DurableRecordStore(ctx.storage),
       wakeUps: this.clock,
-      rootKey: () => decodeRootKey(env.ROOT_KEY),
+      rootKeys: () => configuredRing(env.ROOT_KEY, env.ROOT_KEY_PREVIOUS),
       settings: () => keySettings(env),
       retirableGrants: retirableGrantIndex(env),
       forgetKey: async (t: Tombstone) => {
@@ -114,6 +114,18 @@ export class KeyObject extends DurableObject<Env> {
 
   destroy() {
     return this.actor.destroy();
+  }
+
+  resealRootKey(verifyOnly?: boolean) {
+    return this.actor.resealRootKey(verifyOnly);
+  }
+
+  exportBackup() {
+    return this.actor.exportBackup();
+  }
+
+  restoreBackup(arn: string, entries: [string, unknown][]) {
+    return this.actor.restoreBackup(arn, entries);
   }
 
   seedStatus(arn: string, expected: SeedDefinition) {

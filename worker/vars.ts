@@ -10,6 +10,8 @@ export interface Vars {
   KMS_REGIONS?: string;
   /** Service root key: base64 of 32 random bytes (a secret; the local launchers generate one). */
   ROOT_KEY?: string;
+  /** Retired root keys, comma-separated base64: they still open and verify what they sealed (README "Root-key rotation"). */
+  ROOT_KEY_PREVIOUS?: string;
   /** JSON identity configuration (see src/auth/identities.ts); without it every request is refused. */
   EDGEKMS_IDENTITIES?: string;
   /** "true": use the public development identities when EDGEKMS_IDENTITIES is unset (local runs only). */

@@ -20,6 +20,7 @@
  * token for another key is ignored, a malformed one refused (InvalidGrantTokenException).
  */
 import type { Principal } from "../auth/identities.ts";
+import type { RootKeyRing } from "../keys/root-key-ring.ts";
 import { newGrantId, openGrantToken, type GrantTokenClaims } from "./token.ts";
 import { isNarrowerOrEqual, constraintsOutput } from "./rules.ts";
 import { grantMatch, granteeMatch, type GrantAllowance, type GrantConstraints, type RequestContext } from "../policy/index.ts";
@@ -321,8 +322,8 @@ export function indexEntry(keyArn: string, g: GrantRecord): RetirableGrantEntry 
 }
 
 /** Opens grant tokens with the deployment's root key. */
-export function tokenOpener(rootKey: () => Uint8Array): (token: string) => GrantTokenClaims | undefined {
-  return (token) => openGrantToken(rootKey(), token);
+export function tokenOpener(rootKeys: () => RootKeyRing): (token: string) => GrantTokenClaims | undefined {
+  return (token) => openGrantToken(rootKeys(), token);
 }
 
 /** CreateGrant's parameters after the handler's checks. */

@@ -21,11 +21,15 @@
  * token "is not a secret": it carries no key material, only identifiers, and the key ARN is
  * readable. Authenticity is what matters: an altered, truncated or forged token fails to open.
  *
+ * Rotation: a token is issued under the current root key and opens under any configured one
+ * (ROOT_KEY, ROOT_KEY_PREVIOUS), so grant tokens outlive a root-key rotation while the old key is listed.
+ *
  * Security: the derived key is wiped after each use; the tag is compared by accumulating
  * differences and deciding once.
  */
 import { hmacSha256 } from "../crypto/index.ts";
 import { withSubkey } from "../keys/root-key.ts";
+import type { RootKeyRing } from "../keys/root-key-ring.ts";
 import { bytesEqual, fromHex, toBase64Url, toHex } from "../bytes.ts";
 
 const VERSION = 1;
@@ -52,7 +56,7 @@ export function isGrantId(value: string): boolean {
 }
 
 /** Issues a fresh token for `grantId` on `keyArn`. @throws Error for a malformed grant ID. */
-export function issueGrantToken(rootKey: Uint8Array, claims: GrantTokenClaims): string {
+export function issueGrantToken(rootKeys: RootKeyRing, claims: GrantTokenClaims): string {
   if (!isGrantId(claims.grantId)) throw new Error("grant ID must be 64 hex digits");
   const arn = utf8.encode(claims.keyArn);
   if (arn.length > 0xffff) throw new Error("key ARN too long for a grant token");
@@ -64,7 +68,10 @@ export function issueGrantToken(rootKey: Uint8Array, claims: GrantTokenClaims): 
   body.set(arn, HEADER);
   const out = new Uint8Array(body.length + TAG_LENGTH);
   out.set(body);
-  out.set(tag(rootKey, body), body.length);
+  out.set(
+    rootKeys.withCurrent((rootKey) => tag(rootKey, body)),
+    body.length,
+  );
   return toBase64Url(out);
 }
 
@@ -73,13 +80,14 @@ export function issueGrantToken(rootKey: Uint8Array, claims: GrantTokenClaims): 
  * this service issued under this root key (bad encoding, wrong length or version, altered bytes).
  * Whether the grant still exists is the key object's question.
  */
-export function openGrantToken(rootKey: Uint8Array, token: string): GrantTokenClaims | undefined {
+export function openGrantToken(rootKeys: RootKeyRing, token: string): GrantTokenClaims | undefined {
   const bytes = fromBase64Url(token);
   if (bytes === undefined || bytes.length < HEADER + TAG_LENGTH || bytes[0] !== VERSION) return undefined;
   const arnLength = new DataView(bytes.buffer, bytes.byteOffset).getUint16(49);
   if (bytes.length !== HEADER + arnLength + TAG_LENGTH) return undefined;
   const body = bytes.subarray(0, HEADER + arnLength);
-  if (!bytesEqual(tag(rootKey, body), bytes.subarray(HEADER + arnLength))) return undefined;
+  const expected = bytes.subarray(HEADER + arnLength);
+  if (rootKeys.firstOf((rootKey) => (bytesEqual(tag(rootKey, body), expected) ? true : undefined)) === undefined) return undefined;
   let keyArn: string;
   try {
     keyArn = new TextDecoder("utf-8", { fatal: true, ignoreBOM: false }).decode(body.subarray(HEADER));

@@ -21,15 +21,24 @@
  * and to one algorithm; a token for another key, a forged or a truncated one fails the same way.
  *
  * Wrapping private keys are sealed with AES-256-GCM under the "wrappingKeySeal" subkey, bound by
- * AAD to the key ARN and token ID. Material fingerprints are HMAC-SHA256 under the
- * "materialFingerprint" subkey over the ARN and the material: they
- * identify the material to the key object without storing it, and are useless without the root key.
+ * AAD to the key ARN and token ID, and name the root key that sealed them (`rootKeyId`).
+ *
+ * Material fingerprints are HMAC-SHA256 over the ARN and the material: they identify the material
+ * to the key object without storing it. A KeyMaterialId is derived from one, so a fingerprint must
+ * stay the same for the key's whole life, across root-key rotations: each key therefore has its own
+ * fingerprint key (`FingerprintKey`: 32 random bytes kept sealed in the key's record and re-sealed
+ * with everything else). Keys fingerprinted before that used the root key's "materialFingerprint"
+ * subkey; re-sealing gives them that subkey as their fingerprint key, so their KeyMaterialIds and
+ * reimports keep working after the old root key is gone.
+ *
+ * Rotation: tokens are issued under the current root key and open under any configured one.
  *
  * Security: derived keys are wiped after each use; tags and fingerprints are compared by
  * accumulating differences and deciding once.
  */
 import { aesGcmDecrypt, aesGcmEncrypt, hmacSha256, sha256 } from "../crypto/index.ts";
 import { withSubkey } from "./root-key.ts";
+import type { RootKeyRing } from "./root-key-ring.ts";
 import type { WrappingAlgorithm } from "./import-wrapping.ts";
 import { bytesEqual, concatBytes, fromHex, toHex } from "../bytes.ts";
 
@@ -55,6 +64,8 @@ export interface ImportTokenClaims {
 export interface SealedWrappingKey {
   iv: Uint8Array;
   sealed: Uint8Array;
+  /** The root key that sealed it; absent in records from before rotation. */
+  rootKeyId?: string;
 }
 
 const utf8 = new TextEncoder();
@@ -73,7 +84,7 @@ export function newTokenId(): string {
   return toHex(crypto.getRandomValues(new Uint8Array(16)));
 }
 
-export function issueImportToken(rootKey: Uint8Array, keyArn: string, claims: ImportTokenClaims): Uint8Array {
+export function issueImportToken(rootKeys: RootKeyRing, keyArn: string, claims: ImportTokenClaims): Uint8Array {
   const body = new Uint8Array(TAG_OFFSET);
   const view = new DataView(body.buffer);
   body[0] = VERSION;
@@ -81,7 +92,10 @@ export function issueImportToken(rootKey: Uint8Array, keyArn: string, claims: Im
   view.setBigUint64(17, BigInt(claims.validTo));
   body[25] = ALGORITHM_CODES[claims.algorithm];
   body.set(claims.publicKeyHash, 26);
-  return concatBytes(body, tag(rootKey, keyArn, body));
+  return concatBytes(
+    body,
+    rootKeys.withCurrent((rootKey) => tag(rootKey, keyArn, body)),
+  );
 }
 
 /**
@@ -89,10 +103,11 @@ export function issueImportToken(rootKey: Uint8Array, keyArn: string, claims: Im
  * undefined for anything else (another key's token, a forged, altered or truncated one). Whether
  * it has expired is the caller's check (ExpiredImportTokenException comes after authenticity).
  */
-export function openImportToken(rootKey: Uint8Array, keyArn: string, token: Uint8Array): ImportTokenClaims | undefined {
+export function openImportToken(rootKeys: RootKeyRing, keyArn: string, token: Uint8Array): ImportTokenClaims | undefined {
   if (token.length !== IMPORT_TOKEN_LENGTH || token[0] !== VERSION) return undefined;
   const body = token.subarray(0, TAG_OFFSET);
-  if (!bytesEqual(tag(rootKey, keyArn, body), token.subarray(TAG_OFFSET))) return undefined;
+  const authentic = rootKeys.firstOf((rootKey) => (bytesEqual(tag(rootKey, keyArn, body), token.subarray(TAG_OFFSET)) ? true : undefined));
+  if (authentic === undefined) return undefined;
   const algorithm = (Object.keys(ALGORITHM_CODES) as WrappingAlgorithm[]).find((a) => ALGORITHM_CODES[a] === body[25]);
   if (algorithm === undefined) return undefined;
   return {
@@ -107,25 +122,79 @@ function wrappingKeyAad(keyArn: string, tokenId: string): Uint8Array {
   return utf8.encode(`edgekms import wrapping key v1\n${keyArn}\n${tokenId}`);
 }
 
-export function sealWrappingKey(rootKey: Uint8Array, keyArn: string, tokenId: string, privateKey: Uint8Array): SealedWrappingKey {
+export function sealWrappingKey(rootKeys: RootKeyRing, keyArn: string, tokenId: string, privateKey: Uint8Array): SealedWrappingKey {
   const iv = crypto.getRandomValues(new Uint8Array(12));
-  return {
+  return rootKeys.withCurrent((rootKey, rootKeyId) => ({
     iv,
     sealed: withSubkey(rootKey, "wrappingKeySeal", (key) => aesGcmEncrypt(key, iv, privateKey, wrappingKeyAad(keyArn, tokenId))),
-  };
+    rootKeyId,
+  }));
 }
 
-/** @throws Error when the record was not sealed under this root key for this key and token. */
-export function unsealWrappingKey(rootKey: Uint8Array, keyArn: string, tokenId: string, record: SealedWrappingKey): Uint8Array {
-  return withSubkey(rootKey, "wrappingKeySeal", (key) => aesGcmDecrypt(key, record.iv, record.sealed, wrappingKeyAad(keyArn, tokenId)));
+/** @throws Error when the record was not sealed under a configured root key for this key and token. */
+export function unsealWrappingKey(rootKeys: RootKeyRing, keyArn: string, tokenId: string, record: SealedWrappingKey): Uint8Array {
+  const open = (rootKey: Uint8Array) =>
+    withSubkey(rootKey, "wrappingKeySeal", (key) => aesGcmDecrypt(key, record.iv, record.sealed, wrappingKeyAad(keyArn, tokenId)));
+  if (record.rootKeyId !== undefined) return rootKeys.withId(record.rootKeyId, open);
+  const opened = rootKeys.firstOf(open);
+  if (opened === undefined) throw new Error("wrapping key does not open under any configured root key");
+  return opened;
 }
 
-/** The keyed fingerprint of imported material for one key. */
-export function materialFingerprint(rootKey: Uint8Array, keyArn: string, material: Uint8Array): Uint8Array {
+/** The keyed fingerprint of material for one key, under `fingerprintKey` (see the module comment). */
+export function fingerprintUnder(fingerprintKey: Uint8Array, keyArn: string, material: Uint8Array): Uint8Array {
   const input = concatBytes(utf8.encode(keyArn), new Uint8Array([0]), material);
   try {
-    return withSubkey(rootKey, "materialFingerprint", (key) => hmacSha256(key, input));
+    return hmacSha256(fingerprintKey, input);
   } finally {
     input.fill(0);
+  }
+}
+
+/** The fingerprint under a root key's "materialFingerprint" subkey: how keys were fingerprinted before they had their own key. */
+export function materialFingerprint(rootKey: Uint8Array, keyArn: string, material: Uint8Array): Uint8Array {
+  return withSubkey(rootKey, "materialFingerprint", (key) => fingerprintUnder(key, keyArn, material));
+}
+
+/** A key's fingerprint key, sealed like a backing key (AES-256-GCM under a root-key subkey, bound to the key ARN). */
+export interface FingerprintKey {
+  iv: Uint8Array;
+  sealed: Uint8Array;
+  rootKeyId: string;
+}
+
+function fingerprintKeyAad(keyArn: string): Uint8Array {
+  return utf8.encode(`edgekms fingerprint key v1\n${keyArn}`);
+}
+
+/** Seals `secret` as the key's fingerprint key under the current root key. */
+export function sealFingerprintKey(rootKeys: RootKeyRing, keyArn: string, secret: Uint8Array): FingerprintKey {
+  const iv = crypto.getRandomValues(new Uint8Array(12));
+  return rootKeys.withCurrent((rootKey, rootKeyId) => ({
+    iv,
+    sealed: withSubkey(rootKey, "backingKeySeal", (key) => aesGcmEncrypt(key, iv, secret, fingerprintKeyAad(keyArn))),
+    rootKeyId,
+  }));
+}
+
+/** A fresh fingerprint key for a key, sealed. */
+export function newFingerprintKey(rootKeys: RootKeyRing, keyArn: string): FingerprintKey {
+  const secret = crypto.getRandomValues(new Uint8Array(32));
+  try {
+    return sealFingerprintKey(rootKeys, keyArn, secret);
+  } finally {
+    secret.fill(0);
+  }
+}
+
+/** Runs `use` with the key's fingerprint key, wiped afterwards. @throws Error when it does not open (RootKeyUnavailable). */
+export function withFingerprintKey<T>(rootKeys: RootKeyRing, keyArn: string, sealed: FingerprintKey, use: (key: Uint8Array) => T): T {
+  const key = rootKeys.withId(sealed.rootKeyId, (rootKey) =>
+    withSubkey(rootKey, "backingKeySeal", (k) => aesGcmDecrypt(k, sealed.iv, sealed.sealed, fingerprintKeyAad(keyArn))),
+  );
+  try {
+    return use(key);
+  } finally {
+    key.fill(0);
   }
 }

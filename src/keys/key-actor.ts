@@ -46,10 +46,20 @@ import type { KeyCall } from "../service/caller.ts";
 import { decodeMarker, encodeMarker } from "../service/markers.ts";
 import type { RpcResult } from "../service/rpc.ts";
 import type { RecordStore, WakeUps } from "../store/port.ts";
-import { newBackingKey, sealBackingKey, unsealBackingKey, wipe } from "./backing-key.ts";
+import {
+  isResealed,
+  newBackingKey,
+  resealBackingKey,
+  sealBackingKey,
+  unsealBackingKey,
+  wipe,
+  type SealedBackingKey,
+} from "./backing-key.ts";
+import { fingerprintCandidates, resealFingerprintKey, withOwnFingerprintKey } from "./material-fingerprints.ts";
+import type { RootKeyRing } from "./root-key-ring.ts";
 import {
   issueImportToken,
-  materialFingerprint,
+  newFingerprintKey,
   newTokenId,
   openImportToken,
   publicKeyHash,
@@ -61,6 +71,7 @@ import { generateWrappingKeyPair, unwrapKeyMaterial, type WrappingAlgorithm } fr
 import { assertKeyStateAllows, type KeyState } from "./key-state.ts";
 import {
   externalOnly,
+  isBackedUp,
   KeyRecords,
   keySpecOf,
   metadataOf,
@@ -75,9 +86,9 @@ import {
 import { bytesEqual } from "../bytes.ts";
 import type { EncryptionAlgorithmSpec, KeyUsageType, MacAlgorithmSpec } from "../protocol/enums.ts";
 import type { GetPublicKeyResponse } from "../protocol/shapes.ts";
-import { generateKeyPair } from "./asymmetric/key-pairs.ts";
+import { generateKeyPair, publicKeyOfPrivate } from "./asymmetric/key-pairs.ts";
 import * as pairs from "./key-pair-operations.ts";
-import { hmacKeyLength, importedMaterialFits, isHmacSpec, type SupportedKeySpec } from "./key-specs.ts";
+import { hmacKeyLength, importedMaterialFits, isAsymmetricSpec, isHmacSpec, type SupportedKeySpec } from "./key-specs.ts";
 import { checkGrantOperations, requireSymmetricEncryption } from "./key-usage.ts";
 import type { KeyStateGuardedOperation } from "./key-state.ts";
 import {
@@ -136,12 +147,41 @@ export interface NewReplica {
 export interface SeedDefinition {
   description: string;
   origin: "AWS_KMS" | "EXTERNAL";
+  /** Absent: SYMMETRIC_DEFAULT / ENCRYPT_DECRYPT. */
+  keySpec?: SupportedKeySpec;
+  keyUsage?: KeyUsageType;
   policy: string;
   tags: Tag[];
   enabled: boolean;
   rotation: boolean;
   material?: Uint8Array;
   grants: NewGrant[];
+}
+
+/** What re-sealing a key did (or, verifying, found): records moved under the current root key, and records still under another. */
+export interface ResealReport {
+  resealed: number;
+  remaining: number;
+}
+
+/** What restoring a backup found: an empty store (restored), the same key (unchanged), or a key that differs. */
+export type RestoreOutcome =
+  | { status: "restored" }
+  | { status: "unchanged" }
+  | { status: "conflict"; difference: string }
+  | { status: "invalid"; reason: string };
+
+/** JSON with bytes spelled as base64 and object members in one order, to compare stored entries. */
+function canonicalJson(value: unknown): string {
+  if (value instanceof Uint8Array) return JSON.stringify({ $bytes: btoa(String.fromCharCode(...value)) });
+  if (Array.isArray(value)) return `[${value.map(canonicalJson).join(",")}]`;
+  if (value !== null && typeof value === "object") {
+    const members = Object.entries(value as Record<string, unknown>)
+      .filter(([, v]) => v !== undefined)
+      .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
+    return `{${members.map(([k, v]) => `${JSON.stringify(k)}:${canonicalJson(v)}`).join(",")}}`;
+  }
+  return JSON.stringify(value);
 }
 
 /** What a seed entry finds: no key yet, the key as defined, or a key that differs (and where). */
@@ -255,7 +295,8 @@ export interface KeySettings {
 export interface KeyActorPorts {
   store: RecordStore;
   wakeUps: WakeUps;
-  rootKey(): Uint8Array;
+  /** The configured root keys (src/keys/root-key-ring.ts). */
+  rootKeys(): RootKeyRing;
   settings(): KeySettings;
   retirableGrants: RetirableGrantIndex;
   /** The account directory's half of a deletion: forget the key and every alias naming it (idempotent). */
@@ -335,7 +376,7 @@ export class KeyActor {
     return this.ports.settings();
   }
 
-  private readonly keys = { rootKey: () => this.ports.rootKey() };
+  private readonly keys = { rootKeys: () => this.ports.rootKeys() };
 
   // ---- transactions and the audit outbox ---------------------------------------------------------
 
@@ -444,12 +485,16 @@ export class KeyActor {
       const external = init.origin === "EXTERNAL" && init.material === undefined;
       const generated =
         external || keySpec === "SYMMETRIC_DEFAULT" || init.material !== undefined ? undefined : await newKeyMaterial(keySpec);
+      // A seeded key pair (src/seed/): its public key is computed from the given private key.
+      const publicKey =
+        generated?.publicKey ??
+        (init.material !== undefined && isAsymmetricSpec(keySpec) ? await publicKeyOfPrivate(keySpec, init.material) : undefined);
       try {
         return await commit(async (keys) => {
           if ((await keys.record()) !== undefined || (await keys.tombstone()) !== undefined)
             throw new Error("key store already holds a key");
           const now = Date.now();
-          const rootKey = this.ports.rootKey();
+          const rootKeys = this.ports.rootKeys();
           const record: KeyRecord = {
             keyId: init.keyId,
             arn: init.arn,
@@ -458,7 +503,7 @@ export class KeyActor {
             description: init.description,
             ...(keySpec === "SYMMETRIC_DEFAULT" ? {} : { keySpec }),
             keyUsage: init.keyUsage ?? "ENCRYPT_DECRYPT",
-            ...(generated?.publicKey === undefined ? {} : { publicKey: generated.publicKey }),
+            ...(publicKey === undefined ? {} : { publicKey }),
             origin: init.origin,
             keyState: external ? "PendingImport" : "Enabled",
             policy: init.policy,
@@ -469,9 +514,10 @@ export class KeyActor {
           };
           if (init.material !== undefined) {
             // Seeded material (src/seed/): for an EXTERNAL key it is imported material that does not expire.
-            const fingerprint = materialFingerprint(rootKey, init.arn, init.material);
+            record.fingerprintKey = newFingerprintKey(rootKeys, init.arn);
+            const fingerprint = fingerprintCandidates(rootKeys, record, init.material)[0]!;
             const imported = init.origin === "EXTERNAL";
-            keys.putVersion(1, sealBackingKey(rootKey, init.arn, 1, init.material, now));
+            keys.putVersion(1, sealBackingKey(rootKeys, init.arn, 1, init.material, now));
             record.materialFingerprint = fingerprint;
             record.currentKeyMaterialId = imported ? importedMaterialId(fingerprint) : newKeyMaterialId();
             if (imported) record.expirationModel = "KEY_MATERIAL_DOES_NOT_EXPIRE";
@@ -484,8 +530,8 @@ export class KeyActor {
             keys.putVersion(
               1,
               generated === undefined
-                ? newBackingKey(rootKey, init.arn, 1, now)
-                : sealBackingKey(rootKey, init.arn, 1, generated.secret, now),
+                ? newBackingKey(rootKeys, init.arn, 1, now)
+                : sealBackingKey(rootKeys, init.arn, 1, generated.secret, now),
             );
             record.currentKeyMaterialId = newKeyMaterialId();
             keys.putMaterial({ version: 1, keyMaterialId: record.currentKeyMaterialId });
@@ -503,7 +549,7 @@ export class KeyActor {
    * Compares a seed file's definition with the key as it is (src/seed/apply.ts). Material is
    * compared by its keyed fingerprint; a key seeded without fixed material matches any.
    */
-  async seedStatus(arn: string, expected: SeedDefinition): Promise<SeedStatus> {
+  async seedStatus(_arn: string, expected: SeedDefinition): Promise<SeedStatus> {
     return this.tx(async (keys): Promise<SeedStatus> => {
       const record = await keys.record();
       if (record === undefined)
@@ -512,17 +558,17 @@ export class KeyActor {
       const differences: [boolean, string][] = [
         [record.description !== expected.description, "description"],
         [record.origin !== expected.origin, "origin"],
+        [keySpecOf(record) !== (expected.keySpec ?? "SYMMETRIC_DEFAULT"), "key spec"],
+        [record.keyUsage !== (expected.keyUsage ?? "ENCRYPT_DECRYPT"), "key usage"],
         [record.policy !== expected.policy, "policy"],
         [tagText(record.tags) !== tagText(expected.tags), "tags"],
         [(record.keyState === "Enabled") !== expected.enabled, "enabled state"],
         [record.rotationEnabled !== expected.rotation, "rotation"],
       ];
       if (expected.material !== undefined) {
-        const fingerprint = materialFingerprint(this.ports.rootKey(), arn, expected.material);
-        differences.push([
-          record.materialFingerprint === undefined || !bytesEqual(record.materialFingerprint, fingerprint),
-          "key material",
-        ]);
+        const stored = record.materialFingerprint;
+        const candidates = fingerprintCandidates(this.ports.rootKeys(), record, expected.material);
+        differences.push([stored === undefined || !candidates.some((fp) => bytesEqual(stored, fp)), "key material"]);
       }
       for (const g of expected.grants) {
         const named = g.name === undefined ? [] : await keys.grants.withName(g.name);
@@ -531,6 +577,126 @@ export class KeyActor {
       const found = differences.find(([differs]) => differs);
       return found === undefined ? { status: "same" } : { status: "conflict", difference: found[1] };
     });
+  }
+
+  /**
+   * Re-seals under the current root key everything of this key that another root key sealed: its
+   * backing-key versions, the wrapping keys of pending imports and its fingerprint key (a key from
+   * before fingerprint keys gets one, material-fingerprints.ts). One transaction, so a key is never
+   * half re-sealed; idempotent, so an interrupted walk over all keys simply runs again. It serves
+   * while it runs: other calls on the key wait for, or retry after, this transaction. With
+   * `verifyOnly` it changes nothing and only counts what is still under another root key.
+   * A record no configured root key opens is left as it is and counted as remaining.
+   */
+  async resealRootKey(verifyOnly = false): Promise<ResealReport> {
+    return this.tx(async (keys): Promise<ResealReport> => {
+      const report: ResealReport = { resealed: 0, remaining: 0 };
+      let record = await keys.record();
+      if (record === undefined) return report;
+      const rootKeys = this.ports.rootKeys();
+      const step = (current: boolean, reseal: () => void) => {
+        if (current) return;
+        if (verifyOnly) {
+          report.remaining++;
+          return;
+        }
+        try {
+          reseal();
+          report.resealed++;
+        } catch {
+          report.remaining++;
+        }
+      };
+      for (const sealed of await keys.versions()) {
+        step(isResealed(rootKeys, sealed), () => keys.putVersion(sealed.version, resealBackingKey(rootKeys, record!.arn, sealed)));
+      }
+      for (const [tokenId, pending] of await keys.pendingImports()) {
+        step(pending.rootKeyId === rootKeys.currentId, () => {
+          const privateKey = unsealWrappingKey(rootKeys, record!.arn, tokenId, pending);
+          try {
+            keys.putPendingImport(tokenId, { ...pending, ...sealWrappingKey(rootKeys, record!.arn, tokenId, privateKey) });
+          } finally {
+            wipe(privateKey);
+          }
+        });
+      }
+      if (record.fingerprintKey === undefined && record.materialFingerprint !== undefined) {
+        // Fingerprints from before fingerprint keys: under whichever root key was current then.
+        if (verifyOnly) report.remaining++;
+        else {
+          record = await withOwnFingerprintKey(keys, rootKeys, record);
+          if (record.fingerprintKey === undefined) report.remaining++;
+        }
+      }
+      const fingerprintKey = record.fingerprintKey;
+      if (fingerprintKey !== undefined) {
+        const current = record;
+        step(fingerprintKey.rootKeyId === rootKeys.currentId, () => {
+          keys.update(current, { fingerprintKey: resealFingerprintKey(rootKeys, current) });
+        });
+      }
+      return report;
+    });
+  }
+
+  /**
+   * The key's stored entries for a backup (key-records.ts `isBackedUp`): its record, sealed
+   * backing keys, materials, grants. Key material stays sealed under the root key. Undefined when
+   * the key does not exist (or is deleted).
+   */
+  async exportBackup(): Promise<[string, unknown][] | undefined> {
+    return this.tx(async (keys) => {
+      if ((await keys.record()) === undefined) return undefined;
+      return (await keys.tx.list<unknown>("")).filter(([name]) => isBackedUp(name));
+    });
+  }
+
+  /**
+   * Restores a backup's entries into this key's store, in one transaction: into an empty store;
+   * a key that exists with exactly these entries is left alone ("unchanged"); one that differs, or
+   * a deleted key, is refused and nothing changes. Every sealed backing key must open under a
+   * configured root key (ROOT_KEY or ROOT_KEY_PREVIOUS). Refusals are answers (`invalid`,
+   * `conflict`), not throws, so that they cross the RPC boundary intact.
+   */
+  async restoreBackup(arn: string, entries: [string, unknown][]): Promise<RestoreOutcome> {
+    const restored = await this.tx(async (keys): Promise<RestoreOutcome> => {
+      const record = entries.find(([name]) => name === "key")?.[1] as KeyRecord | undefined;
+      if (record === undefined || record.arn !== arn || entries.some(([name]) => !isBackedUp(name))) {
+        return { status: "invalid", reason: `it is not a backup of ${arn}` };
+      }
+      if ((await keys.tombstone()) !== undefined) return { status: "conflict", difference: "the key was deleted here" };
+      const existing = (await keys.tx.list<unknown>("")).filter(([name]) => isBackedUp(name));
+      if (existing.length > 0) {
+        const canonical = (list: [string, unknown][]) => new Map(list.map(([name, value]) => [name, canonicalJson(value)]));
+        const want = canonical(entries);
+        const have = canonical(existing);
+        const differing = [...new Set([...want.keys(), ...have.keys()])].find((name) => want.get(name) !== have.get(name));
+        return differing === undefined ? { status: "unchanged" } : { status: "conflict", difference: `entry ${differing} differs` };
+      }
+      const rootKeys = this.ports.rootKeys();
+      for (const [, value] of entries.filter(([name]) => name.startsWith("version:"))) {
+        try {
+          wipe(unsealBackingKey(rootKeys, arn, value as SealedBackingKey));
+        } catch {
+          const id = (value as SealedBackingKey).rootKeyId;
+          return {
+            status: "invalid",
+            reason: `its key material does not open under the configured root keys${id === undefined ? "" : ` (it names root key ${id})`}`,
+          };
+        }
+      }
+      for (const [name, value] of entries) keys.tx.put(name, value);
+      return { status: "restored" };
+    });
+    if (restored.status === "restored") {
+      const grants = await this.tx((keys) => keys.grants.all());
+      for (const g of grants) {
+        const entry = indexEntry(arn, g);
+        if (entry !== undefined) await this.ports.retirableGrants.add(entry);
+      }
+      await this.rescheduleWakeUp();
+    }
+    return restored;
   }
 
   /** Removes every trace of the key (used when its registration is refused, e.g. by a limit). */
@@ -664,7 +830,7 @@ export class KeyActor {
         const state = await sharedStateFor(
           keys,
           { ...record, multiRegion: { ...role, replicaArns: [...role.replicaArns, replicaArn] } },
-          this.ports.rootKey(),
+          this.ports.rootKeys(),
           replicaArn,
           role.syncSeq,
         );
@@ -731,7 +897,7 @@ export class KeyActor {
           await queueSync(
             keys,
             keys.update(record, { multiRegion: { ...role, replicaArns: [...role.replicaArns, replicaArn] } }),
-            this.ports.rootKey(),
+            this.ports.rootKeys(),
           );
           return null;
         },
@@ -772,7 +938,7 @@ export class KeyActor {
           keys,
           // Updating until the new primary has the change (endUpdate).
           keys.update(record, { multiRegion: { ...role, primaryArn: newPrimaryArn, replicaArns }, updating: true }),
-          this.ports.rootKey(),
+          this.ports.rootKeys(),
         );
         return null;
       }),
@@ -799,7 +965,7 @@ export class KeyActor {
       let updated = keys.update(record, { multiRegion: { ...role, replicaArns: role.replicaArns.filter((arn) => arn !== message.arn) } });
       if (!isPrimary(updated)) return true;
       // The primary tells the rest of the set, and ends its wait when its last replica is gone.
-      updated = await queueSync(keys, updated, this.ports.rootKey());
+      updated = await queueSync(keys, updated, this.ports.rootKeys());
       if (updated.keyState === "PendingReplicaDeletion" && updated.multiRegion!.replicaArns.length === 0) {
         const deletionDate = Date.now() + (updated.pendingWindowInDays ?? 30) * this.settings.deletionDayMs;
         keys.update(updated, { keyState: "PendingDeletion", deletionDate });
@@ -840,18 +1006,18 @@ export class KeyActor {
           async (keys) => {
             // Key generation let other calls run: check the key again before storing anything.
             const record = await guard(keys);
-            const rootKey = this.ports.rootKey();
+            const rootKeys = this.ports.rootKeys();
             const claims: ImportTokenClaims = {
               tokenId: newTokenId(),
               validTo: Date.now() + this.settings.importParametersValidMs,
               algorithm,
               publicKeyHash: publicKeyHash(pair.publicKey),
             };
-            keys.putPendingImport(claims.tokenId, { ...claims, ...sealWrappingKey(rootKey, record.arn, claims.tokenId, pair.privateKey) });
+            keys.putPendingImport(claims.tokenId, { ...claims, ...sealWrappingKey(rootKeys, record.arn, claims.tokenId, pair.privateKey) });
             return {
               keyArn: record.arn,
               publicKey: pair.publicKey,
-              importToken: issueImportToken(rootKey, record.arn, claims),
+              importToken: issueImportToken(rootKeys, record.arn, claims),
               parametersValidTo: new Date(claims.validTo),
             };
           },
@@ -875,8 +1041,8 @@ export class KeyActor {
     const result = await this.call(call, audit, async (commit) => {
       const spent = await this.tx(async (keys) => {
         const before = await guard(keys);
-        const rootKey = this.ports.rootKey();
-        const claims = openImportToken(rootKey, before.arn, input.importToken);
+        const rootKeys = this.ports.rootKeys();
+        const claims = openImportToken(rootKeys, before.arn, input.importToken);
         if (claims === undefined) throw invalidImportToken();
         if (claims.validTo <= Date.now()) {
           throw new KmsError(
@@ -891,8 +1057,8 @@ export class KeyActor {
         keys.deletePendingImport(claims.tokenId);
         return { arn: before.arn, claims, pending };
       });
-      const rootKey = this.ports.rootKey();
-      const privateKey = unsealWrappingKey(rootKey, spent.arn, spent.claims.tokenId, spent.pending);
+      const rootKeys = this.ports.rootKeys();
+      const privateKey = unsealWrappingKey(rootKeys, spent.arn, spent.claims.tokenId, spent.pending);
       let material: Uint8Array | undefined;
       try {
         material = await unwrapKeyMaterial(spent.claims.algorithm, privateKey, input.encryptedKeyMaterial);
@@ -909,7 +1075,7 @@ export class KeyActor {
             if (installed === undefined || !importedMaterialFits(keySpecOf(record), installed.length)) {
               throw new KmsError("InvalidCiphertextException", "KMS could not decrypt the encrypted (wrapped) key material.");
             }
-            return installMaterial(keys, record, rootKey, installed, input, Date.now());
+            return installMaterial(keys, record, rootKeys, installed, input, Date.now());
           },
           (r) => ({ KeyId: r.keyArn, KeyMaterialId: r.keyMaterialId }),
         );
@@ -984,7 +1150,7 @@ export class KeyActor {
           await queueSync(
             keys,
             keys.update(record, { rotationEnabled: false, nextRotation: undefined, rotationPeriodInDays: undefined }),
-            this.ports.rootKey(),
+            this.ports.rootKeys(),
           );
           return null;
         }
@@ -999,7 +1165,7 @@ export class KeyActor {
         await queueSync(
           keys,
           keys.update(record, { rotationEnabled: true, nextRotation, rotationPeriodInDays: days }),
-          this.ports.rootKey(),
+          this.ports.rootKeys(),
         );
         return null;
       }),
@@ -1262,7 +1428,7 @@ export class KeyActor {
         this.addVersion(keys, updated, now, type);
         // A multi-Region primary's new material reaches its replicas.
         const rotatedRecord = await keys.record();
-        if (rotatedRecord !== undefined) await queueSync(keys, rotatedRecord, this.ports.rootKey());
+        if (rotatedRecord !== undefined) await queueSync(keys, rotatedRecord, this.ports.rootKeys());
         return { arn: record.arn, version: record.currentVersion + 1 };
       }
       // Imported material: the material imported for this rotation becomes current (if it is
@@ -1294,7 +1460,7 @@ export class KeyActor {
   private addVersion(keys: KeyRecords, record: KeyRecord, now: number, rotationType: RotationType): void {
     const version = record.currentVersion + 1;
     const keyMaterialId = newKeyMaterialId();
-    keys.putVersion(version, newBackingKey(this.ports.rootKey(), record.arn, version, now));
+    keys.putVersion(version, newBackingKey(this.ports.rootKeys(), record.arn, version, now));
     keys.putMaterial({ version, keyMaterialId, rotationDate: now, rotationType });
     keys.update(record, { currentVersion: version, currentKeyMaterialId: keyMaterialId });
   }
@@ -1437,7 +1603,7 @@ export class KeyActor {
         if (header === undefined || !opensCiphertextOf(record, header.keyArn)) throw invalidCiphertext();
         const stored = await keys.version(header.backingKeyVersion);
         if (stored === undefined) throw invalidCiphertext();
-        const backingKey = unsealBackingKey(this.ports.rootKey(), record.arn, stored);
+        const backingKey = unsealBackingKey(this.ports.rootKeys(), record.arn, stored);
         try {
           const plaintext = openCiphertext(backingKey, blob, encodeEncryptionContext(context));
           if (plaintext === undefined) throw invalidCiphertext();
@@ -1454,7 +1620,7 @@ export class KeyActor {
   private async seal(keys: KeyRecords, record: KeyRecord, plaintext: Uint8Array, context: EncryptionContext): Promise<Uint8Array> {
     const stored = await keys.version(record.currentVersion);
     if (stored === undefined) throw new Error("backing key version missing");
-    const backingKey = unsealBackingKey(this.ports.rootKey(), record.arn, stored);
+    const backingKey = unsealBackingKey(this.ports.rootKeys(), record.arn, stored);
     try {
       return sealCiphertext(
         backingKey,
@@ -1491,7 +1657,7 @@ export class KeyActor {
       });
       const withSecret = async <R>(body: (secret: Uint8Array) => Promise<R> | R): Promise<R> => {
         if (sealed === undefined) throw new Error("key material missing");
-        const secret = unsealBackingKey(this.ports.rootKey(), record.arn, sealed);
+        const secret = unsealBackingKey(this.ports.rootKeys(), record.arn, sealed);
         try {
           return await body(secret);
         } finally {
@@ -1756,7 +1922,7 @@ export class KeyActor {
             stored = !again.existing;
             return {
               grantId: grant.grantId,
-              grantToken: issueGrantToken(this.ports.rootKey(), { keyArn: again.key.arn, grantId: grant.grantId }),
+              grantToken: issueGrantToken(this.ports.rootKeys(), { keyArn: again.key.arn, grantId: grant.grantId }),
             };
           },
           (g) => ({ GrantId: g.grantId }),
@@ -1889,13 +2055,15 @@ function incorrectMaterial(): KmsError {
 async function installMaterial(
   keys: KeyRecords,
   record: KeyRecord,
-  rootKey: Uint8Array,
+  rootKeys: RootKeyRing,
   installed: Uint8Array,
   input: NewKeyMaterial,
   now: number,
 ): Promise<MaterialResult> {
-  const fingerprint = materialFingerprint(rootKey, record.arn, installed);
-  const keyMaterialId = importedMaterialId(fingerprint);
+  record = await withOwnFingerprintKey(keys, rootKeys, record);
+  // One fingerprint under the key's own fingerprint key; one per configured root key for a key
+  // whose fingerprints' root key cannot be told (material-fingerprints.ts).
+  const candidates = fingerprintCandidates(rootKeys, record, installed);
   let materials = await keys.materials();
   // A key whose material was imported before materials were listed: its one material is version 1.
   if (materials.length === 0 && record.materialFingerprint !== undefined) {
@@ -1911,7 +2079,10 @@ async function installMaterial(
     record = keys.update(record, { currentKeyMaterialId: legacy.keyMaterialId });
   }
   const importType = input.importType ?? (materials.length === 0 ? "NEW_KEY_MATERIAL" : "EXISTING_KEY_MATERIAL");
-  const existing = materials.find((m) => m.keyMaterialId === keyMaterialId);
+  const candidateIds = candidates.map(importedMaterialId);
+  const existing = materials.find((m) => candidateIds.includes(m.keyMaterialId));
+  const fingerprint = existing === undefined ? candidates[0]! : candidates[candidateIds.indexOf(existing.keyMaterialId)]!;
+  const keyMaterialId = importedMaterialId(fingerprint);
   const expiry = {
     expirationModel: input.expirationModel,
     validTo: input.expirationModel === "KEY_MATERIAL_EXPIRES" ? input.validTo : undefined,
@@ -1919,7 +2090,7 @@ async function installMaterial(
 
   if (importType === "EXISTING_KEY_MATERIAL") {
     if (existing === undefined || (input.keyMaterialId !== undefined && input.keyMaterialId !== keyMaterialId)) throw incorrectMaterial();
-    keys.putVersion(existing.version, sealBackingKey(rootKey, record.arn, existing.version, installed, now));
+    keys.putVersion(existing.version, sealBackingKey(rootKeys, record.arn, existing.version, installed, now));
     keys.putMaterial({ ...existing, imported: true, ...expiry, description: input.description ?? existing.description });
     if (keyMaterialId === record.currentKeyMaterialId) {
       keys.update(record, {
@@ -1939,7 +2110,7 @@ async function installMaterial(
     );
   }
   if (materials.length === 0) {
-    keys.putVersion(1, sealBackingKey(rootKey, record.arn, 1, installed, now));
+    keys.putVersion(1, sealBackingKey(rootKeys, record.arn, 1, installed, now));
     keys.putMaterial({
       version: 1,
       keyMaterialId,
@@ -1963,7 +2134,7 @@ async function installMaterial(
     );
   }
   const version = Math.max(...materials.map((m) => m.version)) + 1;
-  keys.putVersion(version, sealBackingKey(rootKey, record.arn, version, installed, now));
+  keys.putVersion(version, sealBackingKey(rootKeys, record.arn, version, installed, now));
   keys.putMaterial({
     version,
     keyMaterialId,

@@ -18,9 +18,16 @@
  *
  * Key IDs issued before this scheme (and any chosen by an operator) are not tagged; callers look
  * those up in the account's directory instead (src/operations/context.ts).
+ *
+ * Rotation: new IDs are tagged under the current root key; a tag under any configured root key
+ * (ROOT_KEY, ROOT_KEY_PREVIOUS) is accepted. Once a retired root key is removed from the
+ * configuration, the IDs it tagged are no longer recognised here and fall back to the account
+ * directory's read, like untagged IDs: they keep working, at the price of that read (README
+ * "Root-key rotation" explains the trade-off).
  */
 import { hmacSha256 } from "../crypto/index.ts";
 import { withSubkey } from "./root-key.ts";
+import type { RootKeyRing } from "./root-key-ring.ts";
 
 const utf8 = new TextEncoder();
 
@@ -44,41 +51,51 @@ function asUuid(bytes: Uint8Array): string {
 const MULTI_REGION = "multi-Region";
 
 /** A new multi-Region key ID ("mrk-" and 32 hex digits) for a key set of `account`, valid in every Region. */
-export function newMultiRegionKeyId(rootKey: Uint8Array, account: string): string {
+export function newMultiRegionKeyId(rootKeys: RootKeyRing, account: string): string {
   const random = crypto.getRandomValues(new Uint8Array(8));
-  return `mrk-${hex(random)}${hex(tagOf(rootKey, account, MULTI_REGION, random))}`;
+  return `mrk-${hex(random)}${hex(rootKeys.withCurrent((rootKey) => tagOf(rootKey, account, MULTI_REGION, random)))}`;
 }
 
 /** A new key ID for a key of `account` in `region`. */
-export function newKeyId(rootKey: Uint8Array, account: string, region: string): string {
+export function newKeyId(rootKeys: RootKeyRing, account: string, region: string): string {
   const bytes = new Uint8Array(16);
   const random = crypto.getRandomValues(new Uint8Array(8));
   random[6] = (random[6]! & 0x0f) | 0x40;
   bytes.set(random);
-  bytes.set(tagOf(rootKey, account, region, random), 8);
+  bytes.set(
+    rootKeys.withCurrent((rootKey) => tagOf(rootKey, account, region, random)),
+    8,
+  );
   bytes[8] = (bytes[8]! & 0x3f) | 0x80;
   return asUuid(bytes);
 }
 
-/** True when `keyId` is one this service issued for `account` in `region` (constant-time compare). */
-export function isIssuedKeyId(rootKey: Uint8Array, account: string, region: string, keyId: string): boolean {
-  if (keyId.startsWith("mrk-")) return isIssuedMultiRegionKeyId(rootKey, account, keyId);
+/** True when `keyId` carries a tag for `account` in `region` under a configured root key (constant-time compare). */
+export function isIssuedKeyId(rootKeys: RootKeyRing, account: string, region: string, keyId: string): boolean {
+  if (keyId.startsWith("mrk-")) return isIssuedMultiRegionKeyId(rootKeys, account, keyId);
   const m = /^([0-9a-f]{8})-([0-9a-f]{4})-(4[0-9a-f]{3})-([89ab][0-9a-f]{3})-([0-9a-f]{12})$/.exec(keyId);
   if (m === null) return false;
   const h = m.slice(1).join("");
   const bytes = Uint8Array.from({ length: 16 }, (_, i) => parseInt(h.slice(2 * i, 2 * i + 2), 16));
-  const expected = tagOf(rootKey, account, region, bytes.subarray(0, 8));
-  expected[0] = (expected[0]! & 0x3f) | 0x80;
-  let diff = 0;
-  for (let i = 0; i < 8; i++) diff |= expected[i]! ^ bytes[8 + i]!;
-  return diff === 0;
+  const matches = (rootKey: Uint8Array) => {
+    const expected = tagOf(rootKey, account, region, bytes.subarray(0, 8));
+    expected[0] = (expected[0]! & 0x3f) | 0x80;
+    return equalTag(expected, bytes.subarray(8)) ? true : undefined;
+  };
+  return rootKeys.firstOf(matches) === true;
 }
 
-function isIssuedMultiRegionKeyId(rootKey: Uint8Array, account: string, keyId: string): boolean {
+function isIssuedMultiRegionKeyId(rootKeys: RootKeyRing, account: string, keyId: string): boolean {
   if (!/^mrk-[0-9a-f]{32}$/.test(keyId)) return false;
   const bytes = Uint8Array.from({ length: 16 }, (_, i) => parseInt(keyId.slice(4 + 2 * i, 6 + 2 * i), 16));
-  const expected = tagOf(rootKey, account, MULTI_REGION, bytes.subarray(0, 8));
+  const matches = (rootKey: Uint8Array) =>
+    equalTag(tagOf(rootKey, account, MULTI_REGION, bytes.subarray(0, 8)), bytes.subarray(8)) ? true : undefined;
+  return rootKeys.firstOf(matches) === true;
+}
+
+/** Compares the 8 tag bytes in constant time. */
+function equalTag(expected: Uint8Array, actual: Uint8Array): boolean {
   let diff = 0;
-  for (let i = 0; i < 8; i++) diff |= expected[i]! ^ bytes[8 + i]!;
+  for (let i = 0; i < 8; i++) diff |= expected[i]! ^ actual[i]!;
   return diff === 0;
 }

@@ -15,7 +15,8 @@
 import { keyNotFound, KmsError } from "../protocol/errors.ts";
 import { assertKeyStateAllows, UPDATING_REFUSES, type KeyState, type KeyStateGuardedOperation } from "./key-state.ts";
 import type { SealedBackingKey } from "./backing-key.ts";
-import type { ImportTokenClaims, SealedWrappingKey } from "./import-token.ts";
+import type { RootKeyRing } from "./root-key-ring.ts";
+import type { FingerprintKey, ImportTokenClaims, SealedWrappingKey } from "./import-token.ts";
 import type { KeyMetadata, Tag } from "../protocol/shapes.ts";
 import type { KeyUsageType } from "../protocol/enums.ts";
 import { algorithmsOf, customerMasterKeySpecOf, type SupportedKeySpec } from "./key-specs.ts";
@@ -71,6 +72,11 @@ export interface KeyRecord {
   multiRegion?: MultiRegionRole;
   /** A former primary until its new primary has the change (UpdatePrimaryRegion): shown as KeyState Updating. */
   updating?: true;
+  /**
+   * The key's own fingerprint key, sealed (src/keys/material-fingerprints.ts); absent in records
+   * from before, whose fingerprints are under a root key's subkey until re-sealing gives them one.
+   */
+  fingerprintKey?: FingerprintKey;
 }
 
 export type RotationType = "AUTOMATIC" | "ON_DEMAND";
@@ -162,7 +168,16 @@ function materialKey(version: number): string {
 
 /** The grant-token opener and the rules a guard needs besides the stored records. */
 export interface GuardContext {
-  rootKey(): Uint8Array;
+  rootKeys(): RootKeyRing;
+}
+
+/**
+ * Whether a stored entry belongs in a backup of the key (src/admin/backup.ts): everything but the
+ * audit outbox (records on their way to the log), the last usage, pending import parameters (they
+ * expire within a day; a restored key asks for new ones) and the tombstone.
+ */
+export function isBackedUp(name: string): boolean {
+  return !isOutboxKey(name) && name !== LAST_USAGE && !name.startsWith(IMPORT_PREFIX) && name !== TOMBSTONE;
 }
 
 /** One key's records inside one transaction (src/store/port.ts). */
@@ -214,7 +229,7 @@ export class KeyRecords {
           context,
           call.facts,
           record.arn,
-          tokenOpener(() => keys.rootKey()),
+          tokenOpener(() => keys.rootKeys()),
         ),
     });
     beforeState?.(record);
@@ -254,6 +269,11 @@ export class KeyRecords {
 
   deleteMaterial(version: number): void {
     this.tx.delete(materialKey(version));
+  }
+
+  /** Every sealed backing-key version, in version order. */
+  async versions(): Promise<SealedBackingKey[]> {
+    return (await this.tx.list<SealedBackingKey>(VERSION_PREFIX)).map(([, sealed]) => sealed);
   }
 
   deleteVersion(version: number): void {

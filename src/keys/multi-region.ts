@@ -29,6 +29,7 @@ import type { MultiRegionConfiguration } from "../protocol/shapes.ts";
 import type { RecordStore, RecordTx } from "../store/port.ts";
 import { sealBackingKey, unsealBackingKey, wipe, type SealedBackingKey } from "./backing-key.ts";
 import type { KeyMaterialRecord, KeyRecord, KeyRecords } from "./key-records.ts";
+import type { RootKeyRing } from "./root-key-ring.ts";
 
 /** A multi-Region key's view of its set. */
 export interface MultiRegionRole {
@@ -111,7 +112,7 @@ export function otherMembers(record: KeyRecord): string[] {
 export async function sharedStateFor(
   keys: KeyRecords,
   record: KeyRecord,
-  rootKey: Uint8Array,
+  rootKeys: RootKeyRing,
   target: string,
   seq: number,
 ): Promise<SharedState> {
@@ -120,11 +121,11 @@ export async function sharedStateFor(
   for (let v = 1; v <= record.currentVersion; v++) {
     const stored = await keys.version(v);
     if (stored === undefined) continue;
-    const secret = unsealBackingKey(rootKey, record.arn, stored);
+    const secret = unsealBackingKey(rootKeys, record.arn, stored);
     try {
       const material = await keys.material(v);
       versions.push({
-        sealed: sealBackingKey(rootKey, target, v, secret, stored.createdAt),
+        sealed: sealBackingKey(rootKeys, target, v, secret, stored.createdAt),
         ...(material === undefined ? {} : { material }),
       });
     } finally {
@@ -149,13 +150,13 @@ export async function sharedStateFor(
  * Writes a synchronisation of `record`'s shared state to every other member of its set, under a
  * new sequence number, in the caller's transaction. Returns the record as saved.
  */
-export async function queueSync(keys: KeyRecords, record: KeyRecord, rootKey: Uint8Array): Promise<KeyRecord> {
+export async function queueSync(keys: KeyRecords, record: KeyRecord, rootKeys: RootKeyRing): Promise<KeyRecord> {
   const role = record.multiRegion;
   if (role === undefined) return record;
   const seq = role.syncSeq + 1;
   const updated = keys.update(record, { multiRegion: { ...role, syncSeq: seq } });
   for (const target of otherMembers(updated)) {
-    const state = await sharedStateFor(keys, updated, rootKey, target, seq);
+    const state = await sharedStateFor(keys, updated, rootKeys, target, seq);
     keys.tx.put(`${OUTBOX}${target}\nsync`, { kind: "sync", id: crypto.randomUUID(), state } satisfies MultiRegionMessage);
   }
   return updated;

@@ -23,6 +23,10 @@
  * AES key (format 1, still opened — never written — by backing-key.ts); they are now sealed under
  * their own subkey (format 2).
  *
+ * Rotation (root-key-ring.ts): a deployment may configure retired root keys beside the current
+ * one; each root key is named by an HKDF-derived identifier ("edgekms root key identifier v1",
+ * not a subkey: 8 public bytes), which sealed records carry.
+ *
  * Security: every subkey and every decoded copy of the root key is a fresh Uint8Array that its
  * user wipes: `withSubkey` and `withRootKey` wipe in `finally` (after a returned promise settles).
  * The ROOT_KEY string itself lives in the environment for the isolate's lifetime; that copy is the

@@ -133,7 +133,7 @@ function knownAccount(ctx: OperationContext, accountId: string): boolean {
 export async function assertKeyMayExist(ctx: OperationContext, arn: string): Promise<void> {
   const key = parseKeyArn(arn);
   if (key === undefined || key.region !== ctx.region || !knownAccount(ctx, key.account)) throw keyNotFound(arn);
-  if (isIssuedKeyId(ctx.ports.rootKey(), key.account, key.region, key.keyId)) return;
+  if (isIssuedKeyId(ctx.ports.rootKeys(), key.account, key.region, key.keyId)) return;
   if (!(await ctx.ports.accounts(key.account, key.region).hasKey(key.keyId))) throw keyNotFound(arn);
 }
 

@@ -7,6 +7,7 @@
 import { parseArn } from "../arn.ts";
 import { constraintType, isValidGrantPrincipal, normaliseConstraints, validateGrantParameters } from "../grants/rules.ts";
 import { isGrantId, openGrantToken } from "../grants/token.ts";
+import type { RootKeyRing } from "../keys/root-key-ring.ts";
 import { KmsError } from "../protocol/errors.ts";
 import { requireIamPermission } from "../service/access.ts";
 import type { CallFacts } from "../service/caller.ts";
@@ -33,8 +34,8 @@ function checkGrantId(grantId: string): void {
   if (!isGrantId(grantId)) throw new KmsError("InvalidGrantIdException", `Invalid grant ID: ${grantId}`);
 }
 
-function rootKey(ctx: OperationContext): Uint8Array {
-  return ctx.ports.rootKey();
+function rootKeys(ctx: OperationContext): RootKeyRing {
+  return ctx.ports.rootKeys();
 }
 
 export const CreateGrant: Handler<"CreateGrant"> = async (ctx, request) => {
@@ -117,7 +118,7 @@ export const RetireGrant: Handler<"RetireGrant"> = async (ctx, request) => {
   let arn: string;
   let grantId: string;
   if (request.GrantToken !== undefined) {
-    const claims = openGrantToken(rootKey(ctx), request.GrantToken);
+    const claims = openGrantToken(rootKeys(ctx), request.GrantToken);
     if (claims === undefined) throw invalidGrantToken();
     if (request.GrantId !== undefined && request.GrantId !== claims.grantId) {
       throw new KmsError("ValidationException", "The GrantId does not match the grant named by the GrantToken.");

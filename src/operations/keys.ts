@@ -78,8 +78,8 @@ export const CreateKey: Handler<"CreateKey"> = async (ctx, request) => {
   if (tags.length > 0) requireIamPermission(ctx.caller, "kms:TagResource", "*", facts);
 
   const keyId = multiRegion
-    ? newMultiRegionKeyId(ctx.ports.rootKey(), ctx.caller.accountId)
-    : newKeyId(ctx.ports.rootKey(), ctx.caller.accountId, ctx.region);
+    ? newMultiRegionKeyId(ctx.ports.rootKeys(), ctx.caller.accountId)
+    : newKeyId(ctx.ports.rootKeys(), ctx.caller.accountId, ctx.region);
   const arn = keyArn(ctx.region, ctx.caller.accountId, keyId);
   const policy = request.Policy ?? defaultKeyPolicy(ctx.caller.accountId);
   if (request.Policy !== undefined) checkNewKeyPolicy(ctx.caller, facts, arn, tags, request.Policy);

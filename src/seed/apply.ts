@@ -14,7 +14,9 @@ import { keyArn } from "../arn.ts";
 import type { AuditDraft } from "../audit/outbox.ts";
 import { normaliseConstraints } from "../grants/rules.ts";
 import type { NewGrant } from "../grants/store.ts";
+import { publicKeyOfPrivate } from "../keys/asymmetric/key-pairs.ts";
 import type { SeedDefinition } from "../keys/key-actor.ts";
+import { isAsymmetricSpec } from "../keys/key-specs.ts";
 import { defaultKeyPolicy } from "../operations/keys.ts";
 import { validateTags } from "../operations/tags.ts";
 import { parsePolicy } from "../policy/index.ts";
@@ -46,6 +48,8 @@ function definitionOf(key: SeedKey, accountId: string): SeedDefinition {
   return {
     description: key.description,
     origin: key.origin,
+    keySpec: key.keySpec,
+    keyUsage: key.keyUsage,
     policy: key.policy ?? defaultKeyPolicy(accountId),
     tags: key.tags,
     enabled: key.enabled,
@@ -83,6 +87,16 @@ export async function applySeed(
     }
     validateTags(key.tags);
     if (key.policy !== undefined) parsePolicy(key.policy, "key");
+    if (key.material !== undefined && isAsymmetricSpec(key.keySpec)) {
+      try {
+        await publicKeyOfPrivate(key.keySpec, key.material);
+      } catch {
+        throw new KmsError(
+          "ValidationException",
+          `Seed ${key.entry}: material must be base64 of a private key of ${key.keySpec} (PKCS #8 DER).`,
+        );
+      }
+    }
   }
   requireIamPermission(caller, "kms:CreateKey", "*");
   if (keys.some((k) => k.tags.length > 0)) requireIamPermission(caller, "kms:TagResource", "*");
@@ -115,6 +129,8 @@ export async function applySeed(
         origin: key.origin,
         policy: definition.policy,
         tags: key.tags,
+        keySpec: key.keySpec,
+        keyUsage: key.keyUsage,
       };
       const metadata = await unwrap(actor.create(key.material === undefined ? init : { ...init, material: key.material }));
       const draft: AuditDraft = {
@@ -123,7 +139,8 @@ export async function applySeed(
         request: {
           Description: key.description,
           Origin: key.origin,
-          KeySpec: "SYMMETRIC_DEFAULT",
+          KeySpec: key.keySpec,
+          KeyUsage: key.keyUsage,
           Tags: key.tags,
           ...(key.policy === undefined ? {} : { Policy: key.policy }),
         },

@@ -12,7 +12,11 @@
  *                               "operations": ["Encrypt", "Decrypt"] } ] } ] }
  *
  * Only `keyId` is required (with `material` absent the key gets fresh material, so its ciphertexts
- * are not reproducible). Key specs other than SYMMETRIC_DEFAULT cannot be seeded yet.
+ * are not reproducible). Every key spec EdgeKMS supports can be seeded (`keySpec`, `keyUsage` as
+ * CreateKey takes them; `keyUsage` may be left out where the spec has one usage): `material` is
+ * 32 bytes for SYMMETRIC_DEFAULT, the HMAC key for HMAC_* (as ImportKeyMaterial takes it), and for
+ * asymmetric specs the private key as PKCS #8 DER — the public key is computed from it
+ * (src/keys/asymmetric/key-pairs.ts `publicKeyOfPrivate`, checked when the file is applied).
  *
  * Security: the seed file holds key material in the clear — it is its owner's secret, like a key
  * backup, and is never committed by this repository (the default path is git-ignored). The
@@ -20,7 +24,9 @@
  */
 import { isKeyId } from "../arn.ts";
 import { KmsError } from "../protocol/errors.ts";
+import type { KeyUsageType } from "../protocol/enums.ts";
 import type { Tag } from "../protocol/shapes.ts";
+import { importedMaterialFits, isHmacSpec, isSupportedKeySpec, KEY_SPEC_USAGES, type SupportedKeySpec } from "../keys/key-specs.ts";
 
 export interface SeedGrant {
   name: string;
@@ -37,6 +43,8 @@ export interface SeedKey {
   keyId: string;
   description: string;
   origin: "AWS_KMS" | "EXTERNAL";
+  keySpec: SupportedKeySpec;
+  keyUsage: KeyUsageType;
   material?: Uint8Array;
   enabled: boolean;
   rotation: boolean;
@@ -88,21 +96,36 @@ const KNOWN = new Set([
 function parseKey(raw: unknown, entry: string): SeedKey {
   if (!isRecord(raw)) throw invalid(entry, "must be an object.");
   for (const name of Object.keys(raw)) if (!KNOWN.has(name)) throw invalid(entry, `unknown member ${JSON.stringify(name)}.`);
-  const { account, keyId, description = "", keySpec = "SYMMETRIC_DEFAULT", keyUsage = "ENCRYPT_DECRYPT", origin = "AWS_KMS" } = raw;
+  const { account, keyId, description = "", keySpec = "SYMMETRIC_DEFAULT", origin = "AWS_KMS" } = raw;
   if (account !== undefined && (typeof account !== "string" || !/^\d{12}$/.test(account)))
     throw invalid(entry, "account must be a 12-digit account ID.");
   if (typeof keyId !== "string" || !isKeyId(keyId) || keyId.startsWith("mrk-")) throw invalid(entry, "keyId must be a key ID (a UUID).");
   if (typeof description !== "string" || description.length > 8192)
     throw invalid(entry, "description must be a string of at most 8192 characters.");
-  if (keySpec !== "SYMMETRIC_DEFAULT" || keyUsage !== "ENCRYPT_DECRYPT") {
-    throw invalid(entry, "only SYMMETRIC_DEFAULT keys with ENCRYPT_DECRYPT usage can be seeded.");
+  if (typeof keySpec !== "string" || !isSupportedKeySpec(keySpec))
+    throw invalid(entry, `keySpec ${JSON.stringify(keySpec)} is not supported.`);
+  const usages = Object.keys(KEY_SPEC_USAGES[keySpec]);
+  const keyUsage = raw.keyUsage ?? (usages.length === 1 ? usages[0] : undefined);
+  if (typeof keyUsage !== "string" || !usages.includes(keyUsage)) {
+    throw invalid(entry, `keyUsage must be one of ${usages.join(", ")} for keySpec ${keySpec}.`);
   }
   if (origin !== "AWS_KMS" && origin !== "EXTERNAL") throw invalid(entry, "origin must be AWS_KMS or EXTERNAL.");
+  if (origin === "EXTERNAL" && keySpec !== "SYMMETRIC_DEFAULT" && !isHmacSpec(keySpec)) {
+    throw invalid(entry, "only SYMMETRIC_DEFAULT and HMAC keys can have origin EXTERNAL.");
+  }
+  const materialRule =
+    keySpec === "SYMMETRIC_DEFAULT"
+      ? "base64 of 32 bytes"
+      : isHmacSpec(keySpec)
+        ? `base64 of an HMAC key that ${keySpec} accepts`
+        : `base64 of a private key of ${keySpec} (PKCS #8 DER)`;
   let material: Uint8Array | undefined;
   if (raw.material !== undefined) {
-    if (typeof raw.material !== "string") throw invalid(entry, "material must be base64 of 32 bytes.");
+    if (typeof raw.material !== "string") throw invalid(entry, `material must be ${materialRule}.`);
     material = base64Bytes(raw.material, entry);
-    if (material.length !== 32) throw invalid(entry, "material must be base64 of 32 bytes.");
+    const fits =
+      keySpec === "SYMMETRIC_DEFAULT" || isHmacSpec(keySpec) ? importedMaterialFits(keySpec, material.length) : material.length > 0;
+    if (!fits) throw invalid(entry, `material must be ${materialRule}.`);
   } else if (origin === "EXTERNAL") {
     throw invalid(entry, "an EXTERNAL key needs its material.");
   }
@@ -110,6 +133,7 @@ function parseKey(raw: unknown, entry: string): SeedKey {
   const rotation = raw.rotation ?? false;
   if (typeof enabled !== "boolean" || typeof rotation !== "boolean") throw invalid(entry, "enabled and rotation must be true or false.");
   if (rotation && origin === "EXTERNAL") throw invalid(entry, "automatic rotation is not available for EXTERNAL keys.");
+  if (rotation && keySpec !== "SYMMETRIC_DEFAULT") throw invalid(entry, "automatic rotation is available for SYMMETRIC_DEFAULT keys only.");
   let policy: string | undefined;
   if (raw.policy !== undefined) {
     if (typeof raw.policy === "string") policy = raw.policy;
@@ -131,6 +155,8 @@ function parseKey(raw: unknown, entry: string): SeedKey {
     keyId,
     description,
     origin,
+    keySpec,
+    keyUsage: keyUsage as KeyUsageType,
     ...(material === undefined ? {} : { material }),
     enabled,
     rotation,

@@ -8,6 +8,7 @@
 import type { AuditDraft, CallOutcome } from "../audit/outbox.ts";
 import type { RetirableGrantEntry } from "../grants/store.ts";
 import type { KeyActor } from "../keys/key-actor.ts";
+import type { RootKeyRing } from "../keys/root-key-ring.ts";
 import type { RpcResult } from "./rpc.ts";
 
 /** The operations on one key: the KeyActor's public methods (src/keys/key-actor.ts). */
@@ -45,6 +46,9 @@ export type KeyApi = Pick<
   | "retireGrant"
   | "revokeGrant"
   | "seedStatus"
+  | "resealRootKey"
+  | "exportBackup"
+  | "restoreBackup"
   | "getPublicKey"
   | "sign"
   | "verify"
@@ -127,7 +131,8 @@ export interface ServicePorts {
   keys(keyArn: string): KeyApi;
   /** The directory of this account in one Region (each Region has its own keys and aliases). */
   accounts(accountId: string, region: string): AccountApi;
-  rootKey(): Uint8Array;
+  /** The configured root keys (ROOT_KEY and ROOT_KEY_PREVIOUS). */
+  rootKeys(): RootKeyRing;
   /** True for an account of the identity configuration: only those have keys and aliases. */
   knownAccount(accountId: string): boolean;
   /** Records a call no key or account recorded; resolves when the record is durable. */

@@ -5,6 +5,7 @@
  * verifies the object's signatures, and MACs are computed with the sealed key.
  */
 import { env, runInDurableObject } from "cloudflare:test";
+import { ringOf } from "../../src/keys/root-key-ring.ts";
 import { describe, expect, it } from "vitest";
 import { decodeRootKey, unsealBackingKey, type SealedBackingKey } from "../../src/keys/backing-key.ts";
 import { verifySignature } from "../../src/keys/asymmetric/key-pairs.ts";
@@ -46,7 +47,7 @@ function contains(haystack: Uint8Array, needle: Uint8Array): boolean {
 async function storedSecretIsSealed(stub: DurableObjectStub<KeyObject>, arn: string): Promise<Uint8Array> {
   return runInDurableObject(stub, async (_instance: KeyObject, state) => {
     const sealed = state.storage.kv.get<SealedBackingKey>("version:0000000001")!;
-    const secret = unsealBackingKey(decodeRootKey(env.ROOT_KEY), arn, sealed);
+    const secret = unsealBackingKey(ringOf(decodeRootKey(env.ROOT_KEY)), arn, sealed);
     // 16 bytes from a third of the way in: inside the scalar, seed or RSA private parts of every
     // PKCS #8 written here (its tail may be the public key, which is stored in clear on purpose).
     const start = Math.floor(secret.length / 3);

@@ -3,6 +3,7 @@
  * of every value it stores) and how its alarm behaves (idempotent, acts only on passed deadlines).
  */
 import { env, runDurableObjectAlarm, runInDurableObject } from "cloudflare:test";
+import { ringOf } from "../../src/keys/root-key-ring.ts";
 import { describe, expect, it } from "vitest";
 import { decodeRootKey, unsealBackingKey, type SealedBackingKey } from "../../src/keys/backing-key.ts";
 import type { KeyObject } from "../../worker/key-object.ts";
@@ -24,7 +25,7 @@ describe("KeyObject storage", () => {
     await runInDurableObject(stub, async (_instance: KeyObject, state) => {
       const sealed = state.storage.kv.get<SealedBackingKey>("version:0000000001");
       expect(sealed).toBeDefined();
-      const backingKey = unsealBackingKey(decodeRootKey(env.ROOT_KEY), arn, sealed!);
+      const backingKey = unsealBackingKey(ringOf(decodeRootKey(env.ROOT_KEY)), arn, sealed!);
       expect(backingKey.length).toBe(32);
       // SQLite's own KV table is not readable through SQL, so the dump walks every stored value,
       // down to its bytes, through the storage API.

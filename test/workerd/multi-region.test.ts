@@ -8,6 +8,7 @@ import { env, runDurableObjectAlarm, runInDurableObject } from "cloudflare:test"
 import { describe, expect, it } from "vitest";
 import { newMultiRegionKeyId } from "../../src/keys/key-id.ts";
 import { unsealBackingKey, decodeRootKey } from "../../src/keys/backing-key.ts";
+import { ringOf } from "../../src/keys/root-key-ring.ts";
 import type { MultiRegionMessage } from "../../src/keys/multi-region.ts";
 import { defaultKeyPolicy } from "../../src/operations/keys.ts";
 import type { KeyRecord } from "../../src/keys/key-records.ts";
@@ -23,7 +24,7 @@ function value<T>(result: { ok: true; value: T } | { ok: false; type: string; me
 
 /** A primary in us-east-1 and its replica in us-west-2, made through the objects' RPC surface as ReplicateKey makes them. */
 async function keySet() {
-  const keyId = newMultiRegionKeyId(decodeRootKey(env.ROOT_KEY), ACCOUNT);
+  const keyId = newMultiRegionKeyId(ringOf(decodeRootKey(env.ROOT_KEY)), ACCOUNT);
   const primaryArn = `arn:aws:kms:us-east-1:${ACCOUNT}:key/${keyId}`;
   const replicaArn = `arn:aws:kms:us-west-2:${ACCOUNT}:key/${keyId}`;
   const primary = env.KEYS.get(env.KEYS.idFromName(primaryArn));
@@ -50,7 +51,7 @@ async function keySet() {
 
 describe("multi-Region keys in their objects", () => {
   it("keep a new replica Creating — managed, never used — until its primary's first synchronisation", async () => {
-    const keyId = newMultiRegionKeyId(decodeRootKey(env.ROOT_KEY), ACCOUNT);
+    const keyId = newMultiRegionKeyId(ringOf(decodeRootKey(env.ROOT_KEY)), ACCOUNT);
     const primaryArn = `arn:aws:kms:us-east-1:${ACCOUNT}:key/${keyId}`;
     const replicaArn = `arn:aws:kms:us-west-2:${ACCOUNT}:key/${keyId}`;
     const primary = env.KEYS.get(env.KEYS.idFromName(primaryArn));
@@ -93,7 +94,7 @@ describe("multi-Region keys in their objects", () => {
 
   it("hand the replica its material sealed for the replica's ARN only, and decrypt each other's ciphertexts", async () => {
     const { primaryArn, replicaArn, primary, replica, primaryCall, replicaCall, source } = await keySet();
-    const rootKey = decodeRootKey(env.ROOT_KEY);
+    const rootKey = ringOf(decodeRootKey(env.ROOT_KEY));
     const sealed = source.state.versions[0]!.sealed;
     expect(() => unsealBackingKey(rootKey, primaryArn, sealed)).toThrow();
     expect(unsealBackingKey(rootKey, replicaArn, sealed)).toHaveLength(32);

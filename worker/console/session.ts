@@ -53,9 +53,14 @@ function macKey(env: Vars): Promise<CryptoKey> {
   let key = keyCache.get(source);
   if (key === undefined) {
     key = (async () => {
-      const root = await crypto.subtle.importKey("raw", decodeRootKey(env.ROOT_KEY) as Uint8Array<ArrayBuffer>, "HKDF", false, [
-        "deriveKey",
-      ]);
+      // importKey copies the bytes: the decoded copy is wiped as soon as it returns.
+      const decoded = decodeRootKey(env.ROOT_KEY) as Uint8Array<ArrayBuffer>;
+      let root: CryptoKey;
+      try {
+        root = await crypto.subtle.importKey("raw", decoded, "HKDF", false, ["deriveKey"]);
+      } finally {
+        decoded.fill(0);
+      }
       return crypto.subtle.deriveKey(
         { name: "HKDF", hash: "SHA-256", salt: new Uint8Array(32), info: new TextEncoder().encode("edgekms console session v1") },
         root,

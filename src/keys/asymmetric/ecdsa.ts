@@ -161,3 +161,32 @@ export async function ecdsaVerify(
 export function secp256k1Pkcs8(scalar: Uint8Array): Uint8Array {
   return k1Pkcs8(scalar);
 }
+
+/**
+ * The SubjectPublicKeyInfo of a PKCS #8 private key on `curve` (a seeded key's): computed from the
+ * private scalar, never taken from the optional public key inside the PKCS #8. A secp256k1 key must
+ * be in the layout OpenSSL writes (and this module does) with its matching public point.
+ * @throws Error for a key that is not one of `curve`
+ */
+export async function ecPublicKeyOf(curve: EcCurve, privateKey: Uint8Array): Promise<Uint8Array> {
+  if (curve === "secp256k1") {
+    const scalar = k1Scalar(privateKey);
+    try {
+      if (!bytesEqual(k1Pkcs8(scalar), privateKey)) throw new Error("secp256k1 PKCS #8 whose public key does not match");
+      return k1Spki(secp256k1.getPublicKey(scalar, false));
+    } finally {
+      scalar.fill(0);
+    }
+  }
+  const scalar = await nistScalar(curve, privateKey);
+  try {
+    return spkiOfPoint(curve, NOBLE[curve].getPublicKey(scalar, false));
+  } finally {
+    scalar.fill(0);
+  }
+}
+
+async function spkiOfPoint(curve: Exclude<EcCurve, "secp256k1">, point: Uint8Array): Promise<Uint8Array> {
+  const key = await subtle.importKey("raw", point, { name: "ECDSA", namedCurve: curve }, true, ["verify"]);
+  return new Uint8Array((await subtle.exportKey("spki", key)) as ArrayBuffer);
+}

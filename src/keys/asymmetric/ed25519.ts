@@ -11,7 +11,7 @@
  * Security: the seed is wiped after each noble call.
  */
 import { subtle } from "../../crypto/subtle.ts";
-import { ed25519ph } from "@noble/curves/ed25519.js";
+import { ed25519, ed25519ph } from "@noble/curves/ed25519.js";
 import { afterPrefix } from "./der.ts";
 import type { KeyPairBytes } from "./rsa.ts";
 
@@ -54,5 +54,19 @@ export async function ed25519Verify(publicKey: Uint8Array, message: Uint8Array, 
     return await subtle.verify({ name: "Ed25519" }, key, signature, message);
   } catch {
     return false;
+  }
+}
+
+/** The SubjectPublicKeyInfo of an RFC 8410 PKCS #8 private key (a seeded key's). @throws Error for any other layout */
+export function ed25519PublicKeyOf(privateKey: Uint8Array): Uint8Array {
+  const seed = afterPrefix(privateKey, PKCS8_PREFIX, 32);
+  try {
+    const point = ed25519.getPublicKey(seed);
+    const out = new Uint8Array(SPKI_PREFIX.length + point.length);
+    out.set(SPKI_PREFIX);
+    out.set(point, SPKI_PREFIX.length);
+    return out;
+  } finally {
+    seed.fill(0);
   }
 }

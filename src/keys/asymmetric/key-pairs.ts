@@ -15,11 +15,11 @@
 import { KmsError } from "../../protocol/errors.ts";
 import type { SigningAlgorithmSpec } from "../../protocol/enums.ts";
 import { DIGEST_LENGTH, rsaModulusBits } from "../key-specs.ts";
-import { curveOf, ecdsaSign, ecdsaVerify, generateEc } from "./ecdsa.ts";
-import { ed25519Sign, ed25519Verify, generateEd25519 } from "./ed25519.ts";
-import { generateMlDsa, mlDsaSign, mlDsaVerify, type MlDsaSpec } from "./ml-dsa.ts";
-import { generateMlKem, type MlKemSpec } from "./ml-kem.ts";
-import { generateRsa, rsaSign, rsaVerify, type KeyPairBytes } from "./rsa.ts";
+import { curveOf, ecdsaSign, ecdsaVerify, ecPublicKeyOf, generateEc } from "./ecdsa.ts";
+import { ed25519PublicKeyOf, ed25519Sign, ed25519Verify, generateEd25519 } from "./ed25519.ts";
+import { generateMlDsa, mlDsaPublicKeyOf, mlDsaSign, mlDsaVerify, type MlDsaSpec } from "./ml-dsa.ts";
+import { generateMlKem, mlKemPublicKeyOf, type MlKemSpec } from "./ml-kem.ts";
+import { generateRsa, rsaPublicKeyOf, rsaSign, rsaVerify, type KeyPairBytes } from "./rsa.ts";
 
 export type { KeyPairBytes } from "./rsa.ts";
 export type MessageType = "RAW" | "DIGEST" | "EXTERNAL_MU";
@@ -37,6 +37,22 @@ export async function generateKeyPair(spec: string): Promise<KeyPairBytes> {
   if (ML_DSA.has(spec)) return generateMlDsa(spec as MlDsaSpec);
   if (ML_KEM.has(spec)) return generateMlKem(spec as MlKemSpec);
   throw new KmsError("UnsupportedOperationException", `KeySpec ${spec} is not supported by EdgeKMS.`);
+}
+
+/**
+ * The public key (SubjectPublicKeyInfo) of a given private key (PKCS #8) of `spec`: how a seeded
+ * key pair (src/seed/) gets its public half. Computed from the private key alone.
+ * @throws Error when `privateKey` is not a private key of `spec` in the encoding this module uses
+ */
+export async function publicKeyOfPrivate(spec: string, privateKey: Uint8Array): Promise<Uint8Array> {
+  const bits = rsaModulusBits(spec);
+  if (bits !== undefined) return rsaPublicKeyOf(privateKey, bits);
+  const curve = curveOf(spec);
+  if (curve !== undefined) return ecPublicKeyOf(curve, privateKey);
+  if (spec === "ECC_NIST_EDWARDS25519") return ed25519PublicKeyOf(privateKey);
+  if (ML_DSA.has(spec)) return mlDsaPublicKeyOf(spec as MlDsaSpec, privateKey);
+  if (ML_KEM.has(spec)) return mlKemPublicKeyOf(spec as MlKemSpec, privateKey);
+  throw new Error(`no key pairs of ${spec}`);
 }
 
 function validation(message: string): KmsError {

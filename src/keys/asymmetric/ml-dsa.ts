@@ -88,3 +88,16 @@ export function mlDsaVerify(
     return false;
   }
 }
+
+/** The SubjectPublicKeyInfo of a private key in this module's PKCS #8 (a seeded key's). @throws Error for any other layout */
+export function mlDsaPublicKeyOf(spec: MlDsaSpec, privateKey: Uint8Array): Uint8Array {
+  const seed = afterPrefix(
+    privateKey,
+    prefixOf((s) => encodePrivate(spec, s), SEED_BYTES),
+    SEED_BYTES,
+  );
+  const { publicKey, secretKey } = PARAMS[spec].dsa.keygen(seed);
+  seed.fill(0);
+  secretKey.fill(0);
+  return mlDsaPublicKey(spec, publicKey);
+}

@@ -76,3 +76,16 @@ export function mlKemDecapsulate(spec: MlKemSpec, privateKey: Uint8Array, cipher
     secretKey.fill(0);
   }
 }
+
+/** The SubjectPublicKeyInfo of a private key in this module's PKCS #8 (a seeded key's). @throws Error for any other layout */
+export function mlKemPublicKeyOf(spec: MlKemSpec, privateKey: Uint8Array): Uint8Array {
+  const seed = afterPrefix(
+    privateKey,
+    prefixOf((s) => encodePrivate(spec, s), SEED_BYTES),
+    SEED_BYTES,
+  );
+  const { publicKey, secretKey } = PARAMS[spec].kem.keygen(seed);
+  seed.fill(0);
+  secretKey.fill(0);
+  return encodePublic(spec, publicKey);
+}

@@ -13,6 +13,7 @@
  * Security: private keys are imported non-extractable for one operation and dropped.
  */
 import { subtle } from "../../crypto/subtle.ts";
+import { INTEGER, SEQUENCE, spki, tlv } from "./der.ts";
 import type { EncryptionAlgorithmSpec, SigningAlgorithmSpec } from "../../protocol/enums.ts";
 
 export interface KeyPairBytes {
@@ -83,3 +84,24 @@ export async function rsaDecrypt(
     return undefined;
   }
 }
+
+/**
+ * The SubjectPublicKeyInfo of an RSA PKCS #8 private key of `modulusBits` bits (a seeded key's).
+ * @throws Error for a key that is not RSA or has another modulus size
+ */
+export async function rsaPublicKeyOf(privateKey: Uint8Array, modulusBits: number): Promise<Uint8Array> {
+  const params = { name: "RSA-PSS", hash: "SHA-256" };
+  const key = await subtle.importKey("pkcs8", privateKey, params, true, ["sign"]);
+  if ((key.algorithm as { modulusLength?: number }).modulusLength !== modulusBits) throw new Error("RSA modulus of another size");
+  const { n, e } = await subtle.exportKey("jwk", key);
+  // RFC 8017 A.1.1 RSAPublicKey ::= SEQUENCE { modulus INTEGER, publicExponent INTEGER }, in an
+  // RFC 5280 SubjectPublicKeyInfo with rsaEncryption and NULL parameters, as WebCrypto exports it.
+  const integer = (base64url: string | undefined) => {
+    const bytes = Uint8Array.from(atob((base64url ?? "").replace(/-/g, "+").replace(/_/g, "/")), (c) => c.charCodeAt(0));
+    return tlv(INTEGER, (bytes[0]! & 0x80) === 0 ? bytes : Uint8Array.of(0, ...bytes));
+  };
+  return spki([RSA_ENCRYPTION, Uint8Array.of(0x05, 0x00)], tlv(SEQUENCE, integer(n), integer(e)));
+}
+
+/** 1.2.840.113549.1.1.1 rsaEncryption. */
+const RSA_ENCRYPTION = Uint8Array.of(0x06, 0x09, 0x2a, 0x86, 0x48, 0x86, 0xf7, 0x0d, 0x01, 0x01, 0x01);

@@ -3,6 +3,7 @@
  * one each time, and anything altered, truncated, forged or issued under another root key fails.
  */
 import { describe, expect, it } from "vitest";
+import { ringOf } from "../../../src/keys/root-key-ring.ts";
 import { isGrantId, issueGrantToken, newGrantId, openGrantToken } from "../../../src/grants/token.ts";
 
 const ROOT = new Uint8Array(32).fill(7);
@@ -24,38 +25,38 @@ describe("grant IDs", () => {
 describe("grant tokens", () => {
   it("open to the key ARN and grant ID they were issued for", () => {
     const grantId = newGrantId();
-    const token = issueGrantToken(ROOT, { keyArn: KEY, grantId });
+    const token = issueGrantToken(ringOf(ROOT), { keyArn: KEY, grantId });
     expect(token).toMatch(/^[A-Za-z0-9_-]+$/);
-    expect(openGrantToken(ROOT, token)).toEqual({ keyArn: KEY, grantId });
+    expect(openGrantToken(ringOf(ROOT), token)).toEqual({ keyArn: KEY, grantId });
   });
 
   it("are fresh for every issue, even for the same grant", () => {
     const grantId = newGrantId();
-    const a = issueGrantToken(ROOT, { keyArn: KEY, grantId });
-    const b = issueGrantToken(ROOT, { keyArn: KEY, grantId });
+    const a = issueGrantToken(ringOf(ROOT), { keyArn: KEY, grantId });
+    const b = issueGrantToken(ringOf(ROOT), { keyArn: KEY, grantId });
     expect(a).not.toBe(b);
-    expect(openGrantToken(ROOT, a)).toEqual(openGrantToken(ROOT, b));
+    expect(openGrantToken(ringOf(ROOT), a)).toEqual(openGrantToken(ringOf(ROOT), b));
   });
 
   it("fail to open when any character is changed, when truncated or extended, or under another root key", () => {
-    const token = issueGrantToken(ROOT, { keyArn: KEY, grantId: newGrantId() });
+    const token = issueGrantToken(ringOf(ROOT), { keyArn: KEY, grantId: newGrantId() });
     for (let i = 0; i < token.length; i++) {
       const c = token[i] === "A" ? "B" : "A";
       const altered = token.slice(0, i) + c + token.slice(i + 1);
-      expect(openGrantToken(ROOT, altered)).toBeUndefined();
+      expect(openGrantToken(ringOf(ROOT), altered)).toBeUndefined();
     }
-    expect(openGrantToken(ROOT, token.slice(0, -4))).toBeUndefined();
-    expect(openGrantToken(ROOT, token + "AAAA")).toBeUndefined();
-    expect(openGrantToken(OTHER_ROOT, token)).toBeUndefined();
+    expect(openGrantToken(ringOf(ROOT), token.slice(0, -4))).toBeUndefined();
+    expect(openGrantToken(ringOf(ROOT), token + "AAAA")).toBeUndefined();
+    expect(openGrantToken(ringOf(OTHER_ROOT), token)).toBeUndefined();
   });
 
   it("reject text that is not base64url or is empty", () => {
-    expect(openGrantToken(ROOT, "")).toBeUndefined();
-    expect(openGrantToken(ROOT, "not a token!")).toBeUndefined();
-    expect(openGrantToken(ROOT, "A".repeat(200))).toBeUndefined();
+    expect(openGrantToken(ringOf(ROOT), "")).toBeUndefined();
+    expect(openGrantToken(ringOf(ROOT), "not a token!")).toBeUndefined();
+    expect(openGrantToken(ringOf(ROOT), "A".repeat(200))).toBeUndefined();
   });
 
   it("cannot be issued for a malformed grant ID", () => {
-    expect(() => issueGrantToken(ROOT, { keyArn: KEY, grantId: "xyz" })).toThrow();
+    expect(() => issueGrantToken(ringOf(ROOT), { keyArn: KEY, grantId: "xyz" })).toThrow();
   });
 });

@@ -3,6 +3,7 @@
  * opens only for the key it was issued for, under the root key that issued it, unaltered.
  */
 import { describe, expect, it } from "vitest";
+import { ringOf } from "../../../src/keys/root-key-ring.ts";
 import {
   IMPORT_TOKEN_LENGTH,
   issueImportToken,
@@ -32,28 +33,28 @@ function claims(): ImportTokenClaims {
 describe("import tokens", () => {
   it("round-trip their claims for the key they were issued for", () => {
     const c = claims();
-    const token = issueImportToken(ROOT, ARN, c);
+    const token = issueImportToken(ringOf(ROOT), ARN, c);
     expect(token.length).toBe(IMPORT_TOKEN_LENGTH);
-    expect(openImportToken(ROOT, ARN, token)).toEqual(c);
+    expect(openImportToken(ringOf(ROOT), ARN, token)).toEqual(c);
   });
 
   it("do not open for another key, under another root key, or when any byte is altered or missing", () => {
-    const token = issueImportToken(ROOT, ARN, claims());
-    expect(openImportToken(ROOT, OTHER_ARN, token)).toBeUndefined();
-    expect(openImportToken(OTHER_ROOT, ARN, token)).toBeUndefined();
+    const token = issueImportToken(ringOf(ROOT), ARN, claims());
+    expect(openImportToken(ringOf(ROOT), OTHER_ARN, token)).toBeUndefined();
+    expect(openImportToken(ringOf(OTHER_ROOT), ARN, token)).toBeUndefined();
     for (let i = 0; i < token.length; i++) {
       const altered = token.slice();
       altered[i]! ^= 0x01;
-      expect(openImportToken(ROOT, ARN, altered)).toBeUndefined();
+      expect(openImportToken(ringOf(ROOT), ARN, altered)).toBeUndefined();
     }
-    expect(openImportToken(ROOT, ARN, token.subarray(0, token.length - 1))).toBeUndefined();
-    expect(openImportToken(ROOT, ARN, new Uint8Array(IMPORT_TOKEN_LENGTH))).toBeUndefined();
+    expect(openImportToken(ringOf(ROOT), ARN, token.subarray(0, token.length - 1))).toBeUndefined();
+    expect(openImportToken(ringOf(ROOT), ARN, new Uint8Array(IMPORT_TOKEN_LENGTH))).toBeUndefined();
   });
 
   it("carry each wrapping algorithm distinctly", () => {
     for (const algorithm of ["RSAES_OAEP_SHA_256", "RSAES_OAEP_SHA_1", "RSAES_PKCS1_V1_5"] as const) {
       const c = { ...claims(), algorithm };
-      expect(openImportToken(ROOT, ARN, issueImportToken(ROOT, ARN, c))?.algorithm).toBe(algorithm);
+      expect(openImportToken(ringOf(ROOT), ARN, issueImportToken(ringOf(ROOT), ARN, c))?.algorithm).toBe(algorithm);
     }
   });
 });
@@ -62,12 +63,12 @@ describe("sealed wrapping keys", () => {
   it("unseal only for the same key and token ID", () => {
     const secret = crypto.getRandomValues(new Uint8Array(1200));
     const tokenId = newTokenId();
-    const sealed = sealWrappingKey(ROOT, ARN, tokenId, secret);
+    const sealed = sealWrappingKey(ringOf(ROOT), ARN, tokenId, secret);
     expect(Buffer.from(sealed.sealed).includes(Buffer.from(secret.subarray(0, 32)))).toBe(false);
-    expect(unsealWrappingKey(ROOT, ARN, tokenId, sealed)).toEqual(secret);
-    expect(() => unsealWrappingKey(ROOT, OTHER_ARN, tokenId, sealed)).toThrow();
-    expect(() => unsealWrappingKey(ROOT, ARN, newTokenId(), sealed)).toThrow();
-    expect(() => unsealWrappingKey(OTHER_ROOT, ARN, tokenId, sealed)).toThrow();
+    expect(unsealWrappingKey(ringOf(ROOT), ARN, tokenId, sealed)).toEqual(secret);
+    expect(() => unsealWrappingKey(ringOf(ROOT), OTHER_ARN, tokenId, sealed)).toThrow();
+    expect(() => unsealWrappingKey(ringOf(ROOT), ARN, newTokenId(), sealed)).toThrow();
+    expect(() => unsealWrappingKey(ringOf(OTHER_ROOT), ARN, tokenId, sealed)).toThrow();
   });
 });
 

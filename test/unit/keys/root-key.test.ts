@@ -7,6 +7,7 @@
  * opens or compares equal.
  */
 import { hkdfSync } from "node:crypto";
+import { ringOf } from "../../../src/keys/root-key-ring.ts";
 import { describe, expect, it } from "vitest";
 import { aesGcmDecrypt } from "../../../src/crypto/index.ts";
 import { openGrantToken } from "../../../src/grants/token.ts";
@@ -92,30 +93,30 @@ describe("subkeys", () => {
 
 describe("backing key seals", () => {
   it("are format 2, under the backingKeySeal subkey, never under the root key itself", () => {
-    const record = sealBackingKey(ROOT, ARN, 1, MATERIAL, 0);
+    const record = sealBackingKey(ringOf(ROOT), ARN, 1, MATERIAL, 0);
     expect(record.format).toBe(2);
     expect(isCurrentSeal(record)).toBe(true);
     const aad = utf8(`edgekms backing key v2\n${ARN}\n1`);
     expect(toHex(aesGcmDecrypt(deriveSubkey(ROOT, "backingKeySeal"), record.iv, record.sealed, aad))).toBe(toHex(MATERIAL));
     expect(() => aesGcmDecrypt(ROOT, record.iv, record.sealed, aad)).toThrow();
     expect(() => aesGcmDecrypt(ROOT, record.iv, record.sealed, utf8(`edgekms backing key v1\n${ARN}\n1`))).toThrow();
-    expect(toHex(unsealBackingKey(ROOT, ARN, record))).toBe(toHex(MATERIAL));
+    expect(toHex(unsealBackingKey(ringOf(ROOT), ARN, record))).toBe(toHex(MATERIAL));
   });
 
   it("still open format 1 records, written before subkeys, so existing state keeps working", () => {
     expect(isCurrentSeal(FORMAT_1_RECORD)).toBe(false);
-    expect(toHex(unsealBackingKey(ROOT, ARN, FORMAT_1_RECORD))).toBe(toHex(MATERIAL));
+    expect(toHex(unsealBackingKey(ringOf(ROOT), ARN, FORMAT_1_RECORD))).toBe(toHex(MATERIAL));
   });
 
   it("cannot be opened under the other format's rules, for another key or version, or in an unknown format", () => {
-    const record = newBackingKey(ROOT, ARN, 3, 0);
+    const record = newBackingKey(ringOf(ROOT), ARN, 3, 0);
     const { format: _format, ...asFormat1 } = record;
-    expect(() => unsealBackingKey(ROOT, ARN, asFormat1)).toThrow();
-    expect(() => unsealBackingKey(ROOT, ARN, { ...FORMAT_1_RECORD, format: 2 })).toThrow();
-    expect(() => unsealBackingKey(ROOT, ARN, { ...record, format: 3 })).toThrow("unknown backing key seal format 3");
-    expect(() => unsealBackingKey(ROOT, ARN.replace("1234abcd", "1234abce"), record)).toThrow();
-    expect(() => unsealBackingKey(ROOT, ARN, { ...record, version: 4 })).toThrow();
-    expect(() => unsealBackingKey(decodeRootKey(btoa("x".repeat(32))), ARN, record)).toThrow();
+    expect(() => unsealBackingKey(ringOf(ROOT), ARN, asFormat1)).toThrow();
+    expect(() => unsealBackingKey(ringOf(ROOT), ARN, { ...FORMAT_1_RECORD, format: 2 })).toThrow();
+    expect(() => unsealBackingKey(ringOf(ROOT), ARN, { ...record, format: 3 })).toThrow("unknown backing key seal format 3");
+    expect(() => unsealBackingKey(ringOf(ROOT), ARN.replace("1234abcd", "1234abce"), record)).toThrow();
+    expect(() => unsealBackingKey(ringOf(ROOT), ARN, { ...record, version: 4 })).toThrow();
+    expect(() => unsealBackingKey(ringOf(decodeRootKey(btoa("x".repeat(32)))), ARN, record)).toThrow();
   });
 });
 
@@ -123,14 +124,14 @@ describe("tokens and fingerprints made before this change", () => {
   it("a grant token still opens", () => {
     const token =
       "Aaurq6urq6urq6urq6urq6urq6urq6urq6urq6urq6urp-auDnDJiFn_D0NunalzZwBLYXJuOmF3czprbXM6dXMtZWFzdC0xOjExMTEyMjIyMzMzMzprZXkvMTIzNGFiY2QtMTJhYi0zNGNkLTU2ZWYtMTIzNDU2Nzg5MGFiKnEP1D5PUQBIpe-58odTgh--yQS5FGvoJE7CpyiQq-0";
-    expect(openGrantToken(ROOT, token)).toEqual({ keyArn: ARN, grantId: "ab".repeat(32) });
+    expect(openGrantToken(ringOf(ROOT), token)).toEqual({ keyArn: ARN, grantId: "ab".repeat(32) });
   });
 
   it("an import token still opens", () => {
     const token = hex(
       "01cdcdcdcdcdcdcdcdcdcdcdcdcdcdcdcd0000018bcfe5680001070707070707070707070707070707070707070707070707070707070707070762802dd06671740dc619a7ed96e0e05eca5bd8b63943eb8dfc67e766555dcaf1",
     );
-    expect(openImportToken(ROOT, ARN, token)).toEqual({
+    expect(openImportToken(ringOf(ROOT), ARN, token)).toEqual({
       tokenId: "cd".repeat(16),
       validTo: 1700000000000,
       algorithm: "RSAES_OAEP_SHA_256",
@@ -140,7 +141,7 @@ describe("tokens and fingerprints made before this change", () => {
 
   it("a sealed wrapping key still opens", () => {
     const record = { iv: hex("1b4bb25701c0aba5f84c4f2d"), sealed: hex("8eb4245983e2b5c8c07c0b6b84cb98767cca873c43") };
-    expect(unsealWrappingKey(ROOT, ARN, "cd".repeat(16), record)).toEqual(new Uint8Array([1, 2, 3, 4, 5]));
+    expect(unsealWrappingKey(ringOf(ROOT), ARN, "cd".repeat(16), record)).toEqual(new Uint8Array([1, 2, 3, 4, 5]));
   });
 
   it("a stored material fingerprint still matches the same material", () => {

@@ -49,7 +49,20 @@ describe("parseSeed", () => {
     [{ keys: [{ keyId: KEY_ID, origin: "EXTERNAL" }] }, "Seed keys[0]: an EXTERNAL key needs its material."],
     [
       { keys: [{ keyId: KEY_ID, keySpec: "RSA_2048" }] },
-      "Seed keys[0]: only SYMMETRIC_DEFAULT keys with ENCRYPT_DECRYPT usage can be seeded.",
+      "Seed keys[0]: keyUsage must be one of ENCRYPT_DECRYPT, SIGN_VERIFY for keySpec RSA_2048.",
+    ],
+    [{ keys: [{ keyId: KEY_ID, keySpec: "SM2" }] }, 'Seed keys[0]: keySpec "SM2" is not supported.'],
+    [
+      { keys: [{ keyId: KEY_ID, keySpec: "HMAC_256", material: btoa("short") }] },
+      "Seed keys[0]: material must be base64 of an HMAC key that HMAC_256 accepts.",
+    ],
+    [
+      { keys: [{ keyId: KEY_ID, keySpec: "ECC_NIST_P256", keyUsage: "SIGN_VERIFY", origin: "EXTERNAL", material }] },
+      "Seed keys[0]: only SYMMETRIC_DEFAULT and HMAC keys can have origin EXTERNAL.",
+    ],
+    [
+      { keys: [{ keyId: KEY_ID, keySpec: "HMAC_256", rotation: true }] },
+      "Seed keys[0]: automatic rotation is available for SYMMETRIC_DEFAULT keys only.",
     ],
     [{ keys: [{ keyId: KEY_ID }, { keyId: KEY_ID }] }, `Seed keys[1]: key ${KEY_ID} is declared twice.`],
     [
@@ -59,6 +72,20 @@ describe("parseSeed", () => {
     [{ keys: [{ keyId: KEY_ID, account: "12" }] }, "Seed keys[0]: account must be a 12-digit account ID."],
   ])("refuses %j", (document, message) => {
     expect(refusal(document)).toBe(message);
+  });
+
+  it("reads every key spec, with the usage defaulted where the spec has only one", () => {
+    const [hmac, ed25519, rsa] = parseSeed({
+      keys: [
+        { keyId: KEY_ID, keySpec: "HMAC_384", material: btoa("h".repeat(48)) },
+        { keyId: "11111111-2222-4333-8444-555555555555", keySpec: "ECC_NIST_EDWARDS25519" },
+        { keyId: "21111111-2222-4333-8444-555555555555", keySpec: "RSA_2048", keyUsage: "SIGN_VERIFY" },
+      ],
+    });
+    expect(hmac).toMatchObject({ keySpec: "HMAC_384", keyUsage: "GENERATE_VERIFY_MAC" });
+    expect(hmac!.material).toHaveLength(48);
+    expect(ed25519).toMatchObject({ keySpec: "ECC_NIST_EDWARDS25519", keyUsage: "SIGN_VERIFY" });
+    expect(rsa).toMatchObject({ keySpec: "RSA_2048", keyUsage: "SIGN_VERIFY" });
   });
 
   it("allows the same key ID in two accounts, never the same alias twice in one", () => {
