@@ -251,17 +251,22 @@ function withEncryptionContext(call: KeyCall, context: EncryptionContext): KeyCa
   return { ...call, facts: { ...call.facts, encryptionContext: context } };
 }
 
+/** Neither automatic nor on-demand rotation is available for asymmetric and HMAC keys, whatever their state. */
+function refuseNonSymmetric(record: KeyRecord): void {
+  if (keySpecOf(record) !== "SYMMETRIC_DEFAULT") {
+    throw new KmsError(
+      "UnsupportedOperationException",
+      `${record.arn} key spec is ${keySpecOf(record)}: only symmetric encryption KMS keys support key rotation.`,
+    );
+  }
+}
+
 /**
  * Automatic rotation is not available for keys with imported material, whatever their state, nor
  * for asymmetric and HMAC keys.
  */
 function refuseExternal(record: KeyRecord): void {
-  if (keySpecOf(record) !== "SYMMETRIC_DEFAULT") {
-    throw new KmsError(
-      "UnsupportedOperationException",
-      `${record.arn} key spec is ${keySpecOf(record)}: only symmetric encryption KMS keys support automatic rotation.`,
-    );
-  }
+  refuseNonSymmetric(record);
   if (record.origin === "EXTERNAL") {
     throw new KmsError("UnsupportedOperationException", `${record.arn} origin is EXTERNAL which is not valid for this operation.`);
   }
@@ -766,7 +771,7 @@ export class KeyActor {
     const result = await this.call(call, audit, (commit) =>
       commit(
         async (keys) => {
-          const record = await keys.guard(call, "RotateKeyOnDemand", "kms:RotateKeyOnDemand", this.keys);
+          const record = await keys.guard(call, "RotateKeyOnDemand", "kms:RotateKeyOnDemand", this.keys, refuseNonSymmetric);
           // A key with imported material rotates to material imported for it (PENDING_ROTATION).
           if (record.origin === "EXTERNAL" && !(await keys.materials()).some((m) => m.pendingRotation === true && m.imported === true)) {
             throw new KmsError(

@@ -25,6 +25,7 @@ import {
   ImportKeyMaterialCommand,
   GetPublicKeyCommand,
   ReEncryptCommand,
+  RotateKeyOnDemandCommand,
   SignCommand,
   VerifyCommand,
   VerifyMacCommand,
@@ -481,11 +482,12 @@ describe("refusals", () => {
     }
   });
 
-  it("rotation is refused for asymmetric and HMAC keys; GetPublicKey for symmetric and HMAC keys", async () => {
+  it("rotation, automatic or on demand, is refused for asymmetric and HMAC keys; GetPublicKey for symmetric and HMAC keys", async () => {
     const kms = worker.client();
     for (const arn of [await createKey("RSA_2048", "SIGN_VERIFY"), await createKey("HMAC_384", "GENERATE_VERIFY_MAC")]) {
       expect((await awsError(kms.send(new EnableKeyRotationCommand({ KeyId: arn })))).name).toBe("UnsupportedOperationException");
       expect((await awsError(kms.send(new GetKeyRotationStatusCommand({ KeyId: arn })))).name).toBe("UnsupportedOperationException");
+      expect((await awsError(kms.send(new RotateKeyOnDemandCommand({ KeyId: arn })))).name).toBe("UnsupportedOperationException");
     }
     const symmetric = (await kms.send(new CreateKeyCommand({}))).KeyMetadata!.Arn!;
     expect((await awsError(kms.send(new GetPublicKeyCommand({ KeyId: symmetric })))).name).toBe("UnsupportedOperationException");
@@ -506,6 +508,22 @@ describe("refusals", () => {
     expect((await awsError(kms.send(new CreateKeyCommand({ KeySpec: "SM2", KeyUsage: "SIGN_VERIFY" })))).name).toBe(
       "UnsupportedOperationException",
     );
+  });
+
+  it("GenerateDataKeyPair refuses a Recipient (Nitro Enclaves) and KeyPairSpec SM2 as unsupported", async () => {
+    const kms = worker.client();
+    const symmetric = (await kms.send(new CreateKeyCommand({}))).KeyMetadata!.Arn!;
+    const recipient = { KeyEncryptionAlgorithm: "RSAES_OAEP_SHA_256" as const, AttestationDocument: utf8("attestation") };
+    const withRecipient = await awsError(
+      kms.send(new GenerateDataKeyPairCommand({ KeyId: symmetric, KeyPairSpec: "ECC_NIST_P256", Recipient: recipient })),
+    );
+    expect(withRecipient.name).toBe("UnsupportedOperationException");
+    for (const command of [
+      new GenerateDataKeyPairCommand({ KeyId: symmetric, KeyPairSpec: "SM2" }),
+      new GenerateDataKeyPairWithoutPlaintextCommand({ KeyId: symmetric, KeyPairSpec: "SM2" }),
+    ]) {
+      expect((await awsError(kms.send(command as GenerateDataKeyPairCommand))).name).toBe("UnsupportedOperationException");
+    }
   });
 
   it("a disabled signing key answers DisabledException to Sign and Verify", async () => {
