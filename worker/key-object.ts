@@ -40,6 +40,7 @@ import { auditSink } from "./audit.ts";
 import { settings, type Env } from "./config.ts";
 import { DurableRecordStore } from "./durable-record-store.ts";
 import { migrateLegacyGrants } from "./legacy-grants.ts";
+import { nodeRsaPrimitives } from "./node-rsa.ts";
 
 export type { ImportParameters, NewKey, NewKeyMaterial, ScheduledDeletion, EncryptingOperation } from "../src/keys/key-actor.ts";
 
@@ -95,6 +96,7 @@ export class KeyObject extends DurableObject<Env> {
         if (key !== undefined) await registry(env, key.account, key.region).removeKey(t.keyId);
       },
       audit: auditSink(env, ctx.id.toString()),
+      rsa: nodeRsaPrimitives,
     });
   }
 

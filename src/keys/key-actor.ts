@@ -75,7 +75,7 @@ import {
 import { bytesEqual } from "../bytes.ts";
 import type { EncryptionAlgorithmSpec, KeyUsageType, MacAlgorithmSpec } from "../protocol/enums.ts";
 import type { GetPublicKeyResponse } from "../protocol/shapes.ts";
-import { generateKeyPair } from "./asymmetric/key-pairs.ts";
+import { generateKeyPair, type RsaPrimitives } from "./asymmetric/key-pairs.ts";
 import * as pairs from "./key-pair-operations.ts";
 import { hmacKeyLength, importedMaterialFits, isHmacSpec, type SupportedKeySpec } from "./key-specs.ts";
 import { checkGrantOperations, requireSymmetricEncryption } from "./key-usage.ts";
@@ -223,6 +223,8 @@ export interface KeyActorPorts {
   /** The account directory's half of a deletion: forget the key and every alias naming it (idempotent). */
   forgetKey(tombstone: Tombstone): Promise<void>;
   audit: AuditSink;
+  /** The platform's RSA primitives, for RSA signatures over a precomputed digest (src/keys/asymmetric/rsa-digest.ts). */
+  rsa: RsaPrimitives;
 }
 
 const DAY_MS = 24 * 60 * 60 * 1000;
@@ -1237,7 +1239,10 @@ export class KeyActor {
       audit,
       "Sign",
       (record) => pairs.checkSigning(record, "Sign", input),
-      async (record, withSecret) => ({ keyArn: record.arn, signature: await withSecret((key) => pairs.sign(record, key, input)) }),
+      async (record, withSecret) => ({
+        keyArn: record.arn,
+        signature: await withSecret((key) => pairs.sign(record, key, input, this.ports.rsa)),
+      }),
     );
   }
 
@@ -1253,7 +1258,7 @@ export class KeyActor {
       audit,
       "Verify",
       (record) => pairs.checkSigning(record, "Verify", input),
-      async (record) => (await pairs.verify(record, input, signature)) && { keyArn: record.arn },
+      async (record) => (await pairs.verify(record, input, signature, this.ports.rsa)) && { keyArn: record.arn },
     );
   }
 

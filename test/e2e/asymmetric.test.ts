@@ -200,6 +200,76 @@ describe("Sign and Verify interoperate with node:crypto", () => {
       expect(dsa.internal.verify(muSigned.Signature!, mu, raw, { externalMu: true })).toBe(true);
     });
   }
+  it("RSA with MessageType DIGEST signs the caller's digest: node:crypto verifies it against the message, and both MessageTypes verify each other's signatures", async () => {
+    const kms = worker.client();
+    for (const [spec, algorithms] of [
+      [
+        "RSA_2048",
+        [
+          "RSASSA_PSS_SHA_256",
+          "RSASSA_PSS_SHA_384",
+          "RSASSA_PSS_SHA_512",
+          "RSASSA_PKCS1_V1_5_SHA_256",
+          "RSASSA_PKCS1_V1_5_SHA_384",
+          "RSASSA_PKCS1_V1_5_SHA_512",
+        ],
+      ],
+      ["RSA_3072", ["RSASSA_PSS_SHA_384", "RSASSA_PKCS1_V1_5_SHA_512"]],
+    ] as const) {
+      const arn = await createKey(spec, "SIGN_VERIFY");
+      const pub = (await kms.send(new GetPublicKeyCommand({ KeyId: arn }))).PublicKey!;
+      for (const algorithm of algorithms) {
+        const message = utf8(`a long document for ${spec} ${algorithm}`);
+        const { hash, key } = nodeOptions(algorithm, pub);
+        const digest = createHash(hash!).update(message).digest();
+        const sign = (m: Uint8Array, MessageType: "RAW" | "DIGEST") =>
+          kms.send(new SignCommand({ KeyId: arn, Message: m, MessageType, SigningAlgorithm: algorithm }));
+        const verify = (m: Uint8Array, MessageType: "RAW" | "DIGEST", Signature: Uint8Array) =>
+          kms.send(new VerifyCommand({ KeyId: arn, Message: m, MessageType, Signature, SigningAlgorithm: algorithm }));
+        const overDigest = (await sign(digest, "DIGEST")).Signature!;
+        expect(nodeVerify(hash, message, key, Buffer.from(overDigest))).toBe(true);
+        expect((await verify(message, "RAW", overDigest)).SignatureValid).toBe(true);
+        expect((await verify(digest, "DIGEST", overDigest)).SignatureValid).toBe(true);
+        const overMessage = (await sign(message, "RAW")).Signature!;
+        expect((await verify(digest, "DIGEST", overMessage)).SignatureValid).toBe(true);
+        const otherDigest = createHash(hash!).update("another message").digest();
+        expect((await awsError(verify(otherDigest, "DIGEST", overDigest))).name).toBe("KMSInvalidSignatureException");
+        expect((await awsError(sign(digest.subarray(1), "DIGEST"))).name).toBe("ValidationException");
+      }
+    }
+  });
+
+  it("RSA Verify over a DIGEST refuses the signature plus the modulus and a signature one byte short (RFC 8017 §5.2.2)", async () => {
+    const kms = worker.client();
+    // s + n must still be k bytes long to reach the check: a key whose modulus leaves room above it
+    // (top byte below 0xc0), then signatures of varying digests until one is small enough.
+    let arn = "";
+    let n = 0n;
+    for (let attempt = 0; attempt < 10 && (n === 0n || n >= 0xc0n << 2040n); attempt++) {
+      arn = await createKey("RSA_2048", "SIGN_VERIFY");
+      const pub = (await kms.send(new GetPublicKeyCommand({ KeyId: arn }))).PublicKey!;
+      n = BigInt(`0x${Buffer.from(spkiKey(pub).export({ format: "jwk" }).n!, "base64url").toString("hex")}`);
+    }
+    expect(n).toBeLessThan(0xc0n << 2040n);
+    for (const algorithm of ["RSASSA_PSS_SHA_256", "RSASSA_PKCS1_V1_5_SHA_256"] as const) {
+      const verify = (digest: Uint8Array, Signature: Uint8Array) =>
+        kms.send(new VerifyCommand({ KeyId: arn, Message: digest, MessageType: "DIGEST", Signature, SigningAlgorithm: algorithm }));
+      let found = false;
+      for (let attempt = 0; attempt < 40 && !found; attempt++) {
+        const digest = createHash("sha256").update(`m${attempt}`).digest();
+        const sign = new SignCommand({ KeyId: arn, Message: digest, MessageType: "DIGEST", SigningAlgorithm: algorithm });
+        const signature = (await kms.send(sign)).Signature!;
+        const s = BigInt(`0x${Buffer.from(signature).toString("hex")}`);
+        if (s + n >= 1n << 2048n) continue;
+        found = true;
+        expect((await verify(digest, signature)).SignatureValid).toBe(true);
+        const plusModulus = Buffer.from((s + n).toString(16).padStart(512, "0"), "hex");
+        expect((await awsError(verify(digest, plusModulus))).name).toBe("KMSInvalidSignatureException");
+        expect((await awsError(verify(digest, signature.subarray(1)))).name).toBe("KMSInvalidSignatureException");
+      }
+      expect(found).toBe(true);
+    }
+  });
 });
 
 describe("RSA encryption", () => {
@@ -541,15 +611,5 @@ describe("refusals", () => {
         )
       ).name,
     ).toBe("DisabledException");
-  });
-
-  it("RSA signing of a precomputed DIGEST is refused as unsupported (WebCrypto hashes RSA messages itself)", async () => {
-    const kms = worker.client();
-    const arn = await createKey("RSA_2048", "SIGN_VERIFY");
-    const digest = createHash("sha256").update("m").digest();
-    const refused = await awsError(
-      kms.send(new SignCommand({ KeyId: arn, Message: digest, MessageType: "DIGEST", SigningAlgorithm: "RSASSA_PSS_SHA_256" })),
-    );
-    expect(refused.name).toBe("UnsupportedOperationException");
   });
 });
