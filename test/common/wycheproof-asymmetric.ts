@@ -9,9 +9,10 @@
  * the reason: OAEP with a label (KMS uses none), ML-DSA with a non-empty context (KMS signs with the
  * empty one), truncated HMAC tags (KMS compares full tags).
  *
- * The RSA signature files run twice: over the message (MessageType RAW, WebCrypto) and over the
- * message's digest (MessageType DIGEST, src/keys/asymmetric/rsa-digest.ts with the runtime's RSA
- * primitives, passed in as `rsa`), so both paths meet every malformed signature.
+ * The ECDSA and RSA signature files run twice: over the message (MessageType RAW: WebCrypto, or
+ * @noble/curves for secp256k1) and over the message's digest (MessageType DIGEST: @noble/curves for
+ * ECDSA, src/keys/asymmetric/rsa-digest.ts with the runtime's RSA primitives, passed in as `rsa`),
+ * so both paths meet every malformed signature.
  */
 import { p256, p384 } from "@noble/curves/nist.js";
 import type { MacAlgorithmSpec, SigningAlgorithmSpec } from "../../src/protocol/enums.ts";
@@ -82,8 +83,11 @@ export function runSignatureVectors(
   });
 }
 
-/** RSA-PSS and RSASSA-PKCS1-v1_5 verify files, checked as Verify with MessageType DIGEST over each message's digest. */
-export function runRsaDigestVectors(
+/**
+ * ECDSA, RSA-PSS and RSASSA-PKCS1-v1_5 verify files, checked as Verify with MessageType DIGEST over
+ * each message's digest (the hash is the algorithm's, named by its last three characters).
+ */
+export function runDigestSignatureVectors(
   file: WycheproofFile,
   spec: string,
   algorithm: SigningAlgorithmSpec,
