@@ -1324,10 +1324,14 @@ export class KeyActor {
   ): Promise<KeyResult<{ keyArn: string; plaintext: Uint8Array }>> {
     const action = operation === "ReEncrypt" ? "kms:ReEncryptFrom" : "kms:Decrypt";
     const check = (record: KeyRecord) => pairs.checkRsaEncryption(record, operation, algorithm);
-    const decrypt = async (record: KeyRecord, withSecret: <R>(body: (secret: Uint8Array) => Promise<R> | R) => Promise<R>) => ({
-      keyArn: record.arn,
-      plaintext: await withSecret((key) => pairs.rsaDecryptWith(key, algorithm as pairs.RsaEncryptionAlgorithm, ciphertext)),
-    });
+    const decrypt = async (record: KeyRecord, withSecret: <R>(body: (secret: Uint8Array) => Promise<R> | R) => Promise<R>) => {
+      // A dry run with IGNORE_CIPHERTEXT tests permissions, usage and key state, whatever the ciphertext.
+      if (call.dryRun?.ignoreCiphertext === true) return { keyArn: record.arn, plaintext: new Uint8Array(0) };
+      return {
+        keyArn: record.arn,
+        plaintext: await withSecret((key) => pairs.rsaDecryptWith(key, algorithm as pairs.RsaEncryptionAlgorithm, ciphertext)),
+      };
+    };
     return this.useKey(call, audit, operation, check, decrypt, action);
   }
 

@@ -528,6 +528,84 @@ describe("HMAC keys with imported material", () => {
   });
 });
 
+describe("DryRun", () => {
+  const DRY_RUN = { name: "DryRunOperationException", status: 412 };
+
+  it("every asymmetric and HMAC operation whose request has DryRun answers DryRunOperationException when it would succeed, and its real error when it would not", async () => {
+    const kms = worker.client();
+    const signing = await createKey("ECC_NIST_P256", "SIGN_VERIFY");
+    const rsa = await createKey("RSA_2048", "ENCRYPT_DECRYPT");
+    const mac = await createKey("HMAC_256", "GENERATE_VERIFY_MAC");
+    const agreement = await createKey("ECC_NIST_P256", "KEY_AGREEMENT");
+    const kem = await createKey("ML_KEM_768", "ENCAPSULATE_DECAPSULATE");
+    const symmetric = (await kms.send(new CreateKeyCommand({}))).KeyMetadata!.Arn!;
+    const message = utf8("dry");
+    const signature = (await kms.send(new SignCommand({ KeyId: signing, Message: message, SigningAlgorithm: "ECDSA_SHA_256" }))).Signature!;
+    const tag = (await kms.send(new GenerateMacCommand({ KeyId: mac, Message: message, MacAlgorithm: "HMAC_SHA_256" }))).Mac!;
+    const rsaCiphertext = (
+      await kms.send(new EncryptCommand({ KeyId: rsa, Plaintext: message, EncryptionAlgorithm: "RSAES_OAEP_SHA_256" }))
+    ).CiphertextBlob!;
+    const encapsulated = await kms.send(new EncapsulateCommand({ KeyId: kem, EncapsulationAlgorithm: "ML_KEM" }));
+    const peer = generateKeyPairSync("ec", { namedCurve: "P-256" }).publicKey.export({ format: "der", type: "spki" });
+    const oaep = "RSAES_OAEP_SHA_256" as const;
+
+    const wouldSucceed = [
+      new SignCommand({ KeyId: signing, Message: message, SigningAlgorithm: "ECDSA_SHA_256", DryRun: true }),
+      new VerifyCommand({ KeyId: signing, Message: message, Signature: signature, SigningAlgorithm: "ECDSA_SHA_256", DryRun: true }),
+      new GenerateMacCommand({ KeyId: mac, Message: message, MacAlgorithm: "HMAC_SHA_256", DryRun: true }),
+      new VerifyMacCommand({ KeyId: mac, Message: message, Mac: tag, MacAlgorithm: "HMAC_SHA_256", DryRun: true }),
+      new EncryptCommand({ KeyId: rsa, Plaintext: message, EncryptionAlgorithm: oaep, DryRun: true }),
+      new DecryptCommand({ KeyId: rsa, CiphertextBlob: rsaCiphertext, EncryptionAlgorithm: oaep, DryRun: true }),
+      new DecryptCommand({
+        KeyId: rsa,
+        CiphertextBlob: utf8("not a ciphertext"),
+        EncryptionAlgorithm: oaep,
+        DryRun: true,
+        DryRunModifiers: ["IGNORE_CIPHERTEXT"],
+      }),
+      new DeriveSharedSecretCommand({ KeyId: agreement, KeyAgreementAlgorithm: "ECDH", PublicKey: peer, DryRun: true }),
+      new EncapsulateCommand({ KeyId: kem, EncapsulationAlgorithm: "ML_KEM", DryRun: true }),
+      new DecapsulateCommand({
+        KeyId: kem,
+        EncapsulationAlgorithm: "ML_KEM",
+        SharedSecretCiphertextBlob: encapsulated.SharedSecretCiphertextBlob,
+        DryRun: true,
+      }),
+      new GenerateDataKeyPairCommand({ KeyId: symmetric, KeyPairSpec: "ECC_NIST_P256", DryRun: true }),
+      new GenerateDataKeyPairWithoutPlaintextCommand({ KeyId: symmetric, KeyPairSpec: "ECC_NIST_P256", DryRun: true }),
+    ];
+    for (const command of wouldSucceed) {
+      expect(await awsError(kms.send(command as SignCommand))).toMatchObject(DRY_RUN);
+    }
+
+    const wouldFail: [unknown, string][] = [
+      [
+        new VerifyCommand({
+          KeyId: signing,
+          Message: utf8("other"),
+          Signature: signature,
+          SigningAlgorithm: "ECDSA_SHA_256",
+          DryRun: true,
+        }),
+        "KMSInvalidSignatureException",
+      ],
+      [
+        new VerifyMacCommand({ KeyId: mac, Message: utf8("other"), Mac: tag, MacAlgorithm: "HMAC_SHA_256", DryRun: true }),
+        "KMSInvalidMacException",
+      ],
+      [new SignCommand({ KeyId: mac, Message: message, SigningAlgorithm: "ECDSA_SHA_256", DryRun: true }), "InvalidKeyUsageException"],
+      [
+        new DecryptCommand({ KeyId: rsa, CiphertextBlob: utf8("not a ciphertext"), EncryptionAlgorithm: oaep, DryRun: true }),
+        "InvalidCiphertextException",
+      ],
+      [new GenerateDataKeyPairCommand({ KeyId: signing, KeyPairSpec: "ECC_NIST_P256", DryRun: true }), "InvalidKeyUsageException"],
+    ];
+    for (const [command, error] of wouldFail) {
+      expect((await awsError(kms.send(command as SignCommand))).name).toBe(error);
+    }
+  });
+});
+
 describe("refusals", () => {
   it("wrong usage is InvalidKeyUsageException: Sign with a symmetric key, Encrypt/GenerateDataKey with signing or MAC keys, GenerateMac with a signing key", async () => {
     const kms = worker.client();
