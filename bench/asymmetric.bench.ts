@@ -26,6 +26,7 @@ import {
 import { generateKeyPair, signMessage, verifySignature } from "../src/keys/asymmetric/key-pairs.ts";
 import { rsaDecrypt } from "../src/keys/asymmetric/rsa.ts";
 import { hmac } from "../src/keys/mac.ts";
+import { nodeRsaPrimitives } from "../worker/node-rsa.ts";
 import type { SigningAlgorithmSpec } from "../src/protocol/enums.ts";
 
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 3);
@@ -72,16 +73,16 @@ async function rows(): Promise<Row[]> {
   const out: Row[] = [];
   for (const [spec, algorithm, hash] of SIGNING) {
     const pair = await generateKeyPair(spec);
-    const signature = await signMessage(spec, algorithm, pair.privateKey, message, "RAW");
-    if (!(await verifySignature(spec, algorithm, pair.publicKey, message, "RAW", signature)))
+    const signature = await signMessage(spec, algorithm, pair.privateKey, message, "RAW", nodeRsaPrimitives);
+    if (!(await verifySignature(spec, algorithm, pair.publicKey, message, "RAW", signature, nodeRsaPrimitives)))
       throw new Error(`${spec}: own signature does not verify`);
     const sign: Row = {
       name: `Sign ${spec} ${algorithm}`,
-      impls: { EdgeKMS: () => signMessage(spec, algorithm, pair.privateKey, message, "RAW") },
+      impls: { EdgeKMS: () => signMessage(spec, algorithm, pair.privateKey, message, "RAW", nodeRsaPrimitives) },
     };
     const verify: Row = {
       name: `Verify ${spec} ${algorithm}`,
-      impls: { EdgeKMS: () => verifySignature(spec, algorithm, pair.publicKey, message, "RAW", signature) },
+      impls: { EdgeKMS: () => verifySignature(spec, algorithm, pair.publicKey, message, "RAW", signature, nodeRsaPrimitives) },
     };
     if (!spec.startsWith("ML_DSA")) {
       const privateKey = createPrivateKey({ key: Buffer.from(pair.privateKey), format: "der", type: "pkcs8" });

@@ -21,6 +21,7 @@ import { settingsFrom, type Settings } from "../src/service/settings.ts";
 import type { KmsRuntime } from "../worker/runtime.ts";
 import type { Vars } from "../worker/vars.ts";
 import { identities } from "../worker/identity-config.ts";
+import { nodeRsaPrimitives } from "../worker/node-rsa.ts";
 import { KvAuditLog } from "./kv-audit-log.ts";
 import { KvRecordStore } from "./kv-record-store.ts";
 import { dueWakeUps, isWakeMessage, KvWakeUps, onDelivery, SerialWakes } from "./kv-wake-ups.ts";
@@ -87,6 +88,7 @@ export function denoService(kv: Deno.Kv, vars: Vars): DenoService {
       },
       audit: sink,
       peers: keyActor,
+      rsa: nodeRsaPrimitives,
     });
 
   const ports: ServicePorts = {

@@ -42,6 +42,7 @@ import { auditSink } from "./audit.ts";
 import { settings, type Env } from "./config.ts";
 import { DurableRecordStore } from "./durable-record-store.ts";
 import { migrateLegacyGrants } from "./legacy-grants.ts";
+import { nodeRsaPrimitives } from "./node-rsa.ts";
 
 export type { ImportParameters, NewKey, NewKeyMaterial, ScheduledDeletion, EncryptingOperation } from "../src/keys/key-actor.ts";
 
@@ -98,6 +99,7 @@ export class KeyObject extends DurableObject<Env> {
       },
       audit: auditSink(env, ctx.id.toString()),
       peers: (arn) => env.KEYS.get(env.KEYS.idFromName(arn)),
+      rsa: nodeRsaPrimitives,
     });
   }
 

@@ -86,7 +86,7 @@ import {
 import { bytesEqual } from "../bytes.ts";
 import type { EncryptionAlgorithmSpec, KeyUsageType, MacAlgorithmSpec } from "../protocol/enums.ts";
 import type { GetPublicKeyResponse } from "../protocol/shapes.ts";
-import { generateKeyPair, publicKeyOfPrivate } from "./asymmetric/key-pairs.ts";
+import { generateKeyPair, publicKeyOfPrivate, type RsaPrimitives } from "./asymmetric/key-pairs.ts";
 import * as pairs from "./key-pair-operations.ts";
 import { hmacKeyLength, importedMaterialFits, isAsymmetricSpec, isHmacSpec, type SupportedKeySpec } from "./key-specs.ts";
 import { checkGrantOperations, requireSymmetricEncryption } from "./key-usage.ts";
@@ -304,6 +304,8 @@ export interface KeyActorPorts {
   audit: AuditSink;
   /** The other keys of a multi-Region key's set. */
   peers: MultiRegionPeers;
+  /** The platform's RSA primitives, for RSA signatures over a precomputed digest (src/keys/asymmetric/rsa-digest.ts). */
+  rsa: RsaPrimitives;
 }
 
 const DAY_MS = 24 * 60 * 60 * 1000;
@@ -336,17 +338,22 @@ function withEncryptionContext(call: KeyCall, context: EncryptionContext): KeyCa
   return { ...call, facts: { ...call.facts, encryptionContext: context } };
 }
 
+/** Neither automatic nor on-demand rotation is available for asymmetric and HMAC keys, whatever their state. */
+function refuseNonSymmetric(record: KeyRecord): void {
+  if (keySpecOf(record) !== "SYMMETRIC_DEFAULT") {
+    throw new KmsError(
+      "UnsupportedOperationException",
+      `${record.arn} key spec is ${keySpecOf(record)}: only symmetric encryption KMS keys support key rotation.`,
+    );
+  }
+}
+
 /**
  * Automatic rotation is not available for keys with imported material, whatever their state, nor
  * for asymmetric and HMAC keys.
  */
 function refuseExternal(record: KeyRecord): void {
-  if (keySpecOf(record) !== "SYMMETRIC_DEFAULT") {
-    throw new KmsError(
-      "UnsupportedOperationException",
-      `${record.arn} key spec is ${keySpecOf(record)}: only symmetric encryption KMS keys support automatic rotation.`,
-    );
-  }
+  refuseNonSymmetric(record);
   if (record.origin === "EXTERNAL") {
     throw new KmsError("UnsupportedOperationException", `${record.arn} origin is EXTERNAL which is not valid for this operation.`);
   }
@@ -1201,7 +1208,7 @@ export class KeyActor {
     const result = await this.call(call, audit, (commit) =>
       commit(
         async (keys) => {
-          const record = await keys.guard(call, "RotateKeyOnDemand", "kms:RotateKeyOnDemand", this.keys, refuseReplica());
+          const record = await keys.guard(call, "RotateKeyOnDemand", "kms:RotateKeyOnDemand", this.keys, refuseReplica(refuseNonSymmetric));
           // A key with imported material rotates to material imported for it (PENDING_ROTATION).
           if (record.origin === "EXTERNAL" && !(await keys.materials()).some((m) => m.pendingRotation === true && m.imported === true)) {
             throw new KmsError(
@@ -1682,7 +1689,10 @@ export class KeyActor {
       audit,
       "Sign",
       (record) => pairs.checkSigning(record, "Sign", input),
-      async (record, withSecret) => ({ keyArn: record.arn, signature: await withSecret((key) => pairs.sign(record, key, input)) }),
+      async (record, withSecret) => ({
+        keyArn: record.arn,
+        signature: await withSecret((key) => pairs.sign(record, key, input, this.ports.rsa)),
+      }),
     );
   }
 
@@ -1698,7 +1708,7 @@ export class KeyActor {
       audit,
       "Verify",
       (record) => pairs.checkSigning(record, "Verify", input),
-      async (record) => (await pairs.verify(record, input, signature)) && { keyArn: record.arn },
+      async (record) => (await pairs.verify(record, input, signature, this.ports.rsa)) && { keyArn: record.arn },
     );
   }
 
@@ -1764,10 +1774,14 @@ export class KeyActor {
   ): Promise<KeyResult<{ keyArn: string; plaintext: Uint8Array }>> {
     const action = operation === "ReEncrypt" ? "kms:ReEncryptFrom" : "kms:Decrypt";
     const check = (record: KeyRecord) => pairs.checkRsaEncryption(record, operation, algorithm);
-    const decrypt = async (record: KeyRecord, withSecret: <R>(body: (secret: Uint8Array) => Promise<R> | R) => Promise<R>) => ({
-      keyArn: record.arn,
-      plaintext: await withSecret((key) => pairs.rsaDecryptWith(key, algorithm as pairs.RsaEncryptionAlgorithm, ciphertext)),
-    });
+    const decrypt = async (record: KeyRecord, withSecret: <R>(body: (secret: Uint8Array) => Promise<R> | R) => Promise<R>) => {
+      // A dry run with IGNORE_CIPHERTEXT tests permissions, usage and key state, whatever the ciphertext.
+      if (call.dryRun?.ignoreCiphertext === true) return { keyArn: record.arn, plaintext: new Uint8Array(0) };
+      return {
+        keyArn: record.arn,
+        plaintext: await withSecret((key) => pairs.rsaDecryptWith(key, algorithm as pairs.RsaEncryptionAlgorithm, ciphertext)),
+      };
+    };
     return this.useKey(call, audit, operation, check, decrypt, action);
   }
 

@@ -15,7 +15,7 @@ import type { EncryptionAlgorithmSpec, MacAlgorithmSpec, SigningAlgorithmSpec } 
 import type { GetPublicKeyResponse } from "../protocol/shapes.ts";
 import { deriveSharedSecret, importPeerKey } from "./asymmetric/ecdh.ts";
 import { curveOf } from "./asymmetric/ecdsa.ts";
-import { checkSigningMessage, signMessage, verifySignature, type MessageType } from "./asymmetric/key-pairs.ts";
+import { checkSigningMessage, signMessage, verifySignature, type MessageType, type RsaPrimitives } from "./asymmetric/key-pairs.ts";
 import { ciphertextLength, mlKemDecapsulate, mlKemEncapsulate, type MlKemSpec } from "./asymmetric/ml-kem.ts";
 import { rsaDecrypt, rsaEncrypt } from "./asymmetric/rsa.ts";
 import { keySpecOf, type KeyRecord } from "./key-records.ts";
@@ -67,13 +67,14 @@ export function checkSigning(record: KeyRecord, operation: "Sign" | "Verify", in
   checkSigningMessage(input.algorithm, input.messageType, input.message);
 }
 
-export function sign(record: KeyRecord, privateKey: Uint8Array, input: SigningInput): Promise<Uint8Array> {
-  return signMessage(keySpecOf(record), input.algorithm, privateKey, input.message, input.messageType);
+export function sign(record: KeyRecord, privateKey: Uint8Array, input: SigningInput, rsa: RsaPrimitives): Promise<Uint8Array> {
+  return signMessage(keySpecOf(record), input.algorithm, privateKey, input.message, input.messageType, rsa);
 }
 
 /** @throws KMSInvalidSignatureException when the signature is not valid (AWS answers no `false`). */
-export async function verify(record: KeyRecord, input: SigningInput, signature: Uint8Array): Promise<true> {
-  if (!(await verifySignature(keySpecOf(record), input.algorithm, publicKey(record), input.message, input.messageType, signature))) {
+export async function verify(record: KeyRecord, input: SigningInput, signature: Uint8Array, rsa: RsaPrimitives): Promise<true> {
+  const spec = keySpecOf(record);
+  if (!(await verifySignature(spec, input.algorithm, publicKey(record), input.message, input.messageType, signature, rsa))) {
     throw new KmsError("KMSInvalidSignatureException", "The signature is not valid for this message, key and signing algorithm.");
   }
   return true;

@@ -8,12 +8,17 @@
  * for legacy or edge encodings). Vectors outside what AWS KMS offers are counted as skipped, with
  * the reason: OAEP with a label (KMS uses none), ML-DSA with a non-empty context (KMS signs with the
  * empty one), truncated HMAC tags (KMS compares full tags).
+ *
+ * The ECDSA and RSA signature files run twice: over the message (MessageType RAW: WebCrypto, or
+ * @noble/curves for secp256k1) and over the message's digest (MessageType DIGEST: @noble/curves for
+ * ECDSA, src/keys/asymmetric/rsa-digest.ts with the runtime's RSA primitives, passed in as `rsa`),
+ * so both paths meet every malformed signature.
  */
 import { p256, p384 } from "@noble/curves/nist.js";
 import type { MacAlgorithmSpec, SigningAlgorithmSpec } from "../../src/protocol/enums.ts";
 import { importPeerKey, deriveSharedSecret } from "../../src/keys/asymmetric/ecdh.ts";
 import { mlDsaPublicKey, type MlDsaSpec } from "../../src/keys/asymmetric/ml-dsa.ts";
-import { verifySignature } from "../../src/keys/asymmetric/key-pairs.ts";
+import { verifySignature, type RsaPrimitives } from "../../src/keys/asymmetric/key-pairs.ts";
 import { rsaDecrypt } from "../../src/keys/asymmetric/rsa.ts";
 import { verifyHmac } from "../../src/keys/mac.ts";
 
@@ -66,18 +71,50 @@ async function run(
 }
 
 /** ECDSA, RSA-PSS, RSASSA-PKCS1-v1_5 and Ed25519 verify files, checked as Verify with MessageType RAW. */
-export function runSignatureVectors(file: WycheproofFile, spec: string, algorithm: SigningAlgorithmSpec): Promise<VectorRun> {
+export function runSignatureVectors(
+  file: WycheproofFile,
+  spec: string,
+  algorithm: SigningAlgorithmSpec,
+  rsa: RsaPrimitives,
+): Promise<VectorRun> {
   return run(file, async (group, test) => {
     const publicKey = hex(group.publicKeyDer);
-    return verifySignature(spec, algorithm, publicKey, hex(test.msg), "RAW", hex(test.sig));
+    return verifySignature(spec, algorithm, publicKey, hex(test.msg), "RAW", hex(test.sig), rsa);
   });
 }
+
+/**
+ * ECDSA, RSA-PSS and RSASSA-PKCS1-v1_5 verify files, checked as Verify with MessageType DIGEST over
+ * each message's digest (the hash is the algorithm's, named by its last three characters).
+ */
+export function runDigestSignatureVectors(
+  file: WycheproofFile,
+  spec: string,
+  algorithm: SigningAlgorithmSpec,
+  rsa: RsaPrimitives,
+): Promise<VectorRun> {
+  const hash = `SHA-${algorithm.slice(-3)}`;
+  return run(file, async (group, test) => {
+    const digest = new Uint8Array(await crypto.subtle.digest(hash, hex(test.msg)));
+    return verifySignature(spec, algorithm, hex(group.publicKeyDer), digest, "DIGEST", hex(test.sig), rsa);
+  });
+}
+
+/** For algorithms that never reach the RSA primitives: any use is a failure. */
+const NO_RSA: RsaPrimitives = {
+  signPrimitive: () => {
+    throw new Error("RSA primitive used outside RSA");
+  },
+  verifyPrimitive: () => {
+    throw new Error("RSA primitive used outside RSA");
+  },
+};
 
 export function runMlDsaVectors(file: WycheproofFile, spec: MlDsaSpec): Promise<VectorRun> {
   return run(file, async (group, test) => {
     if (test.ctx !== undefined && test.ctx !== "") return "skip";
     const publicKey = mlDsaPublicKey(spec, hex(group.publicKey));
-    return verifySignature(spec, "ML_DSA_SHAKE_256", publicKey, hex(test.msg), "RAW", hex(test.sig));
+    return verifySignature(spec, "ML_DSA_SHAKE_256", publicKey, hex(test.msg), "RAW", hex(test.sig), NO_RSA);
   });
 }
 

@@ -25,6 +25,7 @@ import {
   ImportKeyMaterialCommand,
   GetPublicKeyCommand,
   ReEncryptCommand,
+  RotateKeyOnDemandCommand,
   SignCommand,
   VerifyCommand,
   VerifyMacCommand,
@@ -199,6 +200,76 @@ describe("Sign and Verify interoperate with node:crypto", () => {
       expect(dsa.internal.verify(muSigned.Signature!, mu, raw, { externalMu: true })).toBe(true);
     });
   }
+  it("RSA with MessageType DIGEST signs the caller's digest: node:crypto verifies it against the message, and both MessageTypes verify each other's signatures", async () => {
+    const kms = worker.client();
+    for (const [spec, algorithms] of [
+      [
+        "RSA_2048",
+        [
+          "RSASSA_PSS_SHA_256",
+          "RSASSA_PSS_SHA_384",
+          "RSASSA_PSS_SHA_512",
+          "RSASSA_PKCS1_V1_5_SHA_256",
+          "RSASSA_PKCS1_V1_5_SHA_384",
+          "RSASSA_PKCS1_V1_5_SHA_512",
+        ],
+      ],
+      ["RSA_3072", ["RSASSA_PSS_SHA_384", "RSASSA_PKCS1_V1_5_SHA_512"]],
+    ] as const) {
+      const arn = await createKey(spec, "SIGN_VERIFY");
+      const pub = (await kms.send(new GetPublicKeyCommand({ KeyId: arn }))).PublicKey!;
+      for (const algorithm of algorithms) {
+        const message = utf8(`a long document for ${spec} ${algorithm}`);
+        const { hash, key } = nodeOptions(algorithm, pub);
+        const digest = createHash(hash!).update(message).digest();
+        const sign = (m: Uint8Array, MessageType: "RAW" | "DIGEST") =>
+          kms.send(new SignCommand({ KeyId: arn, Message: m, MessageType, SigningAlgorithm: algorithm }));
+        const verify = (m: Uint8Array, MessageType: "RAW" | "DIGEST", Signature: Uint8Array) =>
+          kms.send(new VerifyCommand({ KeyId: arn, Message: m, MessageType, Signature, SigningAlgorithm: algorithm }));
+        const overDigest = (await sign(digest, "DIGEST")).Signature!;
+        expect(nodeVerify(hash, message, key, Buffer.from(overDigest))).toBe(true);
+        expect((await verify(message, "RAW", overDigest)).SignatureValid).toBe(true);
+        expect((await verify(digest, "DIGEST", overDigest)).SignatureValid).toBe(true);
+        const overMessage = (await sign(message, "RAW")).Signature!;
+        expect((await verify(digest, "DIGEST", overMessage)).SignatureValid).toBe(true);
+        const otherDigest = createHash(hash!).update("another message").digest();
+        expect((await awsError(verify(otherDigest, "DIGEST", overDigest))).name).toBe("KMSInvalidSignatureException");
+        expect((await awsError(sign(digest.subarray(1), "DIGEST"))).name).toBe("ValidationException");
+      }
+    }
+  });
+
+  it("RSA Verify over a DIGEST refuses the signature plus the modulus and a signature one byte short (RFC 8017 §5.2.2)", async () => {
+    const kms = worker.client();
+    // s + n must still be k bytes long to reach the check: a key whose modulus leaves room above it
+    // (top byte below 0xc0), then signatures of varying digests until one is small enough.
+    let arn = "";
+    let n = 0n;
+    for (let attempt = 0; attempt < 10 && (n === 0n || n >= 0xc0n << 2040n); attempt++) {
+      arn = await createKey("RSA_2048", "SIGN_VERIFY");
+      const pub = (await kms.send(new GetPublicKeyCommand({ KeyId: arn }))).PublicKey!;
+      n = BigInt(`0x${Buffer.from(spkiKey(pub).export({ format: "jwk" }).n!, "base64url").toString("hex")}`);
+    }
+    expect(n).toBeLessThan(0xc0n << 2040n);
+    for (const algorithm of ["RSASSA_PSS_SHA_256", "RSASSA_PKCS1_V1_5_SHA_256"] as const) {
+      const verify = (digest: Uint8Array, Signature: Uint8Array) =>
+        kms.send(new VerifyCommand({ KeyId: arn, Message: digest, MessageType: "DIGEST", Signature, SigningAlgorithm: algorithm }));
+      let found = false;
+      for (let attempt = 0; attempt < 40 && !found; attempt++) {
+        const digest = createHash("sha256").update(`m${attempt}`).digest();
+        const sign = new SignCommand({ KeyId: arn, Message: digest, MessageType: "DIGEST", SigningAlgorithm: algorithm });
+        const signature = (await kms.send(sign)).Signature!;
+        const s = BigInt(`0x${Buffer.from(signature).toString("hex")}`);
+        if (s + n >= 1n << 2048n) continue;
+        found = true;
+        expect((await verify(digest, signature)).SignatureValid).toBe(true);
+        const plusModulus = Buffer.from((s + n).toString(16).padStart(512, "0"), "hex");
+        expect((await awsError(verify(digest, plusModulus))).name).toBe("KMSInvalidSignatureException");
+        expect((await awsError(verify(digest, signature.subarray(1)))).name).toBe("KMSInvalidSignatureException");
+      }
+      expect(found).toBe(true);
+    }
+  });
 });
 
 describe("RSA encryption", () => {
@@ -457,6 +528,84 @@ describe("HMAC keys with imported material", () => {
   });
 });
 
+describe("DryRun", () => {
+  const DRY_RUN = { name: "DryRunOperationException", status: 412 };
+
+  it("every asymmetric and HMAC operation whose request has DryRun answers DryRunOperationException when it would succeed, and its real error when it would not", async () => {
+    const kms = worker.client();
+    const signing = await createKey("ECC_NIST_P256", "SIGN_VERIFY");
+    const rsa = await createKey("RSA_2048", "ENCRYPT_DECRYPT");
+    const mac = await createKey("HMAC_256", "GENERATE_VERIFY_MAC");
+    const agreement = await createKey("ECC_NIST_P256", "KEY_AGREEMENT");
+    const kem = await createKey("ML_KEM_768", "ENCAPSULATE_DECAPSULATE");
+    const symmetric = (await kms.send(new CreateKeyCommand({}))).KeyMetadata!.Arn!;
+    const message = utf8("dry");
+    const signature = (await kms.send(new SignCommand({ KeyId: signing, Message: message, SigningAlgorithm: "ECDSA_SHA_256" }))).Signature!;
+    const tag = (await kms.send(new GenerateMacCommand({ KeyId: mac, Message: message, MacAlgorithm: "HMAC_SHA_256" }))).Mac!;
+    const rsaCiphertext = (
+      await kms.send(new EncryptCommand({ KeyId: rsa, Plaintext: message, EncryptionAlgorithm: "RSAES_OAEP_SHA_256" }))
+    ).CiphertextBlob!;
+    const encapsulated = await kms.send(new EncapsulateCommand({ KeyId: kem, EncapsulationAlgorithm: "ML_KEM" }));
+    const peer = generateKeyPairSync("ec", { namedCurve: "P-256" }).publicKey.export({ format: "der", type: "spki" });
+    const oaep = "RSAES_OAEP_SHA_256" as const;
+
+    const wouldSucceed = [
+      new SignCommand({ KeyId: signing, Message: message, SigningAlgorithm: "ECDSA_SHA_256", DryRun: true }),
+      new VerifyCommand({ KeyId: signing, Message: message, Signature: signature, SigningAlgorithm: "ECDSA_SHA_256", DryRun: true }),
+      new GenerateMacCommand({ KeyId: mac, Message: message, MacAlgorithm: "HMAC_SHA_256", DryRun: true }),
+      new VerifyMacCommand({ KeyId: mac, Message: message, Mac: tag, MacAlgorithm: "HMAC_SHA_256", DryRun: true }),
+      new EncryptCommand({ KeyId: rsa, Plaintext: message, EncryptionAlgorithm: oaep, DryRun: true }),
+      new DecryptCommand({ KeyId: rsa, CiphertextBlob: rsaCiphertext, EncryptionAlgorithm: oaep, DryRun: true }),
+      new DecryptCommand({
+        KeyId: rsa,
+        CiphertextBlob: utf8("not a ciphertext"),
+        EncryptionAlgorithm: oaep,
+        DryRun: true,
+        DryRunModifiers: ["IGNORE_CIPHERTEXT"],
+      }),
+      new DeriveSharedSecretCommand({ KeyId: agreement, KeyAgreementAlgorithm: "ECDH", PublicKey: peer, DryRun: true }),
+      new EncapsulateCommand({ KeyId: kem, EncapsulationAlgorithm: "ML_KEM", DryRun: true }),
+      new DecapsulateCommand({
+        KeyId: kem,
+        EncapsulationAlgorithm: "ML_KEM",
+        SharedSecretCiphertextBlob: encapsulated.SharedSecretCiphertextBlob,
+        DryRun: true,
+      }),
+      new GenerateDataKeyPairCommand({ KeyId: symmetric, KeyPairSpec: "ECC_NIST_P256", DryRun: true }),
+      new GenerateDataKeyPairWithoutPlaintextCommand({ KeyId: symmetric, KeyPairSpec: "ECC_NIST_P256", DryRun: true }),
+    ];
+    for (const command of wouldSucceed) {
+      expect(await awsError(kms.send(command as SignCommand))).toMatchObject(DRY_RUN);
+    }
+
+    const wouldFail: [unknown, string][] = [
+      [
+        new VerifyCommand({
+          KeyId: signing,
+          Message: utf8("other"),
+          Signature: signature,
+          SigningAlgorithm: "ECDSA_SHA_256",
+          DryRun: true,
+        }),
+        "KMSInvalidSignatureException",
+      ],
+      [
+        new VerifyMacCommand({ KeyId: mac, Message: utf8("other"), Mac: tag, MacAlgorithm: "HMAC_SHA_256", DryRun: true }),
+        "KMSInvalidMacException",
+      ],
+      [new SignCommand({ KeyId: mac, Message: message, SigningAlgorithm: "ECDSA_SHA_256", DryRun: true }), "InvalidKeyUsageException"],
+      [
+        new DecryptCommand({ KeyId: rsa, CiphertextBlob: utf8("not a ciphertext"), EncryptionAlgorithm: oaep, DryRun: true }),
+        "InvalidCiphertextException",
+      ],
+      [new GenerateDataKeyPairCommand({ KeyId: signing, KeyPairSpec: "ECC_NIST_P256", DryRun: true }), "InvalidKeyUsageException"],
+    ];
+    for (const [command, error] of wouldFail) {
+      expect((await awsError(kms.send(command as SignCommand))).name).toBe(error);
+    }
+  });
+});
+
 describe("refusals", () => {
   it("wrong usage is InvalidKeyUsageException: Sign with a symmetric key, Encrypt/GenerateDataKey with signing or MAC keys, GenerateMac with a signing key", async () => {
     const kms = worker.client();
@@ -481,11 +630,12 @@ describe("refusals", () => {
     }
   });
 
-  it("rotation is refused for asymmetric and HMAC keys; GetPublicKey for symmetric and HMAC keys", async () => {
+  it("rotation, automatic or on demand, is refused for asymmetric and HMAC keys; GetPublicKey for symmetric and HMAC keys", async () => {
     const kms = worker.client();
     for (const arn of [await createKey("RSA_2048", "SIGN_VERIFY"), await createKey("HMAC_384", "GENERATE_VERIFY_MAC")]) {
       expect((await awsError(kms.send(new EnableKeyRotationCommand({ KeyId: arn })))).name).toBe("UnsupportedOperationException");
       expect((await awsError(kms.send(new GetKeyRotationStatusCommand({ KeyId: arn })))).name).toBe("UnsupportedOperationException");
+      expect((await awsError(kms.send(new RotateKeyOnDemandCommand({ KeyId: arn })))).name).toBe("UnsupportedOperationException");
     }
     const symmetric = (await kms.send(new CreateKeyCommand({}))).KeyMetadata!.Arn!;
     expect((await awsError(kms.send(new GetPublicKeyCommand({ KeyId: symmetric })))).name).toBe("UnsupportedOperationException");
@@ -508,6 +658,22 @@ describe("refusals", () => {
     );
   });
 
+  it("GenerateDataKeyPair refuses a Recipient (Nitro Enclaves) and KeyPairSpec SM2 as unsupported", async () => {
+    const kms = worker.client();
+    const symmetric = (await kms.send(new CreateKeyCommand({}))).KeyMetadata!.Arn!;
+    const recipient = { KeyEncryptionAlgorithm: "RSAES_OAEP_SHA_256" as const, AttestationDocument: utf8("attestation") };
+    const withRecipient = await awsError(
+      kms.send(new GenerateDataKeyPairCommand({ KeyId: symmetric, KeyPairSpec: "ECC_NIST_P256", Recipient: recipient })),
+    );
+    expect(withRecipient.name).toBe("UnsupportedOperationException");
+    for (const command of [
+      new GenerateDataKeyPairCommand({ KeyId: symmetric, KeyPairSpec: "SM2" }),
+      new GenerateDataKeyPairWithoutPlaintextCommand({ KeyId: symmetric, KeyPairSpec: "SM2" }),
+    ]) {
+      expect((await awsError(kms.send(command as GenerateDataKeyPairCommand))).name).toBe("UnsupportedOperationException");
+    }
+  });
+
   it("a disabled signing key answers DisabledException to Sign and Verify", async () => {
     const kms = worker.client();
     const arn = await createKey("ECC_NIST_P256", "SIGN_VERIFY");
@@ -523,15 +689,5 @@ describe("refusals", () => {
         )
       ).name,
     ).toBe("DisabledException");
-  });
-
-  it("RSA signing of a precomputed DIGEST is refused as unsupported (WebCrypto hashes RSA messages itself)", async () => {
-    const kms = worker.client();
-    const arn = await createKey("RSA_2048", "SIGN_VERIFY");
-    const digest = createHash("sha256").update("m").digest();
-    const refused = await awsError(
-      kms.send(new SignCommand({ KeyId: arn, Message: digest, MessageType: "DIGEST", SigningAlgorithm: "RSASSA_PSS_SHA_256" })),
-    );
-    expect(refused.name).toBe("UnsupportedOperationException");
   });
 });

@@ -1,8 +1,10 @@
 /**
  * Asymmetric keys with the real AWS CLI and OpenSSL against a local worker: the CLI signs a file
  * and `openssl dgst -verify` accepts the signature with the public key from get-public-key (ECDSA
- * and RSA-PSS); in the other direction OpenSSL encrypts a file to an RSA key's public key and the
- * CLI decrypts it. Skipped with a note where the AWS CLI is not installed (the SDK suite covers the
+ * and RSA-PSS); the CLI signs a SHA-256 digest OpenSSL computed (`--message-type DIGEST`, RSA-PSS
+ * and PKCS #1 v1.5), which `openssl dgst` accepts over the file and `openssl pkeyutl` over the
+ * digest; in the other direction OpenSSL encrypts a file to an RSA key's public key and the CLI
+ * decrypts it. Skipped with a note where the AWS CLI is not installed (the SDK suite covers the
  * operations).
  */
 import { execFileSync } from "node:child_process";
@@ -64,6 +66,55 @@ describe.skipIf(!hasAwsCli)("the AWS CLI with asymmetric keys and OpenSSL", () =
         keyId,
         "--message",
         `fileb://${file}`,
+        "--signature",
+        `fileb://${signature}`,
+        "--signing-algorithm",
+        algorithm,
+      );
+      expect(verified.SignatureValid).toBe(true);
+    }
+  });
+
+  it("signs a SHA-256 digest with --message-type DIGEST (RSA-PSS and PKCS #1 v1.5); openssl dgst accepts it over the file, openssl pkeyutl over the digest, and the CLI as a DIGEST", () => {
+    const dir = mkdtempSync(join(tmpdir(), "edgekms-cli-digest-"));
+    const file = join(dir, "release.tar");
+    writeFileSync(file, "release 2.0\n".repeat(100));
+    const digest = join(dir, "release.sha256");
+    openssl("dgst", "-sha256", "-binary", "-out", digest, file);
+    const { keyId, pem } = keyWithPublicPem(dir, "RSA_2048", "SIGN_VERIFY");
+    for (const [algorithm, options] of [
+      ["RSASSA_PSS_SHA_256", ["rsa_padding_mode:pss", "rsa_pss_saltlen:32"]],
+      ["RSASSA_PKCS1_V1_5_SHA_256", ["rsa_padding_mode:pkcs1"]],
+    ] as const) {
+      const signed = aws(
+        "kms",
+        "sign",
+        "--key-id",
+        keyId,
+        "--message",
+        `fileb://${digest}`,
+        "--message-type",
+        "DIGEST",
+        "--signing-algorithm",
+        algorithm,
+      );
+      const signature = join(dir, `${algorithm}.sig`);
+      writeFileSync(signature, Buffer.from(signed.Signature, "base64"));
+      const sigopts = options.flatMap((o) => ["-sigopt", o]);
+      expect(openssl("dgst", "-sha256", ...sigopts, "-verify", pem, "-signature", signature, file)).toContain("Verified OK");
+      const pkeyopts = ["digest:sha256", ...options].flatMap((o) => ["-pkeyopt", o]);
+      expect(openssl("pkeyutl", "-verify", "-pubin", "-inkey", pem, "-in", digest, "-sigfile", signature, ...pkeyopts)).toContain(
+        "Signature Verified Successfully",
+      );
+      const verified = aws(
+        "kms",
+        "verify",
+        "--key-id",
+        keyId,
+        "--message",
+        `fileb://${digest}`,
+        "--message-type",
+        "DIGEST",
         "--signature",
         `fileb://${signature}`,
         "--signing-algorithm",

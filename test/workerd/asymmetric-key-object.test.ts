@@ -14,6 +14,7 @@ import { hmac } from "../../src/keys/mac.ts";
 import { defaultKeyPolicy } from "../../src/operations/keys.ts";
 import type { KeyUsageType } from "../../src/protocol/enums.ts";
 import type { KeyObject } from "../../worker/key-object.ts";
+import { nodeRsaPrimitives } from "../../worker/node-rsa.ts";
 import { ACCOUNT, REGION, rootCaller } from "./key-fixtures.ts";
 
 async function createKey(keySpec: SupportedKeySpec, keyUsage: KeyUsageType) {
@@ -80,7 +81,9 @@ describe("asymmetric keys in their KeyObject", () => {
       if (!signed.ok) throw new Error(signed.type);
       const pub = await stub.getPublicKey(call);
       if (!pub.ok) throw new Error(pub.type);
-      expect(await verifySignature(spec, algorithm, pub.value.PublicKey, message, "RAW", signed.value.signature)).toBe(true);
+      expect(await verifySignature(spec, algorithm, pub.value.PublicKey, message, "RAW", signed.value.signature, nodeRsaPrimitives)).toBe(
+        true,
+      );
       const privateKey = await storedSecretIsSealed(stub, arn);
       expect(privateKey[0]).toBe(0x30); // a PKCS #8 SEQUENCE
       const refused = await stub.verify(

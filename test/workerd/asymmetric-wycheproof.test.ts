@@ -1,7 +1,9 @@
 /**
  * The Wycheproof vectors of asymmetric and HMAC keys inside workerd — the runtime whose WebCrypto
  * (BoringSSL) the service uses — through the same checks as the Node tier
- * (test/common/wycheproof-asymmetric.ts). workerd has no node:fs: the files are imported as JSON.
+ * (test/common/wycheproof-asymmetric.ts), including the ECDSA and RSA files over each message's
+ * digest (MessageType DIGEST; for RSA with workerd's own node:crypto primitives, worker/node-rsa.ts,
+ * as the KeyObject uses them). workerd has no node:fs: the files are imported as JSON.
  */
 import { describe, expect, it } from "vitest";
 import ecdsaP256 from "../vectors/wycheproof/ecdsa_secp256r1_sha256_test.json";
@@ -33,10 +35,12 @@ import {
   runHmacVectors,
   runMlDsaVectors,
   runOaepVectors,
+  runDigestSignatureVectors,
   runSignatureVectors,
   type VectorRun,
   type WycheproofFile,
 } from "../common/wycheproof-asymmetric.ts";
+import { nodeRsaPrimitives } from "../../worker/node-rsa.ts";
 
 const file = (json: unknown) => json as WycheproofFile;
 
@@ -62,7 +66,12 @@ describe("signature verification against Wycheproof inside workerd", () => {
   ] as const;
   for (const [json, spec, algorithm] of cases) {
     it(`${algorithm} with ${spec} accepts every valid signature and rejects every invalid one`, async () => {
-      expectAll(await runSignatureVectors(file(json), spec, algorithm), file(json));
+      expectAll(await runSignatureVectors(file(json), spec, algorithm, nodeRsaPrimitives), file(json));
+    });
+  }
+  for (const [json, spec, algorithm] of cases.filter(([, , algorithm]) => !algorithm.startsWith("ED25519"))) {
+    it(`${algorithm} with ${spec} and MessageType DIGEST accepts every valid signature over its message's digest and rejects every invalid one`, async () => {
+      expectAll(await runDigestSignatureVectors(file(json), spec, algorithm, nodeRsaPrimitives), file(json));
     });
   }
   for (const [json, spec] of [

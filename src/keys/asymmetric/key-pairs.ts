@@ -9,8 +9,8 @@
  * family, so storage (sealed under the root key), GetPublicKey and GenerateDataKeyPair treat them
  * alike.
  *
- * Limits (documented in the README): RSA with MessageType DIGEST is refused — WebCrypto's RSA
- * signatures hash the message themselves and EdgeKMS does not implement RSA arithmetic itself.
+ * RSA with MessageType DIGEST goes to rsa-digest.ts, whose RSA primitives are the platform's
+ * (the RsaPrimitives port): WebCrypto's RSA signatures always hash the message themselves.
  */
 import { KmsError } from "../../protocol/errors.ts";
 import type { SigningAlgorithmSpec } from "../../protocol/enums.ts";
@@ -20,8 +20,10 @@ import { ed25519PublicKeyOf, ed25519Sign, ed25519Verify, generateEd25519 } from 
 import { generateMlDsa, mlDsaPublicKeyOf, mlDsaSign, mlDsaVerify, type MlDsaSpec } from "./ml-dsa.ts";
 import { generateMlKem, mlKemPublicKeyOf, type MlKemSpec } from "./ml-kem.ts";
 import { generateRsa, rsaPublicKeyOf, rsaSign, rsaVerify, type KeyPairBytes } from "./rsa.ts";
+import { rsaSignDigest, rsaVerifyDigest, type RsaPrimitives } from "./rsa-digest.ts";
 
 export type { KeyPairBytes } from "./rsa.ts";
+export type { RsaPrimitives } from "./rsa-digest.ts";
 export type MessageType = "RAW" | "DIGEST" | "EXTERNAL_MU";
 
 const ML_DSA = new Set(["ML_DSA_44", "ML_DSA_65", "ML_DSA_87"]);
@@ -63,7 +65,7 @@ function validation(message: string): KmsError {
  * Checks the message against the algorithm and MessageType, as AWS does before signing or
  * verifying: ED25519_SHA_512 takes RAW only, ED25519_PH_SHA_512 DIGEST only, EXTERNAL_MU is for
  * ML-DSA only (64 bytes), and a DIGEST must be exactly the algorithm's digest length.
- * @throws ValidationException; UnsupportedOperationException for RSA with DIGEST (see module comment)
+ * @throws ValidationException
  */
 export function checkSigningMessage(algorithm: SigningAlgorithmSpec, messageType: MessageType, message: Uint8Array): void {
   if (algorithm === "ED25519_SHA_512" && messageType !== "RAW") throw validation("ED25519_SHA_512 requires MessageType RAW.");
@@ -75,12 +77,6 @@ export function checkSigningMessage(algorithm: SigningAlgorithmSpec, messageType
   if (messageType === "DIGEST") {
     if (algorithm === "ML_DSA_SHAKE_256")
       throw validation("MessageType DIGEST is not valid for signing algorithm ML_DSA_SHAKE_256; use RAW or EXTERNAL_MU.");
-    if (algorithm.startsWith("RSASSA_")) {
-      throw new KmsError(
-        "UnsupportedOperationException",
-        "MessageType DIGEST with RSA signing algorithms is not supported by EdgeKMS; send the message with MessageType RAW.",
-      );
-    }
     if (message.length !== DIGEST_LENGTH[algorithm]) throw validation(`Digest is invalid length for algorithm ${algorithm}.`);
   }
 }
@@ -92,8 +88,11 @@ export async function signMessage(
   privateKey: Uint8Array,
   message: Uint8Array,
   messageType: MessageType,
+  rsa: RsaPrimitives,
 ): Promise<Uint8Array> {
-  if (algorithm.startsWith("RSASSA_")) return rsaSign(algorithm, privateKey, message);
+  if (algorithm.startsWith("RSASSA_")) {
+    return messageType === "DIGEST" ? rsaSignDigest(rsa, algorithm, privateKey, message) : rsaSign(algorithm, privateKey, message);
+  }
   const curve = curveOf(spec);
   if (curve !== undefined) return ecdsaSign(curve, privateKey, message, messageType === "DIGEST");
   if (spec === "ECC_NIST_EDWARDS25519") return ed25519Sign(privateKey, message, algorithm === "ED25519_PH_SHA_512");
@@ -109,8 +108,13 @@ export async function verifySignature(
   message: Uint8Array,
   messageType: MessageType,
   signature: Uint8Array,
+  rsa: RsaPrimitives,
 ): Promise<boolean> {
-  if (algorithm.startsWith("RSASSA_")) return rsaVerify(algorithm, publicKey, message, signature);
+  if (algorithm.startsWith("RSASSA_")) {
+    return messageType === "DIGEST"
+      ? rsaVerifyDigest(rsa, algorithm, publicKey, message, signature)
+      : rsaVerify(algorithm, publicKey, message, signature);
+  }
   const curve = curveOf(spec);
   if (curve !== undefined) return ecdsaVerify(curve, publicKey, message, signature, messageType === "DIGEST");
   if (spec === "ECC_NIST_EDWARDS25519") return ed25519Verify(publicKey, message, signature, algorithm === "ED25519_PH_SHA_512");

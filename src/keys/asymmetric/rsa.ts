@@ -7,8 +7,8 @@
  * PKCS #8 and published as SubjectPublicKeyInfo (rsaEncryption, e = 65537), exactly what
  * WebCrypto exports.
  *
- * Limits: WebCrypto hashes the message itself, so MessageType DIGEST (a precomputed hash) cannot be
- * signed or verified with RSA here; the caller refuses it (see key-pairs.ts).
+ * WebCrypto hashes the message itself, so MessageType DIGEST (a precomputed hash) is signed and
+ * verified by rsa-digest.ts instead, with the platform's RSA primitives.
  *
  * Security: private keys are imported non-extractable for one operation and dropped.
  */

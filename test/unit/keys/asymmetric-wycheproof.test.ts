@@ -2,7 +2,9 @@
  * Wycheproof vectors (test/vectors/wycheproof/) for every verification and decryption path of
  * asymmetric and HMAC keys, in Node: ECDSA P-256/384/521 and secp256k1, RSA-PSS and RSASSA-PKCS1-v1_5
  * at 2048/3072/4096, RSA-OAEP at 2048/3072/4096, ECDH P-256/384, Ed25519, ML-DSA-44/65/87 and HMAC
- * SHA-224/256/384/512. The checks are test/common/wycheproof-asymmetric.ts, shared with workerd.
+ * SHA-224/256/384/512 — and the ECDSA and RSA signature files again over each message's digest
+ * (MessageType DIGEST: @noble/curves, or node:crypto's RSA primitives through worker/node-rsa.ts).
+ * The checks are test/common/wycheproof-asymmetric.ts, shared with workerd.
  */
 import { readFileSync } from "node:fs";
 import { fileURLToPath } from "node:url";
@@ -12,10 +14,12 @@ import {
   runHmacVectors,
   runMlDsaVectors,
   runOaepVectors,
+  runDigestSignatureVectors,
   runSignatureVectors,
   type VectorRun,
   type WycheproofFile,
 } from "../../common/wycheproof-asymmetric.ts";
+import { nodeRsaPrimitives } from "../../../worker/node-rsa.ts";
 
 function load(name: string): WycheproofFile {
   return JSON.parse(readFileSync(fileURLToPath(new URL(`../../vectors/wycheproof/${name}`, import.meta.url)), "utf8")) as WycheproofFile;
@@ -44,7 +48,14 @@ describe("signature verification against Wycheproof", () => {
   for (const [name, spec, algorithm] of cases) {
     it(`${algorithm} with ${spec} accepts every valid signature of ${name} and rejects every invalid one`, async () => {
       const file = load(name);
-      expectAll(await runSignatureVectors(file, spec, algorithm), file);
+      expectAll(await runSignatureVectors(file, spec, algorithm, nodeRsaPrimitives), file);
+    });
+  }
+
+  for (const [name, spec, algorithm] of cases.filter(([, , algorithm]) => !algorithm.startsWith("ED25519"))) {
+    it(`${algorithm} with ${spec} and MessageType DIGEST accepts every valid signature of ${name} over its message's digest and rejects every invalid one`, async () => {
+      const file = load(name);
+      expectAll(await runDigestSignatureVectors(file, spec, algorithm, nodeRsaPrimitives), file);
     });
   }
 
