@@ -20,6 +20,7 @@
  * full digests stay cheap; beyond it CreateKey mutants are sent by a caller whose IAM policy denies
  * everything (they must then change nothing either).
  */
+import { MAX_REQUEST_BYTES } from "../../src/protocol/body.ts";
 import { ACCOUNT, buildCorpus, examples, EXTERNAL_ACCOUNT, MUTATING, repair, type Corpus, type Example } from "./corpus.ts";
 import { nextMutant, type MutationContext } from "./mutators.ts";
 import { Prng } from "./prng.ts";
@@ -83,6 +84,13 @@ export interface FuzzReport {
   serverErrors: Finding[];
   hangs: Finding[];
   networkErrors: Finding[];
+  /**
+   * Bodies over the service's size limit whose connection was reset while the fuzzer was still
+   * sending them: the service refuses such a request from its Content-Length without reading the
+   * body (src/protocol/body.ts) and the runtime closes the connection, and a TCP reset arriving
+   * mid-upload discards the 413 before the client reads it. Counted, not a finding.
+   */
+  resetWhileSendingOversized: number;
   /** Refusals without an AWS error type (the first 50): each should say its __type. */
   untyped: Finding[];
   stateChanges: StateChange[];
@@ -158,6 +166,7 @@ export async function runFuzz(options: FuzzOptions): Promise<FuzzReport> {
     serverErrors: [],
     hangs: [],
     networkErrors: [],
+    resetWhileSendingOversized: 0,
     untyped: [],
     stateChanges: [],
     stateChecks: { immediate: 0, periodic: 0, full: 0 },
@@ -309,7 +318,9 @@ export async function runFuzz(options: FuzzOptions): Promise<FuzzReport> {
         report.hangs.push(finding);
         log(`HANG #${i}: ${mutant.op} ${mutant.mutator} (${mutant.detail})`);
       }
-      if (out.networkError) {
+      if (out.networkError && request.body.length > MAX_REQUEST_BYTES && /ECONNRESET|EPIPE/.test(out.networkError)) {
+        report.resetWhileSendingOversized++;
+      } else if (out.networkError) {
         report.networkErrors.push(finding);
         log(`NETWORK ERROR #${i}: ${out.networkError} ${mutant.op} ${mutant.mutator} (${mutant.detail})`);
       }
@@ -391,7 +402,7 @@ export function formatReport(r: FuzzReport): string {
   const lines = [
     `seed ${r.seed}`,
     `requests ${r.requests} in ${(r.elapsedMs / 1000).toFixed(1)} s (${r.requestsPerSecond.toFixed(0)} req/s, state checks included)`,
-    `5xx ${r.serverErrors.length}, hangs ${r.hangs.length}, network errors ${r.networkErrors.length}, state changes from refused calls ${r.stateChanges.length}`,
+    `5xx ${r.serverErrors.length}, hangs ${r.hangs.length}, network errors ${r.networkErrors.length} (and ${r.resetWhileSendingOversized} resets while sending a body over the size limit), state changes from refused calls ${r.stateChanges.length}`,
     `state checks: ${r.stateChecks.immediate} immediate, ${r.stateChecks.periodic} periodic, ${r.stateChecks.full} full (${r.stateRequests} requests spent on set-up, repairs and state reads); keys created by mutants ${r.keysCreated}; final state digest ${r.finalDigest}`,
     `fuzzer errors ${r.fuzzerErrors.length}${r.fuzzerErrors.length > 0 ? `: ${r.fuzzerErrors.slice(0, 5).join(" | ")}` : ""}`,
     "by status:",
