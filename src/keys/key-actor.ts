@@ -92,12 +92,14 @@ import { hmacKeyLength, importedMaterialFits, isAsymmetricSpec, isHmacSpec, type
 import { checkGrantOperations, requireSymmetricEncryption } from "./key-usage.ts";
 import type { KeyStateGuardedOperation } from "./key-state.ts";
 import {
+  applyImportedMaterials,
   applySync,
   forwardMultiRegion,
   isPrimary,
   isReplica,
   multiRegionPending,
   opensCiphertextOf,
+  otherMembers,
   queueLeft,
   queueSync,
   sharedStateFor,
@@ -519,6 +521,9 @@ export class KeyActor {
             currentVersion: external ? 0 : 1,
             ...(init.multiRegion === true ? { multiRegion: { primaryArn: init.arn, replicaArns: [], syncSeq: 0 } } : {}),
           };
+          // A multi-Region set with imported material shares one fingerprint key from the start, so
+          // that its replicas recognise the material imported into them (src/keys/multi-region.ts).
+          if (external && init.multiRegion === true) record.fingerprintKey = newFingerprintKey(rootKeys, init.arn);
           if (init.material !== undefined) {
             // Seeded material (src/seed/): for an EXTERNAL key it is imported material that does not expire.
             record.fingerprintKey = newFingerprintKey(rootKeys, init.arn);
@@ -818,9 +823,6 @@ export class KeyActor {
         `${record.arn} is not a multi-Region primary key: its primary key is ${record.multiRegion.primaryArn}.`,
       );
     }
-    if (record.origin === "EXTERNAL") {
-      throw new KmsError("UnsupportedOperationException", "Multi-Region keys with imported key material are not supported by EdgeKMS.");
-    }
   }
 
   /**
@@ -863,6 +865,8 @@ export class KeyActor {
           keys.putVersion(sealed.version, sealed);
           if (material !== undefined) keys.putMaterial(material);
         }
+        // Imported material: the replica is created with none, and lists the set's as PENDING_IMPORT.
+        if (state.imported !== undefined) await applyImportedMaterials(keys, state.imported);
         const record: KeyRecord = {
           keyId: init.keyId,
           arn: init.arn,
@@ -880,9 +884,15 @@ export class KeyActor {
           rotationEnabled: state.rotationEnabled,
           ...(state.rotationPeriodInDays === undefined ? {} : { rotationPeriodInDays: state.rotationPeriodInDays }),
           ...(state.nextRotation === undefined ? {} : { nextRotation: state.nextRotation }),
-          currentVersion: state.currentVersion,
+          currentVersion: state.imported === undefined ? state.currentVersion : 0,
           ...(state.currentKeyMaterialId === undefined ? {} : { currentKeyMaterialId: state.currentKeyMaterialId }),
           multiRegion: { primaryArn: state.primaryArn, replicaArns: state.replicaArns, syncSeq: state.seq },
+          ...(state.imported === undefined
+            ? {}
+            : {
+                fingerprintKey: state.imported.fingerprintKey,
+                ...(state.imported.materialFingerprint === undefined ? {} : { materialFingerprint: state.imported.materialFingerprint }),
+              }),
         };
         keys.save(record);
         return metadataOf(record);
@@ -966,7 +976,7 @@ export class KeyActor {
     const changed = await this.tx(async (keys) => {
       const record = await keys.record();
       if (record?.multiRegion === undefined) return false;
-      if (message.kind === "sync") return applySync(keys, record, message.state) !== undefined;
+      if (message.kind === "sync") return (await applySync(keys, record, message.state)) !== undefined;
       const role = record.multiRegion;
       if (!role.replicaArns.includes(message.arn)) return false;
       let updated = keys.update(record, { multiRegion: { ...role, replicaArns: role.replicaArns.filter((arn) => arn !== message.arn) } });
@@ -1082,7 +1092,11 @@ export class KeyActor {
             if (installed === undefined || !importedMaterialFits(keySpecOf(record), installed.length)) {
               throw new KmsError("InvalidCiphertextException", "KMS could not decrypt the encrypted (wrapped) key material.");
             }
-            return installMaterial(keys, record, rootKeys, installed, input, Date.now());
+            const installedResult = await installMaterial(keys, record, rootKeys, installed, input, Date.now());
+            // A multi-Region primary's replicas learn of new material (never the material itself).
+            const saved = await keys.record();
+            if (saved !== undefined && isPrimary(saved) && otherMembers(saved).length > 0) await queueSync(keys, saved, rootKeys);
+            return installedResult;
           },
           (r) => ({ KeyId: r.keyArn, KeyMaterialId: r.keyMaterialId }),
         );
@@ -1090,6 +1104,7 @@ export class KeyActor {
         if (material !== undefined) wipe(material);
       }
     });
+    if (result.ok) await this.deliverMultiRegion();
     await this.rescheduleWakeUp();
     return result;
   }
@@ -1209,6 +1224,7 @@ export class KeyActor {
       commit(
         async (keys) => {
           const record = await keys.guard(call, "RotateKeyOnDemand", "kms:RotateKeyOnDemand", this.keys, refuseReplica(refuseNonSymmetric));
+          if (record.origin === "EXTERNAL" && record.multiRegion !== undefined) throw multiRegionImportRotationUnsupported(record);
           // A key with imported material rotates to material imported for it (PENDING_ROTATION).
           if (record.origin === "EXTERNAL" && !(await keys.materials()).some((m) => m.pendingRotation === true && m.imported === true)) {
             throw new KmsError(
@@ -2048,6 +2064,14 @@ function dropMaterial(keys: KeyRecords, record: KeyRecord, material: KeyMaterial
   });
 }
 
+/** Rotating imported material (new material, then RotateKeyOnDemand) of a multi-Region key: not supported by EdgeKMS. */
+function multiRegionImportRotationUnsupported(record: KeyRecord): KmsError {
+  return new KmsError(
+    "UnsupportedOperationException",
+    `${record.arn} is a multi-Region key with imported key material: rotating its key material (new key material and RotateKeyOnDemand) is not supported by EdgeKMS.`,
+  );
+}
+
 function incorrectMaterial(): KmsError {
   return new KmsError(
     "IncorrectKeyMaterialException",
@@ -2074,6 +2098,10 @@ async function installMaterial(
   input: NewKeyMaterial,
   now: number,
 ): Promise<MaterialResult> {
+  // A replica recognises the set's material only through the set's fingerprint key: never a key of its own.
+  if (isReplica(record) && record.fingerprintKey === undefined) {
+    throw new KmsError("KMSInvalidStateException", `${record.arn} has not yet received its primary key's import settings; try again.`);
+  }
   record = await withOwnFingerprintKey(keys, rootKeys, record);
   // One fingerprint under the key's own fingerprint key; one per configured root key for a key
   // whose fingerprints' root key cannot be told (material-fingerprints.ts).
@@ -2092,9 +2120,20 @@ async function installMaterial(
     keys.putMaterial(legacy);
     record = keys.update(record, { currentKeyMaterialId: legacy.keyMaterialId });
   }
-  const importType = input.importType ?? (materials.length === 0 ? "NEW_KEY_MATERIAL" : "EXISTING_KEY_MATERIAL");
+  // A replica takes only the material its primary has: it cannot be given new material directly.
+  const replica = isReplica(record);
+  const importType = input.importType ?? (materials.length === 0 && !replica ? "NEW_KEY_MATERIAL" : "EXISTING_KEY_MATERIAL");
   const candidateIds = candidates.map(importedMaterialId);
   const existing = materials.find((m) => candidateIds.includes(m.keyMaterialId));
+  if (importType === "NEW_KEY_MATERIAL" && existing === undefined && replica) {
+    throw new KmsError(
+      "UnsupportedOperationException",
+      `${record.arn} is a multi-Region replica key: import new key material into its primary key, ${record.multiRegion!.primaryArn}, then the same key material into the replica (ImportType EXISTING_KEY_MATERIAL).`,
+    );
+  }
+  if (importType === "NEW_KEY_MATERIAL" && existing === undefined && record.multiRegion !== undefined && materials.length > 0) {
+    throw multiRegionImportRotationUnsupported(record);
+  }
   const fingerprint = existing === undefined ? candidates[0]! : candidates[candidateIds.indexOf(existing.keyMaterialId)]!;
   const keyMaterialId = importedMaterialId(fingerprint);
   const expiry = {

@@ -21,13 +21,27 @@
  * and a receiver applies only a number newer than the last it applied, so a repeated or late
  * message changes nothing. "left" only removes a member.
  *
+ * Imported key material (Origin EXTERNAL) is the exception to sharing material: AWS "does not
+ * copy or synchronize the key material from a primary key with imported key material to its
+ * replica keys. You must import the same key material into related primary and replica keys"
+ * ("Importing key material into multi-Region keys"). So for such a set the synchronisation carries
+ * no backing key at all — only what lets each key recognise the set's material when it is imported
+ * into it: the set's one fingerprint key (sealed for the receiver's ARN, as backing keys are for
+ * other sets), the material fingerprint and the list of materials (version and KeyMaterialId). The
+ * fingerprints are over the set's identity rather than one key's ARN
+ * (src/keys/material-fingerprints.ts, `fingerprintSubject`), so the same material has the same
+ * fingerprint and KeyMaterialId in every Region, and keeps the primary's version number, so a
+ * ciphertext names the same backing-key version everywhere. Whether a key holds each material,
+ * and until when (ExpirationModel, ValidTo), stays each key's own, as does its key state.
+ *
  * Security: backing keys cross between keys only sealed, each copy bound to its receiver's ARN; no
- * plaintext key material is ever stored or sent.
+ * plaintext key material is ever stored or sent, and imported material is never sent at all.
  */
 import { parseKeyArn } from "../arn.ts";
 import type { MultiRegionConfiguration } from "../protocol/shapes.ts";
 import type { RecordStore, RecordTx } from "../store/port.ts";
 import { sealBackingKey, unsealBackingKey, wipe, type SealedBackingKey } from "./backing-key.ts";
+import { sealFingerprintKey, withFingerprintKey, type FingerprintKey } from "./import-token.ts";
 import type { KeyMaterialRecord, KeyRecord, KeyRecords } from "./key-records.ts";
 import type { RootKeyRing } from "./root-key-ring.ts";
 
@@ -51,8 +65,19 @@ export interface SharedState {
   onDemandRotations?: number;
   currentVersion: number;
   currentKeyMaterialId?: string;
-  /** Every backing-key version, sealed for the receiving key's ARN, with what ListKeyRotations shows of it. */
+  /** Every backing-key version, sealed for the receiving key's ARN, with what ListKeyRotations shows of it (none for imported material). */
   versions: { sealed: SealedBackingKey; material?: KeyMaterialRecord }[];
+  /** A set with imported material (EXTERNAL): what each key needs to recognise the material imported into it. */
+  imported?: ImportedMaterialState;
+}
+
+/** The imported-material part of a set's shared state: never the material itself. */
+export interface ImportedMaterialState {
+  /** The set's fingerprint key, sealed for the receiving key's ARN. */
+  fingerprintKey: FingerprintKey;
+  materialFingerprint?: Uint8Array;
+  /** The set's materials as the primary lists them, without its own import state and expiration. */
+  materials: KeyMaterialRecord[];
 }
 
 export type MultiRegionMessage = { kind: "sync"; id: string; state: SharedState } | { kind: "left"; id: string; arn: string };
@@ -118,7 +143,8 @@ export async function sharedStateFor(
 ): Promise<SharedState> {
   const role = record.multiRegion!;
   const versions: SharedState["versions"] = [];
-  for (let v = 1; v <= record.currentVersion; v++) {
+  const imported = record.origin === "EXTERNAL" ? await importedStateFor(keys, record, rootKeys, target) : undefined;
+  for (let v = 1; imported === undefined && v <= record.currentVersion; v++) {
     const stored = await keys.version(v);
     if (stored === undefined) continue;
     const secret = unsealBackingKey(rootKeys, record.arn, stored);
@@ -143,7 +169,60 @@ export async function sharedStateFor(
     currentVersion: record.currentVersion,
     ...(record.currentKeyMaterialId === undefined ? {} : { currentKeyMaterialId: record.currentKeyMaterialId }),
     versions,
+    ...(imported === undefined ? {} : { imported }),
   };
+}
+
+/** What one key of the set shows of a material whatever the others did with it: no import state, no expiration. */
+function sharedMaterial(m: KeyMaterialRecord): KeyMaterialRecord {
+  return {
+    version: m.version,
+    keyMaterialId: m.keyMaterialId,
+    ...(m.rotationDate === undefined ? {} : { rotationDate: m.rotationDate }),
+    ...(m.rotationType === undefined ? {} : { rotationType: m.rotationType }),
+    ...(m.pendingRotation === undefined ? {} : { pendingRotation: m.pendingRotation }),
+  };
+}
+
+/**
+ * The imported-material state of `record` for `target`: the set's fingerprint key resealed for the
+ * target's ARN, the fingerprint and the material list.
+ * @throws Error when the key has no fingerprint key (every multi-Region EXTERNAL key gets one at creation).
+ */
+async function importedStateFor(
+  keys: KeyRecords,
+  record: KeyRecord,
+  rootKeys: RootKeyRing,
+  target: string,
+): Promise<ImportedMaterialState> {
+  if (record.fingerprintKey === undefined) throw new Error("a multi-Region key with imported material has no fingerprint key");
+  return {
+    fingerprintKey: withFingerprintKey(rootKeys, record.arn, record.fingerprintKey, (key) => sealFingerprintKey(rootKeys, target, key)),
+    ...(record.materialFingerprint === undefined ? {} : { materialFingerprint: record.materialFingerprint }),
+    materials: (await keys.materials()).map(sharedMaterial),
+  };
+}
+
+/**
+ * Records the set's imported materials in a key that does not list them yet (PENDING_IMPORT until
+ * imported into this key) and returns the key's current version: the current material's, when
+ * this key holds it, else 0.
+ */
+export async function applyImportedMaterials(
+  keys: KeyRecords,
+  state: ImportedMaterialState,
+  currentKeyMaterialId?: string,
+): Promise<number> {
+  const own = new Map((await keys.materials()).map((m) => [m.version, m]));
+  for (const m of state.materials) {
+    if (!own.has(m.version)) {
+      const listed = { ...sharedMaterial(m), imported: false };
+      keys.putMaterial(listed);
+      own.set(m.version, listed);
+    }
+  }
+  const current = [...own.values()].find((m) => m.keyMaterialId === currentKeyMaterialId && m.imported === true);
+  return current === undefined || (await keys.version(current.version)) === undefined ? 0 : current.version;
 }
 
 /**
@@ -171,24 +250,37 @@ export function queueLeft(tx: RecordTx, record: KeyRecord): void {
 
 /**
  * Applies a synchronisation newer than the last one applied: the set, the rotation settings and
- * every backing-key version. Returns the record as saved, or undefined when the message is stale.
+ * every backing-key version — or, for imported material, the set's fingerprint key and material
+ * list, leaving this key's own imports, expiration and key state alone. Returns the record as
+ * saved, or undefined when the message is stale.
  */
-export function applySync(keys: KeyRecords, record: KeyRecord, state: SharedState): KeyRecord | undefined {
+export async function applySync(keys: KeyRecords, record: KeyRecord, state: SharedState): Promise<KeyRecord | undefined> {
   if (record.multiRegion === undefined || state.seq <= record.multiRegion.syncSeq) return undefined;
   for (const { sealed, material } of state.versions) {
     keys.putVersion(sealed.version, sealed);
     if (material !== undefined) keys.putMaterial(material);
   }
+  const imported = state.imported;
+  const currentVersion =
+    imported === undefined ? state.currentVersion : await applyImportedMaterials(keys, imported, state.currentKeyMaterialId);
+  // A new replica is Creating until this, its first synchronisation from the primary; one with
+  // imported material then waits for its own import (PendingImport), as AWS's does.
+  const created = imported !== undefined && currentVersion === 0 ? ("PendingImport" as const) : ("Enabled" as const);
   return keys.update(record, {
-    // A new replica is Creating until this, its first synchronisation from the primary.
-    ...(record.keyState === "Creating" ? { keyState: "Enabled" as const } : {}),
+    ...(record.keyState === "Creating" ? { keyState: created } : {}),
     multiRegion: { primaryArn: state.primaryArn, replicaArns: state.replicaArns, syncSeq: state.seq },
     rotationEnabled: state.rotationEnabled,
     rotationPeriodInDays: state.rotationPeriodInDays,
     nextRotation: state.nextRotation,
     onDemandRotations: state.onDemandRotations,
-    currentVersion: state.currentVersion,
+    currentVersion,
     currentKeyMaterialId: state.currentKeyMaterialId,
+    ...(imported === undefined
+      ? {}
+      : {
+          fingerprintKey: imported.fingerprintKey,
+          ...(imported.materialFingerprint === undefined ? {} : { materialFingerprint: imported.materialFingerprint }),
+        }),
   });
 }
 
