@@ -94,12 +94,14 @@ import type { KeyStateGuardedOperation } from "./key-state.ts";
 import {
   applyImportedMaterials,
   applySync,
+  awaitsReplicaImport,
   forwardMultiRegion,
   isPrimary,
   isReplica,
   multiRegionPending,
   opensCiphertextOf,
   otherMembers,
+  queueImported,
   queueLeft,
   queueSync,
   sharedStateFor,
@@ -208,7 +210,7 @@ export interface KeyLastUsage {
 export interface RotationEntry {
   KeyId: string;
   KeyMaterialId: string;
-  KeyMaterialState: "CURRENT" | "NON_CURRENT" | "PENDING_ROTATION";
+  KeyMaterialState: "CURRENT" | "NON_CURRENT" | "PENDING_ROTATION" | "PENDING_MULTI_REGION_IMPORT_AND_ROTATION";
   KeyMaterialDescription?: string;
   ImportState?: "IMPORTED" | "PENDING_IMPORT";
   ExpirationModel?: ExpirationModel;
@@ -977,6 +979,15 @@ export class KeyActor {
       const record = await keys.record();
       if (record?.multiRegion === undefined) return false;
       if (message.kind === "sync") return (await applySync(keys, record, message.state)) !== undefined;
+      if (message.kind === "imported") {
+        // Only the primary keeps count; material it no longer has pending needs none.
+        if (!isPrimary(record)) return false;
+        const material = (await keys.materials()).find((m) => m.keyMaterialId === message.keyMaterialId && m.pendingRotation === true);
+        if (material === undefined) return false;
+        const others = (material.importedBy ?? []).filter((arn) => arn !== message.arn);
+        keys.putMaterial({ ...material, importedBy: message.imported ? [...others, message.arn] : others });
+        return true;
+      }
       const role = record.multiRegion;
       if (!role.replicaArns.includes(message.arn)) return false;
       let updated = keys.update(record, { multiRegion: { ...role, replicaArns: role.replicaArns.filter((arn) => arn !== message.arn) } });
@@ -1093,9 +1104,14 @@ export class KeyActor {
               throw new KmsError("InvalidCiphertextException", "KMS could not decrypt the encrypted (wrapped) key material.");
             }
             const installedResult = await installMaterial(keys, record, rootKeys, installed, input, Date.now());
-            // A multi-Region primary's replicas learn of new material (never the material itself).
+            // A multi-Region primary's replicas learn of new material (never the material itself); a
+            // replica tells its primary when it holds material pending rotation.
             const saved = await keys.record();
             if (saved !== undefined && isPrimary(saved) && otherMembers(saved).length > 0) await queueSync(keys, saved, rootKeys);
+            if (saved !== undefined && isReplica(saved)) {
+              const m = (await keys.materials()).find((x) => x.keyMaterialId === installedResult.keyMaterialId);
+              if (m?.pendingRotation === true) queueImported(keys.tx, saved, m.keyMaterialId, true);
+            }
             return installedResult;
           },
           (r) => ({ KeyId: r.keyArn, KeyMaterialId: r.keyMaterialId }),
@@ -1131,18 +1147,16 @@ export class KeyActor {
             await removeMaterial(keys, record);
             return { keyArn: record.arn };
           }
-          if (target.pendingRotation === true) {
-            keys.deleteVersion(target.version);
-            keys.deleteMaterial(target.version);
-          } else {
-            dropMaterial(keys, record, target);
-          }
+          await forgetMaterial(keys, record, target, this.ports.rootKeys());
           return { keyArn: record.arn, keyMaterialId: target.keyMaterialId };
         },
         (r) => ({ KeyId: r.keyArn, ...(r.keyMaterialId === undefined ? {} : { KeyMaterialId: r.keyMaterialId }) }),
       ),
     );
-    if (result.ok) await this.rescheduleWakeUp();
+    if (result.ok) {
+      await this.deliverMultiRegion();
+      await this.rescheduleWakeUp();
+    }
     return result;
   }
 
@@ -1224,7 +1238,14 @@ export class KeyActor {
       commit(
         async (keys) => {
           const record = await keys.guard(call, "RotateKeyOnDemand", "kms:RotateKeyOnDemand", this.keys, refuseReplica(refuseNonSymmetric));
-          if (record.origin === "EXTERNAL" && record.multiRegion !== undefined) throw multiRegionImportRotationUnsupported(record);
+          const waiting = (await keys.materials()).find((m) => awaitsReplicaImport(record, m));
+          if (record.origin === "EXTERNAL" && waiting !== undefined) {
+            const missing = record.multiRegion!.replicaArns.filter((arn) => !(waiting.importedBy ?? []).includes(arn));
+            throw new KmsError(
+              "KMSInvalidStateException",
+              `Key material ${waiting.keyMaterialId} is pending import into replica keys of ${record.arn}: import the same key material into ${missing.join(", ")} first.`,
+            );
+          }
           // A key with imported material rotates to material imported for it (PENDING_ROTATION).
           if (record.origin === "EXTERNAL" && !(await keys.materials()).some((m) => m.pendingRotation === true && m.imported === true)) {
             throw new KmsError(
@@ -1292,7 +1313,9 @@ export class KeyActor {
               KeyMaterialId: material.keyMaterialId,
               KeyMaterialState:
                 material.pendingRotation === true
-                  ? "PENDING_ROTATION"
+                  ? awaitsReplicaImport(record, material)
+                    ? "PENDING_MULTI_REGION_IMPORT_AND_ROTATION"
+                    : "PENDING_ROTATION"
                   : material.keyMaterialId === record.currentKeyMaterialId
                     ? "CURRENT"
                     : "NON_CURRENT",
@@ -1410,12 +1433,7 @@ export class KeyActor {
       if (due.length === 0 && !currentDue) return undefined;
       let current = record;
       for (const m of due) {
-        if (m.pendingRotation === true) {
-          keys.deleteVersion(m.version);
-          keys.deleteMaterial(m.version);
-        } else {
-          current = dropMaterial(keys, current, m);
-        }
+        current = await forgetMaterial(keys, current, m, this.ports.rootKeys());
       }
       if (currentDue) {
         const material = materials.find((m) => m.keyMaterialId === record.currentKeyMaterialId);
@@ -1424,7 +1442,11 @@ export class KeyActor {
       }
       return record.arn;
     });
-    if (expired !== undefined) await this.recordKeyEvent("KMS Imported Key Material Expiration", expired);
+    if (expired !== undefined) {
+      // Expired material pending rotation: the rest of a multi-Region set hears of it.
+      if (!(await forwardMultiRegion(this.store, this.ports.peers))) retry.push(now + RETRY_MS);
+      await this.recordKeyEvent("KMS Imported Key Material Expiration", expired);
+    }
 
     const rotated = await this.tx(async (keys) => {
       const record = await keys.record();
@@ -1458,13 +1480,15 @@ export class KeyActor {
       // still there: deleting it meanwhile cancels the rotation).
       const pending = (await keys.materials()).find((m) => m.pendingRotation === true && m.imported === true);
       if (pending === undefined) return undefined;
-      keys.putMaterial({ ...pending, pendingRotation: undefined, rotationDate: now, rotationType: type });
-      keys.update(updated, {
+      keys.putMaterial({ ...pending, pendingRotation: undefined, importedBy: undefined, rotationDate: now, rotationType: type });
+      const rotatedRecord = keys.update(updated, {
         currentVersion: pending.version,
         currentKeyMaterialId: pending.keyMaterialId,
         expirationModel: pending.expirationModel,
         validTo: pending.validTo,
       });
+      // A multi-Region primary's replicas make the same material current.
+      if (isPrimary(rotatedRecord)) await queueSync(keys, rotatedRecord, this.ports.rootKeys());
       return { arn: record.arn, version: pending.version };
     });
     if (rotated !== undefined) {
@@ -2064,12 +2088,22 @@ function dropMaterial(keys: KeyRecords, record: KeyRecord, material: KeyMaterial
   });
 }
 
-/** Rotating imported material (new material, then RotateKeyOnDemand) of a multi-Region key: not supported by EdgeKMS. */
-function multiRegionImportRotationUnsupported(record: KeyRecord): KmsError {
-  return new KmsError(
-    "UnsupportedOperationException",
-    `${record.arn} is a multi-Region key with imported key material: rotating its key material (new key material and RotateKeyOnDemand) is not supported by EdgeKMS.`,
-  );
+/**
+ * Deletes material pending rotation (DeleteImportedKeyMaterial, or its expiry) or, when it is not
+ * pending, drops it as dropMaterial does. Pending material is the primary's to forget: for a
+ * multi-Region primary the whole set forgets it (AWS: "you'll also be deleting the key materials
+ * for the replica Region keys"); a replica only drops its own copy, keeps it listed and tells its
+ * primary it no longer holds it.
+ */
+async function forgetMaterial(keys: KeyRecords, record: KeyRecord, material: KeyMaterialRecord, rootKeys: RootKeyRing): Promise<KeyRecord> {
+  if (material.pendingRotation !== true) return dropMaterial(keys, record, material);
+  if (isReplica(record)) {
+    queueImported(keys.tx, record, material.keyMaterialId, false);
+    return dropMaterial(keys, record, material);
+  }
+  keys.deleteVersion(material.version);
+  keys.deleteMaterial(material.version);
+  return isPrimary(record) && otherMembers(record).length > 0 ? queueSync(keys, record, rootKeys) : record;
 }
 
 function incorrectMaterial(): KmsError {
@@ -2131,9 +2165,7 @@ async function installMaterial(
       `${record.arn} is a multi-Region replica key: import new key material into its primary key, ${record.multiRegion!.primaryArn}, then the same key material into the replica (ImportType EXISTING_KEY_MATERIAL).`,
     );
   }
-  if (importType === "NEW_KEY_MATERIAL" && existing === undefined && record.multiRegion !== undefined && materials.length > 0) {
-    throw multiRegionImportRotationUnsupported(record);
-  }
+
   const fingerprint = existing === undefined ? candidates[0]! : candidates[candidateIds.indexOf(existing.keyMaterialId)]!;
   const keyMaterialId = importedMaterialId(fingerprint);
   const expiry = {

@@ -34,6 +34,16 @@
  * ciphertext names the same backing-key version everywhere. Whether a key holds each material,
  * and until when (ExpirationModel, ValidTo), stays each key's own, as does its key state.
  *
+ * Rotating such a set's material follows ImportKeyMaterial's and RotateKeyOnDemand's API
+ * reference: new material is imported into the primary (NEW_KEY_MATERIAL), reaches the replicas
+ * as a listed material they do not hold, and is imported into each of them (EXISTING_KEY_MATERIAL);
+ * each replica tells the primary whether it holds it ("imported" messages, from the replica's own
+ * outbox), and the primary shows it PENDING_MULTI_REGION_IMPORT_AND_ROTATION until every replica
+ * does, then PENDING_ROTATION. RotateKeyOnDemand on the primary then makes it current, and the
+ * synchronisation makes it current in every replica. Material pending rotation that the primary
+ * deletes (or that expires there) is forgotten by the whole set; a replica deleting its own copy
+ * changes only itself.
+ *
  * Security: backing keys cross between keys only sealed, each copy bound to its receiver's ARN; no
  * plaintext key material is ever stored or sent, and imported material is never sent at all.
  */
@@ -80,7 +90,11 @@ export interface ImportedMaterialState {
   materials: KeyMaterialRecord[];
 }
 
-export type MultiRegionMessage = { kind: "sync"; id: string; state: SharedState } | { kind: "left"; id: string; arn: string };
+export type MultiRegionMessage =
+  | { kind: "sync"; id: string; state: SharedState }
+  | { kind: "left"; id: string; arn: string }
+  /** From a replica to its primary: whether it now holds the imported material `keyMaterialId`. */
+  | { kind: "imported"; id: string; arn: string; keyMaterialId: string; imported: boolean };
 
 /** What a key needs to reach another key of its set. */
 export type MultiRegionPeers = (keyArn: string) => { receiveMultiRegion(message: MultiRegionMessage): Promise<unknown> };
@@ -181,6 +195,18 @@ function sharedMaterial(m: KeyMaterialRecord): KeyMaterialRecord {
     ...(m.rotationDate === undefined ? {} : { rotationDate: m.rotationDate }),
     ...(m.rotationType === undefined ? {} : { rotationType: m.rotationType }),
     ...(m.pendingRotation === undefined ? {} : { pendingRotation: m.pendingRotation }),
+    ...(m.importedBy === undefined ? {} : { importedBy: m.importedBy }),
+  };
+}
+
+/** What is a key's own in a material record: whether it holds it, until when, and its description. */
+function ownPart(m: KeyMaterialRecord | undefined): Partial<KeyMaterialRecord> {
+  if (m === undefined) return { imported: false };
+  return {
+    imported: m.imported === true,
+    ...(m.description === undefined ? {} : { description: m.description }),
+    ...(m.expirationModel === undefined ? {} : { expirationModel: m.expirationModel }),
+    ...(m.validTo === undefined ? {} : { validTo: m.validTo }),
   };
 }
 
@@ -204,25 +230,46 @@ async function importedStateFor(
 }
 
 /**
- * Records the set's imported materials in a key that does not list them yet (PENDING_IMPORT until
- * imported into this key) and returns the key's current version: the current material's, when
- * this key holds it, else 0.
+ * Brings a key's list of the set's imported materials up to the primary's: materials it does not
+ * list yet are added (PENDING_IMPORT until imported into this key), the shared part of the others
+ * (rotation date and type, pending rotation) follows the primary, and material pending rotation
+ * the primary no longer lists is forgotten. Returns this key's current material — the set's
+ * current one, when this key holds it.
  */
 export async function applyImportedMaterials(
   keys: KeyRecords,
   state: ImportedMaterialState,
   currentKeyMaterialId?: string,
-): Promise<number> {
+): Promise<KeyMaterialRecord | undefined> {
   const own = new Map((await keys.materials()).map((m) => [m.version, m]));
-  for (const m of state.materials) {
-    if (!own.has(m.version)) {
-      const listed = { ...sharedMaterial(m), imported: false };
-      keys.putMaterial(listed);
-      own.set(m.version, listed);
+  const listed = new Set(state.materials.map((m) => m.version));
+  for (const [version, m] of own) {
+    if (!listed.has(version) && m.pendingRotation === true) {
+      keys.deleteVersion(version);
+      keys.deleteMaterial(version);
+      own.delete(version);
     }
   }
+  for (const m of state.materials) {
+    const merged: KeyMaterialRecord = { ...sharedMaterial(m), ...ownPart(own.get(m.version)) };
+    keys.putMaterial(merged);
+    own.set(m.version, merged);
+  }
   const current = [...own.values()].find((m) => m.keyMaterialId === currentKeyMaterialId && m.imported === true);
-  return current === undefined || (await keys.version(current.version)) === undefined ? 0 : current.version;
+  return current === undefined || (await keys.version(current.version)) === undefined ? undefined : current;
+}
+
+/** Tells the primary, in the caller's transaction, whether this replica now holds imported material `keyMaterialId`. */
+export function queueImported(tx: RecordTx, record: KeyRecord, keyMaterialId: string, imported: boolean): void {
+  if (record.multiRegion === undefined) return;
+  const message: MultiRegionMessage = { kind: "imported", id: crypto.randomUUID(), arn: record.arn, keyMaterialId, imported };
+  tx.put(`${OUTBOX}${record.multiRegion.primaryArn}\nimported ${keyMaterialId}`, message);
+}
+
+/** True while some replica of the primary `record` does not hold the material pending rotation `m`. */
+export function awaitsReplicaImport(record: KeyRecord, m: KeyMaterialRecord): boolean {
+  if (m.pendingRotation !== true || !isPrimary(record)) return false;
+  return record.multiRegion!.replicaArns.some((arn) => !(m.importedBy ?? []).includes(arn));
 }
 
 /**
@@ -261,27 +308,51 @@ export async function applySync(keys: KeyRecords, record: KeyRecord, state: Shar
     if (material !== undefined) keys.putMaterial(material);
   }
   const imported = state.imported;
-  const currentVersion =
-    imported === undefined ? state.currentVersion : await applyImportedMaterials(keys, imported, state.currentKeyMaterialId);
-  // A new replica is Creating until this, its first synchronisation from the primary; one with
-  // imported material then waits for its own import (PendingImport), as AWS's does.
-  const created = imported !== undefined && currentVersion === 0 ? ("PendingImport" as const) : ("Enabled" as const);
+  if (imported !== undefined) return keys.update(record, await importedSync(keys, record, state, imported));
   return keys.update(record, {
-    ...(record.keyState === "Creating" ? { keyState: created } : {}),
+    // A new replica is Creating until this, its first synchronisation from the primary.
+    ...(record.keyState === "Creating" ? { keyState: "Enabled" as const } : {}),
     multiRegion: { primaryArn: state.primaryArn, replicaArns: state.replicaArns, syncSeq: state.seq },
     rotationEnabled: state.rotationEnabled,
     rotationPeriodInDays: state.rotationPeriodInDays,
     nextRotation: state.nextRotation,
     onDemandRotations: state.onDemandRotations,
-    currentVersion,
+    currentVersion: state.currentVersion,
     currentKeyMaterialId: state.currentKeyMaterialId,
-    ...(imported === undefined
-      ? {}
-      : {
-          fingerprintKey: imported.fingerprintKey,
-          ...(imported.materialFingerprint === undefined ? {} : { materialFingerprint: imported.materialFingerprint }),
-        }),
   });
+}
+
+/**
+ * The record's changes for a synchronisation of a set with imported material: the set, the set's
+ * fingerprint key and current material; this key's current version, expiration and key state
+ * follow from whether it holds that material (a rotation to material it does not hold, or no
+ * longer holds, leaves it PendingImport, as an expiry would).
+ */
+async function importedSync(
+  keys: KeyRecords,
+  record: KeyRecord,
+  state: SharedState,
+  imported: ImportedMaterialState,
+): Promise<Partial<KeyRecord>> {
+  const current = await applyImportedMaterials(keys, imported, state.currentKeyMaterialId);
+  const held = current !== undefined;
+  let keyState = record.keyState;
+  // A new replica is Creating until its first synchronisation; then, like any key of the set,
+  // usable only while it holds the current material.
+  if (keyState === "Creating") keyState = held ? "Enabled" : "PendingImport";
+  else if (!held && (keyState === "Enabled" || keyState === "Disabled")) keyState = "PendingImport";
+  else if (held && keyState === "PendingImport") keyState = "Enabled";
+  return {
+    keyState,
+    multiRegion: { primaryArn: state.primaryArn, replicaArns: state.replicaArns, syncSeq: state.seq },
+    onDemandRotations: state.onDemandRotations,
+    currentVersion: current?.version ?? 0,
+    currentKeyMaterialId: state.currentKeyMaterialId,
+    expirationModel: current?.expirationModel,
+    validTo: current?.validTo,
+    fingerprintKey: imported.fingerprintKey,
+    ...(imported.materialFingerprint === undefined ? {} : { materialFingerprint: imported.materialFingerprint }),
+  };
 }
 
 /** True when the store's multi-Region outbox holds undelivered messages. */

@@ -20,6 +20,7 @@ import {
   GetKeyRotationStatusCommand,
   GetPublicKeyCommand,
   ListAliasesCommand,
+  ListKeyRotationsCommand,
   ListKeysCommand,
   ListResourceTagsCommand,
   ReEncryptCommand,
@@ -282,7 +283,7 @@ describe("multi-Region keys", () => {
     );
   });
 
-  it("with imported key material: the replica waits for the same material, imported into it, and then opens the primary's ciphertexts", async () => {
+  it("with imported key material: the replica waits for the same material, imported into it, then opens the primary's ciphertexts and rotates with it", async () => {
     const east = worker.client("test", "us-east-1");
     const west = worker.client("test", "us-west-2");
     const { KeyMetadata: created } = await east.send(new CreateKeyCommand({ MultiRegion: true, Origin: "EXTERNAL" }));
@@ -326,16 +327,33 @@ describe("multi-Region keys", () => {
     const opened = await west.send(new DecryptCommand({ CiphertextBlob: sealed.CiphertextBlob }));
     expect(new TextDecoder().decode(opened.Plaintext)).toBe("imported twice");
     expect(opened.KeyId).toBe(replica.Arn);
-    const fromWest = await west.send(new EncryptCommand({ KeyId: keyId, Plaintext: utf8("back east") }));
-    expect(new TextDecoder().decode((await east.send(new DecryptCommand({ CiphertextBlob: fromWest.CiphertextBlob }))).Plaintext)).toBe(
-      "back east",
-    );
+    const fromWestBefore = await west.send(new EncryptCommand({ KeyId: keyId, Plaintext: utf8("west") }));
+    expect(
+      new TextDecoder().decode((await east.send(new DecryptCommand({ CiphertextBlob: fromWestBefore.CiphertextBlob }))).Plaintext),
+    ).toBe("west");
 
-    // Rotating imported material of a multi-Region key is not supported by EdgeKMS.
-    expect((await awsError(importMaterial(east, keyId, randomBytes(32), undefined, undefined, newMaterial))).name).toBe(
-      "UnsupportedOperationException",
-    );
-    expect((await awsError(east.send(new RotateKeyOnDemandCommand({ KeyId: keyId })))).name).toBe("UnsupportedOperationException");
+    // Rotation: new material goes into the primary, the same into each replica, then the primary rotates the set.
+    const next = randomBytes(32);
+    const rotation = await importMaterial(east, keyId, next, undefined, undefined, newMaterial);
+    const stateOf = async (kms: KMSClient) =>
+      (await kms.send(new ListKeyRotationsCommand({ KeyId: keyId, IncludeKeyMaterial: "ALL_KEY_MATERIAL" }))).Rotations!.find(
+        (r) => r.KeyMaterialId === rotation.KeyMaterialId,
+      );
+    expect(await stateOf(east)).toMatchObject({ KeyMaterialState: "PENDING_MULTI_REGION_IMPORT_AND_ROTATION", ImportState: "IMPORTED" });
+    expect((await awsError(east.send(new RotateKeyOnDemandCommand({ KeyId: keyId })))).name).toBe("KMSInvalidStateException");
+    await eventually(async () => (await stateOf(west))?.ImportState === "PENDING_IMPORT");
+    expect((await importMaterial(west, keyId, next)).KeyMaterialId).toBe(rotation.KeyMaterialId);
+    await eventually(async () => (await stateOf(east))?.KeyMaterialState === "PENDING_ROTATION");
+    await east.send(new RotateKeyOnDemandCommand({ KeyId: keyId }));
+    await eventually(async () => {
+      const inEast = (await east.send(new DescribeKeyCommand({ KeyId: keyId }))).KeyMetadata!.CurrentKeyMaterialId;
+      const inWest = (await west.send(new DescribeKeyCommand({ KeyId: keyId }))).KeyMetadata!.CurrentKeyMaterialId;
+      return inEast === rotation.KeyMaterialId && inWest === rotation.KeyMaterialId;
+    });
+    const fromWest = await west.send(new EncryptCommand({ KeyId: keyId, Plaintext: utf8("back east") }));
+    const openedEast = await east.send(new DecryptCommand({ CiphertextBlob: fromWest.CiphertextBlob }));
+    expect(new TextDecoder().decode(openedEast.Plaintext)).toBe("back east");
+    expect(openedEast.KeyMaterialId).toBe(rotation.KeyMaterialId);
 
     // Deleting the replica's material is the replica's alone.
     await west.send(new DeleteImportedKeyMaterialCommand({ KeyId: keyId }));
@@ -347,8 +365,8 @@ describe("multi-Region keys", () => {
     expect(new TextDecoder().decode((await east.send(new DecryptCommand({ CiphertextBlob: fromWest.CiphertextBlob }))).Plaintext)).toBe(
       "back east",
     );
-    // ...and the same material brings it back.
-    await importMaterial(west, keyId, material);
+    // ...and the same material brings it back (the replica still holds the first material).
+    await importMaterial(west, keyId, next);
     expect(new TextDecoder().decode((await west.send(new DecryptCommand({ CiphertextBlob: sealed.CiphertextBlob }))).Plaintext)).toBe(
       "imported twice",
     );

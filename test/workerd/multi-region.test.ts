@@ -237,8 +237,50 @@ describe("multi-Region keys in their objects", () => {
     expect(value(await replica.describe(replicaCall))).toMatchObject({ KeyState: "Enabled", ValidTo: new Date(validTo) });
     value(await importInto(primary, primaryCall, material));
     expect(value(await replica.describe(replicaCall))).toMatchObject({ KeyState: "Enabled", ExpirationModel: "KEY_MATERIAL_EXPIRES" });
-    // Rotating a multi-Region key's imported material is refused.
+    // Nothing pending rotation: nothing to rotate to.
     const rotation = await primary.rotateOnDemand(primaryCall);
     expect(rotation.ok ? "rotated" : rotation.type).toBe("UnsupportedOperationException");
+  });
+  it("with imported material pending rotation: the primary counts the replicas that hold it, and its deletion on the primary reaches the set", async () => {
+    const { replicaArn, primary, replica, primaryCall, replicaCall } = await keySet("EXTERNAL");
+    const first = crypto.getRandomValues(new Uint8Array(32));
+    value(await importInto(primary, primaryCall, first));
+    value(await importInto(replica, replicaCall, first));
+    const next = crypto.getRandomValues(new Uint8Array(32));
+    const params = value(await primary.getParametersForImport(primaryCall, "RSAES_OAEP_SHA_256"));
+    const { keyMaterialId } = value(
+      await primary.importKeyMaterial(primaryCall, {
+        importToken: params.importToken,
+        encryptedKeyMaterial: await wrapOaep(params.publicKey, next),
+        expirationModel: "KEY_MATERIAL_DOES_NOT_EXPIRE",
+        importType: "NEW_KEY_MATERIAL",
+      }),
+    );
+    const stateIn = async (stub: typeof primary, call: typeof primaryCall) =>
+      value(await stub.listRotations(call, "ALL_KEY_MATERIAL", 10, undefined)).Rotations.find((r) => r.KeyMaterialId === keyMaterialId);
+    expect((await stateIn(primary, primaryCall))?.KeyMaterialState).toBe("PENDING_MULTI_REGION_IMPORT_AND_ROTATION");
+    // A replica cannot be given new material of its own.
+    const own = await importInto(replica, replicaCall, crypto.getRandomValues(new Uint8Array(32)));
+    expect(own.ok ? "imported" : own.type).toBe("IncorrectKeyMaterialException");
+    value(await importInto(replica, replicaCall, next));
+    expect((await stateIn(primary, primaryCall))?.KeyMaterialState).toBe("PENDING_ROTATION");
+    // The replica deletes its copy: the primary waits for it again (a repeated message changes nothing).
+    value(await replica.deleteImportedMaterial(replicaCall, keyMaterialId));
+    const gone: MultiRegionMessage = {
+      kind: "imported",
+      id: crypto.randomUUID(),
+      arn: replicaArn,
+      keyMaterialId: keyMaterialId!,
+      imported: false,
+    };
+    await primary.receiveMultiRegion(gone);
+    expect((await stateIn(primary, primaryCall))?.KeyMaterialState).toBe("PENDING_MULTI_REGION_IMPORT_AND_ROTATION");
+    const early = await primary.rotateOnDemand(primaryCall);
+    expect(early.ok ? "rotated" : early.type).toBe("KMSInvalidStateException");
+    expect(value(await replica.describe(replicaCall)).KeyState).toBe("Enabled");
+    // The primary deletes it: the whole set forgets it.
+    value(await primary.deleteImportedMaterial(primaryCall, keyMaterialId));
+    expect(await stateIn(replica, replicaCall)).toBeUndefined();
+    expect(value(await replica.listRotations(replicaCall, "ALL_KEY_MATERIAL", 10, undefined)).Rotations).toHaveLength(1);
   });
 });
