@@ -953,6 +953,13 @@ export class KeyActor {
           throw new KmsError("NotFoundException", `${record.arn} has no replica key ${newPrimaryArn}.`);
         }
         const replicaArns = [...role.replicaArns.filter((arn) => arn !== newPrimaryArn), record.arn];
+        // Imported material pending rotation that this key holds: the new primary counts it as a
+        // replica's (the list travels with the synchronisation below).
+        for (const m of await keys.materials()) {
+          if (m.pendingRotation === true && m.imported === true && !(m.importedBy ?? []).includes(record.arn)) {
+            keys.putMaterial({ ...m, importedBy: [...(m.importedBy ?? []), record.arn] });
+          }
+        }
         await queueSync(
           keys,
           // Updating until the new primary has the change (endUpdate).
@@ -2165,7 +2172,6 @@ async function installMaterial(
       `${record.arn} is a multi-Region replica key: import new key material into its primary key, ${record.multiRegion!.primaryArn}, then the same key material into the replica (ImportType EXISTING_KEY_MATERIAL).`,
     );
   }
-
   const fingerprint = existing === undefined ? candidates[0]! : candidates[candidateIds.indexOf(existing.keyMaterialId)]!;
   const keyMaterialId = importedMaterialId(fingerprint);
   const expiry = {

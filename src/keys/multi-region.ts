@@ -233,14 +233,14 @@ async function importedStateFor(
  * Brings a key's list of the set's imported materials up to the primary's: materials it does not
  * list yet are added (PENDING_IMPORT until imported into this key), the shared part of the others
  * (rotation date and type, pending rotation) follows the primary, and material pending rotation
- * the primary no longer lists is forgotten. Returns this key's current material — the set's
- * current one, when this key holds it.
+ * the primary no longer lists is forgotten. Returns this key's materials and its current one — the
+ * set's current material, when this key holds it.
  */
 export async function applyImportedMaterials(
   keys: KeyRecords,
   state: ImportedMaterialState,
   currentKeyMaterialId?: string,
-): Promise<KeyMaterialRecord | undefined> {
+): Promise<{ materials: KeyMaterialRecord[]; current?: KeyMaterialRecord }> {
   const own = new Map((await keys.materials()).map((m) => [m.version, m]));
   const listed = new Set(state.materials.map((m) => m.version));
   for (const [version, m] of own) {
@@ -255,8 +255,10 @@ export async function applyImportedMaterials(
     keys.putMaterial(merged);
     own.set(m.version, merged);
   }
-  const current = [...own.values()].find((m) => m.keyMaterialId === currentKeyMaterialId && m.imported === true);
-  return current === undefined || (await keys.version(current.version)) === undefined ? undefined : current;
+  const materials = [...own.values()];
+  const current = materials.find((m) => m.keyMaterialId === currentKeyMaterialId && m.imported === true);
+  if (current === undefined || (await keys.version(current.version)) === undefined) return { materials };
+  return { materials, current };
 }
 
 /** Tells the primary, in the caller's transaction, whether this replica now holds imported material `keyMaterialId`. */
@@ -334,8 +336,17 @@ async function importedSync(
   state: SharedState,
   imported: ImportedMaterialState,
 ): Promise<Partial<KeyRecord>> {
-  const current = await applyImportedMaterials(keys, imported, state.currentKeyMaterialId);
+  const { materials, current } = await applyImportedMaterials(keys, imported, state.currentKeyMaterialId);
   const held = current !== undefined;
+  // After a change of primary the new one must learn which material pending rotation this key
+  // holds: said again on every synchronisation (idempotent, one message per material).
+  if (state.primaryArn !== record.arn) {
+    const role = { primaryArn: state.primaryArn, replicaArns: state.replicaArns, syncSeq: state.seq };
+    for (const m of materials) {
+      if (m.pendingRotation === true && m.imported === true)
+        queueImported(keys.tx, { ...record, multiRegion: role }, m.keyMaterialId, true);
+    }
+  }
   let keyState = record.keyState;
   // A new replica is Creating until its first synchronisation; then, like any key of the set,
   // usable only while it holds the current material.

@@ -283,4 +283,36 @@ describe("multi-Region keys in their objects", () => {
     expect(await stateIn(replica, replicaCall)).toBeUndefined();
     expect(value(await replica.listRotations(replicaCall, "ALL_KEY_MATERIAL", 10, undefined)).Rotations).toHaveLength(1);
   });
+  it("with imported material pending rotation: a change of primary keeps the count, and the new primary rotates the set", async () => {
+    const { primaryArn, replicaArn, primary, replica, primaryCall, replicaCall } = await keySet("EXTERNAL");
+    const first = crypto.getRandomValues(new Uint8Array(32));
+    value(await importInto(primary, primaryCall, first));
+    value(await importInto(replica, replicaCall, first));
+    const next = crypto.getRandomValues(new Uint8Array(32));
+    const params = value(await primary.getParametersForImport(primaryCall, "RSAES_OAEP_SHA_256"));
+    const { keyMaterialId } = value(
+      await primary.importKeyMaterial(primaryCall, {
+        importToken: params.importToken,
+        encryptedKeyMaterial: await wrapOaep(params.publicKey, next),
+        expirationModel: "KEY_MATERIAL_DOES_NOT_EXPIRE",
+        importType: "NEW_KEY_MATERIAL",
+      }),
+    );
+    value(await importInto(replica, replicaCall, next));
+    value(await replica.checkPrimaryUpdate(replicaCall, primaryArn));
+    value(await primary.updatePrimaryRegion(primaryCall, replicaArn));
+    const listed = value(await replica.listRotations(replicaCall, "ALL_KEY_MATERIAL", 10, undefined)).Rotations;
+    expect(listed.find((r) => r.KeyMaterialId === keyMaterialId)?.KeyMaterialState).toBe("PENDING_ROTATION");
+    value(await replica.rotateOnDemand(replicaCall));
+    // Carried out by the new primary's wake-up, due at once (workerd may already have run it).
+    await runDurableObjectAlarm(replica);
+    const deadline = Date.now() + 5_000;
+    while (value(await primary.describe(primaryCall)).CurrentKeyMaterialId !== keyMaterialId && Date.now() < deadline) {
+      await new Promise((r) => setTimeout(r, 20));
+    }
+    expect(value(await replica.describe(replicaCall)).CurrentKeyMaterialId).toBe(keyMaterialId);
+    expect(value(await primary.describe(primaryCall))).toMatchObject({ CurrentKeyMaterialId: keyMaterialId, KeyState: "Enabled" });
+    const blob = value(await replica.encrypt(replicaCall, "Encrypt", utf8("rotated"), {})).ciphertext;
+    expect(new TextDecoder().decode(value(await primary.decrypt(primaryCall, "Decrypt", blob, {})).plaintext)).toBe("rotated");
+  });
 });
