@@ -92,12 +92,16 @@ import { hmacKeyLength, importedMaterialFits, isAsymmetricSpec, isHmacSpec, type
 import { checkGrantOperations, requireSymmetricEncryption } from "./key-usage.ts";
 import type { KeyStateGuardedOperation } from "./key-state.ts";
 import {
+  applyImportedMaterials,
   applySync,
+  awaitsReplicaImport,
   forwardMultiRegion,
   isPrimary,
   isReplica,
   multiRegionPending,
   opensCiphertextOf,
+  otherMembers,
+  queueImported,
   queueLeft,
   queueSync,
   sharedStateFor,
@@ -206,7 +210,7 @@ export interface KeyLastUsage {
 export interface RotationEntry {
   KeyId: string;
   KeyMaterialId: string;
-  KeyMaterialState: "CURRENT" | "NON_CURRENT" | "PENDING_ROTATION";
+  KeyMaterialState: "CURRENT" | "NON_CURRENT" | "PENDING_ROTATION" | "PENDING_MULTI_REGION_IMPORT_AND_ROTATION";
   KeyMaterialDescription?: string;
   ImportState?: "IMPORTED" | "PENDING_IMPORT";
   ExpirationModel?: ExpirationModel;
@@ -519,6 +523,9 @@ export class KeyActor {
             currentVersion: external ? 0 : 1,
             ...(init.multiRegion === true ? { multiRegion: { primaryArn: init.arn, replicaArns: [], syncSeq: 0 } } : {}),
           };
+          // A multi-Region set with imported material shares one fingerprint key from the start, so
+          // that its replicas recognise the material imported into them (src/keys/multi-region.ts).
+          if (external && init.multiRegion === true) record.fingerprintKey = newFingerprintKey(rootKeys, init.arn);
           if (init.material !== undefined) {
             // Seeded material (src/seed/): for an EXTERNAL key it is imported material that does not expire.
             record.fingerprintKey = newFingerprintKey(rootKeys, init.arn);
@@ -818,9 +825,6 @@ export class KeyActor {
         `${record.arn} is not a multi-Region primary key: its primary key is ${record.multiRegion.primaryArn}.`,
       );
     }
-    if (record.origin === "EXTERNAL") {
-      throw new KmsError("UnsupportedOperationException", "Multi-Region keys with imported key material are not supported by EdgeKMS.");
-    }
   }
 
   /**
@@ -863,6 +867,8 @@ export class KeyActor {
           keys.putVersion(sealed.version, sealed);
           if (material !== undefined) keys.putMaterial(material);
         }
+        // Imported material: the replica is created with none, and lists the set's as PENDING_IMPORT.
+        if (state.imported !== undefined) await applyImportedMaterials(keys, state.imported);
         const record: KeyRecord = {
           keyId: init.keyId,
           arn: init.arn,
@@ -880,9 +886,15 @@ export class KeyActor {
           rotationEnabled: state.rotationEnabled,
           ...(state.rotationPeriodInDays === undefined ? {} : { rotationPeriodInDays: state.rotationPeriodInDays }),
           ...(state.nextRotation === undefined ? {} : { nextRotation: state.nextRotation }),
-          currentVersion: state.currentVersion,
+          currentVersion: state.imported === undefined ? state.currentVersion : 0,
           ...(state.currentKeyMaterialId === undefined ? {} : { currentKeyMaterialId: state.currentKeyMaterialId }),
           multiRegion: { primaryArn: state.primaryArn, replicaArns: state.replicaArns, syncSeq: state.seq },
+          ...(state.imported === undefined
+            ? {}
+            : {
+                fingerprintKey: state.imported.fingerprintKey,
+                ...(state.imported.materialFingerprint === undefined ? {} : { materialFingerprint: state.imported.materialFingerprint }),
+              }),
         };
         keys.save(record);
         return metadataOf(record);
@@ -941,6 +953,13 @@ export class KeyActor {
           throw new KmsError("NotFoundException", `${record.arn} has no replica key ${newPrimaryArn}.`);
         }
         const replicaArns = [...role.replicaArns.filter((arn) => arn !== newPrimaryArn), record.arn];
+        // Imported material pending rotation that this key holds: the new primary counts it as a
+        // replica's (the list travels with the synchronisation below).
+        for (const m of await keys.materials()) {
+          if (m.pendingRotation === true && m.imported === true && !(m.importedBy ?? []).includes(record.arn)) {
+            keys.putMaterial({ ...m, importedBy: [...(m.importedBy ?? []), record.arn] });
+          }
+        }
         await queueSync(
           keys,
           // Updating until the new primary has the change (endUpdate).
@@ -966,7 +985,16 @@ export class KeyActor {
     const changed = await this.tx(async (keys) => {
       const record = await keys.record();
       if (record?.multiRegion === undefined) return false;
-      if (message.kind === "sync") return applySync(keys, record, message.state) !== undefined;
+      if (message.kind === "sync") return (await applySync(keys, record, message.state)) !== undefined;
+      if (message.kind === "imported") {
+        // Only the primary keeps count; material it no longer has pending needs none.
+        if (!isPrimary(record)) return false;
+        const material = (await keys.materials()).find((m) => m.keyMaterialId === message.keyMaterialId && m.pendingRotation === true);
+        if (material === undefined) return false;
+        const others = (material.importedBy ?? []).filter((arn) => arn !== message.arn);
+        keys.putMaterial({ ...material, importedBy: message.imported ? [...others, message.arn] : others });
+        return true;
+      }
       const role = record.multiRegion;
       if (!role.replicaArns.includes(message.arn)) return false;
       let updated = keys.update(record, { multiRegion: { ...role, replicaArns: role.replicaArns.filter((arn) => arn !== message.arn) } });
@@ -1082,7 +1110,16 @@ export class KeyActor {
             if (installed === undefined || !importedMaterialFits(keySpecOf(record), installed.length)) {
               throw new KmsError("InvalidCiphertextException", "KMS could not decrypt the encrypted (wrapped) key material.");
             }
-            return installMaterial(keys, record, rootKeys, installed, input, Date.now());
+            const installedResult = await installMaterial(keys, record, rootKeys, installed, input, Date.now());
+            // A multi-Region primary's replicas learn of new material (never the material itself); a
+            // replica tells its primary when it holds material pending rotation.
+            const saved = await keys.record();
+            if (saved !== undefined && isPrimary(saved) && otherMembers(saved).length > 0) await queueSync(keys, saved, rootKeys);
+            if (saved !== undefined && isReplica(saved)) {
+              const m = (await keys.materials()).find((x) => x.keyMaterialId === installedResult.keyMaterialId);
+              if (m?.pendingRotation === true) queueImported(keys.tx, saved, m.keyMaterialId, true);
+            }
+            return installedResult;
           },
           (r) => ({ KeyId: r.keyArn, KeyMaterialId: r.keyMaterialId }),
         );
@@ -1090,6 +1127,7 @@ export class KeyActor {
         if (material !== undefined) wipe(material);
       }
     });
+    if (result.ok) await this.deliverMultiRegion();
     await this.rescheduleWakeUp();
     return result;
   }
@@ -1116,18 +1154,16 @@ export class KeyActor {
             await removeMaterial(keys, record);
             return { keyArn: record.arn };
           }
-          if (target.pendingRotation === true) {
-            keys.deleteVersion(target.version);
-            keys.deleteMaterial(target.version);
-          } else {
-            dropMaterial(keys, record, target);
-          }
+          await forgetMaterial(keys, record, target, this.ports.rootKeys());
           return { keyArn: record.arn, keyMaterialId: target.keyMaterialId };
         },
         (r) => ({ KeyId: r.keyArn, ...(r.keyMaterialId === undefined ? {} : { KeyMaterialId: r.keyMaterialId }) }),
       ),
     );
-    if (result.ok) await this.rescheduleWakeUp();
+    if (result.ok) {
+      await this.deliverMultiRegion();
+      await this.rescheduleWakeUp();
+    }
     return result;
   }
 
@@ -1209,6 +1245,14 @@ export class KeyActor {
       commit(
         async (keys) => {
           const record = await keys.guard(call, "RotateKeyOnDemand", "kms:RotateKeyOnDemand", this.keys, refuseReplica(refuseNonSymmetric));
+          const waiting = (await keys.materials()).find((m) => awaitsReplicaImport(record, m));
+          if (record.origin === "EXTERNAL" && waiting !== undefined) {
+            const missing = record.multiRegion!.replicaArns.filter((arn) => !(waiting.importedBy ?? []).includes(arn));
+            throw new KmsError(
+              "KMSInvalidStateException",
+              `Key material ${waiting.keyMaterialId} is pending import into replica keys of ${record.arn}: import the same key material into ${missing.join(", ")} first.`,
+            );
+          }
           // A key with imported material rotates to material imported for it (PENDING_ROTATION).
           if (record.origin === "EXTERNAL" && !(await keys.materials()).some((m) => m.pendingRotation === true && m.imported === true)) {
             throw new KmsError(
@@ -1276,7 +1320,9 @@ export class KeyActor {
               KeyMaterialId: material.keyMaterialId,
               KeyMaterialState:
                 material.pendingRotation === true
-                  ? "PENDING_ROTATION"
+                  ? awaitsReplicaImport(record, material)
+                    ? "PENDING_MULTI_REGION_IMPORT_AND_ROTATION"
+                    : "PENDING_ROTATION"
                   : material.keyMaterialId === record.currentKeyMaterialId
                     ? "CURRENT"
                     : "NON_CURRENT",
@@ -1394,12 +1440,7 @@ export class KeyActor {
       if (due.length === 0 && !currentDue) return undefined;
       let current = record;
       for (const m of due) {
-        if (m.pendingRotation === true) {
-          keys.deleteVersion(m.version);
-          keys.deleteMaterial(m.version);
-        } else {
-          current = dropMaterial(keys, current, m);
-        }
+        current = await forgetMaterial(keys, current, m, this.ports.rootKeys());
       }
       if (currentDue) {
         const material = materials.find((m) => m.keyMaterialId === record.currentKeyMaterialId);
@@ -1408,7 +1449,11 @@ export class KeyActor {
       }
       return record.arn;
     });
-    if (expired !== undefined) await this.recordKeyEvent("KMS Imported Key Material Expiration", expired);
+    if (expired !== undefined) {
+      // Expired material pending rotation: the rest of a multi-Region set hears of it.
+      if (!(await forwardMultiRegion(this.store, this.ports.peers))) retry.push(now + RETRY_MS);
+      await this.recordKeyEvent("KMS Imported Key Material Expiration", expired);
+    }
 
     const rotated = await this.tx(async (keys) => {
       const record = await keys.record();
@@ -1442,13 +1487,15 @@ export class KeyActor {
       // still there: deleting it meanwhile cancels the rotation).
       const pending = (await keys.materials()).find((m) => m.pendingRotation === true && m.imported === true);
       if (pending === undefined) return undefined;
-      keys.putMaterial({ ...pending, pendingRotation: undefined, rotationDate: now, rotationType: type });
-      keys.update(updated, {
+      keys.putMaterial({ ...pending, pendingRotation: undefined, importedBy: undefined, rotationDate: now, rotationType: type });
+      const rotatedRecord = keys.update(updated, {
         currentVersion: pending.version,
         currentKeyMaterialId: pending.keyMaterialId,
         expirationModel: pending.expirationModel,
         validTo: pending.validTo,
       });
+      // A multi-Region primary's replicas make the same material current.
+      if (isPrimary(rotatedRecord)) await queueSync(keys, rotatedRecord, this.ports.rootKeys());
       return { arn: record.arn, version: pending.version };
     });
     if (rotated !== undefined) {
@@ -2048,6 +2095,24 @@ function dropMaterial(keys: KeyRecords, record: KeyRecord, material: KeyMaterial
   });
 }
 
+/**
+ * Deletes material pending rotation (DeleteImportedKeyMaterial, or its expiry) or, when it is not
+ * pending, drops it as dropMaterial does. Pending material is the primary's to forget: for a
+ * multi-Region primary the whole set forgets it (AWS: "you'll also be deleting the key materials
+ * for the replica Region keys"); a replica only drops its own copy, keeps it listed and tells its
+ * primary it no longer holds it.
+ */
+async function forgetMaterial(keys: KeyRecords, record: KeyRecord, material: KeyMaterialRecord, rootKeys: RootKeyRing): Promise<KeyRecord> {
+  if (material.pendingRotation !== true) return dropMaterial(keys, record, material);
+  if (isReplica(record)) {
+    queueImported(keys.tx, record, material.keyMaterialId, false);
+    return dropMaterial(keys, record, material);
+  }
+  keys.deleteVersion(material.version);
+  keys.deleteMaterial(material.version);
+  return isPrimary(record) && otherMembers(record).length > 0 ? queueSync(keys, record, rootKeys) : record;
+}
+
 function incorrectMaterial(): KmsError {
   return new KmsError(
     "IncorrectKeyMaterialException",
@@ -2074,6 +2139,10 @@ async function installMaterial(
   input: NewKeyMaterial,
   now: number,
 ): Promise<MaterialResult> {
+  // A replica recognises the set's material only through the set's fingerprint key: never a key of its own.
+  if (isReplica(record) && record.fingerprintKey === undefined) {
+    throw new KmsError("KMSInvalidStateException", `${record.arn} has not yet received its primary key's import settings; try again.`);
+  }
   record = await withOwnFingerprintKey(keys, rootKeys, record);
   // One fingerprint under the key's own fingerprint key; one per configured root key for a key
   // whose fingerprints' root key cannot be told (material-fingerprints.ts).
@@ -2092,9 +2161,17 @@ async function installMaterial(
     keys.putMaterial(legacy);
     record = keys.update(record, { currentKeyMaterialId: legacy.keyMaterialId });
   }
-  const importType = input.importType ?? (materials.length === 0 ? "NEW_KEY_MATERIAL" : "EXISTING_KEY_MATERIAL");
+  // A replica takes only the material its primary has: it cannot be given new material directly.
+  const replica = isReplica(record);
+  const importType = input.importType ?? (materials.length === 0 && !replica ? "NEW_KEY_MATERIAL" : "EXISTING_KEY_MATERIAL");
   const candidateIds = candidates.map(importedMaterialId);
   const existing = materials.find((m) => candidateIds.includes(m.keyMaterialId));
+  if (importType === "NEW_KEY_MATERIAL" && existing === undefined && replica) {
+    throw new KmsError(
+      "UnsupportedOperationException",
+      `${record.arn} is a multi-Region replica key: import new key material into its primary key, ${record.multiRegion!.primaryArn}, then the same key material into the replica (ImportType EXISTING_KEY_MATERIAL).`,
+    );
+  }
   const fingerprint = existing === undefined ? candidates[0]! : candidates[candidateIds.indexOf(existing.keyMaterialId)]!;
   const keyMaterialId = importedMaterialId(fingerprint);
   const expiry = {

@@ -97,6 +97,8 @@ export interface KeyMaterialRecord {
   description?: string;
   expirationModel?: ExpirationModel;
   validTo?: number;
+  /** A multi-Region primary's material pending rotation: the replicas that hold it (src/keys/multi-region.ts). */
+  importedBy?: string[];
 }
 
 /**

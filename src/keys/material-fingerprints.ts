@@ -7,6 +7,12 @@
  * the fingerprints: the one under which a material the key still holds has its stored fingerprint
  * or KeyMaterialId.
  *
+ * A multi-Region key's fingerprints are the set's, not the key's: its fingerprint key is shared by
+ * every key of the set (handed over sealed, src/keys/multi-region.ts) and the fingerprint is over
+ * the set's identity (`fingerprintSubject`), so material imported into a replica is recognised as
+ * the primary's and gets the same KeyMaterialId, as AWS derives it "based on the KMS key ID and
+ * the imported key material" — and a multi-Region key's ID is the same in every Region.
+ *
  * Security: fingerprint keys and unsealed materials are wiped after each use.
  */
 import { bytesEqual } from "../bytes.ts";
@@ -17,14 +23,28 @@ import { withSubkey } from "./root-key.ts";
 import type { RootKeyRing } from "./root-key-ring.ts";
 
 /**
+ * What a fingerprint is bound to: the key's ARN, or for a multi-Region key the set's identity, its
+ * ARN without a Region (`arn:aws:kms::<account>:key/mrk-…`). No fingerprint of a multi-Region key
+ * was ever made under its ARN: seeded keys are never multi-Region, and multi-Region keys took no
+ * imported material before the set shared its fingerprints.
+ */
+export function fingerprintSubject(record: Pick<KeyRecord, "arn" | "multiRegion">): string {
+  if (record.multiRegion === undefined) return record.arn;
+  const parts = record.arn.split(":");
+  parts[3] = "";
+  return parts.join(":");
+}
+
+/**
  * The fingerprints `material` may have in this key: one under the key's own fingerprint key, or,
  * for a key that has none yet, one under each configured root key (current first).
  */
 export function fingerprintCandidates(rootKeys: RootKeyRing, record: KeyRecord, material: Uint8Array): Uint8Array[] {
   if (record.fingerprintKey !== undefined) {
-    return [withFingerprintKey(rootKeys, record.arn, record.fingerprintKey, (key) => fingerprintUnder(key, record.arn, material))];
+    const subject = fingerprintSubject(record);
+    return [withFingerprintKey(rootKeys, record.arn, record.fingerprintKey, (key) => fingerprintUnder(key, subject, material))];
   }
-  return rootKeys.ids.map((id) => rootKeys.withId(id, (rootKey) => materialFingerprint(rootKey, record.arn, material)));
+  return rootKeys.ids.map((id) => rootKeys.withId(id, (rootKey) => materialFingerprint(rootKey, fingerprintSubject(record), material)));
 }
 
 /**
@@ -45,7 +65,7 @@ async function legacyFingerprintRoot(keys: KeyRecords, rootKeys: RootKeyRing, re
     }
     try {
       const id = rootKeys.firstOf((rootKey, id) => {
-        const fp = materialFingerprint(rootKey, record.arn, secret);
+        const fp = materialFingerprint(rootKey, fingerprintSubject(record), secret);
         const known =
           (record.materialFingerprint !== undefined && bytesEqual(fp, record.materialFingerprint)) ||
           importedMaterialId(fp) === m.keyMaterialId;

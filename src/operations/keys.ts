@@ -62,9 +62,6 @@ export const CreateKey: Handler<"CreateKey"> = async (ctx, request) => {
     throw unsupported("Custom key stores are not supported by EdgeKMS.");
   }
   const multiRegion = request.MultiRegion === true;
-  if (multiRegion && origin === "EXTERNAL") {
-    throw unsupported("Multi-Region keys with imported key material (Origin EXTERNAL) are not supported by EdgeKMS.");
-  }
   const tags: Tag[] = request.Tags ?? [];
   validateTags(tags);
   // IAM-only permissions (guide, permissions reference): kms:CreateKey, and kms:TagResource when

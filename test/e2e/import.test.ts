@@ -18,11 +18,11 @@ import {
   GetParametersForImportCommand,
   ImportKeyMaterialCommand,
   ScheduleKeyDeletionCommand,
-  type AlgorithmSpec,
   type KMSClient,
 } from "@aws-sdk/client-kms";
-import { constants, createPublicKey, publicEncrypt, randomBytes } from "node:crypto";
+import { createPublicKey, randomBytes } from "node:crypto";
 import { describe, expect, it } from "vitest";
+import { importMaterial, parameters, wrap } from "./import-support.ts";
 import { awsError, useLocalWorker, utf8 } from "./support.ts";
 
 const VALID_SECONDS = 5;
@@ -33,36 +33,6 @@ const ALGORITHMS = ["RSAES_OAEP_SHA_256", "RSAES_OAEP_SHA_1", "RSAES_PKCS1_V1_5"
 async function externalKey(kms: KMSClient) {
   const { KeyMetadata } = await kms.send(new CreateKeyCommand({ Origin: "EXTERNAL", Description: "imported" }));
   return { keyId: KeyMetadata!.KeyId!, arn: KeyMetadata!.Arn! };
-}
-
-function wrap(publicKey: Uint8Array, material: Uint8Array, algorithm: AlgorithmSpec): Uint8Array {
-  const key = createPublicKey({ key: Buffer.from(publicKey), format: "der", type: "spki" });
-  if (algorithm === "RSAES_PKCS1_V1_5") return publicEncrypt({ key, padding: constants.RSA_PKCS1_PADDING }, material);
-  const oaepHash = algorithm === "RSAES_OAEP_SHA_1" ? "sha1" : "sha256";
-  return publicEncrypt({ key, padding: constants.RSA_PKCS1_OAEP_PADDING, oaepHash }, material);
-}
-
-async function parameters(kms: KMSClient, keyId: string, algorithm: AlgorithmSpec = "RSAES_OAEP_SHA_256") {
-  return kms.send(new GetParametersForImportCommand({ KeyId: keyId, WrappingAlgorithm: algorithm, WrappingKeySpec: "RSA_2048" }));
-}
-
-/** GetParametersForImport, wrap, ImportKeyMaterial (not expiring unless validTo is given). */
-async function importMaterial(
-  kms: KMSClient,
-  keyId: string,
-  material: Uint8Array,
-  validTo?: Date,
-  algorithm: AlgorithmSpec = "RSAES_OAEP_SHA_256",
-) {
-  const p = await parameters(kms, keyId, algorithm);
-  return kms.send(
-    new ImportKeyMaterialCommand({
-      KeyId: keyId,
-      ImportToken: p.ImportToken,
-      EncryptedKeyMaterial: wrap(p.PublicKey!, material, algorithm),
-      ...(validTo ? { ExpirationModel: "KEY_MATERIAL_EXPIRES", ValidTo: validTo } : { ExpirationModel: "KEY_MATERIAL_DOES_NOT_EXPIRE" }),
-    }),
-  );
 }
 
 async function describeKey(kms: KMSClient, keyId: string) {

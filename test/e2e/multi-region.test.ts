@@ -3,13 +3,16 @@
  * Region: the SigV4 credential scope picks the Region) and the AWS CLI (--region): a key set
  * encrypts in one Region and decrypts in the other, keeps its independent properties apart,
  * shares its rotations, survives a change of primary Region, and follows the deletion rules
- * (a primary with replicas waits in PendingReplicaDeletion). One deletion "day" is 0.2 seconds.
+ * (a primary with replicas waits in PendingReplicaDeletion). A set with imported key material
+ * gets the material in each Region by its own import, never from the primary. One deletion "day"
+ * is 0.2 seconds.
  */
 import {
   CancelKeyDeletionCommand,
   CreateAliasCommand,
   CreateKeyCommand,
   DecryptCommand,
+  DeleteImportedKeyMaterialCommand,
   DescribeKeyCommand,
   DisableKeyCommand,
   EncryptCommand,
@@ -17,6 +20,7 @@ import {
   GetKeyRotationStatusCommand,
   GetPublicKeyCommand,
   ListAliasesCommand,
+  ListKeyRotationsCommand,
   ListKeysCommand,
   ListResourceTagsCommand,
   ReEncryptCommand,
@@ -29,6 +33,7 @@ import {
   VerifyMacCommand,
   type KMSClient,
 } from "@aws-sdk/client-kms";
+import { randomBytes } from "node:crypto";
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -36,6 +41,7 @@ import { describe, expect, it } from "vitest";
 import { LookupEventsCommand } from "@aws-sdk/client-cloudtrail";
 import { cloudTrailClient } from "./audit-support.ts";
 import { awsCli, hasAwsCli } from "./aws-cli-support.ts";
+import { importMaterial } from "./import-support.ts";
 import { ACCOUNT, awsError, useLocalWorker, utf8 } from "./support.ts";
 
 const DAY_SECONDS = 0.2;
@@ -274,6 +280,95 @@ describe("multi-Region keys", () => {
     );
     expect(new TextDecoder().decode((await west.send(new DecryptCommand({ CiphertextBlob: sealed.CiphertextBlob }))).Plaintext)).toBe(
       "new material",
+    );
+  });
+
+  it("with imported key material: the replica waits for the same material, imported into it, then opens the primary's ciphertexts and rotates with it", async () => {
+    const east = worker.client("test", "us-east-1");
+    const west = worker.client("test", "us-west-2");
+    const { KeyMetadata: created } = await east.send(new CreateKeyCommand({ MultiRegion: true, Origin: "EXTERNAL" }));
+    expect(created).toMatchObject({ MultiRegion: true, Origin: "EXTERNAL", KeyState: "PendingImport" });
+    const keyId = created!.KeyId!;
+    const material = randomBytes(32);
+    const imported = await importMaterial(east, keyId, material);
+    const { ReplicaKeyMetadata } = await east.send(new ReplicateKeyCommand({ KeyId: keyId, ReplicaRegion: "us-west-2" }));
+    expect(ReplicaKeyMetadata).toMatchObject({ KeyId: keyId, Origin: "EXTERNAL", MultiRegion: true });
+    // No material travels between Regions: the replica is created without any.
+    await eventually(async () => (await west.send(new DescribeKeyCommand({ KeyId: keyId }))).KeyMetadata!.KeyState === "PendingImport");
+    const sealed = await east.send(new EncryptCommand({ KeyId: keyId, Plaintext: utf8("imported twice") }));
+    expect((await awsError(west.send(new DecryptCommand({ CiphertextBlob: sealed.CiphertextBlob })))).name).toBe(
+      "KMSInvalidStateException",
+    );
+
+    // Only the primary's material is accepted, and new material goes to the primary only.
+    expect((await awsError(importMaterial(west, keyId, randomBytes(32)))).name).toBe("IncorrectKeyMaterialException");
+    const newMaterial = { ImportType: "NEW_KEY_MATERIAL" } as const;
+    expect((await awsError(importMaterial(west, keyId, randomBytes(32), undefined, undefined, newMaterial))).name).toBe(
+      "UnsupportedOperationException",
+    );
+    expect((await west.send(new DescribeKeyCommand({ KeyId: keyId }))).KeyMetadata!.KeyState).toBe("PendingImport");
+    const validTo = new Date(Date.now() + 3_600_000);
+    const again = await importMaterial(west, keyId, material, validTo);
+    // The same material has the same KeyMaterialId in both Regions.
+    expect(again.KeyMaterialId).toBe(imported.KeyMaterialId);
+
+    // Each key has its own expiration.
+    const replica = (await west.send(new DescribeKeyCommand({ KeyId: keyId }))).KeyMetadata!;
+    expect(replica).toMatchObject({
+      KeyState: "Enabled",
+      ExpirationModel: "KEY_MATERIAL_EXPIRES",
+      CurrentKeyMaterialId: imported.KeyMaterialId,
+    });
+    expect(Math.abs(replica.ValidTo!.getTime() - validTo.getTime())).toBeLessThan(1000);
+    const primary = (await east.send(new DescribeKeyCommand({ KeyId: keyId }))).KeyMetadata!;
+    expect(primary.ExpirationModel).toBe("KEY_MATERIAL_DOES_NOT_EXPIRE");
+    expect(primary.ValidTo).toBeUndefined();
+
+    const opened = await west.send(new DecryptCommand({ CiphertextBlob: sealed.CiphertextBlob }));
+    expect(new TextDecoder().decode(opened.Plaintext)).toBe("imported twice");
+    expect(opened.KeyId).toBe(replica.Arn);
+    const fromWestBefore = await west.send(new EncryptCommand({ KeyId: keyId, Plaintext: utf8("west") }));
+    expect(
+      new TextDecoder().decode((await east.send(new DecryptCommand({ CiphertextBlob: fromWestBefore.CiphertextBlob }))).Plaintext),
+    ).toBe("west");
+
+    // Rotation: new material goes into the primary, the same into each replica, then the primary rotates the set.
+    const next = randomBytes(32);
+    const rotation = await importMaterial(east, keyId, next, undefined, undefined, newMaterial);
+    const stateOf = async (kms: KMSClient) =>
+      (await kms.send(new ListKeyRotationsCommand({ KeyId: keyId, IncludeKeyMaterial: "ALL_KEY_MATERIAL" }))).Rotations!.find(
+        (r) => r.KeyMaterialId === rotation.KeyMaterialId,
+      );
+    expect(await stateOf(east)).toMatchObject({ KeyMaterialState: "PENDING_MULTI_REGION_IMPORT_AND_ROTATION", ImportState: "IMPORTED" });
+    expect((await awsError(east.send(new RotateKeyOnDemandCommand({ KeyId: keyId })))).name).toBe("KMSInvalidStateException");
+    await eventually(async () => (await stateOf(west))?.ImportState === "PENDING_IMPORT");
+    expect((await importMaterial(west, keyId, next)).KeyMaterialId).toBe(rotation.KeyMaterialId);
+    await eventually(async () => (await stateOf(east))?.KeyMaterialState === "PENDING_ROTATION");
+    await east.send(new RotateKeyOnDemandCommand({ KeyId: keyId }));
+    await eventually(async () => {
+      const inEast = (await east.send(new DescribeKeyCommand({ KeyId: keyId }))).KeyMetadata!.CurrentKeyMaterialId;
+      const inWest = (await west.send(new DescribeKeyCommand({ KeyId: keyId }))).KeyMetadata!.CurrentKeyMaterialId;
+      return inEast === rotation.KeyMaterialId && inWest === rotation.KeyMaterialId;
+    });
+    const fromWest = await west.send(new EncryptCommand({ KeyId: keyId, Plaintext: utf8("back east") }));
+    const openedEast = await east.send(new DecryptCommand({ CiphertextBlob: fromWest.CiphertextBlob }));
+    expect(new TextDecoder().decode(openedEast.Plaintext)).toBe("back east");
+    expect(openedEast.KeyMaterialId).toBe(rotation.KeyMaterialId);
+
+    // Deleting the replica's material is the replica's alone.
+    await west.send(new DeleteImportedKeyMaterialCommand({ KeyId: keyId }));
+    expect((await west.send(new DescribeKeyCommand({ KeyId: keyId }))).KeyMetadata!.KeyState).toBe("PendingImport");
+    expect((await awsError(west.send(new DecryptCommand({ CiphertextBlob: sealed.CiphertextBlob })))).name).toBe(
+      "KMSInvalidStateException",
+    );
+    expect((await east.send(new DescribeKeyCommand({ KeyId: keyId }))).KeyMetadata!.KeyState).toBe("Enabled");
+    expect(new TextDecoder().decode((await east.send(new DecryptCommand({ CiphertextBlob: fromWest.CiphertextBlob }))).Plaintext)).toBe(
+      "back east",
+    );
+    // ...and the same material brings it back (the replica still holds the first material).
+    await importMaterial(west, keyId, next);
+    expect(new TextDecoder().decode((await west.send(new DecryptCommand({ CiphertextBlob: sealed.CiphertextBlob }))).Plaintext)).toBe(
+      "imported twice",
     );
   });
 

@@ -2,13 +2,16 @@
  * Multi-Region keys inside workerd, on the key objects (src/keys/multi-region.ts): the material a
  * primary hands to a replica is sealed for the replica's ARN alone; synchronisations are applied
  * once and only when newer; a replica refuses to rotate; a primary waiting in
- * PendingReplicaDeletion starts its waiting period when its last replica has left, once.
+ * PendingReplicaDeletion starts its waiting period when its last replica has left, once; a set
+ * with imported material hands over no material at all, only the set's fingerprint key sealed for
+ * the replica, and each key keeps its own imports and expiration.
  */
 import { env, runDurableObjectAlarm, runInDurableObject } from "cloudflare:test";
 import { describe, expect, it } from "vitest";
 import { newMultiRegionKeyId } from "../../src/keys/key-id.ts";
 import { unsealBackingKey, decodeRootKey } from "../../src/keys/backing-key.ts";
 import { ringOf } from "../../src/keys/root-key-ring.ts";
+import { withFingerprintKey } from "../../src/keys/import-token.ts";
 import type { MultiRegionMessage } from "../../src/keys/multi-region.ts";
 import { defaultKeyPolicy } from "../../src/operations/keys.ts";
 import type { KeyRecord } from "../../src/keys/key-records.ts";
@@ -23,7 +26,7 @@ function value<T>(result: { ok: true; value: T } | { ok: false; type: string; me
 }
 
 /** A primary in us-east-1 and its replica in us-west-2, made through the objects' RPC surface as ReplicateKey makes them. */
-async function keySet() {
+async function keySet(origin: "AWS_KMS" | "EXTERNAL" = "AWS_KMS") {
   const keyId = newMultiRegionKeyId(ringOf(decodeRootKey(env.ROOT_KEY)), ACCOUNT);
   const primaryArn = `arn:aws:kms:us-east-1:${ACCOUNT}:key/${keyId}`;
   const replicaArn = `arn:aws:kms:us-west-2:${ACCOUNT}:key/${keyId}`;
@@ -36,7 +39,7 @@ async function keySet() {
       arn: primaryArn,
       accountId: ACCOUNT,
       description: "",
-      origin: "AWS_KMS",
+      origin,
       policy,
       tags: [],
       multiRegion: true,
@@ -47,6 +50,28 @@ async function keySet() {
   value(await replica.createReplica({ arn: replicaArn, keyId, accountId: ACCOUNT, description: "", policy, tags: [], source }));
   value(await primary.addReplica(primaryCall, replicaArn, {}));
   return { keyId, primaryArn, replicaArn, primary, replica, primaryCall, replicaCall: { ...rootCaller, keyArn: replicaArn }, source };
+}
+
+async function wrapOaep(spki: Uint8Array, material: Uint8Array): Promise<Uint8Array> {
+  const key = await crypto.subtle.importKey("spki", spki, { name: "RSA-OAEP", hash: "SHA-256" }, false, ["encrypt"]);
+  return new Uint8Array(await crypto.subtle.encrypt({ name: "RSA-OAEP" }, key, material));
+}
+
+/** GetParametersForImport and ImportKeyMaterial on one key object. */
+async function importInto(
+  stub: DurableObjectStub<KeyObject>,
+  call: typeof rootCaller & { keyArn: string },
+  material: Uint8Array,
+  validTo?: number,
+) {
+  const params = value(await stub.getParametersForImport(call, "RSAES_OAEP_SHA_256"));
+  return stub.importKeyMaterial(call, {
+    importToken: params.importToken,
+    encryptedKeyMaterial: await wrapOaep(params.publicKey, material),
+    ...(validTo === undefined
+      ? { expirationModel: "KEY_MATERIAL_DOES_NOT_EXPIRE" as const }
+      : { expirationModel: "KEY_MATERIAL_EXPIRES" as const, validTo }),
+  });
 }
 
 describe("multi-Region keys in their objects", () => {
@@ -180,5 +205,114 @@ describe("multi-Region keys in their objects", () => {
     expect(await runDurableObjectAlarm(primary)).toBe(true);
     expect(value(await primary.describe(primaryCall)).KeyState).toBe("Enabled");
     expect(value(await replica.describe(replicaCall)).MultiRegionConfiguration?.MultiRegionKeyType).toBe("PRIMARY");
+  });
+  it("with imported material: hand over no material, only the set's fingerprint key sealed for the replica, and keep each key's imports its own", async () => {
+    const { primaryArn, replicaArn, primary, replica, primaryCall, replicaCall, source } = await keySet("EXTERNAL");
+    const rootKeys = ringOf(decodeRootKey(env.ROOT_KEY));
+    expect(source.state.versions).toEqual([]);
+    const fingerprintKey = source.state.imported!.fingerprintKey;
+    expect(() => withFingerprintKey(rootKeys, primaryArn, fingerprintKey, (k) => k.length)).toThrow();
+    expect(withFingerprintKey(rootKeys, replicaArn, fingerprintKey, (k) => k.length)).toBe(32);
+    // Replicated before the primary had material: the replica learns of it when the primary gets it.
+    expect(value(await replica.describe(replicaCall)).KeyState).toBe("PendingImport");
+    const material = crypto.getRandomValues(new Uint8Array(32));
+    const { keyMaterialId } = value(await importInto(primary, primaryCall, material));
+    expect(value(await replica.listRotations(replicaCall, "ALL_KEY_MATERIAL", 10, undefined)).Rotations).toEqual([
+      { KeyId: replicaArn, KeyMaterialId: keyMaterialId, KeyMaterialState: "CURRENT", ImportState: "PENDING_IMPORT" },
+    ]);
+    expect(value(await replica.describe(replicaCall)).KeyState).toBe("PendingImport");
+    await runInDurableObject(replica, async (_i: KeyObject, state) => {
+      expect(state.storage.kv.get("version:0000000001")).toBeUndefined();
+    });
+    const other = await importInto(replica, replicaCall, crypto.getRandomValues(new Uint8Array(32)));
+    expect(other.ok ? "imported" : other.type).toBe("IncorrectKeyMaterialException");
+    const validTo = Date.now() + 3_600_000;
+    expect(value(await importInto(replica, replicaCall, material, validTo)).keyMaterialId).toBe(keyMaterialId);
+    const blob = value(await primary.encrypt(primaryCall, "Encrypt", utf8("imported"), {})).ciphertext;
+    expect(new TextDecoder().decode(value(await replica.decrypt(replicaCall, "Decrypt", blob, {})).plaintext)).toBe("imported");
+
+    // The primary loses and regains its material (its reimport synchronises the set): the replica keeps its own.
+    value(await primary.deleteImportedMaterial(primaryCall));
+    expect(value(await primary.describe(primaryCall)).KeyState).toBe("PendingImport");
+    expect(value(await replica.describe(replicaCall))).toMatchObject({ KeyState: "Enabled", ValidTo: new Date(validTo) });
+    value(await importInto(primary, primaryCall, material));
+    expect(value(await replica.describe(replicaCall))).toMatchObject({ KeyState: "Enabled", ExpirationModel: "KEY_MATERIAL_EXPIRES" });
+    // Nothing pending rotation: nothing to rotate to.
+    const rotation = await primary.rotateOnDemand(primaryCall);
+    expect(rotation.ok ? "rotated" : rotation.type).toBe("UnsupportedOperationException");
+  });
+  it("with imported material pending rotation: the primary counts the replicas that hold it, and its deletion on the primary reaches the set", async () => {
+    const { replicaArn, primary, replica, primaryCall, replicaCall } = await keySet("EXTERNAL");
+    const first = crypto.getRandomValues(new Uint8Array(32));
+    value(await importInto(primary, primaryCall, first));
+    value(await importInto(replica, replicaCall, first));
+    const next = crypto.getRandomValues(new Uint8Array(32));
+    const params = value(await primary.getParametersForImport(primaryCall, "RSAES_OAEP_SHA_256"));
+    const { keyMaterialId } = value(
+      await primary.importKeyMaterial(primaryCall, {
+        importToken: params.importToken,
+        encryptedKeyMaterial: await wrapOaep(params.publicKey, next),
+        expirationModel: "KEY_MATERIAL_DOES_NOT_EXPIRE",
+        importType: "NEW_KEY_MATERIAL",
+      }),
+    );
+    const stateIn = async (stub: typeof primary, call: typeof primaryCall) =>
+      value(await stub.listRotations(call, "ALL_KEY_MATERIAL", 10, undefined)).Rotations.find((r) => r.KeyMaterialId === keyMaterialId);
+    expect((await stateIn(primary, primaryCall))?.KeyMaterialState).toBe("PENDING_MULTI_REGION_IMPORT_AND_ROTATION");
+    // A replica cannot be given new material of its own.
+    const own = await importInto(replica, replicaCall, crypto.getRandomValues(new Uint8Array(32)));
+    expect(own.ok ? "imported" : own.type).toBe("IncorrectKeyMaterialException");
+    value(await importInto(replica, replicaCall, next));
+    expect((await stateIn(primary, primaryCall))?.KeyMaterialState).toBe("PENDING_ROTATION");
+    // The replica deletes its copy: the primary waits for it again (a repeated message changes nothing).
+    value(await replica.deleteImportedMaterial(replicaCall, keyMaterialId));
+    const gone: MultiRegionMessage = {
+      kind: "imported",
+      id: crypto.randomUUID(),
+      arn: replicaArn,
+      keyMaterialId: keyMaterialId!,
+      imported: false,
+    };
+    await primary.receiveMultiRegion(gone);
+    expect((await stateIn(primary, primaryCall))?.KeyMaterialState).toBe("PENDING_MULTI_REGION_IMPORT_AND_ROTATION");
+    const early = await primary.rotateOnDemand(primaryCall);
+    expect(early.ok ? "rotated" : early.type).toBe("KMSInvalidStateException");
+    expect(value(await replica.describe(replicaCall)).KeyState).toBe("Enabled");
+    // The primary deletes it: the whole set forgets it.
+    value(await primary.deleteImportedMaterial(primaryCall, keyMaterialId));
+    expect(await stateIn(replica, replicaCall)).toBeUndefined();
+    expect(value(await replica.listRotations(replicaCall, "ALL_KEY_MATERIAL", 10, undefined)).Rotations).toHaveLength(1);
+  });
+  it("with imported material pending rotation: a change of primary keeps the count, and the new primary rotates the set", async () => {
+    const { primaryArn, replicaArn, primary, replica, primaryCall, replicaCall } = await keySet("EXTERNAL");
+    const first = crypto.getRandomValues(new Uint8Array(32));
+    value(await importInto(primary, primaryCall, first));
+    value(await importInto(replica, replicaCall, first));
+    const next = crypto.getRandomValues(new Uint8Array(32));
+    const params = value(await primary.getParametersForImport(primaryCall, "RSAES_OAEP_SHA_256"));
+    const { keyMaterialId } = value(
+      await primary.importKeyMaterial(primaryCall, {
+        importToken: params.importToken,
+        encryptedKeyMaterial: await wrapOaep(params.publicKey, next),
+        expirationModel: "KEY_MATERIAL_DOES_NOT_EXPIRE",
+        importType: "NEW_KEY_MATERIAL",
+      }),
+    );
+    value(await importInto(replica, replicaCall, next));
+    value(await replica.checkPrimaryUpdate(replicaCall, primaryArn));
+    value(await primary.updatePrimaryRegion(primaryCall, replicaArn));
+    const listed = value(await replica.listRotations(replicaCall, "ALL_KEY_MATERIAL", 10, undefined)).Rotations;
+    expect(listed.find((r) => r.KeyMaterialId === keyMaterialId)?.KeyMaterialState).toBe("PENDING_ROTATION");
+    value(await replica.rotateOnDemand(replicaCall));
+    // Carried out by the new primary's wake-up, due at once (workerd may already have run it).
+    await runDurableObjectAlarm(replica);
+    const deadline = Date.now() + 5_000;
+    while (value(await primary.describe(primaryCall)).CurrentKeyMaterialId !== keyMaterialId && Date.now() < deadline) {
+      await new Promise((r) => setTimeout(r, 20));
+    }
+    expect(value(await replica.describe(replicaCall)).CurrentKeyMaterialId).toBe(keyMaterialId);
+    expect(value(await primary.describe(primaryCall))).toMatchObject({ CurrentKeyMaterialId: keyMaterialId, KeyState: "Enabled" });
+    const blob = value(await replica.encrypt(replicaCall, "Encrypt", utf8("rotated"), {})).ciphertext;
+    expect(new TextDecoder().decode(value(await primary.decrypt(primaryCall, "Decrypt", blob, {})).plaintext)).toBe("rotated");
   });
 });
