@@ -19,6 +19,7 @@ import {
   DescribeKeyCommand,
   EncryptCommand,
   GenerateMacCommand,
+  ReplicateKeyCommand,
   SignCommand,
   VerifyCommand,
   VerifyMacCommand,
@@ -91,6 +92,8 @@ describe("root-key rotation", () => {
     signature: Uint8Array;
     grantToken: string;
     seededBlob: Uint8Array;
+    /** Keys in the deployment's second Region: a key of its own and a multi-Region replica. */
+    westBlobs: Uint8Array[];
   } = {
     symmetric: [],
     blobs: [],
@@ -100,6 +103,7 @@ describe("root-key rotation", () => {
     signature: new Uint8Array(),
     grantToken: "",
     seededBlob: new Uint8Array(),
+    westBlobs: [],
   };
   const message = utf8("signed before the rotation");
 
@@ -129,6 +133,17 @@ describe("root-key rotation", () => {
     ).GrantToken!;
     await applySeedAt(worker!.url, "us-east-1", DEV_ROOTS["111122223333"]!, seed);
     made.seededBlob = (await kms.send(new EncryptCommand({ KeyId: SEEDED, Plaintext: utf8("seeded") }))).CiphertextBlob!;
+    // The walk covers every Region the deployment serves, multi-Region replicas included.
+    const west = kmsClient(worker!.url, "test", "us-west-2");
+    const westKey = (await west.send(new CreateKeyCommand({}))).KeyMetadata!.KeyId!;
+    made.westBlobs.push((await west.send(new EncryptCommand({ KeyId: westKey, Plaintext: utf8("west 0") }))).CiphertextBlob!);
+    const mrk = (await kms.send(new CreateKeyCommand({ MultiRegion: true }))).KeyMetadata!.KeyId!;
+    await kms.send(new ReplicateKeyCommand({ KeyId: mrk, ReplicaRegion: "us-west-2" }));
+    for (let i = 0; i < 100; i++) {
+      if ((await west.send(new DescribeKeyCommand({ KeyId: mrk }))).KeyMetadata!.KeyState === "Enabled") break;
+      await new Promise((r) => setTimeout(r, 100));
+    }
+    made.westBlobs.push((await west.send(new EncryptCommand({ KeyId: mrk, Plaintext: utf8("west 1") }))).CiphertextBlob!);
 
     const url = await restartWith({ ROOT_KEY: NEW, ROOT_KEY_PREVIOUS: OLD });
     kms = kmsClient(url);
@@ -194,6 +209,12 @@ describe("root-key rotation", () => {
       expect(new TextDecoder().decode((await kms.send(new DecryptCommand({ CiphertextBlob: blob }))).Plaintext)).toBe(`secret ${i}`);
     }
     expect((await kms.send(new DecryptCommand({ CiphertextBlob: made.seededBlob }))).KeyId).toContain(SEEDED);
+    const west = kmsClient(url, "test", "us-west-2");
+    for (const [i, blob] of made.westBlobs.entries()) {
+      expect(new TextDecoder().decode((await west.send(new DecryptCommand({ CiphertextBlob: blob }))).Plaintext)).toBe(`west ${i}`);
+    }
+    // The multi-Region replica's ciphertext also opens with its primary in us-east-1.
+    expect(new TextDecoder().decode((await kms.send(new DecryptCommand({ CiphertextBlob: made.westBlobs[1]! }))).Plaintext)).toBe("west 1");
     expect(
       (await kms.send(new VerifyMacCommand({ KeyId: made.hmac, MacAlgorithm: "HMAC_SHA_256", Message: message, Mac: made.mac }))).MacValid,
     ).toBe(true);
