@@ -8,7 +8,7 @@
  *
  *   node_modules/.bin/deno run --unstable-kv --config deno/deno.json --allow-all \
  *     deno/profile-encrypt.ts [--kv :memory: | --kv /tmp/kv.sqlite3] [--requests 3000] \
- *     [--concurrency 1,8] [--cpu-profile]
+ *     [--concurrency 1,8] [--cpu-profile [--save-profile encrypt.cpuprofile]]
  *
  * It sits beside the Deno code rather than under bench/ because the repository's tsc has no Deno
  * types. The KV wrapper only counts and times calls; it changes nothing they do.
@@ -28,6 +28,8 @@ const options = {
   requests: flag("requests", "3000"),
   concurrency: flag("concurrency", "1,8"),
   cpuProfile: Deno.args.includes("--cpu-profile"),
+  /** Also writes the whole profile there, for Chrome DevTools' Performance panel or a flame graph tool. */
+  saveProfile: flag("save-profile", ""),
 };
 const REQUESTS = Number(options.requests);
 
@@ -157,6 +159,7 @@ interface ProfileNode {
 
 if (options.cpuProfile) {
   const { profile } = await post<{ profile: { nodes: ProfileNode[]; samples: number[] } }>("Profiler.stop");
+  if (options.saveProfile !== "") await Deno.writeTextFile(options.saveProfile, JSON.stringify(profile));
   const nodes = new Map(profile.nodes.map((n) => [n.id, n]));
   const parents = new Map<number, number>();
   for (const n of profile.nodes) for (const child of n.children ?? []) parents.set(child, n.id);
