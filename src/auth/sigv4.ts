@@ -199,10 +199,9 @@ function parseAmzDate(value: string): Date | undefined {
 }
 
 export function formatAmzDate(date: Date): string {
-  return date
-    .toISOString()
-    .replace(/[-:]/g, "")
-    .replace(/\.\d{3}/, "");
+  const iso = date.toISOString(); // yyyy-MM-ddTHH:mm:ss.sssZ for years 0-9999, which is every date here
+  if (iso.length !== 24) return iso.replace(/[-:]/g, "").replace(/\.\d{3}/, "");
+  return `${iso.slice(0, 4)}${iso.slice(5, 7)}${iso.slice(8, 13)}${iso.slice(14, 16)}${iso.slice(17, 19)}Z`;
 }
 
 const utf8 = new TextEncoder();
