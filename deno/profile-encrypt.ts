@@ -2,7 +2,7 @@
  * Where an Encrypt's time goes on Deno: runs the service in process (the Hono app of
  * worker/http-app.ts over deno/service.ts, as deno/main.ts serves it, without the HTTP server),
  * sends it SigV4-signed Encrypt requests by key ID at each concurrency, and prints req/s, p50 and
- * p99, the KV operations per call (reads, commits, failed commits) and, with `--cpu-profile`, the
+ * p99, the process's CPU time per call (user + system, all threads: Deno KV's SQLite work included), the KV operations per call (reads, commits, failed commits) and, with `--cpu-profile`, the
  * functions that took the most CPU (V8's sampling profiler through node:inspector). The README's
  * "Benchmarks" cites its figures; `npm run bench:service` is the benchmark, this is the magnifier.
  *
@@ -112,6 +112,11 @@ interface InspectorSession {
 // Imported by a computed name: Deno's type checker looks for node:inspector's types in @types/node,
 // which it cannot resolve in this project's node_modules layout (`deno check` of any node: import).
 const { Session } = (await import(["node", "inspector"].join(":"))) as { Session: new () => InspectorSession };
+const { cpuUsage } = (await import(["node", "process"].join(":"))) as { cpuUsage: () => { user: number; system: number } };
+const cpuMicros = () => {
+  const { user, system } = cpuUsage();
+  return user + system;
+};
 const session = new Session();
 session.connect();
 const post = <T>(method: string, params: object = {}) =>
@@ -129,6 +134,7 @@ for (const concurrency of options.concurrency.split(",").map(Number)) {
   kvCalls.clear();
   const latencies: number[] = [];
   let next = 0;
+  const cpuBefore = cpuMicros();
   const started = performance.now();
   await Promise.all(
     Array.from({ length: concurrency }, async () => {
@@ -142,10 +148,11 @@ for (const concurrency of options.concurrency.split(",").map(Number)) {
     }),
   );
   const elapsed = performance.now() - started;
+  const cpuPerCall = (cpuMicros() - cpuBefore) / REQUESTS;
   latencies.sort((a, b) => a - b);
   const pick = (q: number) => latencies[Math.min(latencies.length - 1, Math.floor(q * latencies.length))]!.toFixed(2);
   console.log(
-    `Encrypt by key ID, c=${concurrency}, KV ${options.kv}: ${((REQUESTS / elapsed) * 1000).toFixed(0)} req/s, p50 ${pick(0.5)} ms, p99 ${pick(0.99)} ms`,
+    `Encrypt by key ID, c=${concurrency}, KV ${options.kv}: ${((REQUESTS / elapsed) * 1000).toFixed(0)} req/s, p50 ${pick(0.5)} ms, p99 ${pick(0.99)} ms, CPU ${cpuPerCall.toFixed(0)} µs per call`,
   );
   for (const [name, { n, ms }] of kvCalls)
     console.log(`  KV ${name}: ${(n / REQUESTS).toFixed(2)} per call, ${(ms / n).toFixed(3)} ms each`);
