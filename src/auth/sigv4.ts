@@ -239,7 +239,7 @@ function signingKey(credential: Credential, date: string, region: string, servic
   const scope = `${date}/${region}/${service}`;
   const cached = keys.get(scope);
   if (cached !== undefined) return cached;
-  let key = utf8.encode(`AWS4${credential.secretAccessKey}`);
+  let key: Uint8Array = utf8.encode(`AWS4${credential.secretAccessKey}`);
   for (const part of [date, region, service, "aws4_request"]) {
     const next = hmacSha256(key, utf8.encode(part));
     key.fill(0);
