@@ -12,8 +12,9 @@
  *   outbox is at least once) and answers the EventId attribute;
  * - [...A, "i", attribute, value, eventTimeMs, eventID] → null: one index entry per lookup
  *   attribute value (ResourceName also under a key's bare ID), except EventSource: every KMS
- *   record has the same one, so that index would repeat the trail entry for entry; a lookup by
- *   EventSource reads the trail and keeps the records of that source (all of them, or none);
+ *   record has the same one (EVENT_SOURCE, which every record EdgeKMS writes carries), so that
+ *   index would repeat the trail entry for entry: a lookup by that source reads the trail, and one
+ *   by any other source finds nothing without reading anything;
  * - ["stats", account, region, operation, error, "count" | "sumUs" | bucket] → KvU64: request
  *   counters, added with `sum` so concurrent appends never conflict over them (one `sum` per
  *   counter and commit, however many records of that operation and error the commit holds);
@@ -24,7 +25,7 @@
  * AUDIT_RETENTION_DAYS, so KV deletes them itself (lazily: lookups never reach before the window).
  * Counters are kept (they are totals, as on Cloudflare).
  */
-import { addressedTo, recipientAccounts, usernameOf, type CloudTrailRecord } from "../src/audit/record.ts";
+import { addressedTo, EVENT_SOURCE, recipientAccounts, usernameOf, type CloudTrailRecord } from "../src/audit/record.ts";
 import type { AuditSink, CallStats, OutboxEntry } from "../src/audit/outbox.ts";
 import { serviceEventRecord, type KeyEvent } from "../src/audit/events.ts";
 import type { LookupQuery, StoredEvent } from "../src/audit/lookup.ts";
@@ -238,9 +239,10 @@ export class KvAuditLog {
           ? [stored]
           : [];
     } else {
-      // EventSource has no index (see the module comment): the trail, filtered.
-      const filter = a?.key === "EventSource" ? a.value : undefined;
-      const indexed = a !== undefined && filter === undefined;
+      // EventSource has no index (see the module comment): every record is the KMS source's, so the
+      // trail answers for it and nothing for any other (without reading the trail to find so).
+      if (a?.key === "EventSource" && a.value !== EVENT_SOURCE) return { events: [] };
+      const indexed = a !== undefined && a.key !== "EventSource";
       const prefix: Deno.KvKey = indexed ? [...base, "i", a.key, a.value] : [...base, "t"];
       const endTime = Math.floor(query.endMs) + 1;
       const end: Deno.KvKey =
@@ -249,11 +251,9 @@ export class KvAuditLog {
           : [...prefix, endTime];
       const keys: Deno.KvKey[] = [];
       events = [];
-      const range = { start: [...prefix, Math.ceil(startMs)], end };
-      for await (const entry of this.kv.list<StoredEvent>(range, { reverse: true, ...(filter === undefined ? { limit } : {}) })) {
+      for await (const entry of this.kv.list<StoredEvent>({ start: [...prefix, Math.ceil(startMs)], end }, { reverse: true, limit })) {
         if (indexed) keys.push([...base, "t", ...entry.key.slice(-2)]);
-        else if (filter === undefined || entry.value.eventSource === filter) events.push(entry.value);
-        if (events.length >= limit) break;
+        else events.push(entry.value);
       }
       for (let i = 0; i < keys.length; i += 10) {
         for (const found of await this.kv.getMany<StoredEvent[]>(keys.slice(i, i + 10))) if (found.value !== null) events.push(found.value);
