@@ -44,16 +44,24 @@ function freePort() {
 }
 
 /**
- * Runs `deno serve` on `entry` (a path under the checkout) with `vars` as its environment.
- * @param {{ entry: string, stateDir: string, vars?: Record<string, string> }} options
+ * Runs `deno serve` on `entry` (a path under the checkout, or under `checkout` when given: another
+ * checkout of EdgeKMS, whose own deno/deno.json is used) with `vars` as its environment.
+ * @param {{ entry: string, stateDir: string, vars?: Record<string, string>, checkout?: string }} options
  * @returns {Promise<{ url: string, port: number, pid: number, stop(): Promise<void> }>}
  */
-export async function startDenoServe({ entry, stateDir, vars = {} }) {
+export async function startDenoServe({ entry, stateDir, vars = {}, checkout = root }) {
   const port = await freePort();
-  const args = ["serve", "--unstable-kv", "--config", join(root, "deno", "deno.json"), "--host", "127.0.0.1", "--port", String(port)];
-  args.push("--allow-env", "--allow-net", `--allow-read=${root},${stateDir}`, `--allow-write=${stateDir}`, join(root, entry));
+  const args = ["serve", "--unstable-kv", "--config", join(checkout, "deno", "deno.json"), "--host", "127.0.0.1", "--port", String(port)];
+  // This checkout stays readable: another one may link to its node_modules.
+  args.push(
+    "--allow-env",
+    "--allow-net",
+    `--allow-read=${root},${checkout},${stateDir}`,
+    `--allow-write=${stateDir}`,
+    join(checkout, entry),
+  );
   const child = spawn(deno, args, {
-    cwd: root,
+    cwd: checkout,
     stdio: ["ignore", "pipe", "pipe"],
     detached: true,
     env: {

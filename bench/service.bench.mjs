@@ -38,13 +38,17 @@
  *
  * Options: `--runtime workerd|deno` (one runtime only; default both), `--concurrency 1,8,64`
  * (default 1,8), `--all-specs`, `--scale`, `--quick` (cells of 0.4 s; with --scale, 1,000 keys
- * and 250 grants), `--verbose` (each cell's figures as they are measured).
+ * and 250 grants), `--verbose` (each cell's figures as they are measured), `--baseline <checkout>`
+ * (also EdgeKMS on Deno from another checkout — e.g. `git worktree add /tmp/base main`, with
+ * `npm ci && npm run build:wasm` there or node_modules and build/ linked — as one more runtime
+ * with its own no-op server, its cells interleaved with the others: before and after a change,
+ * measured in the same rounds).
  */
 import { SignatureV4 } from "@smithy/signature-v4";
 import { createHash, createHmac, randomBytes } from "node:crypto";
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { cpus, loadavg, tmpdir } from "node:os";
-import { join } from "node:path";
+import { join, resolve } from "node:path";
 import { parseArgs } from "node:util";
 import { startLocalRuntime } from "../scripts/local-runtime.mjs";
 import { denoVersion, startDenoServe } from "./deno-runtime.mjs";
@@ -58,6 +62,7 @@ const { values: options } = parseArgs({
     concurrency: { type: "string", default: "1,8" },
     "all-specs": { type: "boolean", default: false },
     scale: { type: "boolean", default: false },
+    baseline: { type: "string" },
   },
 });
 const QUICK = options.quick;
@@ -247,15 +252,16 @@ async function startWorkerd(state, rootKey) {
   };
 }
 
-async function startDeno(state, rootKey) {
-  const dir = join(state, "deno");
-  const noopDir = join(state, "deno-noop");
+async function startDeno(state, rootKey, checkout) {
+  const dir = join(state, checkout === undefined ? "deno" : "deno-baseline");
+  const noopDir = join(state, checkout === undefined ? "deno-noop" : "deno-baseline-noop");
   mkdirSync(dir, { recursive: true });
   mkdirSync(noopDir, { recursive: true });
   const kms = await startDenoServe({
     entry: "deno/main.ts",
     stateDir: dir,
     vars: { ...benchVars(rootKey), EDGEKMS_KV: join(dir, "kv.sqlite3") },
+    ...(checkout === undefined ? {} : { checkout }),
   });
   let noop;
   try {
@@ -265,8 +271,8 @@ async function startDeno(state, rootKey) {
     throw err;
   }
   return {
-    name: "deno",
-    label: `Deno (${await denoVersion()}, deno serve, KV on a local SQLite file)`,
+    name: checkout === undefined ? "deno" : "deno-baseline",
+    label: `Deno (${await denoVersion()}, deno serve, KV on a local SQLite file)${checkout === undefined ? "" : `, baseline: ${checkout}`}`,
     noopName: "no-op deno serve",
     host: `127.0.0.1:${kms.port}`,
     noopHost: `127.0.0.1:${noop.port}`,
@@ -496,6 +502,7 @@ async function main() {
   for (const signal of ["SIGINT", "SIGTERM"]) process.prependListener(signal, () => process.exit(130));
   try {
     for (const runtime of RUNTIMES) targets.push(await (runtime === "workerd" ? startWorkerd : startDeno)(state, rootKey));
+    if (options.baseline !== undefined) targets.push(await startDeno(state, rootKey, resolve(options.baseline)));
 
     // ---- The data plane and the asymmetric rows, against each runtime's no-op ----------------
     process.stderr.write("setting up keys...\n");

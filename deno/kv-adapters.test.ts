@@ -5,10 +5,15 @@
  * transactions, also when a transaction starts from this process's snapshot of a store and another
  * handle changed it meanwhile; concurrent calls on one key that write only its outbox and last
  * usage never conflict — and wake-up messages are run, re-queued or dropped as their time and the
- * owner's stored wake-up say, one wake per owner at a time. Run by test/e2e/deno-runtime.test.ts
+ * owner's stored wake-up say, one wake per owner at a time — and the audit log stores each record
+ * once however often it is delivered, counts every call, and finds records by each lookup
+ * attribute, EventSource (which has no index) included. Run by test/e2e/deno-runtime.test.ts
  * with `deno test`.
  */
+import { auditEntry, type OutboxEntry } from "../src/audit/outbox.ts";
+import type { Principal } from "../src/auth/identities.ts";
 import { isUnorderedKey } from "../src/keys/key-records.ts";
+import { KvAuditLog } from "./kv-audit-log.ts";
 import { KvRecordStore } from "./kv-record-store.ts";
 import { KvWakeUps, onDelivery, SerialWakes, type WakeMessage } from "./kv-wake-ups.ts";
 
@@ -248,5 +253,93 @@ Deno.test({
     } finally {
       kv.close();
     }
+  },
+});
+
+Deno.test({
+  name: "the audit log stores each record once however often it is delivered, counts every call once, and finds records by every lookup attribute",
+  ...options,
+  async fn() {
+    const kv = await Deno.openKv(":memory:");
+    const log = new KvAuditLog(kv, "us-east-1", () => 7 * 86_400_000);
+    const account = "111122223333";
+    const alice: Principal = {
+      type: "IAMUser",
+      accountId: account,
+      arn: `arn:aws:iam::${account}:user/alice`,
+      principalId: "AIDAALICE",
+      userName: "alice",
+      policies: [],
+    };
+    const keyArn = `arn:aws:kms:us-east-1:${account}:key/1234abcd-12ab-34cd-56ef-1234567890ab`;
+    const now = Date.now();
+    const entry = (i: number, eventName: string): OutboxEntry =>
+      auditEntry(
+        {
+          identity: { accountId: account, principal: alice, accessKeyId: "AKIDALICE", via: "http" },
+          eventName,
+          request: { KeyId: keyArn },
+          requestId: crypto.randomUUID(),
+          startedAt: now - 1000 + i,
+          region: "us-east-1",
+          keyArns: [keyArn],
+        },
+        { response: {} },
+        [],
+        now - 1000 + i + 2,
+      );
+    const encrypts = Array.from({ length: 50 }, (_, i) => entry(i, "Encrypt"));
+    const describe = entry(60, "DescribeKey");
+    await log.append(encrypts.slice(0, 30));
+    // A repeated delivery, overlapping the first and adding new records: only the new are stored.
+    await log.append([...encrypts, describe]);
+    await log.append([describe]);
+
+    const query = (attribute?: { key: string; value: string }) =>
+      log.lookup(account, "us-east-1", {
+        ...(attribute ? { attribute } : {}),
+        startMs: now - 60_000,
+        endMs: now + 60_000,
+        maxResults: 50,
+        insightOnly: false,
+      } as never);
+    const all = await query();
+    assertEquals(all.events.length, 50, "a page of the trail");
+    assertEquals(all.last !== undefined, true, "a further page");
+    const ids = new Set<string>();
+    for (let page = all; ; ) {
+      for (const e of page.events) ids.add(e.eventId);
+      if (page.last === undefined) break;
+      page = await log.lookup(account, "us-east-1", {
+        startMs: now - 60_000,
+        endMs: now + 60_000,
+        maxResults: 50,
+        insightOnly: false,
+        after: page.last,
+      });
+    }
+    assertEquals(ids.size, 51, "every record once");
+    assertEquals((await query({ key: "EventSource", value: "kms.amazonaws.com" })).events.length, 50, "EventSource, the trail's own");
+    assertEquals((await query({ key: "EventSource", value: "s3.amazonaws.com" })).events.length, 0, "EventSource, another");
+    assertEquals(
+      (await query({ key: "EventName", value: "DescribeKey" })).events.map((e) => e.eventId),
+      [describe.record.eventID],
+      "EventName",
+    );
+    assertEquals((await query({ key: "ReadOnly", value: "true" })).events.length, 50, "ReadOnly");
+    assertEquals((await query({ key: "Username", value: "alice" })).events.length, 50, "Username");
+    assertEquals((await query({ key: "AccessKeyId", value: "AKIDALICE" })).events.length, 50, "AccessKeyId");
+    assertEquals((await query({ key: "ResourceName", value: keyArn.split("/")[1]! })).events.length, 50, "ResourceName, bare key ID");
+    assertEquals((await query({ key: "ResourceType", value: "AWS::KMS::Key" })).events.length, 50, "ResourceType");
+
+    const stats = await log.requestStats(account, "us-east-1");
+    const encryptStats = stats.find((s) => s.operation === "Encrypt")!;
+    assertEquals(
+      [encryptStats.count, encryptStats.buckets.reduce((a, b) => a + b, 0), encryptStats.sumMs],
+      [50, 50, 100],
+      "Encrypt counted once per call",
+    );
+    assertEquals(stats.find((s) => s.operation === "DescribeKey")!.count, 1, "DescribeKey counted once");
+    kv.close();
   },
 });

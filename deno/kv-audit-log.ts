@@ -11,9 +11,13 @@
  * - [...A, "id", eventID] → eventTimeMs: makes appends idempotent by event ID (delivery from an
  *   outbox is at least once) and answers the EventId attribute;
  * - [...A, "i", attribute, value, eventTimeMs, eventID] → null: one index entry per lookup
- *   attribute value (ResourceName also under a key's bare ID);
+ *   attribute value (ResourceName also under a key's bare ID), except EventSource: every KMS
+ *   record has the same one (EVENT_SOURCE, which every record EdgeKMS writes carries), so that
+ *   index would repeat the trail entry for entry: a lookup by that source reads the trail, and one
+ *   by any other source finds nothing without reading anything;
  * - ["stats", account, region, operation, error, "count" | "sumUs" | bucket] → KvU64: request
- *   counters, added with `sum` so concurrent appends never conflict over them;
+ *   counters, added with `sum` so concurrent appends never conflict over them (one `sum` per
+ *   counter and commit, however many records of that operation and error the commit holds);
  * - ["keyev", account, region, timeMs, id] → KeyEvent, and ["keyev-id", account, region, id]
  *   (idempotent by event ID).
  *
@@ -21,7 +25,7 @@
  * AUDIT_RETENTION_DAYS, so KV deletes them itself (lazily: lookups never reach before the window).
  * Counters are kept (they are totals, as on Cloudflare).
  */
-import { addressedTo, recipientAccounts, usernameOf, type CloudTrailRecord } from "../src/audit/record.ts";
+import { addressedTo, EVENT_SOURCE, recipientAccounts, usernameOf, type CloudTrailRecord } from "../src/audit/record.ts";
 import type { AuditSink, CallStats, OutboxEntry } from "../src/audit/outbox.ts";
 import { serviceEventRecord, type KeyEvent } from "../src/audit/events.ts";
 import type { LookupQuery, StoredEvent } from "../src/audit/lookup.ts";
@@ -29,18 +33,20 @@ import { bucketIndex, LATENCY_BUCKETS_MS, type RequestStats } from "../src/audit
 import type { LookupPage } from "../worker/runtime.ts";
 import { backoff, isBusy, retryBusy } from "./kv-record-store.ts";
 
-/** Records per commit: each costs one check and about a dozen mutations (KV: 100 checks, 1,000 mutations). */
+/** Records per commit: each costs one check and about ten mutations (KV: 100 checks, 1,000 mutations). */
 const CHUNK_RECORDS = 40;
 const CHUNK_BYTES = 500_000;
 
 interface Appended {
   account: string;
   record: CloudTrailRecord;
+  /** `record` as JSON (computed once: it sizes the chunk and is what the trail stores). */
+  json: string;
   timeMs: number;
   stats?: CallStats;
 }
 
-function storedEvent(record: CloudTrailRecord, timeMs: number): StoredEvent {
+function storedEvent(record: CloudTrailRecord, json: string, timeMs: number): StoredEvent {
   const identity = record.userIdentity;
   const resources: { type: string; name: string }[] = [];
   for (const r of record.resources) {
@@ -59,7 +65,7 @@ function storedEvent(record: CloudTrailRecord, timeMs: number): StoredEvent {
     accessKeyId: "accessKeyId" in identity ? (identity.accessKeyId ?? "") : "",
     username: usernameOf(identity),
     resources,
-    record: JSON.stringify(record),
+    record: json,
   };
 }
 
@@ -67,7 +73,6 @@ function storedEvent(record: CloudTrailRecord, timeMs: number): StoredEvent {
 function indexValues(e: StoredEvent): [string, string][] {
   const out: [string, string][] = [
     ["EventName", e.eventName],
-    ["EventSource", e.eventSource],
     ["ReadOnly", String(e.readOnly)],
     ["Username", e.username],
     ["AccessKeyId", e.accessKeyId],
@@ -99,9 +104,11 @@ export class KvAuditLog {
     const copies: Appended[] = [];
     for (const entry of entries) {
       recipientAccounts(entry.record).forEach((account, i) => {
+        const record = addressedTo(entry.record, account);
         copies.push({
           account,
-          record: addressedTo(entry.record, account),
+          record,
+          json: JSON.stringify(record),
           timeMs: entry.timeMs,
           ...(i === 0 ? { stats: entry.stats } : {}),
         });
@@ -110,7 +117,7 @@ export class KvAuditLog {
     let chunk: Appended[] = [];
     let bytes = 0;
     for (const copy of copies) {
-      const size = JSON.stringify(copy.record).length * 2;
+      const size = copy.json.length * 2;
       if (chunk.length >= CHUNK_RECORDS || (chunk.length > 0 && bytes + size > CHUNK_BYTES)) {
         await this.appendChunk(chunk);
         chunk = [];
@@ -136,50 +143,76 @@ export class KvAuditLog {
         .set(["keyev", event.account, event.region, timeMs, event.id], event, { expireIn })
         .commit(),
     );
-    await this.appendChunk([{ account: event.account, record: serviceEventRecord(event), timeMs }]);
+    const record = serviceEventRecord(event);
+    await this.appendChunk([{ account: event.account, record, json: JSON.stringify(record), timeMs }]);
   }
 
   private remaining(timeMs: number): number {
     return Math.max(1000, timeMs + this.retentionMs() - Date.now());
   }
 
-  /** One atomic commit of records not yet stored; re-reads and retries on a conflict. */
+  /**
+   * One atomic commit of records not yet stored; retries on a conflict. The first attempt reads
+   * nothing: each record's "id" check makes the commit fail if any of them is already stored (a
+   * repeated delivery), and only then are the stored ones read and left out.
+   */
   private async appendChunk(chunk: Appended[]): Promise<void> {
     for (let attempt = 0; ; attempt++) {
       try {
-        const fresh: Appended[] = [];
-        for (let i = 0; i < chunk.length; i += 10) {
-          const part = chunk.slice(i, i + 10);
-          const found = await this.kv.getMany(part.map((c) => [...this.base(c.account, c.record.awsRegion), "id", c.record.eventID]));
-          part.forEach((c, j) => {
-            if (found[j]!.versionstamp === null) fresh.push(c);
-          });
-        }
+        const fresh = attempt === 0 ? chunk : await this.notStored(chunk);
         if (fresh.length === 0) return;
-        const op = this.kv.atomic();
-        for (const c of fresh) {
-          const base = this.base(c.account, c.record.awsRegion);
-          const event = storedEvent(c.record, c.timeMs);
-          const expireIn = this.remaining(c.timeMs);
-          op.check({ key: [...base, "id", event.eventId], versionstamp: null });
-          op.set([...base, "id", event.eventId], c.timeMs, { expireIn });
-          op.set([...base, "t", c.timeMs, event.eventId], event, { expireIn });
-          for (const [attribute, value] of indexValues(event)) {
-            op.set([...base, "i", attribute, value, c.timeMs, event.eventId], null, { expireIn });
-          }
-          if (c.stats !== undefined) {
-            const s = ["stats", c.account, c.record.awsRegion, c.stats.operation, c.stats.error];
-            op.sum([...s, "count"], 1n);
-            op.sum([...s, "sumUs"], BigInt(Math.round(c.stats.durationMs * 1000)));
-            op.sum([...s, bucketIndex(c.stats.durationMs)], 1n);
-          }
-        }
-        if ((await op.commit()).ok) return;
+        if ((await this.commitChunk(fresh)).ok) return;
+        // Some were stored already: read which, at once.
+        if (attempt === 0) continue;
       } catch (err) {
         if (!isBusy(err)) throw err;
       }
       await backoff(attempt);
     }
+  }
+
+  /** The records of `chunk` whose event ID is not in the trail yet. */
+  private async notStored(chunk: Appended[]): Promise<Appended[]> {
+    const fresh: Appended[] = [];
+    for (let i = 0; i < chunk.length; i += 10) {
+      const part = chunk.slice(i, i + 10);
+      const found = await this.kv.getMany(part.map((c) => [...this.base(c.account, c.record.awsRegion), "id", c.record.eventID]));
+      part.forEach((c, j) => {
+        if (found[j]!.versionstamp === null) fresh.push(c);
+      });
+    }
+    return fresh;
+  }
+
+  private commitChunk(chunk: Appended[]): Promise<Deno.KvCommitResult | Deno.KvCommitError> {
+    const op = this.kv.atomic();
+    // Counters summed over the chunk: one `sum` per counter, not one per record.
+    const counters = new Map<string, { key: Deno.KvKey; n: bigint }>();
+    const add = (key: Deno.KvKey, n: bigint) => {
+      const name = JSON.stringify(key);
+      const counter = counters.get(name);
+      if (counter === undefined) counters.set(name, { key, n });
+      else counter.n += n;
+    };
+    for (const c of chunk) {
+      const base = this.base(c.account, c.record.awsRegion);
+      const event = storedEvent(c.record, c.json, c.timeMs);
+      const expireIn = this.remaining(c.timeMs);
+      op.check({ key: [...base, "id", event.eventId], versionstamp: null });
+      op.set([...base, "id", event.eventId], c.timeMs, { expireIn });
+      op.set([...base, "t", c.timeMs, event.eventId], event, { expireIn });
+      for (const [attribute, value] of indexValues(event)) {
+        op.set([...base, "i", attribute, value, c.timeMs, event.eventId], null, { expireIn });
+      }
+      if (c.stats !== undefined) {
+        const s = ["stats", c.account, c.record.awsRegion, c.stats.operation, c.stats.error];
+        add([...s, "count"], 1n);
+        add([...s, "sumUs"], BigInt(Math.round(c.stats.durationMs * 1000)));
+        add([...s, bucketIndex(c.stats.durationMs)], 1n);
+      }
+    }
+    for (const { key, n } of counters.values()) op.sum(key, n);
+    return op.commit();
   }
 
   /** One LookupEvents page of an account's trail, newest first. */
@@ -206,7 +239,11 @@ export class KvAuditLog {
           ? [stored]
           : [];
     } else {
-      const prefix: Deno.KvKey = a === undefined ? [...base, "t"] : [...base, "i", a.key, a.value];
+      // EventSource has no index (see the module comment): every record is the KMS source's, so the
+      // trail answers for it and nothing for any other (without reading the trail to find so).
+      if (a?.key === "EventSource" && a.value !== EVENT_SOURCE) return { events: [] };
+      const indexed = a !== undefined && a.key !== "EventSource";
+      const prefix: Deno.KvKey = indexed ? [...base, "i", a.key, a.value] : [...base, "t"];
       const endTime = Math.floor(query.endMs) + 1;
       const end: Deno.KvKey =
         query.after !== undefined && query.after.timeMs < endTime
@@ -215,8 +252,8 @@ export class KvAuditLog {
       const keys: Deno.KvKey[] = [];
       events = [];
       for await (const entry of this.kv.list<StoredEvent>({ start: [...prefix, Math.ceil(startMs)], end }, { reverse: true, limit })) {
-        if (a === undefined) events.push(entry.value);
-        else keys.push([...base, "t", ...entry.key.slice(-2)]);
+        if (indexed) keys.push([...base, "t", ...entry.key.slice(-2)]);
+        else events.push(entry.value);
       }
       for (let i = 0; i < keys.length; i += 10) {
         for (const found of await this.kv.getMany<StoredEvent[]>(keys.slice(i, i + 10))) if (found.value !== null) events.push(found.value);

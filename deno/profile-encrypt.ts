@@ -2,13 +2,13 @@
  * Where an Encrypt's time goes on Deno: runs the service in process (the Hono app of
  * worker/http-app.ts over deno/service.ts, as deno/main.ts serves it, without the HTTP server),
  * sends it SigV4-signed Encrypt requests by key ID at each concurrency, and prints req/s, p50 and
- * p99, the KV operations per call (reads, commits, failed commits) and, with `--cpu-profile`, the
+ * p99, the process's CPU time per call (user + system, all threads: Deno KV's SQLite work included), the KV operations per call (reads, commits, failed commits) and, with `--cpu-profile`, the
  * functions that took the most CPU (V8's sampling profiler through node:inspector). The README's
  * "Benchmarks" cites its figures; `npm run bench:service` is the benchmark, this is the magnifier.
  *
  *   node_modules/.bin/deno run --unstable-kv --config deno/deno.json --allow-all \
  *     deno/profile-encrypt.ts [--kv :memory: | --kv /tmp/kv.sqlite3] [--requests 3000] \
- *     [--concurrency 1,8] [--cpu-profile]
+ *     [--concurrency 1,8] [--cpu-profile [--save-profile encrypt.cpuprofile]]
  *
  * It sits beside the Deno code rather than under bench/ because the repository's tsc has no Deno
  * types. The KV wrapper only counts and times calls; it changes nothing they do.
@@ -28,6 +28,8 @@ const options = {
   requests: flag("requests", "3000"),
   concurrency: flag("concurrency", "1,8"),
   cpuProfile: Deno.args.includes("--cpu-profile"),
+  /** Also writes the whole profile there, for Chrome DevTools' Performance panel or a flame graph tool. */
+  saveProfile: flag("save-profile", ""),
 };
 const REQUESTS = Number(options.requests);
 
@@ -110,6 +112,11 @@ interface InspectorSession {
 // Imported by a computed name: Deno's type checker looks for node:inspector's types in @types/node,
 // which it cannot resolve in this project's node_modules layout (`deno check` of any node: import).
 const { Session } = (await import(["node", "inspector"].join(":"))) as { Session: new () => InspectorSession };
+const { cpuUsage } = (await import(["node", "process"].join(":"))) as { cpuUsage: () => { user: number; system: number } };
+const cpuMicros = () => {
+  const { user, system } = cpuUsage();
+  return user + system;
+};
 const session = new Session();
 session.connect();
 const post = <T>(method: string, params: object = {}) =>
@@ -127,6 +134,7 @@ for (const concurrency of options.concurrency.split(",").map(Number)) {
   kvCalls.clear();
   const latencies: number[] = [];
   let next = 0;
+  const cpuBefore = cpuMicros();
   const started = performance.now();
   await Promise.all(
     Array.from({ length: concurrency }, async () => {
@@ -140,10 +148,11 @@ for (const concurrency of options.concurrency.split(",").map(Number)) {
     }),
   );
   const elapsed = performance.now() - started;
+  const cpuPerCall = (cpuMicros() - cpuBefore) / REQUESTS;
   latencies.sort((a, b) => a - b);
   const pick = (q: number) => latencies[Math.min(latencies.length - 1, Math.floor(q * latencies.length))]!.toFixed(2);
   console.log(
-    `Encrypt by key ID, c=${concurrency}, KV ${options.kv}: ${((REQUESTS / elapsed) * 1000).toFixed(0)} req/s, p50 ${pick(0.5)} ms, p99 ${pick(0.99)} ms`,
+    `Encrypt by key ID, c=${concurrency}, KV ${options.kv}: ${((REQUESTS / elapsed) * 1000).toFixed(0)} req/s, p50 ${pick(0.5)} ms, p99 ${pick(0.99)} ms, CPU ${cpuPerCall.toFixed(0)} µs per call`,
   );
   for (const [name, { n, ms }] of kvCalls)
     console.log(`  KV ${name}: ${(n / REQUESTS).toFixed(2)} per call, ${(ms / n).toFixed(3)} ms each`);
@@ -157,6 +166,7 @@ interface ProfileNode {
 
 if (options.cpuProfile) {
   const { profile } = await post<{ profile: { nodes: ProfileNode[]; samples: number[] } }>("Profiler.stop");
+  if (options.saveProfile !== "") await Deno.writeTextFile(options.saveProfile, JSON.stringify(profile));
   const nodes = new Map(profile.nodes.map((n) => [n.id, n]));
   const parents = new Map<number, number>();
   for (const n of profile.nodes) for (const child of n.children ?? []) parents.set(child, n.id);

@@ -70,8 +70,32 @@ export function newKeyId(rootKeys: RootKeyRing, account: string, region: string)
   return asUuid(bytes);
 }
 
-/** True when `keyId` carries a tag for `account` in `region` under a configured root key (constant-time compare). */
+const VERIFIED_IDS = 4096;
+const verifiedIds = new WeakMap<RootKeyRing, Map<string, true>>();
+
+/**
+ * True when `keyId` carries a tag for `account` in `region` under a configured root key
+ * (constant-time compare). The answer is a function of the ring and the three strings alone, and
+ * public (the key ID is), so the key IDs found genuine are remembered per ring — VERIFIED_IDS of
+ * them, the least recently used first out — and a data-plane call on a known key skips decoding a
+ * root key, the HKDF and the HMAC. Refusals are not remembered: made-up IDs cannot evict anything.
+ */
 export function isIssuedKeyId(rootKeys: RootKeyRing, account: string, region: string, keyId: string): boolean {
+  let verified = verifiedIds.get(rootKeys);
+  if (verified === undefined) verifiedIds.set(rootKeys, (verified = new Map()));
+  const name = `${account}\n${region}\n${keyId}`;
+  if (verified.has(name)) {
+    verified.delete(name);
+    verified.set(name, true);
+    return true;
+  }
+  if (!checkTag(rootKeys, account, region, keyId)) return false;
+  verified.set(name, true);
+  if (verified.size > VERIFIED_IDS) verified.delete(verified.keys().next().value as string);
+  return true;
+}
+
+function checkTag(rootKeys: RootKeyRing, account: string, region: string, keyId: string): boolean {
   if (keyId.startsWith("mrk-")) return isIssuedMultiRegionKeyId(rootKeys, account, keyId);
   const m = /^([0-9a-f]{8})-([0-9a-f]{4})-(4[0-9a-f]{3})-([89ab][0-9a-f]{3})-([0-9a-f]{12})$/.exec(keyId);
   if (m === null) return false;

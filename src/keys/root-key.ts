@@ -48,6 +48,12 @@ export const ROOT_KEY_PURPOSES = {
 export type RootKeyPurpose = keyof typeof ROOT_KEY_PURPOSES;
 
 const utf8 = new TextEncoder();
+/** The labels as HKDF's `info` bytes, encoded once (they are public constants). */
+const INFO = Object.fromEntries(Object.entries(ROOT_KEY_PURPOSES).map(([purpose, label]) => [purpose, utf8.encode(label)])) as Record<
+  RootKeyPurpose,
+  Uint8Array
+>;
+const NO_SALT = new Uint8Array(0);
 
 /** Decodes the ROOT_KEY secret into a fresh array the caller wipes. @throws Error when it is absent or not base64 of 32 bytes. */
 export function decodeRootKey(secret: string | undefined): Uint8Array {
@@ -67,7 +73,7 @@ export function decodeRootKey(secret: string | undefined): Uint8Array {
 /** The 32-byte subkey for one purpose, a fresh array the caller wipes. @throws Error for a root key that is not 32 bytes. */
 export function deriveSubkey(rootKey: Uint8Array, purpose: RootKeyPurpose): Uint8Array {
   if (rootKey.length !== ROOT_KEY_LENGTH) throw new Error("root key must be 32 bytes");
-  return hkdfSha256(rootKey, new Uint8Array(0), utf8.encode(ROOT_KEY_PURPOSES[purpose]), 32);
+  return hkdfSha256(rootKey, NO_SALT, INFO[purpose], 32);
 }
 
 /** Runs `use` with `key` and wipes the key afterwards — once a returned promise has settled. */

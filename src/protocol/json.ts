@@ -66,12 +66,24 @@ function nestingDepth(text: string): number {
   let depth = 0;
   let deepest = 0;
   let inString = false;
+  let backslash = -1; // the next backslash at or after i, once looked up (Infinity: none)
   for (let i = 0; i < text.length; i++) {
     const c = text.charCodeAt(i);
     if (inString) {
       if (c === 0x5c)
         i++; // backslash: skip the escaped character
       else if (c === 0x22) inString = false;
+      else {
+        // Jump to the next quote or backslash natively: a body is mostly string contents (base64).
+        const quote = text.indexOf('"', i);
+        if (backslash < i) {
+          const at = text.indexOf("\\", i);
+          backslash = at < 0 ? Number.POSITIVE_INFINITY : at;
+        }
+        const next = backslash < quote || quote < 0 ? backslash : quote;
+        if (next === Number.POSITIVE_INFINITY) break;
+        i = next - 1;
+      }
     } else if (c === 0x22) {
       inString = true;
     } else if (c === 0x7b || c === 0x5b) {

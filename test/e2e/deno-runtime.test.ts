@@ -124,7 +124,7 @@ describe("EdgeKMS on Deno", () => {
       scratch,
     ]);
     expect(run.status, run.output).toBe(0);
-    expect(run.output).toMatch(/ok \| 8 passed \| 0 failed/);
+    expect(run.output).toMatch(/ok \| 9 passed \| 0 failed/);
   }, 120_000);
 
   it("serves the web console: a signed-in user finds a key created through the API in the list", async () => {

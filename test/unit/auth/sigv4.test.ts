@@ -167,6 +167,50 @@ describe("verifyRequest: accepted signatures", () => {
     expect(caller.arn).toBe("arn:aws:iam::111122223333:user/bob");
   });
 
+  it.each([
+    ["a query with repeated and escaped parameters", "/", { b: "x y/z", a: ["2", "1"], "c*": "~" }],
+    ["a path with dot segments, spaces and non-ASCII", "/a/./b/../c d/é/", {}],
+    ["an empty query value", "/path", { flag: "" }],
+  ])("agrees with the SDK's signer on %s and untidy headers", async (_name, path, query: Record<string, string | string[]>) => {
+    const signer = new SignatureV4({
+      credentials: { accessKeyId: "alice", secretAccessKey: "alice" },
+      region: "us-east-1",
+      service: "kms",
+      sha256: NodeSha256,
+    });
+    const headers = {
+      host: HOST,
+      "Content-Type": "application/x-amz-json-1.1",
+      "X-Custom": "  two   spaces\tand a tab  ",
+      "x-amz-target": "TrentService.Encrypt",
+    };
+    const req = await signer.sign(
+      { method: "POST", protocol: "https:", hostname: HOST, path, query, headers, body: BODY },
+      { signingDate: SIGNED_AT },
+    );
+    const search = new URLSearchParams();
+    for (const [k, v] of Object.entries(query)) for (const one of Array.isArray(v) ? v : [v]) search.append(k, one);
+    const url = `https://${HOST}${encodeURI(path)}${search.size > 0 ? `?${search.toString().replace(/\+/g, "%20")}` : ""}`;
+    const received = { method: "POST", url, headers: req.headers, body: new TextEncoder().encode(BODY) };
+    await expect(verifyRequest(received, opts())).resolves.toMatchObject({ accessKeyId: "alice" });
+    // And the same request with any signed part changed does not verify.
+    await expect(verifyRequest({ ...received, headers: { ...req.headers, "x-custom": "other" } }, opts())).rejects.toThrow(KmsError);
+    await expect(verifyRequest({ ...received, url: `${url}${url.includes("?") ? "&" : "?"}extra=1` }, opts())).rejects.toThrow(KmsError);
+  });
+
+  it("derives a fresh signing key for another day and for a changed secret (the signing-key cache is per credential)", async () => {
+    const credential = { ...identities.credential("alice")! };
+    const lookup = () => credential;
+    await expect(verifyRequest(await signed(), opts({ lookup }))).resolves.toBeDefined();
+    const nextDay = new Date(SIGNED_AT.getTime() + 86_400_000);
+    await expect(verifyRequest(await signed({ at: nextDay }), opts({ lookup, now: nextDay }))).resolves.toBeDefined();
+    // A reloaded configuration is a new credential object: the old secret's keys do not apply to it.
+    const rotated = { ...credential, secretAccessKey: "rotated" };
+    const err = await failure(verifyRequest(await signed(), opts({ lookup: () => rotated })));
+    expect(err.type).toBe("InvalidSignatureException");
+    await expect(verifyRequest(await signed({ secretAccessKey: "rotated" }), opts({ lookup: () => rotated }))).resolves.toBeDefined();
+  });
+
   it("accepts temporary credentials when the session token matches", async () => {
     const temp = loadIdentities(
       JSON.stringify({

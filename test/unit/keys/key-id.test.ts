@@ -48,4 +48,23 @@ describe("issued key IDs", () => {
       expect(isIssuedKeyId(ringOf(ROOT), "111122223333", "us-east-1", changed), changed).toBe(false);
     }
   });
+
+  it("remember genuine IDs per ring and per account and Region, and never a refusal", () => {
+    const ring = ringOf(ROOT);
+    const id = newKeyId(ring, "111122223333", "us-east-1");
+    for (let i = 0; i < 3; i++) {
+      expect(isIssuedKeyId(ring, "111122223333", "us-east-1", id)).toBe(true);
+      expect(isIssuedKeyId(ring, "444455556666", "us-east-1", id)).toBe(false);
+      expect(isIssuedKeyId(ring, "111122223333", "us-west-2", id)).toBe(false);
+      expect(isIssuedKeyId(ringOf(OTHER_ROOT), "111122223333", "us-east-1", id)).toBe(false);
+    }
+    const made = crypto.randomUUID();
+    expect(isIssuedKeyId(ring, "111122223333", "us-east-1", made)).toBe(false);
+    expect(isIssuedKeyId(ring, "111122223333", "us-east-1", made)).toBe(false);
+    // Past the bound, older entries leave and are simply checked again.
+    const many = Array.from({ length: 4200 }, () => newKeyId(ring, "111122223333", "us-east-1"));
+    for (const other of many) expect(isIssuedKeyId(ring, "111122223333", "us-east-1", other)).toBe(true);
+    expect(isIssuedKeyId(ring, "111122223333", "us-east-1", id)).toBe(true);
+    expect(isIssuedKeyId(ring, "111122223333", "us-east-1", many[0]!)).toBe(true);
+  });
 });
