@@ -151,6 +151,52 @@ describe("the console in workerd", () => {
     expect(await response.text()).toMatch(/<strong>AccessDeniedException<\/strong>/);
   });
 
+  it("works in the Region its URL names: the wizard's key is created there, and redirects, links and forms keep the Region", async () => {
+    const { cookies, csrf } = await signIn("test");
+    const alias = `west-${crypto.randomUUID().slice(0, 8)}`;
+    const state = JSON.stringify({ alias, description: "", tags: [], administrators: [], users: [], externalAccounts: [] });
+    const created = await request("/console/keys/create?region=us-west-2", {
+      form: { step: "5", state, go: "finish", csrf },
+      cookies,
+    });
+    expect(created.status).toBe(303);
+    const location = created.headers.get("Location")!;
+    expect(new URL(location, ORIGIN).searchParams.get("region")).toBe("us-west-2");
+    const west = { ...rootCaller, region: "us-west-2" };
+    const { KeyMetadata } = (await runOperation(env, west, "DescribeKey", { KeyId: `alias/${alias}` }, crypto.randomUUID())) as {
+      KeyMetadata: { KeyId: string; Arn: string };
+    };
+    expect(KeyMetadata.Arn).toContain(":us-west-2:");
+    const inEast = await runOperation(env, rootCaller, "DescribeKey", { KeyId: `alias/${alias}` }, crypto.randomUUID()).catch(
+      (e: { type?: string }) => e.type,
+    );
+    expect(inEast).toBe("NotFoundException");
+
+    const details = await (await request(location, { cookies })).text();
+    expect(details).toContain(KeyMetadata.Arn);
+    expect(details).toContain(`<summary aria-label="Region: us-west-2">`);
+    expect(details).toContain(`<a href="/console/keys?region=us-east-1">us-east-1</a>`);
+    const consoleUrls = [...details.matchAll(/(?:href|action)="(\/console[^"]*)"/g)].map((m) => m[1]!);
+    expect(consoleUrls.length).toBeGreaterThan(10);
+    // Every console URL but the selector's link to the other Region.
+    for (const url of consoleUrls.filter((u) => u !== "/console/keys?region=us-east-1"))
+      expect(url).toMatch(/[?&;]region=us-west-2(&|#|$)/);
+    // A GET form (the key list's filter) carries the Region in a field, since the browser drops its action's query.
+    const list = await (await request("/console/keys?region=us-west-2", { cookies })).text();
+    expect(list).toMatch(/role="search"[^>]*><input type="hidden" name="region" value="us-west-2"/);
+    expect(list).toContain(`>${alias}</a>`);
+    expect(await (await request("/console/keys", { cookies })).text()).not.toContain(`>${alias}</a>`);
+  });
+
+  it("answers a Region the deployment does not serve with a clear 400 page, signed in or not", async () => {
+    const { cookies } = await signIn("test");
+    for (const path of ["/console/keys?region=eu-west-9", "/console/keys?region=..%2F", "/console/sign-in?region=nowhere"]) {
+      const response = await request(path, { cookies });
+      expect(response.status).toBe(400);
+      expect(await response.text()).toBe("Unknown Region: this deployment serves us-east-1, us-west-2.");
+    }
+  });
+
   it("answers unknown console paths itself, not with the API's JSON error", async () => {
     const { cookies } = await signIn("test");
     const response = await request("/console/no-such-page", { cookies });

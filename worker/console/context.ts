@@ -5,6 +5,7 @@
 import type { Context } from "hono";
 import type { KmsRuntime } from "../runtime.ts";
 import { ConsoleKms, consoleCaller } from "./kms.ts";
+import type { ConsoleRegion } from "./region.ts";
 import type { Session } from "./session.ts";
 
 export type Form = Record<string, string | File | (string | File)[]>;
@@ -12,7 +13,7 @@ export type Form = Record<string, string | File | (string | File)[]>;
 export type ConsoleEnv = {
   Bindings: object | undefined;
   /** `runtime` is set by the app the console is mounted in (worker/http-app.ts). */
-  Variables: { requestId: string; runtime: KmsRuntime; session: Session; form: Form };
+  Variables: { requestId: string; runtime: KmsRuntime; session: Session; form: Form; region: ConsoleRegion };
 };
 
 export type ConsoleContext = Context<ConsoleEnv>;
@@ -21,17 +22,28 @@ export type ConsoleContext = Context<ConsoleEnv>;
 export function kmsFor(c: ConsoleContext): ConsoleKms {
   return new ConsoleKms(
     c.get("runtime"),
-    consoleCaller(c.get("session"), {
-      sourceIp: c.req.header("CF-Connecting-IP") ?? "127.0.0.1",
-      userAgent: c.req.header("User-Agent"),
-      secureTransport: new URL(c.req.url).protocol === "https:",
-    }),
+    consoleCaller(
+      c.get("session"),
+      {
+        sourceIp: c.req.header("CF-Connecting-IP") ?? "127.0.0.1",
+        userAgent: c.req.header("User-Agent"),
+        secureTransport: new URL(c.req.url).protocol === "https:",
+      },
+      c.get("region").region,
+    ),
   );
 }
 
-export function signedInAs(c: ConsoleContext): { arn: string; csrfToken: string } {
+/** What the page header shows: who is signed in (and the sign-out form's CSRF token) and the Region. */
+export interface SignedInAs {
+  arn: string;
+  csrfToken: string;
+  region: ConsoleRegion;
+}
+
+export function signedInAs(c: ConsoleContext): SignedInAs {
   const session = c.get("session");
-  return { arn: session.credential.principal.arn, csrfToken: session.csrfToken };
+  return { arn: session.credential.principal.arn, csrfToken: session.csrfToken, region: c.get("region") };
 }
 
 /** One text field of the submitted form ("" when absent). */

@@ -23,6 +23,7 @@ import { registerKeyDetailsRoutes } from "./routes/key-details.tsx";
 import { registerKeyListRoutes } from "./routes/key-list.tsx";
 import { registerSessionRoutes } from "./routes/session.tsx";
 import { registerUsageRoutes } from "./routes/usage.tsx";
+import { carryRegion, consoleRegion } from "./region.ts";
 import { csrfMatches, readSession, sameOrigin, SESSION_COOKIE } from "./session.ts";
 
 export const consoleApp = new Hono<ConsoleEnv>();
@@ -41,6 +42,23 @@ consoleApp.use(async (c, next) => {
   c.header("X-Content-Type-Options", "nosniff");
   c.header("Referrer-Policy", "same-origin");
   c.header("Cache-Control", "no-store");
+});
+
+// The Region (region.ts): an unknown one is refused before anything else; the chosen one is carried
+// into every console URL the response emits.
+consoleApp.use(async (c, next) => {
+  const region = consoleRegion(c.get("runtime").vars, c.req.query("region"));
+  if (region === undefined) {
+    return c.text(`Unknown Region: this deployment serves ${consoleRegion(c.get("runtime").vars, undefined)!.regions.join(", ")}.`, 400);
+  }
+  c.set("region", region);
+  await next();
+  const carried = await carryRegion(c.res, region);
+  if (carried !== c.res) {
+    // Hono's setter copies the old response's headers onto a new one, which would restore its Location.
+    c.res = undefined;
+    c.res = carried;
+  }
 });
 
 consoleApp.use(async (c, next) => {

@@ -20,6 +20,7 @@ import type { Session } from "./session.ts";
 /** The response of each operation the console uses. */
 export interface ConsoleResponses {
   CreateKey: S.CreateKeyResponse;
+  ReplicateKey: { ReplicaKeyMetadata: S.KeyMetadata; ReplicaPolicy: string; ReplicaTags: S.Tag[] };
   DescribeKey: S.DescribeKeyResponse;
   ListKeys: S.ListKeysResponse;
   EnableKey: S.EmptyResponse;
@@ -63,7 +64,8 @@ export interface RequestFacts {
   secureTransport: boolean;
 }
 
-export function consoleCaller(session: Session, facts: RequestFacts): Caller {
+/** The signed-in principal as a Caller in `region` (the console's chosen Region, region.ts). */
+export function consoleCaller(session: Session, facts: RequestFacts, region: string): Caller {
   const principal = session.credential.principal;
   return {
     accountId: principal.accountId,
@@ -74,6 +76,7 @@ export function consoleCaller(session: Session, facts: RequestFacts): Caller {
     ...(facts.userAgent === undefined ? {} : { userAgent: facts.userAgent }),
     secureTransport: facts.secureTransport,
     via: "console",
+    region,
   };
 }
 

@@ -1,10 +1,11 @@
 /**
  * The page shell of the console: document head with the inline style sheet (no external assets),
- * the header with the signed-in principal and "Sign out", the navigation and the page's heading.
+ * the header with the Region selector, the signed-in principal and "Sign out", the navigation and the page's heading.
  * Server-rendered with Hono's JSX; works without client-side JavaScript.
  */
 import type { Child } from "hono/jsx";
 import { raw } from "hono/html";
+import type { SignedInAs } from "./context.ts";
 
 const CSS = `
 *{box-sizing:border-box}
@@ -14,6 +15,9 @@ header.top a{color:#fff}
 header.top .brand{font-weight:700;font-size:16px;text-decoration:none}
 header.top .who{margin-left:auto;font-size:13px}
 header.top form{display:inline}
+header.top .region{font-size:13px}
+header.top .region .menu-items a{color:#0073bb}
+header.top .region .menu-items a[aria-current]{font-weight:700}
 nav.side{padding:8px 20px;background:#fff;border-bottom:1px solid #d5dbdb}
 nav.side a{margin-right:18px}
 main{padding:16px 20px;max-width:1200px}
@@ -62,8 +66,8 @@ pre.policy{background:#fafafa;border:1px solid #eaeded;padding:10px;overflow:aut
 
 export interface LayoutProps {
   title: string;
-  /** The signed-in principal's ARN, and the CSRF token for the sign-out form. */
-  signedInAs?: { arn: string; csrfToken: string };
+  /** The signed-in principal's ARN, the CSRF token for the sign-out form, and the console's Region. */
+  signedInAs?: SignedInAs;
   children?: Child;
 }
 
@@ -84,6 +88,23 @@ export function Layout(props: LayoutProps) {
               EdgeKMS
             </a>
             <span>Encryption Keys</span>
+            {props.signedInAs && (
+              // Choosing a Region opens its key list, as the AWS console does. Plain links (each naming
+              // its Region), so it works without JavaScript.
+              <details class="menu region">
+                <summary aria-label={`Region: ${props.signedInAs.region.region}`}>Region: {props.signedInAs.region.region}</summary>
+                <nav class="menu-items" aria-label="Regions">
+                  {props.signedInAs.region.regions.map((r) => (
+                    <a
+                      href={`/console/keys?region=${encodeURIComponent(r)}`}
+                      aria-current={r === props.signedInAs!.region.region ? "true" : undefined}
+                    >
+                      {r}
+                    </a>
+                  ))}
+                </nav>
+              </details>
+            )}
             {props.signedInAs && (
               <span class="who">
                 Signed in as <span data-testid="principal">{props.signedInAs.arn}</span>{" "}

@@ -12,7 +12,6 @@ import { SignatureV4 } from "@smithy/signature-v4";
 import type { LookupEvent } from "../../src/audit/lookup.ts";
 import { Sha256 } from "../../src/auth/sigv4.ts";
 import { cloudTrailRequest } from "../cloudtrail.ts";
-import { settingsFrom } from "../../src/service/settings.ts";
 import type { KmsRuntime } from "../runtime.ts";
 import type { ApiError, Result } from "./kms.ts";
 import { consoleIdentities, type Session } from "./session.ts";
@@ -28,6 +27,7 @@ async function lookupPage(
   runtime: KmsRuntime,
   session: Session,
   origin: string,
+  region: string,
   body: Record<string, unknown>,
 ): Promise<Result<{ Events: WireEvent[]; NextToken?: string }>> {
   const url = new URL("/", origin);
@@ -39,7 +39,7 @@ async function lookupPage(
       secretAccessKey: credential.secretAccessKey,
       ...(credential.sessionToken === undefined ? {} : { sessionToken: credential.sessionToken }),
     },
-    region: settingsFrom(runtime.vars as Record<string, string | undefined>).region,
+    region,
     service: "cloudtrail",
     sha256: Sha256,
   });
@@ -82,6 +82,8 @@ export async function keyTrail(
   runtime: KmsRuntime,
   session: Session,
   origin: string,
+  /** The console's Region: the credential scope, so LookupEvents reads that Region's trail. */
+  region: string,
   keyArn: string,
   startMs: number,
 ): Promise<Result<TrailEvent[]>> {
@@ -93,7 +95,7 @@ export async function keyTrail(
   };
   let token: string | undefined;
   for (let page = 0; page < MAX_PAGES; page++) {
-    const result = await lookupPage(runtime, session, origin, token === undefined ? base : { ...base, NextToken: token });
+    const result = await lookupPage(runtime, session, origin, region, token === undefined ? base : { ...base, NextToken: token });
     if (!result.ok) return result;
     for (const e of result.value.Events) events.push(trailEvent(e));
     token = result.value.NextToken;

@@ -5,10 +5,11 @@
 import type { AliasListEntry } from "../../../src/protocol/shapes.ts";
 import { Csrf, ErrorAlert, formatDate, Notice } from "../components.tsx";
 import type { ApiError } from "../kms.ts";
+import type { SignedInAs } from "../context.ts";
 import { Layout } from "../layout.tsx";
 
 export function AliasesPage(props: {
-  signedInAs: { arn: string; csrfToken: string };
+  signedInAs: SignedInAs;
   aliases: AliasListEntry[];
   keyIds: string[];
   notice?: string;

@@ -3,11 +3,12 @@
  */
 import { Csrf, ErrorAlert, PrincipalTable, type PrincipalRow } from "../components.tsx";
 import type { ApiError } from "../kms.ts";
+import type { SignedInAs } from "../context.ts";
 import { Layout } from "../layout.tsx";
 import { STEP_TITLES, type Step, type WizardState } from "../wizard.ts";
 
 export interface WizardProps {
-  signedInAs: { arn: string; csrfToken: string };
+  signedInAs: SignedInAs;
   step: Step;
   state: WizardState;
   /** IAM users and roles of the account that can be chosen (step 3 and 4). */

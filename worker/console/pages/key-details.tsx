@@ -21,6 +21,7 @@ import {
 } from "../components.tsx";
 import type { DefaultView } from "../default-policy.ts";
 import type { ApiError, Result } from "../kms.ts";
+import type { SignedInAs } from "../context.ts";
 import { Layout } from "../layout.tsx";
 
 export type SectionId =
@@ -34,7 +35,8 @@ export type SectionId =
   | "rotation"
   | "aliases"
   | "grants"
-  | "key-material";
+  | "key-material"
+  | "regionality";
 
 /** What the user typed, given back to the form after a refusal. */
 export interface Drafts {
@@ -50,7 +52,7 @@ export interface Drafts {
 }
 
 export interface KeyDetailsProps {
-  signedInAs: { arn: string; csrfToken: string };
+  signedInAs: SignedInAs;
   metadata: KeyMetadata;
   policy: Result<string>;
   defaultView: DefaultView | undefined;
@@ -134,6 +136,8 @@ export function KeyDetailsPage(props: KeyDetailsProps) {
           <a href={`${base}/usage`}>Key usage</a> <span class="muted">(recent calls from the audit trail)</span>
         </p>
       </Section>
+
+      {m.MultiRegion && <Regionality metadata={m} csrf={csrf} signedInAs={props.signedInAs} error={props.errors.regionality} />}
 
       <Section id="actions" title="Key actions">
         <ErrorAlert error={props.errors.actions} />
@@ -591,6 +595,68 @@ function KeyMaterialSection(props: SectionProps) {
           <button type="submit" class="danger">
             Delete key material
           </button>
+        </form>
+      )}
+    </Section>
+  );
+}
+
+/** A key's page in another Region (a multi-Region key's primary or replica). */
+function keyInRegion(keyId: string, region: string): string {
+  return `/console/keys/${encodeURIComponent(keyId)}?region=${encodeURIComponent(region)}`;
+}
+
+/**
+ * A multi-Region key's Regionality, as DescribeKey reports it: its type, the primary and every
+ * replica, each linking to the key in its own Region; on the primary, a form to replicate it
+ * (ReplicateKey) into a served Region that has no key of the set yet.
+ */
+function Regionality(props: { metadata: KeyMetadata; csrf: string; signedInAs: SignedInAs; error?: ApiError | undefined }) {
+  const m = props.metadata;
+  const config = m.MultiRegionConfiguration;
+  const keys = [
+    ...(config?.PrimaryKey ? [{ ...config.PrimaryKey, role: "Primary" }] : []),
+    ...(config?.ReplicaKeys ?? []).map((r) => ({ ...r, role: "Replica" })),
+  ];
+  const taken = new Set(keys.map((k) => k.Region));
+  const free = props.signedInAs.region.regions.filter((r) => !taken.has(r));
+  return (
+    <Section id="regionality" title="Regionality">
+      <ErrorAlert error={props.error} />
+      <p>
+        Multi-Region key type:{" "}
+        <strong data-testid="multi-region-type">{config?.MultiRegionKeyType === "PRIMARY" ? "Primary" : "Replica"}</strong>
+      </p>
+      <table aria-label="Related multi-Region keys">
+        <thead>
+          <tr>
+            <th>Region</th>
+            <th>Type</th>
+            <th>Key ARN</th>
+          </tr>
+        </thead>
+        <tbody>
+          {keys.map((k) => (
+            <tr>
+              <td>{k.Region}</td>
+              <td>{k.role}</td>
+              <td>{k.Region === undefined ? k.Arn : <a href={keyInRegion(m.KeyId, k.Region)}>{k.Arn}</a>}</td>
+            </tr>
+          ))}
+        </tbody>
+      </table>
+      {config?.MultiRegionKeyType === "PRIMARY" && free.length > 0 && (
+        <form method="post" action={`/console/keys/${encodeURIComponent(m.KeyId)}/replicate`} class="actions" style="margin-top:12px">
+          <Csrf token={props.csrf} />
+          <label>
+            Replica Region{" "}
+            <select name="replicaRegion">
+              {free.map((r) => (
+                <option value={r}>{r}</option>
+              ))}
+            </select>
+          </label>{" "}
+          <button type="submit">Replicate</button>
         </form>
       )}
     </Section>

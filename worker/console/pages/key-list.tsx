@@ -5,6 +5,7 @@
 import type { KeyMetadata } from "../../../src/protocol/shapes.ts";
 import { Csrf, ErrorAlert, formatDate, KeyStatus, Notice } from "../components.tsx";
 import type { ApiError } from "../kms.ts";
+import type { SignedInAs } from "../context.ts";
 import { Layout } from "../layout.tsx";
 
 export interface KeyRow {
@@ -31,7 +32,7 @@ export type ColumnId = (typeof OPTIONAL_COLUMNS)[number]["id"];
 export const PAGE_SIZES = [10, 25, 50, 100];
 
 export interface KeyListProps {
-  signedInAs: { arn: string; csrfToken: string };
+  signedInAs: SignedInAs;
   rows: KeyRow[];
   columns: ColumnId[];
   filter: string;

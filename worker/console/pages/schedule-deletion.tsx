@@ -4,10 +4,11 @@
  */
 import { Csrf, ErrorAlert } from "../components.tsx";
 import type { ApiError } from "../kms.ts";
+import type { SignedInAs } from "../context.ts";
 import { Layout } from "../layout.tsx";
 
 export function ScheduleDeletionPage(props: {
-  signedInAs: { arn: string; csrfToken: string };
+  signedInAs: SignedInAs;
   keys: { keyId: string; label: string }[];
   waitingPeriod: string;
   confirmed: boolean;

@@ -4,12 +4,13 @@
  */
 import { ErrorAlert, formatDate } from "../components.tsx";
 import type { ApiError } from "../kms.ts";
+import type { SignedInAs } from "../context.ts";
 import { Layout } from "../layout.tsx";
 import type { TrailEvent } from "../trail.ts";
 import { UsageChart, WINDOWS, type UsageSeries, type UsageWindow } from "../usage-chart.tsx";
 
 export function UsagePage(props: {
-  signedInAs: { arn: string; csrfToken: string };
+  signedInAs: SignedInAs;
   keyId: string;
   keyArn: string;
   title: string;

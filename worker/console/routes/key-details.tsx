@@ -31,6 +31,7 @@ const NOTICES: Record<string, string> = {
   disable: "Disabled the key.",
   "cancel-deletion": "Canceled key deletion. The key is disabled; enable it to use it again.",
   "schedule-deletion": "Scheduled the key for deletion.",
+  replicated: "Created the replica key. It is ready once its first synchronisation reaches it.",
 };
 
 export interface DetailsExtras {
@@ -161,6 +162,14 @@ export function registerKeyDetailsRoutes(app: Hono<ConsoleEnv>): void {
     const r = await kmsFor(c).call("UpdateKeyDescription", { KeyId: keyId, Description: description });
     if (!r.ok) return renderKeyDetails(c, keyId, { errors: { summary: r.error }, drafts: { description } }, 400);
     return seeOther(c, `${keyPath(keyId)}?done=description`);
+  });
+
+  // ReplicateKey from the primary's page; the replica's own policy is the default, as with the CLI.
+  app.post(`${KEY_ID_ROUTE}/replicate`, async (c) => {
+    const keyId = keyIdOf(c);
+    const r = await kmsFor(c).call("ReplicateKey", { KeyId: keyId, ReplicaRegion: field(c.get("form"), "replicaRegion") });
+    if (!r.ok) return renderKeyDetails(c, keyId, { errors: { regionality: r.error } }, 400);
+    return seeOther(c, `${keyPath(keyId)}?done=replicated#regionality`);
   });
 
   app.post(`${KEY_ID_ROUTE}/policy`, async (c) => {

@@ -29,7 +29,14 @@ export function registerUsageRoutes(app: Hono<ConsoleEnv>): void {
     const aliases = await allAliases(kms, m.KeyId);
     const title = aliases.ok && aliases.value[0] ? aliases.value[0].AliasName.replace(/^alias\//, "") : m.KeyId;
     const now = Date.now();
-    const trail = await keyTrail(c.get("runtime"), c.get("session"), new URL(c.req.url).origin, m.Arn ?? keyId, now - window.spanMs);
+    const trail = await keyTrail(
+      c.get("runtime"),
+      c.get("session"),
+      new URL(c.req.url).origin,
+      c.get("region").region,
+      m.Arn ?? keyId,
+      now - window.spanMs,
+    );
     // Read-only calls (the console's own page loads among them) are shown unless the form hid them.
     const showReadOnly = c.req.query("filter") === undefined || c.req.query("readOnly") === "show";
     const common = { signedInAs: signedInAs(c), keyId: m.KeyId, keyArn: m.Arn ?? "", title, window, showReadOnly };
