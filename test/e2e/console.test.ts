@@ -6,13 +6,15 @@
  * The tests in the main describe block share one browser session and run in order: sign in,
  * create a key through the wizard, find it in the list, edit description, policy (default view and
  * policy view), tags and rotation, disable and enable, schedule and cancel deletion, import key
- * material into an EXTERNAL key, and read the key's usage. Then alice signs in and sees and does
+ * material into an EXTERNAL key, and read the key's usage; switch Region and replicate a
+ * multi-Region key. Then alice signs in and sees and does
  * only what her permissions allow, and the CSRF and session protections are tried.
  *
  * A screenshot of each page is saved under .tmp/console-screenshots/.
  */
 import {
   CreateGrantCommand,
+  CreateKeyCommand,
   DescribeKeyCommand,
   GetKeyPolicyCommand,
   GetKeyRotationStatusCommand,
@@ -553,6 +555,61 @@ describe.skipIf(!hasChromium)("the web console in Chromium", () => {
     await expect.poll(() => page.getByRole("status").textContent()).toContain("Revoked the grant.");
     expect((await kms.send(new ListGrantsCommand({ KeyId: keyId }))).Grants).toEqual([]);
     expect(await page.getByRole("region", { name: "Grants" }).textContent()).toContain("This key has no grants.");
+  });
+
+  /** Chooses a Region from the header's Region menu. */
+  async function switchRegion(from: string, to: string) {
+    await page.locator("summary", { hasText: `Region: ${from}` }).click();
+    await go(page.getByRole("navigation", { name: "Regions" }).getByRole("link", { name: to, exact: true }));
+    expect(new URL(page.url()).searchParams.get("region")).toBe(to);
+  }
+
+  it("works in the Region chosen in the header: a key created in us-west-2 is listed there and not in us-east-1", async () => {
+    await page.goto(`${worker.url}/console/keys`);
+    await switchRegion("us-east-1", "us-west-2");
+    expect(await page.getByRole("row", { name: /console-demo/ }).count()).toBe(0);
+    await go(page.getByRole("main").getByRole("link", { name: "Create key", exact: true }));
+    await page.getByLabel("Alias", { exact: true }).fill("console-west");
+    for (let step = 1; step < 5; step++) await go(page.getByRole("button", { name: "Next Step" }));
+    await go(page.getByRole("button", { name: "Finish" }));
+    await expect.poll(() => page.getByRole("status").textContent()).toContain("Created the key.");
+    expect(new URL(page.url()).searchParams.get("region")).toBe("us-west-2");
+    const westId = (await page.getByTestId("key-id").textContent())!;
+    const westArn = (await page.getByTestId("key-arn").textContent())!;
+    expect(westArn).toBe(`arn:aws:kms:us-west-2:${ACCOUNT}:key/${westId}`);
+
+    await go(page.getByRole("navigation", { name: "Console" }).getByRole("link", { name: "Customer managed keys" }));
+    expect(await page.getByRole("row", { name: /console-west/ }).textContent()).toContain(westId);
+    await screenshot(page, "17-key-list-us-west-2");
+    await switchRegion("us-west-2", "us-east-1");
+    expect(await page.getByRole("row", { name: /console-demo/ }).count()).toBe(1);
+    expect(await page.getByRole("row", { name: /console-west/ }).count()).toBe(0);
+
+    // The API agrees: the key and its alias are in us-west-2 only.
+    const west = await worker.client("test", "us-west-2").send(new DescribeKeyCommand({ KeyId: "alias/console-west" }));
+    expect(west.KeyMetadata?.Arn).toBe(westArn);
+    await expect(worker.client().send(new DescribeKeyCommand({ KeyId: "alias/console-west" }))).rejects.toMatchObject({
+      name: "NotFoundException",
+    });
+  });
+
+  it("shows a multi-Region key's primary and replicas, replicates it, and links to the replica in its Region", async () => {
+    const { KeyMetadata } = await worker.client().send(new CreateKeyCommand({ MultiRegion: true, Description: "console mrk" }));
+    const mrk = KeyMetadata!.KeyId!;
+    await page.goto(`${worker.url}/console/keys/${mrk}`);
+    const regionality = page.getByRole("region", { name: "Regionality" });
+    expect(await regionality.getByTestId("multi-region-type").textContent()).toBe("Primary");
+    await regionality.getByLabel("Replica Region").selectOption("us-west-2");
+    await go(regionality.getByRole("button", { name: "Replicate" }));
+    await expect.poll(() => page.getByRole("status").textContent()).toContain("Created the replica key.");
+    const replicaArn = `arn:aws:kms:us-west-2:${ACCOUNT}:key/${mrk}`;
+    await go(page.getByRole("region", { name: "Regionality" }).getByRole("link", { name: replicaArn }));
+    expect(new URL(page.url()).searchParams.get("region")).toBe("us-west-2");
+    expect(await page.getByTestId("key-arn").textContent()).toBe(replicaArn);
+    expect(await page.getByRole("region", { name: "Regionality" }).getByTestId("multi-region-type").textContent()).toBe("Replica");
+    await screenshot(page, "18-replica-key-details");
+    const replica = await worker.client("test", "us-west-2").send(new DescribeKeyCommand({ KeyId: mrk }));
+    expect(replica.KeyMetadata?.MultiRegionConfiguration?.MultiRegionKeyType).toBe("REPLICA");
   });
 
   it("lets alice see and do only what her permissions allow", async () => {
