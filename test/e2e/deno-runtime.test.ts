@@ -127,7 +127,7 @@ describe("EdgeKMS on Deno", () => {
     expect(run.output).toMatch(/ok \| 9 passed \| 0 failed/);
   }, 120_000);
 
-  it("serves the web console: a signed-in user finds a key created through the API in the list", async () => {
+  it("serves the web console: a signed-in user finds a key created through the API in the list of its Region", async () => {
     const s = await server({ persistDir: tempDir() });
     const { KeyMetadata } = await kmsClient(s.url).send(new CreateKeyCommand({ Description: "seen in the console on Deno" }));
     const signIn = await fetch(`${s.url}/console/sign-in`);
@@ -151,9 +151,16 @@ describe("EdgeKMS on Deno", () => {
       .getSetCookie()
       .map((c) => c.split(";")[0])
       .find((c) => c !== undefined && !c.endsWith("="))!;
+    const west = await kmsClient(s.url, "test", "us-west-2").send(new CreateKeyCommand({ Description: "in us-west-2" }));
     const keys = await fetch(`${s.url}/console/keys`, { headers: { cookie: session } });
     expect(keys.status).toBe(200);
-    expect(await keys.text()).toContain(KeyMetadata!.KeyId!);
+    const eastList = await keys.text();
+    expect(eastList).toContain(KeyMetadata!.KeyId!);
+    expect(eastList).not.toContain(west.KeyMetadata!.KeyId!);
+    const westList = await (await fetch(`${s.url}/console/keys?region=us-west-2`, { headers: { cookie: session } })).text();
+    expect(westList).toContain(west.KeyMetadata!.KeyId!);
+    expect(westList).not.toContain(KeyMetadata!.KeyId!);
+    expect((await fetch(`${s.url}/console/keys?region=eu-west-9`, { headers: { cookie: session } })).status).toBe(400);
   }, 90_000);
 
   describe("two processes racing on one KV file", () => {
