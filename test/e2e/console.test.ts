@@ -577,6 +577,18 @@ describe.skipIf(!hasChromium)("the web console in Chromium", () => {
     const westId = (await page.getByTestId("key-id").textContent())!;
     const westArn = (await page.getByTestId("key-arn").textContent())!;
     expect(westArn).toBe(`arn:aws:kms:us-west-2:${ACCOUNT}:key/${westId}`);
+    // Its usage page reads us-west-2's trail, where the console's CreateKey is recorded.
+    await go(page.getByRole("link", { name: "Key usage", exact: true }));
+    await expect
+      .poll(
+        async () => {
+          await go(page.getByRole("link", { name: "Refresh" }));
+          return page.getByRole("table", { name: "Calls by operation" }).textContent();
+        },
+        { timeout: 20_000, interval: 1000 },
+      )
+      .toContain("CreateKey");
+    expect(new URL(page.url()).searchParams.get("region")).toBe("us-west-2");
 
     await go(page.getByRole("navigation", { name: "Console" }).getByRole("link", { name: "Customer managed keys" }));
     expect(await page.getByRole("row", { name: /console-west/ }).textContent()).toContain(westId);
