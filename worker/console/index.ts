@@ -3,7 +3,8 @@
  * worker/app.ts). It follows the console chapters of the AWS KMS Developer Guide: the list of
  * customer managed keys, the create-key wizard, the key details page (summary, key policy in the
  * default and policy views, tags, rotation, aliases, grants, key material), key actions, aliases,
- * and a key usage page drawn from the audit trail.
+ * and a key usage page drawn from the audit trail — in any Region the deployment serves, chosen in
+ * the header and kept in the URL (region.ts).
  *
  * Every page is server-rendered HTML (Hono JSX, inline CSS, no external assets) and every action is
  * a plain form POST, so the console works without client-side JavaScript. Each action runs as the

@@ -92,7 +92,7 @@ export function Layout(props: LayoutProps) {
               // Choosing a Region opens its key list, as the AWS console does. Plain links (each naming
               // its Region), so it works without JavaScript.
               <details class="menu region">
-                <summary aria-label={`Region: ${props.signedInAs.region.region}`}>Region: {props.signedInAs.region.region}</summary>
+                <summary>Region: {props.signedInAs.region.region}</summary>
                 <nav class="menu-items" aria-label="Regions">
                   {props.signedInAs.region.regions.map((r) => (
                     <a
