@@ -1,5 +1,5 @@
 /**
- * Starts `deno serve` processes for bench/service.bench.mjs: EdgeKMS on Deno (deno/main.ts, as
+ * Starts `deno serve` processes for bench/service.bench.mjs and the e2e tests (test/e2e/deno-server.ts): EdgeKMS on Deno (deno/main.ts, as
  * `npm run start:deno` runs it: the pinned `deno` from node_modules, `--unstable-kv`, deno/deno.json,
  * only the permissions it needs) with its KV in a given folder, and the no-op server
  * (bench/noop-server.ts) under the same Deno with the same flags, as its reference.
@@ -47,7 +47,7 @@ function freePort() {
  * Runs `deno serve` on `entry` (a path under the checkout, or under `checkout` when given: another
  * checkout of EdgeKMS, whose own deno/deno.json is used) with `vars` as its environment.
  * @param {{ entry: string, stateDir: string, vars?: Record<string, string>, checkout?: string }} options
- * @returns {Promise<{ url: string, port: number, pid: number, stop(): Promise<void> }>}
+ * @returns {Promise<{ url: string, port: number, pid: number, stop(): Promise<void>, kill(): Promise<void>, output(): string }>}
  */
 export async function startDenoServe({ entry, stateDir, vars = {}, checkout = root }) {
   const port = await freePort();
@@ -86,13 +86,15 @@ export async function startDenoServe({ entry, stateDir, vars = {}, checkout = ro
   live.add(child.pid);
   const exited = new Promise((resolve) => child.once("exit", resolve));
   child.once("exit", () => live.delete(child.pid));
-  const stop = async () => {
+  /** SIGTERM for a shutdown, SIGKILL for a crash; either way SIGKILL after 5 s. */
+  const end = async (signal) => {
     if (child.exitCode !== null || child.signalCode !== null) return;
-    process.kill(-child.pid, "SIGTERM");
+    process.kill(-child.pid, signal);
     const timer = setTimeout(() => process.kill(-child.pid, "SIGKILL"), 5000);
     await exited;
     clearTimeout(timer);
   };
+  const stop = () => end("SIGTERM");
   const url = `http://127.0.0.1:${port}`;
   const deadline = Date.now() + 60_000;
   for (;;) {
@@ -108,7 +110,7 @@ export async function startDenoServe({ entry, stateDir, vars = {}, checkout = ro
       await new Promise((r) => setTimeout(r, 100));
     }
   }
-  return { url, port, pid: child.pid, stop };
+  return { url, port, pid: child.pid, stop, kill: () => end("SIGKILL"), output: () => output };
 }
 
 /** The pinned Deno's version line (`deno 2.x.y ...`). */
